@@ -1,0 +1,58 @@
+# RigMaster Commerce. `make run` and `make test` do all their own set-up.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PG := deploy/local/pg.sh
+PG_PORT ?= 55432
+export RIGMASTER_PG_PORT := $(PG_PORT)
+export RIGMASTER_TEST_ADMIN_URL ?= postgres://postgres@127.0.0.1:$(PG_PORT)/postgres
+# nextest when installed (one process per test, clear summary), cargo test otherwise.
+NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
+
+.PHONY: help run run-release test db db-stop db-status build fmt lint clean-data
+
+help:
+	@echo "make run          set up everything (PostgreSQL, migrations, demo data, simulator) and serve on :8080"
+	@echo "make run-release  the same with an optimised build"
+	@echo "make test         set up the test database cluster and run every test"
+	@echo "make db / db-stop / db-status   the private PostgreSQL cluster under .data/"
+	@echo "make lint         rustfmt check and clippy with warnings as errors"
+
+db:
+	@$(PG) ensure
+
+db-stop:
+	@$(PG) stop
+
+db-status:
+	@$(PG) status
+
+build:
+	cargo build --bin rigmaster --bin razorpay-sim
+
+run: db build
+	@deploy/local/run.sh debug
+
+run-release: db
+	cargo build --release --bin rigmaster --bin razorpay-sim
+	@deploy/local/run.sh release
+
+test: db
+	@$(PG) sweep-tests
+ifeq ($(NEXTEST),yes)
+	cargo nextest run --workspace --no-fail-fast
+else
+	cargo test --workspace --no-fail-fast
+endif
+
+fmt:
+	cargo fmt --all
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+# Removes the local cluster and its data (stops it first).
+clean-data:
+	-@$(PG) stop
+	rm -rf .data

@@ -1,0 +1,339 @@
+//! Settings, layered: built-in defaults → `config/default.toml` → `config/{APP_ENV}.toml`
+//! → `RIGMASTER__SECTION__KEY` variables → the documented plain variables (`DATABASE_URL` …).
+//!
+//! Settings are loaded once in `main` (or by a test) and passed into constructors; nothing
+//! else reads the environment.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use config::{Config, Environment, File, FileFormat};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+const BUILT_IN_DEFAULTS: &str = include_str!("../../../config/default.toml");
+
+/// Marks the shipped development secrets; a production start refuses them.
+const INSECURE_MARKER: &str = "insecure-dev";
+
+/// The documented plain variables and the setting each one sets. They win over the
+/// `RIGMASTER__…` form when both are given.
+pub const PLAIN_VARIABLES: &[(&str, &str)] = &[
+    ("APP_ENV", "app.env"),
+    ("HTTP_ADDR", "http.addr"),
+    ("DATABASE_URL", "database.url"),
+    ("DATABASE_MAX_CONNECTIONS", "database.max_connections"),
+    ("JWT_ACCESS_SECRET", "jwt.access_secret"),
+    ("JWT_REFRESH_SECRET", "jwt.refresh_secret"),
+    ("RAZORPAY_KEY_ID", "razorpay.key_id"),
+    ("RAZORPAY_KEY_SECRET", "razorpay.key_secret"),
+    ("RAZORPAY_WEBHOOK_SECRET", "razorpay.webhook_secret"),
+    ("RAZORPAY_API_BASE", "razorpay.api_base"),
+    ("RESERVATION_TTL_SECONDS", "inventory.reservation_ttl_seconds"),
+    ("LOG_FORMAT", "log.format"),
+    ("RUST_LOG", "log.filter"),
+];
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub app: AppSettings,
+    pub http: HttpSettings,
+    pub database: DatabaseSettings,
+    pub jwt: JwtSettings,
+    pub razorpay: RazorpaySettings,
+    pub inventory: InventorySettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AppSettings {
+    pub env: AppEnv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+impl AppEnv {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppEnv::Development => "development",
+            AppEnv::Production => "production",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HttpSettings {
+    /// `host:port`; port 0 picks a free port (tests).
+    pub addr: String,
+    pub body_limit_bytes: usize,
+    pub shutdown_timeout_seconds: u64,
+    /// Worker threads; 0 means one per CPU core.
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    pub max_connections: u32,
+    pub min_connections: u32,
+    pub acquire_timeout_ms: u64,
+    pub migrate_on_start: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct JwtSettings {
+    pub access_secret: SecretString,
+    pub refresh_secret: SecretString,
+    pub access_ttl_seconds: u64,
+    pub refresh_ttl_days: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RazorpaySettings {
+    pub key_id: String,
+    pub key_secret: SecretString,
+    pub webhook_secret: SecretString,
+    pub api_base: String,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct InventorySettings {
+    pub reservation_ttl_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// Why the settings could not be used. Each message is one line naming what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{variable} is not set; it is required when APP_ENV=production")]
+    MissingSecret { variable: &'static str },
+    #[error("{variable} still holds the insecure development value; set a real secret when APP_ENV=production")]
+    InsecureSecret { variable: &'static str },
+    #[error("{variable} is too short: use at least {min} characters when APP_ENV=production")]
+    WeakSecret { variable: &'static str, min: usize },
+    #[error("{variable} is not valid: {reason}")]
+    Invalid { variable: &'static str, reason: String },
+    #[error("{0}")]
+    Load(#[from] config::ConfigError),
+}
+
+impl Settings {
+    /// Loads the layered settings. `config_dir` holds `default.toml` and
+    /// `{APP_ENV}.toml` (both optional); `env` is the process environment, or a
+    /// test's own map.
+    pub fn load(config_dir: Option<&Path>, env: &HashMap<String, String>) -> Result<Settings, ConfigError> {
+        let app_env = Self::app_env(env)?;
+        let mut builder = Config::builder().add_source(File::from_str(BUILT_IN_DEFAULTS, FileFormat::Toml));
+        if let Some(dir) = config_dir {
+            builder = builder
+                .add_source(File::from(dir.join("default.toml")).required(false))
+                .add_source(File::from(dir.join(format!("{}.toml", app_env.as_str()))).required(false));
+        }
+        builder = builder.add_source(
+            Environment::with_prefix("RIGMASTER")
+                .prefix_separator("__")
+                .separator("__")
+                .source(Some(env.clone().into_iter().collect())),
+        );
+        for (variable, key) in PLAIN_VARIABLES {
+            if let Some(value) = env.get(*variable) {
+                builder = builder.set_override(*key, value.as_str())?;
+            }
+        }
+        let settings: Settings = builder.build()?.try_deserialize()?;
+        settings.check_shape()?;
+        Ok(settings)
+    }
+
+    fn app_env(env: &HashMap<String, String>) -> Result<AppEnv, ConfigError> {
+        let raw =
+            env.get("APP_ENV").or_else(|| env.get("RIGMASTER__APP__ENV")).map(String::as_str).unwrap_or("development");
+        match raw {
+            "development" => Ok(AppEnv::Development),
+            "production" => Ok(AppEnv::Production),
+            other => Err(ConfigError::Invalid {
+                variable: "APP_ENV",
+                reason: format!("{other:?} is neither \"development\" nor \"production\""),
+            }),
+        }
+    }
+
+    /// Checks that hold in every environment.
+    fn check_shape(&self) -> Result<(), ConfigError> {
+        if self.http.addr.parse::<SocketAddr>().is_err() {
+            return Err(ConfigError::Invalid {
+                variable: "HTTP_ADDR",
+                reason: "expected host:port, e.g. 127.0.0.1:8080".into(),
+            });
+        }
+        if self.database.url.expose_secret().trim().is_empty() {
+            return Err(ConfigError::Invalid { variable: "DATABASE_URL", reason: "it is empty".into() });
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError::Invalid {
+                variable: "DATABASE_MAX_CONNECTIONS",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if self.inventory.reservation_ttl_seconds == 0 {
+            return Err(ConfigError::Invalid {
+                variable: "RESERVATION_TTL_SECONDS",
+                reason: "must be at least 1".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// In production every secret must be given and none may be a development value.
+    /// Called before serving; development runs with the built-in values.
+    pub fn check_secrets(&self) -> Result<(), ConfigError> {
+        if self.app.env != AppEnv::Production {
+            return Ok(());
+        }
+        let secrets: [(&'static str, &str, usize); 5] = [
+            ("JWT_ACCESS_SECRET", self.jwt.access_secret.expose_secret(), 32),
+            ("JWT_REFRESH_SECRET", self.jwt.refresh_secret.expose_secret(), 32),
+            ("RAZORPAY_KEY_ID", self.razorpay.key_id.as_str(), 1),
+            ("RAZORPAY_KEY_SECRET", self.razorpay.key_secret.expose_secret(), 1),
+            ("RAZORPAY_WEBHOOK_SECRET", self.razorpay.webhook_secret.expose_secret(), 1),
+        ];
+        for (variable, value, min) in secrets {
+            if value.trim().is_empty() {
+                return Err(ConfigError::MissingSecret { variable });
+            }
+            if value.contains(INSECURE_MARKER) {
+                return Err(ConfigError::InsecureSecret { variable });
+            }
+            if value.chars().count() < min {
+                return Err(ConfigError::WeakSecret { variable, min });
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_dir() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config")
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn production_env() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("APP_ENV", "production"),
+            ("JWT_ACCESS_SECRET", "a-production-access-secret-of-40-characters"),
+            ("JWT_REFRESH_SECRET", "a-production-refresh-secret-of-40-characters"),
+            ("RAZORPAY_KEY_ID", "rzp_live_abc"),
+            ("RAZORPAY_KEY_SECRET", "live-secret"),
+            ("RAZORPAY_WEBHOOK_SECRET", "webhook-secret"),
+        ]
+    }
+
+    #[test]
+    fn development_runs_on_built_in_defaults_alone() {
+        let settings = Settings::load(None, &HashMap::new()).unwrap();
+        assert_eq!(settings.app.env, AppEnv::Development);
+        assert_eq!(settings.http.addr, "127.0.0.1:8080");
+        assert_eq!(settings.inventory.reservation_ttl_seconds, 900);
+        settings.check_secrets().unwrap();
+    }
+
+    #[test]
+    fn plain_variables_override_files_and_prefixed_variables() {
+        let settings = Settings::load(
+            Some(&config_dir()),
+            &env(&[
+                ("HTTP_ADDR", "127.0.0.1:0"),
+                ("RIGMASTER__HTTP__ADDR", "127.0.0.1:1"),
+                ("RIGMASTER__DATABASE__MAX_CONNECTIONS", "7"),
+                ("RESERVATION_TTL_SECONDS", "2"),
+                ("LOG_FORMAT", "json"),
+                ("DATABASE_URL", "postgres://u@h:1/db"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(settings.http.addr, "127.0.0.1:0");
+        assert_eq!(settings.database.max_connections, 7);
+        assert_eq!(settings.inventory.reservation_ttl_seconds, 2);
+        assert_eq!(settings.log.format, LogFormat::Json);
+        assert_eq!(settings.database.url.expose_secret(), "postgres://u@h:1/db");
+    }
+
+    #[test]
+    fn production_file_switches_to_json_logs() {
+        let settings = Settings::load(Some(&config_dir()), &env(&production_env())).unwrap();
+        assert_eq!(settings.log.format, LogFormat::Json);
+        settings.check_secrets().unwrap();
+    }
+
+    #[test]
+    fn production_without_a_secret_names_the_missing_variable() {
+        for missing in [
+            "JWT_ACCESS_SECRET",
+            "JWT_REFRESH_SECRET",
+            "RAZORPAY_KEY_ID",
+            "RAZORPAY_KEY_SECRET",
+            "RAZORPAY_WEBHOOK_SECRET",
+        ] {
+            let vars: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != missing).collect();
+            let settings = Settings::load(Some(&config_dir()), &env(&vars)).unwrap();
+            let err = settings.check_secrets().unwrap_err();
+            assert!(err.to_string().starts_with(missing), "{missing}: {err}");
+        }
+    }
+
+    #[test]
+    fn production_refuses_development_and_short_secrets() {
+        // Without the config folder the built-in development secrets are all there is.
+        let settings = Settings::load(None, &env(&[("APP_ENV", "production")])).unwrap();
+        assert!(matches!(settings.check_secrets(), Err(ConfigError::InsecureSecret { variable: "JWT_ACCESS_SECRET" })));
+
+        let mut vars = production_env();
+        vars.retain(|(k, _)| *k != "JWT_ACCESS_SECRET");
+        vars.push(("JWT_ACCESS_SECRET", "short"));
+        let settings = Settings::load(Some(&config_dir()), &env(&vars)).unwrap();
+        assert!(matches!(settings.check_secrets(), Err(ConfigError::WeakSecret { variable: "JWT_ACCESS_SECRET", .. })));
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let err = Settings::load(None, &env(&[("APP_ENV", "staging")])).unwrap_err();
+        assert!(err.to_string().starts_with("APP_ENV"), "{err}");
+        let err = Settings::load(None, &env(&[("HTTP_ADDR", "localhost")])).unwrap_err();
+        assert!(err.to_string().starts_with("HTTP_ADDR"), "{err}");
+        let err = Settings::load(None, &env(&[("RESERVATION_TTL_SECONDS", "soon")])).unwrap_err();
+        assert!(err.to_string().contains("reservation_ttl_seconds"), "{err}");
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let settings = Settings::load(None, &HashMap::new()).unwrap();
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains(INSECURE_MARKER), "{debug}");
+    }
+}

@@ -1,0 +1,209 @@
+//! The one place where failures become the contract's error envelope:
+//! `{"error":{"code","message","details":[{"field","message"}],"request_id"}}`.
+//!
+//! Handlers return [`ApiError`]; domain errors convert into it here. The body itself is
+//! written by the request-context middleware, which knows the request id and also wraps
+//! Actix's own errors (unknown route, wrong method, …) so that every status ≥ 400 has
+//! the same shape.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use kernel::{FieldError, InvalidInput};
+use serde_json::{Map, Value, json};
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    details: Vec<FieldError>,
+    /// Members added beside `details` (e.g. `shortages`).
+    extra: Map<String, Value>,
+    retry_after_seconds: Option<u64>,
+    /// What went wrong inside, for the log only; never shown to the client.
+    source: Option<anyhow::Error>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: Vec::new(),
+            extra: Map::new(),
+            retry_after_seconds: None,
+            source: None,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "No such resource.")
+    }
+
+    pub fn payload_too_large(limit_bytes: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("The request body is larger than the limit of {limit_bytes} bytes."),
+        )
+    }
+
+    pub fn validation(details: Vec<FieldError>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Some fields are not valid.")
+            .with_details(details)
+    }
+
+    pub fn service_unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", message)
+    }
+
+    /// A failure the client cannot fix. The cause is logged with the request id; the
+    /// client sees only an opaque message.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        let mut error = Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side.");
+        error.source = Some(cause.into());
+        error
+    }
+
+    pub fn with_details(mut self, details: Vec<FieldError>) -> Self {
+        self.details = details;
+        self
+    }
+
+    pub fn with_extra(mut self, key: &str, value: Value) -> Self {
+        self.extra.insert(key.to_owned(), value);
+        self
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after_seconds = Some(seconds);
+        self
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The hidden cause, if any (for the log).
+    pub fn cause(&self) -> Option<&anyhow::Error> {
+        self.source.as_ref()
+    }
+
+    /// The envelope for this error.
+    pub fn envelope(&self, request_id: &str) -> Value {
+        let mut error = Map::new();
+        error.insert("code".into(), json!(self.code));
+        error.insert("message".into(), json!(self.message));
+        error.insert("details".into(), json!(self.details));
+        error.insert("request_id".into(), json!(request_id));
+        error.extend(self.extra.clone());
+        json!({ "error": error })
+    }
+
+    /// The envelope for a failure that did not come from an [`ApiError`] (Actix's own
+    /// 404/405, a rejected payload …): a fixed code and message per status.
+    pub fn envelope_for_status(status: StatusCode, request_id: &str) -> Value {
+        let (code, message) = match status.as_u16() {
+            400 => ("bad_request", "The request could not be understood."),
+            401 => ("unauthorized", "Authentication is required."),
+            403 => ("forbidden", "You may not do this."),
+            404 => ("not_found", "No such resource."),
+            405 => ("method_not_allowed", "This method is not allowed on this resource."),
+            409 => ("conflict", "The request conflicts with the current state."),
+            413 => ("payload_too_large", "The request body is too large."),
+            415 => ("bad_request", "The content type is not supported here."),
+            422 => ("validation_failed", "Some fields are not valid."),
+            429 => ("rate_limited", "Too many requests; try again later."),
+            503 => ("service_unavailable", "The service is not available right now."),
+            402..=499 => ("bad_request", "The request could not be handled."),
+            _ => ("internal", "Something went wrong on our side."),
+        };
+        ApiError::new(status, code, message).envelope(request_id)
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.status.as_u16(), self.code, self.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Status and headers only: the request-context middleware writes the body, since
+    /// only it knows the request id.
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after_seconds {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
+        }
+        response.finish()
+    }
+}
+
+impl From<InvalidInput> for ApiError {
+    fn from(invalid: InvalidInput) -> Self {
+        ApiError::validation(invalid.0)
+    }
+}
+
+impl From<identity::newsletter::SubscribeError> for ApiError {
+    fn from(error: identity::newsletter::SubscribeError) -> Self {
+        match error {
+            identity::newsletter::SubscribeError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_has_the_contract_shape() {
+        let error = ApiError::validation(vec![FieldError::new("items[0].quantity", "must be 1 to 10")])
+            .with_extra("shortages", json!([{"product_id": "p", "requested": 2, "available": 1}]));
+        assert_eq!(
+            error.envelope("req-1"),
+            json!({"error": {
+                "code": "validation_failed",
+                "message": "Some fields are not valid.",
+                "details": [{"field": "items[0].quantity", "message": "must be 1 to 10"}],
+                "request_id": "req-1",
+                "shortages": [{"product_id": "p", "requested": 2, "available": 1}],
+            }})
+        );
+    }
+
+    #[test]
+    fn internal_errors_hide_their_cause() {
+        let error = ApiError::internal(anyhow::anyhow!("relation \"secret_table\" does not exist"));
+        let body = error.envelope("r").to_string();
+        assert!(!body.contains("secret_table"), "{body}");
+        assert_eq!(error.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(error.cause().is_some());
+    }
+
+    #[test]
+    fn every_status_maps_to_a_contract_code() {
+        let code = |status: u16| {
+            ApiError::envelope_for_status(StatusCode::from_u16(status).unwrap(), "r")["error"]["code"].clone()
+        };
+        assert_eq!(code(404), "not_found");
+        assert_eq!(code(413), "payload_too_large");
+        assert_eq!(code(415), "bad_request");
+        assert_eq!(code(418), "bad_request");
+        assert_eq!(code(500), "internal");
+        assert_eq!(code(502), "internal");
+    }
+}

@@ -1,0 +1,16 @@
+//! The `rigmaster` application: configuration, the HTTP API over the domain crates, and
+//! the wiring of ports to their adapters. Domain rules live in the domain crates.
+
+pub mod configuration;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod middleware;
+pub mod request_id;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+
+pub use configuration::Settings;
+pub use startup::Application;

@@ -1,0 +1,36 @@
+//! HTTP routes: thin handlers that parse the request into domain types, call a domain
+//! service, and shape its answer for the wire.
+
+mod health;
+mod newsletter;
+
+use actix_web::{HttpResponse, Resource, web};
+
+use crate::error::ApiError;
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .service(resource("/health").route(web::get().to(health::health)))
+        .service(resource("/ready").route(web::get().to(health::ready)))
+        .service(resource("/metrics").route(web::get().to(health::metrics)))
+        .service(web::scope("/api/v1").service(resource("/newsletter").route(web::post().to(newsletter::subscribe))));
+}
+
+/// A resource that answers 405 to a method it has no route for (without this, Actix
+/// would fall through to the app's 404).
+fn resource(path: &str) -> Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+/// Any path no route matches.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found())
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This method is not allowed on this resource.",
+    ))
+}

@@ -1,0 +1,167 @@
+//! The `rigmaster` binary itself: its commands, configuration failures and shutdown.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use rigmaster_tests::TestDatabase;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// The binary with a clean environment: only what the test gives it.
+fn rigmaster() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rigmaster"));
+    command
+        .current_dir(workspace_root())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("LOG_FORMAT", "json")
+        .stdin(Stdio::null());
+    command
+}
+
+fn output_of(command: &mut Command) -> (Output, String) {
+    let output = command.output().expect("rigmaster runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output, stderr)
+}
+
+#[test]
+fn production_without_an_access_secret_refuses_to_start_and_names_it() {
+    let (output, stderr) = output_of(
+        rigmaster()
+            .arg("serve")
+            .env("APP_ENV", "production")
+            .env("JWT_REFRESH_SECRET", "a-production-refresh-secret-of-40-characters")
+            .env("RAZORPAY_KEY_ID", "rzp_live_x")
+            .env("RAZORPAY_KEY_SECRET", "s")
+            .env("RAZORPAY_WEBHOOK_SECRET", "w")
+            .env("HTTP_ADDR", "127.0.0.1:0"),
+    );
+
+    assert_eq!(output.status.code(), Some(78), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one clear line: {stderr}");
+    assert!(lines[0].contains("JWT_ACCESS_SECRET"), "{stderr}");
+}
+
+#[test]
+fn production_with_the_development_secret_refuses_to_start() {
+    let (output, stderr) = output_of(
+        rigmaster()
+            .arg("serve")
+            .env("APP_ENV", "production")
+            .env("RIGMASTER_CONFIG_DIR", "/nonexistent")
+            .env("HTTP_ADDR", "127.0.0.1:0"),
+    );
+
+    assert_eq!(output.status.code(), Some(78), "{stderr}");
+    assert!(stderr.contains("JWT_ACCESS_SECRET") && stderr.contains("insecure"), "{stderr}");
+}
+
+#[test]
+fn an_invalid_setting_names_its_variable() {
+    let (output, stderr) = output_of(rigmaster().arg("migrate").env("APP_ENV", "staging"));
+
+    assert_eq!(output.status.code(), Some(78));
+    assert!(stderr.contains("APP_ENV"), "{stderr}");
+}
+
+#[test]
+fn every_command_has_help() {
+    for command in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["create-admin", "--help"],
+        vec!["seed-demo", "--help"],
+    ] {
+        let (output, _) = output_of(rigmaster().args(&command));
+        assert!(output.status.success(), "{command:?}");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("Usage: rigmaster"), "{command:?}: {stdout}");
+    }
+    let (output, _) = output_of(rigmaster().args(["create-admin", "--help"]));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("NOT AVAILABLE YET"));
+}
+
+#[test]
+fn commands_not_built_yet_say_so_and_change_nothing() {
+    let (output, stderr) = output_of(rigmaster().args(["create-admin", "--email", "a@b.in", "--password-stdin"]));
+    assert_eq!(output.status.code(), Some(69));
+    assert!(stderr.contains("not available yet"), "{stderr}");
+
+    let (output, stderr) = output_of(rigmaster().arg("seed-demo"));
+    assert_eq!(output.status.code(), Some(69));
+    assert!(stderr.contains("not available yet"), "{stderr}");
+}
+
+#[tokio::test]
+async fn migrate_creates_every_domain_schema_in_an_empty_database() {
+    let db = TestDatabase::create_empty().await;
+
+    let (output, stderr) = output_of(rigmaster().arg("migrate").env("DATABASE_URL", db.url()));
+    assert!(output.status.success(), "{stderr}");
+    // A second run finds nothing to do.
+    let (again, stderr) = output_of(rigmaster().arg("migrate").env("DATABASE_URL", db.url()));
+    assert!(again.status.success(), "{stderr}");
+
+    let schemas: Vec<String> = sqlx::query_scalar(
+        "SELECT nspname::text FROM pg_namespace WHERE nspname IN ('identity','catalog','inventory','orders','payments','analytics') ORDER BY 1",
+    )
+    .fetch_all(&db.pool().await)
+    .await
+    .unwrap();
+    assert_eq!(schemas, ["analytics", "catalog", "identity", "inventory", "orders", "payments"]);
+}
+
+/// Waits for the JSON log line announcing the port, and returns it.
+fn wait_for_port(child: &mut Child) -> u16 {
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let mut lines = BufReader::new(stderr).lines();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if let Ok(entry) = serde_json::from_str::<serde_json::Value>(&line)
+            && entry["fields"]["message"] == "rigmaster is serving"
+        {
+            // Keep draining stderr so the child never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines {});
+            return entry["fields"]["port"].as_u64().expect("the port is logged") as u16;
+        }
+    }
+    panic!("rigmaster did not announce its port");
+}
+
+#[tokio::test]
+async fn serve_stops_cleanly_on_sigterm() {
+    let db = TestDatabase::create().await;
+    let mut child = rigmaster()
+        .arg("serve")
+        .env("DATABASE_URL", db.url())
+        .env("HTTP_ADDR", "127.0.0.1:0")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let port = wait_for_port(&mut child);
+    let health = reqwest::get(format!("http://127.0.0.1:{port}/health")).await.unwrap();
+    assert_eq!(health.status(), reqwest::StatusCode::OK);
+
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "rigmaster did not stop within 15 s of SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "a graceful stop exits 0, got {status}");
+    assert!(reqwest::get(format!("http://127.0.0.1:{port}/health")).await.is_err(), "no longer listening");
+}

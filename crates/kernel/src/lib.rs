@@ -1,0 +1,17 @@
+//! Shared building blocks every RigMaster domain speaks: [`Money`] in paise, the
+//! [`Clock`] port, field-level input errors, parsed value types such as [`Email`], and
+//! the opaque keyset [`Cursor`] used by every list.
+//!
+//! Nothing here knows about HTTP, SQL or any one domain.
+
+pub mod clock;
+pub mod email;
+pub mod error;
+pub mod money;
+pub mod pagination;
+
+pub use clock::{Clock, SystemClock};
+pub use email::Email;
+pub use error::{FieldError, InvalidInput};
+pub use money::{Money, MoneyOverflow};
+pub use pagination::{Cursor, InvalidCursor, Limit, Page};

@@ -1,0 +1,2 @@
+-- The analytics domain owns this schema; no other domain writes to it.
+CREATE SCHEMA IF NOT EXISTS analytics;

@@ -1,0 +1,2 @@
+-- The catalog domain owns this schema; no other domain writes to it.
+CREATE SCHEMA IF NOT EXISTS catalog;

@@ -1,0 +1,2 @@
+-- The inventory domain owns this schema; no other domain writes to it.
+CREATE SCHEMA IF NOT EXISTS inventory;

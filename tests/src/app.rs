@@ -1,0 +1,104 @@
+//! The real application on a random port, against its own fresh database.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use reqwest::{Response, StatusCode};
+use rigmaster_api::{Application, Settings};
+use serde_json::Value;
+
+use crate::database::TestDatabase;
+
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    pub port: u16,
+    pub db: TestDatabase,
+    pub client: reqwest::Client,
+}
+
+/// Settings for a test: the development defaults from `config/`, a free port, the given
+/// database, and a small pool.
+pub fn test_settings(database_url: &str) -> Settings {
+    let config_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+    let env: HashMap<String, String> = [
+        ("APP_ENV", "development"),
+        ("HTTP_ADDR", "127.0.0.1:0"),
+        ("DATABASE_URL", database_url),
+        ("RIGMASTER__HTTP__WORKERS", "2"),
+        ("RIGMASTER__DATABASE__MAX_CONNECTIONS", "10"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    Settings::load(Some(&config_dir), &env).expect("test settings load")
+}
+
+/// Starts the app with the test defaults.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app after `customize` has adjusted its settings.
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    let db = TestDatabase::create().await;
+    let mut settings = test_settings(db.url());
+    customize(&mut settings);
+    start(db, settings).await
+}
+
+/// Starts the app on `db` with exactly `settings` (whose database URL may point
+/// elsewhere, e.g. through a proxy to `db`).
+pub async fn start(db: TestDatabase, settings: Settings) -> TestApp {
+    let app = Application::build(settings).await.expect("the application builds");
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestApp { address: format!("http://127.0.0.1:{port}"), port, db, client }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("request sent")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client.post(self.url(path)).json(body).send().await.expect("request sent")
+    }
+
+    /// Posts `body` as is, with the given content type (or none).
+    pub async fn post_raw(&self, path: &str, content_type: Option<&str>, body: impl Into<reqwest::Body>) -> Response {
+        let mut request = self.client.post(self.url(path)).body(body);
+        if let Some(content_type) = content_type {
+            request = request.header(reqwest::header::CONTENT_TYPE, content_type);
+        }
+        request.send().await.expect("request sent")
+    }
+}
+
+/// Asserts `response` is the contract's error envelope with this status and code, and
+/// that the envelope's request id is the one in the `x-request-id` header. Returns the
+/// `error` object for further checks.
+pub async fn assert_error(response: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status, "status");
+    let header_id = response
+        .headers()
+        .get("x-request-id")
+        .expect("every response carries x-request-id")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(content_type.as_deref(), Some("application/json"), "errors are JSON");
+    let body: Value = response.json().await.expect("an error body is JSON");
+    let error = body.get("error").unwrap_or_else(|| panic!("no `error` member in {body}"));
+    assert_eq!(error["code"], code, "code in {body}");
+    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "a message in {body}");
+    assert!(error["details"].is_array(), "details is a list in {body}");
+    assert_eq!(error["request_id"], header_id.as_str(), "request_id matches the header in {body}");
+    error.clone()
+}
