@@ -118,6 +118,19 @@ async fn migrate_creates_every_domain_schema_in_an_empty_database() {
     assert_eq!(schemas, ["analytics", "catalog", "identity", "inventory", "orders", "payments"]);
 }
 
+/// A child process that is killed if the test ends without stopping it, so that a failed
+/// assertion never leaves a server running.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Waits for the JSON log line announcing the port, and returns it.
 fn wait_for_port(child: &mut Child) -> u16 {
     let stderr = child.stderr.take().expect("stderr is piped");
@@ -139,24 +152,26 @@ fn wait_for_port(child: &mut Child) -> u16 {
 #[tokio::test]
 async fn serve_stops_cleanly_on_sigterm() {
     let db = TestDatabase::create().await;
-    let mut child = rigmaster()
-        .arg("serve")
-        .env("DATABASE_URL", db.url())
-        .env("HTTP_ADDR", "127.0.0.1:0")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let port = wait_for_port(&mut child);
+    let mut child = KillOnDrop(
+        rigmaster()
+            .arg("serve")
+            .env("DATABASE_URL", db.url())
+            .env("HTTP_ADDR", "127.0.0.1:0")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let port = wait_for_port(&mut child.0);
     let health = reqwest::get(format!("http://127.0.0.1:{port}/health")).await.unwrap();
     assert_eq!(health.status(), reqwest::StatusCode::OK);
 
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap();
     assert!(killed.success());
 
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.0.try_wait().unwrap() {
             break status;
         }
         assert!(Instant::now() < deadline, "rigmaster did not stop within 15 s of SIGTERM");
