@@ -26,12 +26,17 @@ die() { say "$*"; exit 1; }
 
 find_bindir() {
   local dir
+  # An existing cluster must be run by the major version that created it.
+  if [ -f "$PGDATA/PG_VERSION" ]; then
+    dir="/usr/lib/postgresql/$(cat "$PGDATA/PG_VERSION")/bin"
+    if [ -x "$dir/pg_ctl" ]; then echo "$dir"; return; fi
+  fi
   if command -v pg_config >/dev/null 2>&1; then
     dir="$(pg_config --bindir 2>/dev/null || true)"
     if [ -n "$dir" ] && [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then echo "$dir"; return; fi
   fi
   # Debian keeps server binaries off PATH: take the newest installed major version.
-  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -n -r); do
+  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
     if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then echo "$dir"; return; fi
   done
 }
@@ -63,10 +68,12 @@ prepare_dirs() {
   if [ "$(id -u)" -eq 0 ]; then
     # The server runs as postgres, which must reach the data folder through the checkout.
     if ! runuser -u postgres -- test -x "$DATA_ROOT"; then
-      chmod o+x "$DATA_ROOT"
-      local dir="$ROOT"
+      local dir="$DATA_ROOT"
       while [ "$dir" != "/" ]; do
-        runuser -u postgres -- test -x "$dir" || chmod o+x "$dir"
+        if ! runuser -u postgres -- test -x "$dir"; then
+          say "letting the postgres user traverse $dir (chmod o+x) to reach the cluster"
+          chmod o+x "$dir"
+        fi
         dir="$(dirname "$dir")"
       done
     fi
@@ -87,7 +94,12 @@ init_cluster() {
     || as_owner "$BINDIR/initdb" -D "$PGDATA" -A trust -U postgres -E UTF8 --locale=C >/dev/null
 }
 
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
+
 start_cluster() {
+  if port_taken; then
+    die "127.0.0.1:$PORT is already used by another server (another checkout's cluster?). Stop it, or choose another port: RIGMASTER_PG_PORT=55433 make ..."
+  fi
   say "starting PostgreSQL on 127.0.0.1:$PORT"
   # No Unix socket: clients use TCP, and a deep checkout path would exceed the socket
   # path limit. Tuned for a development machine, not for durability of a real store.
@@ -127,10 +139,12 @@ status() {
   if [ -n "$BINDIR" ] && is_running; then say "running on 127.0.0.1:$PORT ($PGDATA)"; else say "not running"; return 3; fi
 }
 
+# Drops what test runs leave: databases of failed tests, and templates (a template is
+# rebuilt by the first test that needs it, so stale ones from older migrations go too).
 sweep_tests() {
   BINDIR="$(find_bindir)"
   local db
-  for db in $(psql_admin -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'rmtest\_%'"); do
+  for db in $(psql_admin -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'rmtest\_%' OR datname LIKE 'rmtemplate\_%'"); do
     psql_admin -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
   done
 }

@@ -36,5 +36,8 @@ sim_pid=$!
 "$BIN/rigmaster" serve &
 app_pid=$!
 echo "run: store on http://$HTTP_ADDR (health: http://$HTTP_ADDR/health), Razorpay simulator on http://$RAZORPAY_SIM_ADDR; Ctrl-C stops both" >&2
-# Whichever stops first ends the run.
-wait -n "$app_pid" "$sim_pid" || true
+# Whichever stops first ends the run, and its exit status is the run's.
+status=0
+wait -n "$app_pid" "$sim_pid" || status=$?
+stop_all
+exit "$status"

@@ -7,7 +7,6 @@ async fn the_simulator_runs_in_process_on_a_random_port() {
 
     let response = reqwest::get(format!("{}/_sim/health", simulator.address)).await.unwrap();
 
-    assert_ne!(simulator.port, 9010, "a random port, not the development one");
     assert_eq!(response.status(), StatusCode::OK);
     assert!(simulator.api_base().ends_with("/v1"));
 }

@@ -52,7 +52,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
 pub async fn start(db: TestDatabase, settings: Settings) -> TestApp {
     let app = Application::build(settings).await.expect("the application builds");
     let port = app.port();
-    tokio::spawn(app.run_until_stopped());
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     TestApp { address: format!("http://127.0.0.1:{port}"), port, db, client }
 }

@@ -165,6 +165,8 @@ async fn build_template_if_missing(admin: &mut PgConnection, admin_url: &str, na
         .await?;
     rigmaster_api::db::migrate(&pool).await?;
     pool.close().await;
+    // No session may sit in a template: CREATE DATABASE … TEMPLATE would refuse to copy it.
+    run(admin, format!(r#"ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false"#)).await?;
     run(admin, format!(r#"COMMENT ON DATABASE "{name}" IS '{TEMPLATE_READY}'"#)).await?;
     Ok(())
 }

@@ -17,6 +17,9 @@ const BUILT_IN_DEFAULTS: &str = include_str!("../../../config/default.toml");
 /// Marks the shipped development secrets; a production start refuses them.
 const INSECURE_MARKER: &str = "insecure-dev";
 
+/// The private cluster of `make run`; a production database is never there.
+const DEVELOPMENT_CLUSTER: &str = "127.0.0.1:55432";
+
 /// The documented plain variables and the setting each one sets. They win over the
 /// `RIGMASTER__…` form when both are given.
 pub const PLAIN_VARIABLES: &[(&str, &str)] = &[
@@ -155,11 +158,12 @@ impl Settings {
                 .source(Some(env.clone().into_iter().collect())),
         );
         for (variable, key) in PLAIN_VARIABLES {
-            if let Some(value) = env.get(*variable) {
+            // An empty variable (`RAZORPAY_API_BASE=` in an env file) counts as unset.
+            if let Some(value) = env.get(*variable).filter(|value| !value.trim().is_empty()) {
                 builder = builder.set_override(*key, value.as_str())?;
             }
         }
-        let settings: Settings = builder.build()?.try_deserialize()?;
+        let settings: Settings = builder.build()?.try_deserialize().map_err(name_the_variable)?;
         settings.check_shape()?;
         Ok(settings)
     }
@@ -203,8 +207,9 @@ impl Settings {
         Ok(())
     }
 
-    /// In production every secret must be given and none may be a development value.
-    /// Called before serving; development runs with the built-in values.
+    /// In production every secret and the database must be given explicitly, none may be
+    /// a development value, and Razorpay must be reached over https. Called before serving;
+    /// development runs with the built-in values.
     pub fn check_secrets(&self) -> Result<(), ConfigError> {
         if self.app.env != AppEnv::Production {
             return Ok(());
@@ -227,8 +232,28 @@ impl Settings {
                 return Err(ConfigError::WeakSecret { variable, min });
             }
         }
+        if self.database.url.expose_secret().contains(DEVELOPMENT_CLUSTER) {
+            return Err(ConfigError::MissingSecret { variable: "DATABASE_URL" });
+        }
+        if !self.razorpay.api_base.starts_with("https://") {
+            return Err(ConfigError::Invalid {
+                variable: "RAZORPAY_API_BASE",
+                reason: "must be an https:// URL when APP_ENV=production (unset it for Razorpay itself)".into(),
+            });
+        }
         Ok(())
     }
+}
+
+/// A value of the wrong type is reported by its setting's key; name the variable the
+/// operator actually sets instead.
+fn name_the_variable(error: config::ConfigError) -> ConfigError {
+    let message = error.to_string();
+    PLAIN_VARIABLES
+        .iter()
+        .find(|(_, key)| message.contains(key))
+        .map(|(variable, _)| ConfigError::Invalid { variable, reason: message.clone() })
+        .unwrap_or(ConfigError::Load(error))
 }
 
 #[cfg(test)]
@@ -251,6 +276,8 @@ mod tests {
             ("RAZORPAY_KEY_ID", "rzp_live_abc"),
             ("RAZORPAY_KEY_SECRET", "live-secret"),
             ("RAZORPAY_WEBHOOK_SECRET", "webhook-secret"),
+            ("DATABASE_URL", "postgres://app@db.internal:5432/rigmaster"),
+            ("RAZORPAY_API_BASE", "https://api.razorpay.com/v1"),
         ]
     }
 
@@ -321,19 +348,58 @@ mod tests {
     }
 
     #[test]
+    fn production_refuses_every_built_in_development_value() {
+        // Without the config folder only the built-in development values stand behind a
+        // variable that is not given: each one must be refused, by name.
+        for (missing, _) in production_env().into_iter().filter(|(k, _)| *k != "APP_ENV") {
+            let vars: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != missing).collect();
+            let err = Settings::load(None, &env(&vars)).unwrap().check_secrets().unwrap_err();
+            assert!(err.to_string().starts_with(missing), "{missing}: {err}");
+        }
+    }
+
+    #[test]
+    fn production_needs_razorpay_over_https_and_a_real_database() {
+        let mut vars = production_env();
+        vars.push(("RAZORPAY_API_BASE", "http://127.0.0.1:9010/v1"));
+        let err = Settings::load(Some(&config_dir()), &env(&vars)).unwrap().check_secrets().unwrap_err();
+        assert!(err.to_string().starts_with("RAZORPAY_API_BASE"), "{err}");
+
+        let vars: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != "DATABASE_URL").collect();
+        let err = Settings::load(Some(&config_dir()), &env(&vars)).unwrap().check_secrets().unwrap_err();
+        assert!(err.to_string().starts_with("DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_variable_counts_as_unset() {
+        let settings =
+            Settings::load(Some(&config_dir()), &env(&[("RAZORPAY_API_BASE", ""), ("HTTP_ADDR", " ")])).unwrap();
+        assert_eq!(settings.razorpay.api_base, "http://127.0.0.1:9010/v1");
+        assert_eq!(settings.http.addr, "127.0.0.1:8080");
+    }
+
+    #[test]
     fn bad_values_name_their_variable() {
         let err = Settings::load(None, &env(&[("APP_ENV", "staging")])).unwrap_err();
         assert!(err.to_string().starts_with("APP_ENV"), "{err}");
         let err = Settings::load(None, &env(&[("HTTP_ADDR", "localhost")])).unwrap_err();
         assert!(err.to_string().starts_with("HTTP_ADDR"), "{err}");
         let err = Settings::load(None, &env(&[("RESERVATION_TTL_SECONDS", "soon")])).unwrap_err();
-        assert!(err.to_string().contains("reservation_ttl_seconds"), "{err}");
+        assert!(err.to_string().starts_with("RESERVATION_TTL_SECONDS"), "{err}");
     }
 
     #[test]
     fn secrets_do_not_show_in_debug_output() {
         let settings = Settings::load(None, &HashMap::new()).unwrap();
         let debug = format!("{settings:?}");
-        assert!(!debug.contains(INSECURE_MARKER), "{debug}");
+        for secret in [
+            settings.jwt.access_secret.expose_secret(),
+            settings.jwt.refresh_secret.expose_secret(),
+            settings.razorpay.key_secret.expose_secret(),
+            settings.razorpay.webhook_secret.expose_secret(),
+            settings.database.url.expose_secret(),
+        ] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
     }
 }

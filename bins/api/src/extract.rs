@@ -100,6 +100,10 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = error.path().to_string();
         let inner = error.into_inner();
         match inner.classify() {
+            // The body itself is not an object (`null`, `[]`, `"x"`): nothing to name.
+            Category::Data if path == "." && !inner.to_string().starts_with("missing field") => {
+                ApiError::bad_request("The body must be a JSON object.")
+            }
             Category::Data => ApiError::validation(vec![field_error(&path, &inner)]),
             Category::Syntax | Category::Eof | Category::Io => {
                 ApiError::bad_request(format!("The body is not valid JSON: {inner}."))
@@ -122,7 +126,20 @@ fn field_error(path: &str, error: &serde_json::Error) -> FieldError {
         Some(name) => format!("{parent}.{name}"),
         None => parent.to_owned(),
     };
-    FieldError::new(field, message)
+    FieldError::new(field, without_type_names(message))
+}
+
+/// serde names the Rust type it expected (`expected struct LineItem`); the client needs
+/// the JSON kind, not our internal names.
+fn without_type_names(message: &str) -> String {
+    for (marker, replacement) in
+        [(", expected struct ", ", expected an object"), (", expected enum ", ", expected one of the allowed values")]
+    {
+        if let Some((head, _)) = message.split_once(marker) {
+            return format!("{head}{replacement}");
+        }
+    }
+    message.to_owned()
 }
 
 fn report_details(report: &garde::Report) -> Vec<FieldError> {
@@ -183,6 +200,24 @@ mod tests {
     fn names_an_unknown_field() {
         let (_, fields) = details(r#"{"items":[],"price_paise":1}"#);
         assert_eq!(fields[0].field, "price_paise");
+    }
+
+    #[test]
+    fn never_shows_rust_type_names() {
+        let (code, fields) = details(r#"{"items":["not-an-object"]}"#);
+        assert_eq!(code, "validation_failed");
+        assert_eq!(fields[0].field, "items[0]");
+        assert!(!fields[0].message.contains("Line"), "{}", fields[0].message);
+        assert!(fields[0].message.ends_with("expected an object"), "{}", fields[0].message);
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_a_bad_request() {
+        for body in ["null", "[]", r#""text""#, "42"] {
+            let error = parse::<Order>(body.as_bytes()).unwrap_err();
+            assert_eq!(error.code(), "bad_request", "{body}");
+            assert!(!error.envelope("r").to_string().contains("Order"), "{body}");
+        }
     }
 
     #[test]

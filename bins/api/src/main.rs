@@ -91,7 +91,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         Command::Serve => {
             let app = Application::build(settings).await?;
             tracing::info!(port = app.port(), "rigmaster is serving");
-            app.run_until_stopped().await?;
+            app.run_until_stopped(rigmaster_api::startup::shutdown_signal()).await?;
             tracing::info!("rigmaster stopped");
             Ok(ExitCode::SUCCESS)
         }

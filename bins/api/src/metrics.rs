@@ -27,6 +27,12 @@ pub fn install() -> PrometheusHandle {
 }
 
 pub fn record_request(method: &str, route: &str, status: StatusCode, elapsed: Duration) {
+    // Clients can send any method name; only the standard ones become label values, so
+    // the number of series stays bounded.
+    let method = match method {
+        "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+        _ => "other",
+    };
     let labels = [("method", method.to_owned()), ("route", route.to_owned()), ("status", status.as_u16().to_string())];
     metrics::counter!("http_requests_total", &labels).increment(1);
     metrics::histogram!("http_request_duration_seconds", &labels).record(elapsed.as_secs_f64());

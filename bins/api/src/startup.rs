@@ -1,5 +1,6 @@
 //! Builds the application from settings: the pool, migrations, services and the server.
 
+use std::future::Future;
 use std::net::TcpListener;
 use std::time::Duration;
 
@@ -54,11 +55,23 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then stops accepting, lets in-flight requests
-    /// finish (up to the shutdown timeout) and closes the pool.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+    /// Serves until `shutdown` completes, then stops accepting, lets in-flight requests
+    /// finish (up to the shutdown timeout) and closes the pool. The binary passes
+    /// [`shutdown_signal`]; tests pass a future that never completes.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let upkeep = spawn_metrics_upkeep();
-        let result = self.server.await;
+        let handle = self.server.handle();
+        let server = self.server;
+        tokio::pin!(server);
+        let result = tokio::select! {
+            result = &mut server => result,
+            () = shutdown => {
+                tracing::info!("shutting down: finishing in-flight requests");
+                // The server future carries out the stop, so it is polled alongside.
+                let ((), result) = tokio::join!(handle.stop(true), &mut server);
+                result
+            }
+        };
         upkeep.abort();
         self.pool.close().await;
         result
@@ -90,11 +103,36 @@ fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> any
             .default_service(web::to(routes::not_found))
     })
     .listen(listener)?
+    // Signals are handled by `run_until_stopped`, so that Ctrl-C is as graceful as SIGTERM
+    // (Actix alone stops at once on SIGINT).
+    .disable_signals()
     .shutdown_timeout(settings.http.shutdown_timeout_seconds);
     if settings.http.workers > 0 {
         server = server.workers(settings.http.workers);
     }
     Ok(server.run())
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
 }
 
 /// Histograms are drained by rendering; the upkeep keeps memory bounded when nobody

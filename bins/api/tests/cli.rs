@@ -151,6 +151,74 @@ fn wait_for_port(child: &mut Child) -> u16 {
 
 #[tokio::test]
 async fn serve_stops_cleanly_on_sigterm() {
+    serve_stops_cleanly_on("TERM").await;
+}
+
+#[tokio::test]
+async fn serve_stops_cleanly_on_ctrl_c() {
+    serve_stops_cleanly_on("INT").await;
+}
+
+#[tokio::test]
+async fn a_request_in_flight_at_sigterm_is_answered_before_exit() {
+    in_flight_request_survives("TERM").await;
+}
+
+#[tokio::test]
+async fn a_request_in_flight_at_ctrl_c_is_answered_before_exit() {
+    in_flight_request_survives("INT").await;
+}
+
+/// A request still being received when the signal arrives is finished, then the process
+/// exits.
+async fn in_flight_request_survives(signal: &str) {
+    use std::io::{Read as _, Write as _};
+
+    let db = TestDatabase::create().await;
+    let mut child = KillOnDrop(
+        rigmaster()
+            .arg("serve")
+            .env("DATABASE_URL", db.url())
+            .env("HTTP_ADDR", "127.0.0.1:0")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let port = wait_for_port(&mut child.0);
+    let body = r#"{"email":"in-flight@example.in"}"#;
+    let (first_half, second_half) = body.split_at(10);
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "POST /api/v1/newsletter HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first_half}",
+        body.len()
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    Command::new("sh").arg("-c").arg(format!("kill -{signal} {}", child.0.id())).status().unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(child.0.try_wait().unwrap().is_none(), "still running while a request is in flight");
+    stream.write_all(second_half.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+
+    assert!(response.starts_with("HTTP/1.1 202"), "{response}");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while child.0.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "rigmaster did not exit after finishing the request");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM identity.newsletter_subscribers")
+        .fetch_one(&db.pool().await)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1, "the in-flight request did its work");
+}
+
+async fn serve_stops_cleanly_on(signal: &str) {
     let db = TestDatabase::create().await;
     let mut child = KillOnDrop(
         rigmaster()
@@ -166,7 +234,8 @@ async fn serve_stops_cleanly_on_sigterm() {
     let health = reqwest::get(format!("http://127.0.0.1:{port}/health")).await.unwrap();
     assert_eq!(health.status(), reqwest::StatusCode::OK);
 
-    let killed = Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap();
+    // The shell's own `kill`, so no procps package is needed.
+    let killed = Command::new("sh").arg("-c").arg(format!("kill -{signal} {}", child.0.id())).status().unwrap();
     assert!(killed.success());
 
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -174,7 +243,7 @@ async fn serve_stops_cleanly_on_sigterm() {
         if let Some(status) = child.0.try_wait().unwrap() {
             break status;
         }
-        assert!(Instant::now() < deadline, "rigmaster did not stop within 15 s of SIGTERM");
+        assert!(Instant::now() < deadline, "rigmaster did not stop within 15 s of SIG{signal}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.success(), "a graceful stop exits 0, got {status}");

@@ -32,7 +32,7 @@ impl SimSettings {
         let get = |name: &str, default: &str| env.get(name).cloned().unwrap_or_else(|| default.to_owned());
         SimSettings {
             addr: get("RAZORPAY_SIM_ADDR", "127.0.0.1:9010"),
-            key_id: get("RAZORPAY_KEY_ID", "rzp_test_insecuredevkey"),
+            key_id: get("RAZORPAY_KEY_ID", "rzp_test_insecure-dev-key"),
             key_secret: get("RAZORPAY_KEY_SECRET", "insecure-dev-razorpay-key-secret"),
             webhook_secret: get("RAZORPAY_WEBHOOK_SECRET", "insecure-dev-razorpay-webhook-secret"),
             webhook_url: env.get("RAZORPAY_WEBHOOK_URL").cloned(),
