@@ -131,6 +131,40 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// `rigmaster serve` on `db` and a free port; returns the child and its port.
+fn serve_on_a_free_port(db: &TestDatabase) -> (KillOnDrop, u16) {
+    let mut child = KillOnDrop(
+        rigmaster()
+            .arg("serve")
+            .env("DATABASE_URL", db.url())
+            .env("HTTP_ADDR", "127.0.0.1:0")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let port = wait_for_port(&mut child.0);
+    (child, port)
+}
+
+/// Sends `signal` through the shell's own `kill` (no procps package needed).
+fn send_signal(child: &KillOnDrop, signal: &str) {
+    let sent = Command::new("sh").arg("-c").arg(format!("kill -{signal} {}", child.0.id())).status().unwrap();
+    assert!(sent.success());
+}
+
+/// Waits up to 15 s for the child to exit and returns how it exited.
+async fn exit_status(child: &mut KillOnDrop) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "rigmaster did not exit within 15 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Waits for the JSON log line announcing the port, and returns it.
 fn wait_for_port(child: &mut Child) -> u16 {
     let stderr = child.stderr.take().expect("stderr is piped");
@@ -175,17 +209,7 @@ async fn in_flight_request_survives(signal: &str) {
     use std::io::{Read as _, Write as _};
 
     let db = TestDatabase::create().await;
-    let mut child = KillOnDrop(
-        rigmaster()
-            .arg("serve")
-            .env("DATABASE_URL", db.url())
-            .env("HTTP_ADDR", "127.0.0.1:0")
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let port = wait_for_port(&mut child.0);
+    let (mut child, port) = serve_on_a_free_port(&db);
     let body = r#"{"email":"in-flight@example.in"}"#;
     let (first_half, second_half) = body.split_at(10);
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -198,7 +222,7 @@ async fn in_flight_request_survives(signal: &str) {
     stream.flush().unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    Command::new("sh").arg("-c").arg(format!("kill -{signal} {}", child.0.id())).status().unwrap();
+    send_signal(&child, signal);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(child.0.try_wait().unwrap().is_none(), "still running while a request is in flight");
     stream.write_all(second_half.as_bytes()).unwrap();
@@ -206,11 +230,7 @@ async fn in_flight_request_survives(signal: &str) {
     stream.read_to_string(&mut response).unwrap();
 
     assert!(response.starts_with("HTTP/1.1 202"), "{response}");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while child.0.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "rigmaster did not exit after finishing the request");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    assert!(exit_status(&mut child).await.success());
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM identity.newsletter_subscribers")
         .fetch_one(&db.pool().await)
         .await
@@ -220,32 +240,13 @@ async fn in_flight_request_survives(signal: &str) {
 
 async fn serve_stops_cleanly_on(signal: &str) {
     let db = TestDatabase::create().await;
-    let mut child = KillOnDrop(
-        rigmaster()
-            .arg("serve")
-            .env("DATABASE_URL", db.url())
-            .env("HTTP_ADDR", "127.0.0.1:0")
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let port = wait_for_port(&mut child.0);
+    let (mut child, port) = serve_on_a_free_port(&db);
     let health = reqwest::get(format!("http://127.0.0.1:{port}/health")).await.unwrap();
     assert_eq!(health.status(), reqwest::StatusCode::OK);
 
-    // The shell's own `kill`, so no procps package is needed.
-    let killed = Command::new("sh").arg("-c").arg(format!("kill -{signal} {}", child.0.id())).status().unwrap();
-    assert!(killed.success());
+    send_signal(&child, signal);
 
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "rigmaster did not stop within 15 s of SIG{signal}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let status = exit_status(&mut child).await;
     assert!(status.success(), "a graceful stop exits 0, got {status}");
     assert!(reqwest::get(format!("http://127.0.0.1:{port}/health")).await.is_err(), "no longer listening");
 }

@@ -9,6 +9,7 @@ pub mod email;
 pub mod error;
 pub mod money;
 pub mod pagination;
+pub mod schema;
 
 pub use clock::{Clock, SystemClock};
 pub use email::Email;
