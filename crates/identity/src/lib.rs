@@ -4,5 +4,7 @@
 //! port traits of each module, with a PostgreSQL adapter beside them.
 
 pub mod newsletter;
+pub mod password;
+pub mod tokens;
 
 kernel::domain_schema!("identity", "../../migrations/identity");

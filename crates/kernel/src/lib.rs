@@ -5,6 +5,7 @@
 //! Nothing here knows about HTTP, SQL or any one domain.
 
 pub mod clock;
+pub mod contact;
 pub mod email;
 pub mod error;
 pub mod money;
@@ -12,6 +13,7 @@ pub mod pagination;
 pub mod schema;
 
 pub use clock::{Clock, SystemClock};
+pub use contact::{PersonName, Phone, Pincode};
 pub use email::Email;
 pub use error::{FieldError, InvalidInput};
 pub use money::{Money, MoneyOverflow};
