@@ -80,6 +80,59 @@ impl TestApp {
     }
 }
 
+/// A registered user and the tokens its registration returned.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub email: String,
+    pub password: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl TestApp {
+    /// Registers a new customer with a unique e-mail and returns its session.
+    pub async fn register_customer(&self) -> TestUser {
+        let email = format!("customer-{}@example.in", uuid::Uuid::new_v4().simple());
+        let password = "correct horse battery".to_owned();
+        let response = self
+            .post_json(
+                "/api/v1/auth/register",
+                &serde_json::json!({"name": "Test Customer", "email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "registering a test customer");
+        let body: Value = response.json().await.unwrap();
+        TestUser {
+            id: body["user"]["id"].as_str().unwrap().to_owned(),
+            email,
+            password,
+            access_token: body["access_token"].as_str().unwrap().to_owned(),
+            refresh_token: body["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    pub async fn get_as(&self, path: &str, access_token: &str) -> Response {
+        self.client.get(self.url(path)).bearer_auth(access_token).send().await.expect("request sent")
+    }
+
+    pub async fn send_json_as(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        access_token: &str,
+        body: &Value,
+    ) -> Response {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(access_token)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
 /// Asserts `response` is the contract's error envelope with this status and code, and
 /// that the envelope's request id is the one in the `x-request-id` header. Returns the
 /// `error` object for further checks.

@@ -9,7 +9,7 @@ pub mod database;
 pub mod proxy;
 pub mod simulator;
 
-pub use app::{TestApp, spawn_app, spawn_app_with, test_settings};
+pub use app::{TestApp, TestUser, spawn_app, spawn_app_with, test_settings};
 pub use database::TestDatabase;
 pub use proxy::TcpProxy;
 pub use simulator::{TestSimulator, spawn_simulator};

@@ -44,6 +44,7 @@ pub struct Settings {
     pub http: HttpSettings,
     pub database: DatabaseSettings,
     pub jwt: JwtSettings,
+    pub passwords: PasswordSettings,
     pub razorpay: RazorpaySettings,
     pub inventory: InventorySettings,
     pub log: LogSettings,
@@ -95,6 +96,13 @@ pub struct JwtSettings {
     pub refresh_secret: SecretString,
     pub access_ttl_seconds: u64,
     pub refresh_ttl_days: u64,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct PasswordSettings {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

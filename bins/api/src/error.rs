@@ -165,6 +165,60 @@ impl From<identity::newsletter::SubscribeError> for ApiError {
     }
 }
 
+impl From<identity::accounts::RegisterError> for ApiError {
+    fn from(error: identity::accounts::RegisterError) -> Self {
+        use identity::accounts::RegisterError;
+        match error {
+            RegisterError::EmailTaken => {
+                ApiError::new(StatusCode::CONFLICT, "email_taken", "This e-mail is already registered.")
+                    .with_details(vec![FieldError::new("email", "is already registered")])
+            }
+            RegisterError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<identity::accounts::LoginError> for ApiError {
+    fn from(error: identity::accounts::LoginError) -> Self {
+        use identity::accounts::LoginError;
+        match error {
+            LoginError::InvalidCredentials => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "The e-mail or password is wrong.")
+            }
+            LoginError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<identity::accounts::RefreshError> for ApiError {
+    fn from(error: identity::accounts::RefreshError) -> Self {
+        use identity::accounts::RefreshError;
+        match error {
+            RefreshError::Invalid => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "The refresh token is not valid; sign in again.",
+            ),
+            RefreshError::Reused => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "refresh_token_reused",
+                "This refresh token was already used; every session of this login has been signed out.",
+            ),
+            RefreshError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<identity::accounts::ProfileError> for ApiError {
+    fn from(error: identity::accounts::ProfileError) -> Self {
+        use identity::accounts::ProfileError;
+        match error {
+            ProfileError::NotFound => ApiError::not_found(),
+            ProfileError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! The `rigmaster` application: configuration, the HTTP API over the domain crates, and
 //! the wiring of ports to their adapters. Domain rules live in the domain crates.
 
+pub mod auth;
 pub mod configuration;
 pub mod db;
 pub mod error;

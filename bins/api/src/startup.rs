@@ -8,8 +8,12 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
+use identity::accounts::{Accounts, PgAccountStore};
 use identity::newsletter::{Newsletter, PgSubscriberStore};
-use kernel::FieldError;
+use identity::password::{PasswordCost, PasswordHasher};
+use identity::tokens::AccessTokens;
+use kernel::{FieldError, SystemClock};
+use secrecy::ExposeSecret as _;
 use sqlx::PgPool;
 use tokio::task::JoinHandle;
 use tracing_actix_web::TracingLogger;
@@ -23,6 +27,7 @@ use crate::{db, metrics, routes};
 /// The services the handlers use, wired to their PostgreSQL adapters. Ports are held as
 /// concrete generic types chosen here (see the README's architecture notes).
 pub type NewsletterService = Newsletter<PgSubscriberStore>;
+pub type AccountsService = Accounts<PgAccountStore, SystemClock>;
 
 /// The pool's configured ceiling, for the metrics endpoint.
 #[derive(Debug, Clone, Copy)]
@@ -81,6 +86,24 @@ impl Application {
 fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> anyhow::Result<Server> {
     let metrics_handle = web::Data::new(metrics::install());
     let newsletter = web::Data::new(Newsletter::new(PgSubscriberStore::new(pool.clone())));
+    let access_tokens = AccessTokens::new(
+        settings.jwt.access_secret.expose_secret().as_bytes(),
+        Duration::from_secs(settings.jwt.access_ttl_seconds),
+    );
+    let cost = settings.passwords;
+    let hasher = PasswordHasher::new(PasswordCost {
+        memory_kib: cost.memory_kib,
+        iterations: cost.iterations,
+        parallelism: cost.parallelism,
+    })?;
+    let accounts = web::Data::new(Accounts::new(
+        PgAccountStore::new(pool.clone()),
+        SystemClock,
+        hasher,
+        access_tokens.clone(),
+        Duration::from_secs(settings.jwt.refresh_ttl_days * 24 * 3600),
+    ));
+    let access_tokens = web::Data::new(access_tokens);
     let pool = web::Data::new(pool);
     let limits = web::Data::new(PoolLimits { max_connections: settings.database.max_connections });
     let body_limit = BodyLimit(settings.http.body_limit_bytes);
@@ -99,6 +122,8 @@ fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> any
             .app_data(limits.clone())
             .app_data(metrics_handle.clone())
             .app_data(newsletter.clone())
+            .app_data(accounts.clone())
+            .app_data(access_tokens.clone())
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })

@@ -3,6 +3,7 @@
 //! The domain speaks domain types only ([`kernel::Email`] …); storage sits behind the
 //! port traits of each module, with a PostgreSQL adapter beside them.
 
+pub mod accounts;
 pub mod newsletter;
 pub mod password;
 pub mod tokens;

@@ -1,6 +1,7 @@
 //! HTTP routes: thin handlers that parse the request into domain types, call a domain
 //! service, and shape its answer for the wire.
 
+mod auth;
 mod health;
 mod newsletter;
 
@@ -13,7 +14,15 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(resource("/health").route(web::get().to(health::health)))
         .service(resource("/ready").route(web::get().to(health::ready)))
         .service(resource("/metrics").route(web::get().to(health::metrics)))
-        .service(web::scope("/api/v1").service(resource("/newsletter").route(web::post().to(newsletter::subscribe))));
+        .service(
+            web::scope("/api/v1")
+                .service(resource("/newsletter").route(web::post().to(newsletter::subscribe)))
+                .service(resource("/auth/register").route(web::post().to(auth::register)))
+                .service(resource("/auth/login").route(web::post().to(auth::login)))
+                .service(resource("/auth/refresh").route(web::post().to(auth::refresh)))
+                .service(resource("/auth/logout").route(web::post().to(auth::logout)))
+                .service(resource("/me").route(web::get().to(auth::me)).route(web::patch().to(auth::update_me))),
+        );
 }
 
 /// A resource that answers 405 to a method it has no route for (without this, Actix

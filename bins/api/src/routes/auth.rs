@@ -1,0 +1,179 @@
+//! `/api/v1/auth/*` and `/api/v1/me`.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use garde::Validate;
+use identity::accounts::{Registration, Session, User};
+use identity::password::Password;
+use identity::tokens::{RefreshToken, Role};
+use kernel::{Email, FieldError, InvalidInput, PersonName, Phone};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::extract::ValidJson;
+use crate::startup::AccountsService;
+
+/// `User` on the wire.
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    id: Uuid,
+    name: String,
+    email: String,
+    phone: Option<String>,
+    role: Role,
+    created_at: DateTime<Utc>,
+}
+
+impl From<User> for UserView {
+    fn from(user: User) -> Self {
+        UserView {
+            id: user.id,
+            name: user.name,
+            email: user.email,
+            phone: user.phone,
+            role: user.role,
+            created_at: user.created_at,
+        }
+    }
+}
+
+/// `AuthResponse` on the wire.
+#[derive(Debug, Serialize)]
+struct AuthResponse {
+    user: UserView,
+    access_token: String,
+    refresh_token: String,
+    token_type: &'static str,
+    expires_in: u64,
+}
+
+impl From<Session> for AuthResponse {
+    fn from(session: Session) -> Self {
+        AuthResponse {
+            user: session.user.into(),
+            access_token: session.access_token,
+            refresh_token: session.refresh_token.expose().to_owned(),
+            token_type: "Bearer",
+            expires_in: session.expires_in.as_secs(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate)]
+pub struct RegisterBody {
+    #[garde(length(chars, min = 1, max = 100))]
+    name: String,
+    #[garde(length(chars, min = 3, max = 254))]
+    email: String,
+    #[garde(length(chars, min = 8, max = 128))]
+    password: String,
+    #[garde(length(chars, max = 32))]
+    phone: Option<String>,
+}
+
+impl TryFrom<RegisterBody> for Registration {
+    type Error = InvalidInput;
+
+    fn try_from(body: RegisterBody) -> Result<Self, InvalidInput> {
+        let mut errors = Vec::new();
+        let name = keep(PersonName::parse(&body.name, "name"), &mut errors);
+        let email = keep(Email::try_from(body.email.as_str()), &mut errors);
+        let phone = body.phone.as_deref().and_then(|phone| keep(Phone::parse(phone, "phone"), &mut errors));
+        let password = keep(Password::parse_new(body.password, "password"), &mut errors);
+        match (name, email, password) {
+            (Some(name), Some(email), Some(password)) if errors.is_empty() => {
+                Ok(Registration { name, email, phone, password })
+            }
+            _ => Err(InvalidInput(errors)),
+        }
+    }
+}
+
+/// Keeps a parsed value, or records why it could not be parsed.
+fn keep<T>(parsed: Result<T, InvalidInput>, errors: &mut Vec<FieldError>) -> Option<T> {
+    parsed.map_err(|invalid| errors.extend(invalid.0)).ok()
+}
+
+#[tracing::instrument(name = "route.register", skip_all)]
+pub async fn register(
+    body: ValidJson<RegisterBody>,
+    accounts: web::Data<AccountsService>,
+) -> Result<HttpResponse, ApiError> {
+    let registration = Registration::try_from(body.0)?;
+    let session = accounts.register(registration).await?;
+    Ok(HttpResponse::Created().json(AuthResponse::from(session)))
+}
+
+#[derive(Debug, Deserialize, Validate)]
+pub struct LoginBody {
+    #[garde(length(chars, min = 1, max = 254))]
+    email: String,
+    #[garde(length(min = 1, max = 1024))]
+    password: String,
+}
+
+#[tracing::instrument(name = "route.login", skip_all)]
+pub async fn login(body: ValidJson<LoginBody>, accounts: web::Data<AccountsService>) -> Result<HttpResponse, ApiError> {
+    let ValidJson(body) = body;
+    // A malformed e-mail cannot belong to an account: the same answer as a wrong password.
+    let email = Email::try_from(body.email.as_str()).map_err(|_| identity::accounts::LoginError::InvalidCredentials)?;
+    let session = accounts.login(&email, Password::offered(body.password)).await?;
+    Ok(HttpResponse::Ok().json(AuthResponse::from(session)))
+}
+
+#[derive(Debug, Deserialize, Validate)]
+pub struct RefreshBody {
+    #[garde(length(min = 1, max = 512))]
+    refresh_token: String,
+}
+
+#[tracing::instrument(name = "route.refresh", skip_all)]
+pub async fn refresh(
+    body: ValidJson<RefreshBody>,
+    accounts: web::Data<AccountsService>,
+) -> Result<HttpResponse, ApiError> {
+    let session = accounts.refresh(&RefreshToken::presented(body.0.refresh_token)).await?;
+    Ok(HttpResponse::Ok().json(AuthResponse::from(session)))
+}
+
+#[tracing::instrument(name = "route.logout", skip_all)]
+pub async fn logout(
+    body: ValidJson<RefreshBody>,
+    accounts: web::Data<AccountsService>,
+) -> Result<HttpResponse, ApiError> {
+    accounts.logout(&RefreshToken::presented(body.0.refresh_token)).await.map_err(ApiError::internal)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[tracing::instrument(name = "route.me", skip_all, fields(user = %user.id))]
+pub async fn me(user: AuthUser, accounts: web::Data<AccountsService>) -> Result<HttpResponse, ApiError> {
+    let profile = accounts.profile(user.id).await?;
+    Ok(HttpResponse::Ok().json(UserView::from(profile)))
+}
+
+#[derive(Debug, Deserialize, Validate)]
+pub struct ProfileBody {
+    #[garde(length(chars, min = 1, max = 100))]
+    name: Option<String>,
+    #[garde(length(chars, max = 32))]
+    phone: Option<String>,
+}
+
+#[tracing::instrument(name = "route.update_me", skip_all, fields(user = %user.id))]
+pub async fn update_me(
+    user: AuthUser,
+    body: ValidJson<ProfileBody>,
+    accounts: web::Data<AccountsService>,
+) -> Result<HttpResponse, ApiError> {
+    let ValidJson(body) = body;
+    let mut errors = Vec::new();
+    let name = body.name.as_deref().and_then(|name| keep(PersonName::parse(name, "name"), &mut errors));
+    let phone = body.phone.as_deref().and_then(|phone| keep(Phone::parse(phone, "phone"), &mut errors));
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let profile = accounts.update_profile(user.id, name, phone).await?;
+    Ok(HttpResponse::Ok().json(UserView::from(profile)))
+}

@@ -1,0 +1,228 @@
+//! Accounts: registration, login, rotating refresh tokens and profiles.
+
+mod postgres;
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use kernel::{Clock, Email, PersonName, Phone};
+use uuid::Uuid;
+
+pub use postgres::PgAccountStore;
+
+use crate::password::{Password, PasswordHasher};
+use crate::tokens::{AccessTokens, RefreshToken, Role};
+
+/// A user as the rest of the system sees it (never with the password hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What registration needs, already parsed.
+#[derive(Debug)]
+pub struct Registration {
+    pub name: PersonName,
+    pub email: Email,
+    pub phone: Option<Phone>,
+    pub password: Password,
+}
+
+/// A signed-in session: what login, registration and refresh hand back.
+#[derive(Debug)]
+pub struct Session {
+    pub user: User,
+    pub access_token: String,
+    pub refresh_token: RefreshToken,
+    pub expires_in: Duration,
+}
+
+/// The outcome of presenting a refresh token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// The token was current; it is now rotated and `new` belongs to the same family.
+    Rotated { user: User, disabled: bool },
+    /// The token had already been rotated: the whole family is now revoked.
+    Reused,
+    /// Unknown, expired, or revoked (logged out, or revoked after a reuse).
+    Rejected,
+}
+
+/// Where accounts and refresh tokens are kept. Every error is an unexpected storage
+/// failure unless a variant says otherwise.
+pub trait AccountStore: Send + Sync {
+    /// Inserts a user. Errors: [`RegisterError::EmailTaken`] when the e-mail is in use.
+    fn insert_user(
+        &self,
+        id: Uuid,
+        registration: &Registration,
+        password_hash: &str,
+        role: Role,
+    ) -> impl Future<Output = Result<User, RegisterError>> + Send;
+
+    /// The user with this e-mail, their password hash and whether they are disabled.
+    fn credentials(&self, email: &Email) -> impl Future<Output = anyhow::Result<Option<(User, String, bool)>>> + Send;
+
+    fn user(&self, id: Uuid) -> impl Future<Output = anyhow::Result<Option<User>>> + Send;
+
+    /// Changes the given fields; `None` leaves a field as it is. `None` if no such user.
+    fn update_profile(
+        &self,
+        id: Uuid,
+        name: Option<&PersonName>,
+        phone: Option<&Phone>,
+    ) -> impl Future<Output = anyhow::Result<Option<User>>> + Send;
+
+    /// Records the first token of a new family (a login).
+    fn start_family(
+        &self,
+        user: Uuid,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// Atomically rotates `old_hash` to `new_hash` if it is current; revokes its family
+    /// if it was already rotated.
+    fn rotate(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> impl Future<Output = anyhow::Result<Rotation>> + Send;
+
+    /// Revokes the family of this token (logout). Unknown tokens are ignored.
+    fn revoke_family(&self, token_hash: &str, now: DateTime<Utc>) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("the e-mail address is already registered")]
+    EmailTaken,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Unknown e-mail, wrong password, or a disabled account: indistinguishable on purpose.
+    #[error("the e-mail or password is wrong")]
+    InvalidCredentials,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    #[error("the refresh token is not valid")]
+    Invalid,
+    #[error("the refresh token was already used; every token of this login is revoked")]
+    Reused,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("no such user")]
+    NotFound,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// The accounts service.
+#[derive(Debug, Clone)]
+pub struct Accounts<S, C> {
+    store: S,
+    clock: C,
+    hasher: PasswordHasher,
+    access_tokens: AccessTokens,
+    refresh_ttl: Duration,
+}
+
+impl<S: AccountStore, C: Clock> Accounts<S, C> {
+    pub fn new(store: S, clock: C, hasher: PasswordHasher, access_tokens: AccessTokens, refresh_ttl: Duration) -> Self {
+        Accounts { store, clock, hasher, access_tokens, refresh_ttl }
+    }
+
+    pub fn access_tokens(&self) -> &AccessTokens {
+        &self.access_tokens
+    }
+
+    /// Creates a customer account and signs it in.
+    #[tracing::instrument(name = "accounts.register", skip_all)]
+    pub async fn register(&self, registration: Registration) -> Result<Session, RegisterError> {
+        let hash = self.hasher.hash(registration.password.clone()).await?;
+        let user = self.store.insert_user(Uuid::now_v7(), &registration, &hash, Role::Customer).await?;
+        Ok(self.start_session(user).await?)
+    }
+
+    /// Signs in; every failure is the same [`LoginError::InvalidCredentials`].
+    #[tracing::instrument(name = "accounts.login", skip_all)]
+    pub async fn login(&self, email: &Email, password: Password) -> Result<Session, LoginError> {
+        let found = self.store.credentials(email).await?;
+        let (user, hash, disabled) = match found {
+            Some((user, hash, disabled)) => (Some(user), Some(hash), disabled),
+            None => (None, None, false),
+        };
+        let matches = self.hasher.verify(password, hash).await?;
+        match user {
+            Some(user) if matches && !disabled => Ok(self.start_session(user).await?),
+            _ => Err(LoginError::InvalidCredentials),
+        }
+    }
+
+    /// Exchanges a refresh token for a new pair, re-reading the user's role.
+    #[tracing::instrument(name = "accounts.refresh", skip_all)]
+    pub async fn refresh(&self, presented: &RefreshToken) -> Result<Session, RefreshError> {
+        let now = self.clock.now();
+        let next = RefreshToken::generate();
+        match self.store.rotate(&presented.hash(), &next.hash(), now, self.refresh_expiry(now)).await? {
+            Rotation::Rotated { disabled: true, .. } | Rotation::Rejected => Err(RefreshError::Invalid),
+            Rotation::Reused => Err(RefreshError::Reused),
+            Rotation::Rotated { user, .. } => Ok(self.session(user, next)),
+        }
+    }
+
+    /// Ends the login this refresh token belongs to.
+    #[tracing::instrument(name = "accounts.logout", skip_all)]
+    pub async fn logout(&self, presented: &RefreshToken) -> anyhow::Result<()> {
+        self.store.revoke_family(&presented.hash(), self.clock.now()).await
+    }
+
+    #[tracing::instrument(name = "accounts.profile", skip(self))]
+    pub async fn profile(&self, user: Uuid) -> Result<User, ProfileError> {
+        self.store.user(user).await?.ok_or(ProfileError::NotFound)
+    }
+
+    #[tracing::instrument(name = "accounts.update_profile", skip_all, fields(user = %user))]
+    pub async fn update_profile(
+        &self,
+        user: Uuid,
+        name: Option<PersonName>,
+        phone: Option<Phone>,
+    ) -> Result<User, ProfileError> {
+        self.store.update_profile(user, name.as_ref(), phone.as_ref()).await?.ok_or(ProfileError::NotFound)
+    }
+
+    async fn start_session(&self, user: User) -> anyhow::Result<Session> {
+        let token = RefreshToken::generate();
+        self.store.start_family(user.id, &token.hash(), self.refresh_expiry(self.clock.now())).await?;
+        Ok(self.session(user, token))
+    }
+
+    fn session(&self, user: User, refresh_token: RefreshToken) -> Session {
+        let access_token = self.access_tokens.issue(user.id, user.role, self.clock.now());
+        Session { user, access_token, refresh_token, expires_in: self.access_tokens.ttl() }
+    }
+
+    fn refresh_expiry(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + chrono::Duration::from_std(self.refresh_ttl).unwrap_or(chrono::Duration::days(30))
+    }
+}
