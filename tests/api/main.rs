@@ -1,9 +1,12 @@
 //! Black-box tests of rigmaster over HTTP: the real app, a fresh database each.
 
+mod addresses;
+mod admin_users;
 mod auth;
 mod errors;
 mod health;
 mod isolation;
+mod logs;
 mod newsletter;
 mod ready;
 mod simulator;

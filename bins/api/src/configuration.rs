@@ -45,6 +45,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub jwt: JwtSettings,
     pub passwords: PasswordSettings,
+    pub rate_limit: RateLimitSettings,
     pub razorpay: RazorpaySettings,
     pub inventory: InventorySettings,
     pub log: LogSettings,
@@ -103,6 +104,11 @@ pub struct PasswordSettings {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct RateLimitSettings {
+    pub auth_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -219,6 +219,28 @@ impl From<identity::accounts::ProfileError> for ApiError {
     }
 }
 
+impl From<identity::accounts::ListUsersError> for ApiError {
+    fn from(error: identity::accounts::ListUsersError) -> Self {
+        use identity::accounts::ListUsersError;
+        match error {
+            ListUsersError::InvalidCursor(_) => {
+                ApiError::validation(vec![FieldError::new("cursor", "is not valid for this list")])
+            }
+            ListUsersError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<identity::addresses::AddressError> for ApiError {
+    fn from(error: identity::addresses::AddressError) -> Self {
+        use identity::addresses::AddressError;
+        match error {
+            AddressError::NotFound => ApiError::not_found(),
+            AddressError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod middleware;
+pub mod rate_limit;
 pub mod request_id;
 pub mod routes;
 pub mod startup;

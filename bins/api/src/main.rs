@@ -12,6 +12,8 @@ use rigmaster_api::{Application, Settings, db, telemetry};
 const EXIT_CONFIG: u8 = 78;
 /// sysexits(3): the command exists but cannot be done (not built yet).
 const EXIT_UNAVAILABLE: u8 = 69;
+/// sysexits(3): bad input on the command line or standard input.
+const EXIT_USAGE: u8 = 64;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,17 +36,21 @@ enum Command {
     Serve,
     /// Apply every domain's pending migrations, then exit.
     Migrate,
-    /// Create an admin account, or promote an existing user to admin.
+    /// Create an admin account, or promote an existing user to admin (idempotent).
     ///
-    /// NOT AVAILABLE YET: this arrives with the identity domain. Until then it exits with
-    /// status 69 and changes nothing.
+    /// The password is read from standard input (one line) and must be 8–128 characters;
+    /// an existing user keeps their password and only gains the admin role.
     CreateAdmin {
         /// The admin's e-mail address.
         #[arg(long)]
         email: String,
-        /// Read the password from standard input (one line), never from the command line.
-        #[arg(long)]
+        /// Read the password from standard input. Required: a password never goes on the
+        /// command line, where other users and the shell history can see it.
+        #[arg(long, required = true)]
         password_stdin: bool,
+        /// The name shown for a new admin.
+        #[arg(long, default_value = "Administrator")]
+        name: String,
     },
     /// Load the demo store (categories, 300+ products, stock), idempotently.
     ///
@@ -102,9 +108,41 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             tracing::info!("migrations are up to date");
             Ok(ExitCode::SUCCESS)
         }
-        Command::CreateAdmin { .. } => Ok(not_available_yet("create-admin", "identity")),
+        Command::CreateAdmin { email, name, .. } => create_admin(&settings, &email, &name).await,
         Command::SeedDemo => Ok(not_available_yet("seed-demo", "catalog")),
     }
+}
+
+async fn create_admin(settings: &Settings, email: &str, name: &str) -> anyhow::Result<ExitCode> {
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\n', '\r']).to_owned();
+    let parsed = (
+        kernel::Email::try_from(email),
+        kernel::PersonName::parse(name, "name"),
+        identity::password::Password::parse_new(password, "password"),
+    );
+    let (email, name, password) = match parsed {
+        (Ok(email), Ok(name), Ok(password)) => (email, name, password),
+        (email, name, password) => {
+            let problems: Vec<String> = [email.err(), name.err(), password.err()]
+                .into_iter()
+                .flatten()
+                .flat_map(|invalid| invalid.0)
+                .map(|field| format!("{}: {}", field.field, field.message))
+                .collect();
+            eprintln!("rigmaster create-admin: {}", problems.join("; "));
+            return Ok(ExitCode::from(EXIT_USAGE));
+        }
+    };
+    let pool = db::pool(&settings.database)?;
+    db::migrate(&pool).await?;
+    let accounts = rigmaster_api::startup::accounts_service(pool.clone(), settings)?;
+    let (admin, created) = accounts.create_admin(&email, &name, password).await?;
+    pool.close().await;
+    let what = if created { "created" } else { "promoted to admin" };
+    println!("{} {} ({})", admin.email, what, admin.id);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn config_failure(error: &ConfigError) -> ExitCode {

@@ -9,6 +9,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use identity::accounts::{Accounts, PgAccountStore};
+use identity::addresses::{AddressBook, PgAddressStore};
 use identity::newsletter::{Newsletter, PgSubscriberStore};
 use identity::password::{PasswordCost, PasswordHasher};
 use identity::tokens::AccessTokens;
@@ -22,12 +23,16 @@ use crate::configuration::Settings;
 use crate::error::ApiError;
 use crate::extract::BodyLimit;
 use crate::middleware::{RequestSpan, request_context};
+use crate::rate_limit::InMemoryRateLimiter;
 use crate::{db, metrics, routes};
 
 /// The services the handlers use, wired to their PostgreSQL adapters. Ports are held as
 /// concrete generic types chosen here (see the README's architecture notes).
 pub type NewsletterService = Newsletter<PgSubscriberStore>;
 pub type AccountsService = Accounts<PgAccountStore, SystemClock>;
+pub type AddressService = AddressBook<PgAddressStore>;
+/// Per process for now; see [`crate::rate_limit::RateLimiter`].
+pub type AuthRateLimiter = InMemoryRateLimiter;
 
 /// The pool's configured ceiling, for the metrics endpoint.
 #[derive(Debug, Clone, Copy)]
@@ -83,9 +88,8 @@ impl Application {
     }
 }
 
-fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> anyhow::Result<Server> {
-    let metrics_handle = web::Data::new(metrics::install());
-    let newsletter = web::Data::new(Newsletter::new(PgSubscriberStore::new(pool.clone())));
+/// The accounts service as configured (also used by `rigmaster create-admin`).
+pub fn accounts_service(pool: PgPool, settings: &Settings) -> anyhow::Result<AccountsService> {
     let access_tokens = AccessTokens::new(
         settings.jwt.access_secret.expose_secret().as_bytes(),
         Duration::from_secs(settings.jwt.access_ttl_seconds),
@@ -96,14 +100,24 @@ fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> any
         iterations: cost.iterations,
         parallelism: cost.parallelism,
     })?;
-    let accounts = web::Data::new(Accounts::new(
-        PgAccountStore::new(pool.clone()),
+    Ok(Accounts::new(
+        PgAccountStore::new(pool),
         SystemClock,
         hasher,
-        access_tokens.clone(),
+        access_tokens,
         Duration::from_secs(settings.jwt.refresh_ttl_days * 24 * 3600),
-    ));
-    let access_tokens = web::Data::new(access_tokens);
+    ))
+}
+
+fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> anyhow::Result<Server> {
+    let metrics_handle = web::Data::new(metrics::install());
+    let newsletter = web::Data::new(Newsletter::new(PgSubscriberStore::new(pool.clone())));
+    let accounts = accounts_service(pool.clone(), settings)?;
+    let access_tokens = web::Data::new(accounts.access_tokens().clone());
+    let accounts = web::Data::new(accounts);
+    let addresses = web::Data::new(AddressBook::new(PgAddressStore::new(pool.clone())));
+    let limiter =
+        web::Data::new(InMemoryRateLimiter::new(settings.rate_limit.auth_per_minute, Duration::from_secs(60)));
     let pool = web::Data::new(pool);
     let limits = web::Data::new(PoolLimits { max_connections: settings.database.max_connections });
     let body_limit = BodyLimit(settings.http.body_limit_bytes);
@@ -124,6 +138,8 @@ fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> any
             .app_data(newsletter.clone())
             .app_data(accounts.clone())
             .app_data(access_tokens.clone())
+            .app_data(addresses.clone())
+            .app_data(limiter.clone())
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })

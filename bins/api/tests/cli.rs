@@ -84,16 +84,12 @@ fn every_command_has_help() {
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(stdout.contains("Usage: rigmaster"), "{command:?}: {stdout}");
     }
-    let (output, _) = output_of(rigmaster().args(["create-admin", "--help"]));
+    let (output, _) = output_of(rigmaster().args(["seed-demo", "--help"]));
     assert!(String::from_utf8_lossy(&output.stdout).contains("NOT AVAILABLE YET"));
 }
 
 #[test]
-fn commands_not_built_yet_say_so_and_change_nothing() {
-    let (output, stderr) = output_of(rigmaster().args(["create-admin", "--email", "a@b.in", "--password-stdin"]));
-    assert_eq!(output.status.code(), Some(69));
-    assert!(stderr.contains("not available yet"), "{stderr}");
-
+fn commands_not_built_yet_say_so() {
     let (output, stderr) = output_of(rigmaster().arg("seed-demo"));
     assert_eq!(output.status.code(), Some(69));
     assert!(stderr.contains("not available yet"), "{stderr}");
@@ -163,6 +159,63 @@ async fn exit_status(child: &mut KillOnDrop) -> std::process::ExitStatus {
         assert!(Instant::now() < deadline, "rigmaster did not exit within 15 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Runs `create-admin` on `db` with `password` on standard input.
+fn create_admin(db: &TestDatabase, email: &str, password: &str) -> (Output, String) {
+    use std::io::Write as _;
+    let mut child = rigmaster()
+        .args(["create-admin", "--email", email, "--password-stdin"])
+        .env("DATABASE_URL", db.url())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output, stderr)
+}
+
+#[tokio::test]
+async fn create_admin_makes_an_admin_who_may_use_admin_routes() {
+    let db = TestDatabase::create().await;
+    let (output, stderr) = create_admin(&db, "Boss@RigMaster.in", "a strong admin password");
+    assert!(output.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("boss@rigmaster.in created"));
+    // Idempotent: a second run promotes (here: keeps) the same account.
+    let (again, stderr) = create_admin(&db, "boss@rigmaster.in", "another password entirely");
+    assert!(again.status.success(), "{stderr}");
+    let settings = rigmaster_tests::test_settings(db.url());
+    let app = rigmaster_tests::app::start(db, settings).await;
+
+    let login = app
+        .post_json(
+            "/api/v1/auth/login",
+            &serde_json::json!({"email": "boss@rigmaster.in", "password": "a strong admin password"}),
+        )
+        .await;
+    assert_eq!(login.status(), reqwest::StatusCode::OK, "the first password is kept");
+    let body: serde_json::Value = login.json().await.unwrap();
+    assert_eq!(body["user"]["role"], "admin");
+    let users = app.get_as("/api/v1/admin/users", body["access_token"].as_str().unwrap()).await;
+    assert_eq!(users.status(), reqwest::StatusCode::OK);
+    let listed: serde_json::Value = users.json().await.unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn create_admin_refuses_a_short_password_and_writes_nothing() {
+    let db = TestDatabase::create().await;
+
+    let (output, stderr) = create_admin(&db, "boss@rigmaster.in", "short");
+
+    assert_eq!(output.status.code(), Some(64), "{stderr}");
+    assert!(stderr.contains("password"), "{stderr}");
+    let users: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM identity.users").fetch_one(&db.pool().await).await.unwrap();
+    assert_eq!(users, 0);
 }
 
 /// Waits for the JSON log line announcing the port, and returns it.

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use kernel::{Clock, Email, PersonName, Phone};
+use kernel::{Clock, Cursor, Email, Limit, Page, PersonName, Phone};
 use uuid::Uuid;
 
 pub use postgres::PgAccountStore;
@@ -97,6 +97,28 @@ pub trait AccountStore: Send + Sync {
         expires_at: DateTime<Utc>,
     ) -> impl Future<Output = anyhow::Result<Rotation>> + Send;
 
+    /// Users, newest first, after the cursor key `after`, optionally of one role and
+    /// matching `query` in e-mail, name or phone.
+    fn list_users(
+        &self,
+        filter: &UserFilter,
+        limit: Limit,
+        after: Option<(DateTime<Utc>, Uuid)>,
+    ) -> impl Future<Output = anyhow::Result<Vec<User>>> + Send;
+
+    /// Sets a user's role; `None` if no such user.
+    fn set_role(&self, id: Uuid, role: Role) -> impl Future<Output = anyhow::Result<Option<User>>> + Send;
+
+    /// Makes the user with this e-mail an admin, creating it with `password_hash` if it
+    /// does not exist (an existing user keeps its password). Returns whether it was created.
+    fn upsert_admin(
+        &self,
+        id: Uuid,
+        email: &Email,
+        name: &PersonName,
+        password_hash: &str,
+    ) -> impl Future<Output = anyhow::Result<(User, bool)>> + Send;
+
     /// Revokes the family of this token (logout). Unknown tokens are ignored.
     fn revoke_family(&self, token_hash: &str, now: DateTime<Utc>) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
@@ -124,6 +146,22 @@ pub enum RefreshError {
     Invalid,
     #[error("the refresh token was already used; every token of this login is revoked")]
     Reused,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Which users an admin lists.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub role: Option<Role>,
+    /// A fragment of the e-mail, name or phone.
+    pub query: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ListUsersError {
+    #[error(transparent)]
+    InvalidCursor(#[from] kernel::InvalidCursor),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -209,6 +247,38 @@ impl<S: AccountStore, C: Clock> Accounts<S, C> {
         phone: Option<Phone>,
     ) -> Result<User, ProfileError> {
         self.store.update_profile(user, name.as_ref(), phone.as_ref()).await?.ok_or(ProfileError::NotFound)
+    }
+
+    /// Users for the admin panel, newest first.
+    #[tracing::instrument(name = "accounts.list_users", skip(self))]
+    pub async fn list_users(
+        &self,
+        filter: &UserFilter,
+        limit: Limit,
+        cursor: Option<&str>,
+    ) -> Result<Page<User>, ListUsersError> {
+        let after: Option<(DateTime<Utc>, Uuid)> = cursor.map(Cursor::decode).transpose()?;
+        let rows = self.store.list_users(filter, limit, after).await?;
+        Ok(Page::from_rows(rows, limit, |user| (user.created_at, user.id)))
+    }
+
+    /// Changes a user's role. The change reaches their access at their next refresh.
+    #[tracing::instrument(name = "accounts.set_role", skip(self))]
+    pub async fn set_role(&self, user: Uuid, role: Role) -> Result<User, ProfileError> {
+        self.store.set_role(user, role).await?.ok_or(ProfileError::NotFound)
+    }
+
+    /// Creates an admin, or promotes an existing account (whose password is kept).
+    /// Returns the admin and whether it was created.
+    #[tracing::instrument(name = "accounts.create_admin", skip_all)]
+    pub async fn create_admin(
+        &self,
+        email: &Email,
+        name: &PersonName,
+        password: Password,
+    ) -> anyhow::Result<(User, bool)> {
+        let hash = self.hasher.hash(password).await?;
+        self.store.upsert_admin(Uuid::now_v7(), email, name, &hash).await
     }
 
     async fn start_session(&self, user: User) -> anyhow::Result<Session> {

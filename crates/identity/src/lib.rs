@@ -4,6 +4,7 @@
 //! port traits of each module, with a PostgreSQL adapter beside them.
 
 pub mod accounts;
+pub mod addresses;
 pub mod newsletter;
 pub mod password;
 pub mod tokens;

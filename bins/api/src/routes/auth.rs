@@ -1,6 +1,9 @@
 //! `/api/v1/auth/*` and `/api/v1/me`.
 
-use actix_web::{HttpResponse, web};
+use std::time::Instant;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use garde::Validate;
 use identity::accounts::{Registration, Session, User};
@@ -13,7 +16,8 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::ValidJson;
-use crate::startup::AccountsService;
+use crate::rate_limit::RateLimiter as _;
+use crate::startup::{AccountsService, AuthRateLimiter};
 
 /// `User` on the wire.
 #[derive(Debug, Serialize)]
@@ -92,15 +96,35 @@ impl TryFrom<RegisterBody> for Registration {
 }
 
 /// Keeps a parsed value, or records why it could not be parsed.
-fn keep<T>(parsed: Result<T, InvalidInput>, errors: &mut Vec<FieldError>) -> Option<T> {
+pub(crate) fn keep<T>(parsed: Result<T, InvalidInput>, errors: &mut Vec<FieldError>) -> Option<T> {
     parsed.map_err(|invalid| errors.extend(invalid.0)).ok()
+}
+
+/// Counts one attempt against the caller's IP and the e-mail; 429 once either is over.
+fn limit_attempts(limiter: &AuthRateLimiter, request: &HttpRequest, action: &str, email: &str) -> Result<(), ApiError> {
+    let ip = request.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_default();
+    let now = Instant::now();
+    for key in [format!("{action}:ip:{ip}"), format!("{action}:email:{}", email.trim().to_lowercase())] {
+        if let Err(retry_after) = limiter.hit(&key, now) {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Too many attempts; try again later.",
+            )
+            .with_retry_after(retry_after.as_secs().max(1)));
+        }
+    }
+    Ok(())
 }
 
 #[tracing::instrument(name = "route.register", skip_all)]
 pub async fn register(
+    request: HttpRequest,
     body: ValidJson<RegisterBody>,
     accounts: web::Data<AccountsService>,
+    limiter: web::Data<AuthRateLimiter>,
 ) -> Result<HttpResponse, ApiError> {
+    limit_attempts(&limiter, &request, "register", &body.0.email)?;
     let registration = Registration::try_from(body.0)?;
     let session = accounts.register(registration).await?;
     Ok(HttpResponse::Created().json(AuthResponse::from(session)))
@@ -115,8 +139,14 @@ pub struct LoginBody {
 }
 
 #[tracing::instrument(name = "route.login", skip_all)]
-pub async fn login(body: ValidJson<LoginBody>, accounts: web::Data<AccountsService>) -> Result<HttpResponse, ApiError> {
+pub async fn login(
+    request: HttpRequest,
+    body: ValidJson<LoginBody>,
+    accounts: web::Data<AccountsService>,
+    limiter: web::Data<AuthRateLimiter>,
+) -> Result<HttpResponse, ApiError> {
     let ValidJson(body) = body;
+    limit_attempts(&limiter, &request, "login", &body.email)?;
     // A malformed e-mail cannot belong to an account: the same answer as a wrong password.
     let email = Email::try_from(body.email.as_str()).map_err(|_| identity::accounts::LoginError::InvalidCredentials)?;
     let session = accounts.login(&email, Password::offered(body.password)).await?;

@@ -1,6 +1,8 @@
 //! HTTP routes: thin handlers that parse the request into domain types, call a domain
 //! service, and shape its answer for the wire.
 
+mod addresses;
+mod admin_users;
 mod auth;
 mod health;
 mod newsletter;
@@ -21,7 +23,19 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .service(resource("/auth/login").route(web::post().to(auth::login)))
                 .service(resource("/auth/refresh").route(web::post().to(auth::refresh)))
                 .service(resource("/auth/logout").route(web::post().to(auth::logout)))
-                .service(resource("/me").route(web::get().to(auth::me)).route(web::patch().to(auth::update_me))),
+                .service(resource("/me").route(web::get().to(auth::me)).route(web::patch().to(auth::update_me)))
+                .service(
+                    resource("/me/addresses")
+                        .route(web::get().to(addresses::list))
+                        .route(web::post().to(addresses::add)),
+                )
+                .service(
+                    resource("/me/addresses/{id}")
+                        .route(web::patch().to(addresses::change))
+                        .route(web::delete().to(addresses::remove)),
+                )
+                .service(resource("/admin/users").route(web::get().to(admin_users::list)))
+                .service(resource("/admin/users/{id}").route(web::patch().to(admin_users::set_role))),
         );
 }
 

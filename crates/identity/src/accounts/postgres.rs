@@ -2,11 +2,11 @@
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
-use kernel::{Email, PersonName, Phone};
+use kernel::{Email, Limit, PersonName, Phone};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{AccountStore, RegisterError, Registration, Rotation, User};
+use super::{AccountStore, RegisterError, Registration, Rotation, User, UserFilter};
 use crate::tokens::Role;
 
 #[derive(Debug, Clone)]
@@ -221,6 +221,79 @@ impl AccountStore for PgAccountStore {
         .context("reading the refreshing user")?;
         tx.commit().await.context("committing a rotation")?;
         Ok(Rotation::Rotated { user: User::try_from(row.user)?, disabled: row.is_disabled })
+    }
+
+    #[tracing::instrument(name = "accounts.list_user_rows", skip(self))]
+    async fn list_users(
+        &self,
+        filter: &UserFilter,
+        limit: Limit,
+        after: Option<(DateTime<Utc>, Uuid)>,
+    ) -> anyhow::Result<Vec<User>> {
+        let pattern = filter
+            .query
+            .as_deref()
+            .map(|q| format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+        let rows: Vec<UserRow> = sqlx::query_as(
+            "SELECT id, name, email, phone, role, created_at FROM identity.users
+             WHERE ($1::text IS NULL OR role = $1)
+               AND ($2::text IS NULL OR email ILIKE $2 OR name ILIKE $2 OR phone ILIKE $2)
+               AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4))
+             ORDER BY created_at DESC, id DESC
+             LIMIT $5",
+        )
+        .bind(filter.role.map(Role::as_str))
+        .bind(pattern)
+        .bind(after.map(|(at, _)| at))
+        .bind(after.map(|(_, id)| id))
+        .bind(limit.fetch_size())
+        .fetch_all(&self.pool)
+        .await
+        .context("listing users")?;
+        rows.into_iter().map(User::try_from).collect()
+    }
+
+    #[tracing::instrument(name = "accounts.set_role_row", skip(self))]
+    async fn set_role(&self, id: Uuid, role: Role) -> anyhow::Result<Option<User>> {
+        let row: Option<UserRow> = sqlx::query_as(
+            "UPDATE identity.users SET role = $2, updated_at = now() WHERE id = $1
+             RETURNING id, name, email, phone, role, created_at",
+        )
+        .bind(id)
+        .bind(role.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .context("setting a role")?;
+        row.map(User::try_from).transpose()
+    }
+
+    #[tracing::instrument(name = "accounts.upsert_admin", skip_all)]
+    async fn upsert_admin(
+        &self,
+        id: Uuid,
+        email: &Email,
+        name: &PersonName,
+        password_hash: &str,
+    ) -> anyhow::Result<(User, bool)> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            user: UserRow,
+            created: bool,
+        }
+        let row: Row = sqlx::query_as(
+            "INSERT INTO identity.users (id, email, name, role, password_hash) VALUES ($1, $2, $3, 'admin', $4)
+             ON CONFLICT (email) DO UPDATE SET role = 'admin', updated_at = now()
+             RETURNING id, name, email, phone, role, created_at, (xmax = 0) AS created",
+        )
+        .bind(id)
+        .bind(email.as_str())
+        .bind(name.as_str())
+        .bind(password_hash)
+        .fetch_one(&self.pool)
+        .await
+        .context("creating or promoting an admin")?;
+        Ok((User::try_from(row.user)?, row.created))
     }
 
     #[tracing::instrument(name = "accounts.revoke_family", skip_all)]
