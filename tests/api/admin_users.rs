@@ -3,17 +3,8 @@ use rigmaster_tests::app::assert_error;
 use rigmaster_tests::{TestApp, spawn_app};
 use serde_json::{Value, json};
 
-/// Makes `email`'s account an admin straight in the database (as `create-admin` would)
-/// and returns a fresh admin session.
 async fn admin_session(app: &TestApp) -> String {
-    let admin = app.register_customer().await;
-    sqlx::query("UPDATE identity.users SET role = 'admin' WHERE email = $1")
-        .bind(&admin.email)
-        .execute(&app.db.pool().await)
-        .await
-        .unwrap();
-    let login = app.post_json("/api/v1/auth/login", &json!({"email": admin.email, "password": admin.password})).await;
-    login.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+    app.register_admin().await.access_token
 }
 
 #[tokio::test]

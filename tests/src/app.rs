@@ -112,6 +112,24 @@ impl TestApp {
         }
     }
 
+    /// Registers a user, makes it an admin in the database (as `rigmaster create-admin`
+    /// would) and signs it in again so its access token carries the admin role.
+    pub async fn register_admin(&self) -> TestUser {
+        let mut admin = self.register_customer().await;
+        sqlx::query("UPDATE identity.users SET role = 'admin' WHERE email = $1")
+            .bind(&admin.email)
+            .execute(&self.db.pool().await)
+            .await
+            .expect("promoting the test admin");
+        let login = self
+            .post_json("/api/v1/auth/login", &serde_json::json!({"email": admin.email, "password": admin.password}))
+            .await;
+        let body: Value = login.json().await.unwrap();
+        admin.access_token = body["access_token"].as_str().unwrap().to_owned();
+        admin.refresh_token = body["refresh_token"].as_str().unwrap().to_owned();
+        admin
+    }
+
     pub async fn get_as(&self, path: &str, access_token: &str) -> Response {
         self.client.get(self.url(path)).bearer_auth(access_token).send().await.expect("request sent")
     }
