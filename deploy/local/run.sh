@@ -27,9 +27,8 @@ stop_all() {
 trap stop_all INT TERM EXIT
 
 "$BIN/rigmaster" migrate
-if ! "$BIN/rigmaster" seed-demo; then
-  echo "run: no demo data yet (seed-demo is not available); the store starts empty" >&2
-fi
+# Idempotent: the first start loads the demo store, later starts add nothing.
+"$BIN/rigmaster" seed-demo
 
 "$BIN/razorpay-sim" &
 sim_pid=$!

@@ -1,8 +1,10 @@
 //! Black-box tests of rigmaster over HTTP: the real app, a fresh database each.
 
 mod addresses;
+mod admin_catalog;
 mod admin_users;
 mod auth;
+mod catalog;
 mod errors;
 mod health;
 mod isolation;

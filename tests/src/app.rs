@@ -130,6 +130,33 @@ impl TestApp {
         admin
     }
 
+    /// Loads the demo store (as `rigmaster seed-demo` does); returns how many products it added.
+    pub async fn seed_demo(&self) -> usize {
+        let pool = self.db.pool().await;
+        let report = rigmaster_api::seed::seed_demo(&pool).await.expect("seeding the demo store");
+        pool.close().await;
+        report.added
+    }
+
+    /// Creates a product as `admin`, asserting 201, and returns the `Product` body.
+    pub async fn create_product(&self, admin: &TestUser, body: &Value) -> Value {
+        let response =
+            self.send_json_as(reqwest::Method::POST, "/api/v1/admin/products", &admin.access_token, body).await;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "creating a product: {body}");
+        body
+    }
+
+    /// A GET that must answer 200 with JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let response = self.get(path).await;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
+    }
+
     pub async fn get_as(&self, path: &str, access_token: &str) -> Response {
         self.client.get(self.url(path)).bearer_auth(access_token).send().await.expect("request sent")
     }

@@ -241,6 +241,117 @@ impl From<identity::addresses::AddressError> for ApiError {
     }
 }
 
+impl From<catalog::categories::CategoryWriteError> for ApiError {
+    fn from(error: catalog::categories::CategoryWriteError) -> Self {
+        use catalog::categories::CategoryWriteError;
+        match error {
+            CategoryWriteError::NotFound => ApiError::not_found(),
+            CategoryWriteError::SlugTaken { slug } => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", format!("The slug {slug} is already used."))
+                    .with_details(vec![FieldError::new("slug", "is already used by another category")])
+            }
+            CategoryWriteError::ParentNotFound => {
+                ApiError::validation(vec![FieldError::new("parent_id", "no such category")])
+            }
+            CategoryWriteError::ParentCycle => ApiError::validation(vec![FieldError::new(
+                "parent_id",
+                "cannot be the category itself or one of its sub-categories",
+            )]),
+            CategoryWriteError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<catalog::categories::DeleteCategoryError> for ApiError {
+    fn from(error: catalog::categories::DeleteCategoryError) -> Self {
+        use catalog::categories::DeleteCategoryError;
+        match error {
+            DeleteCategoryError::NotFound => ApiError::not_found(),
+            DeleteCategoryError::InUse => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "The category still has products or sub-categories; move or delete them first.",
+            ),
+            DeleteCategoryError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<catalog::products::WriteConflict> for ApiError {
+    fn from(conflict: catalog::products::WriteConflict) -> Self {
+        use catalog::products::WriteConflict;
+        match conflict {
+            WriteConflict::SkuTaken(sku) => {
+                ApiError::new(StatusCode::CONFLICT, "sku_taken", format!("The SKU {sku} is already used."))
+                    .with_details(vec![FieldError::new("sku", "is already used by another product")])
+            }
+            WriteConflict::SlugTaken(slug) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", format!("The slug {slug} is already used."))
+                    .with_details(vec![FieldError::new("slug", "is already used by another product")])
+            }
+            WriteConflict::UnknownCategory => {
+                ApiError::validation(vec![FieldError::new("category_id", "no such category")])
+            }
+        }
+    }
+}
+
+/// A price the pricing function refuses, named by the field that causes it.
+fn pricing_error(error: catalog::pricing::PricingError) -> ApiError {
+    use catalog::pricing::PricingError;
+    let field = match error {
+        PricingError::NegativeBase | PricingError::Overflow => "base_price_paise",
+        PricingError::DiscountOverWhole | PricingError::NegativeDiscount => "discount.value",
+        PricingError::TaxRateOutOfRange => "tax_rate_bps",
+    };
+    ApiError::validation(vec![FieldError::new(field, error.to_string())])
+}
+
+impl From<catalog::products::CreateProductError> for ApiError {
+    fn from(error: catalog::products::CreateProductError) -> Self {
+        use catalog::products::CreateProductError;
+        match error {
+            CreateProductError::Conflict(conflict) => conflict.into(),
+            CreateProductError::InvalidPrice(error) => pricing_error(error),
+            CreateProductError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<catalog::products::UpdateProductError> for ApiError {
+    fn from(error: catalog::products::UpdateProductError) -> Self {
+        use catalog::products::UpdateProductError;
+        match error {
+            UpdateProductError::NotFound => ApiError::not_found(),
+            UpdateProductError::Conflict(conflict) => conflict.into(),
+            UpdateProductError::InvalidPrice(error) => pricing_error(error),
+            UpdateProductError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<catalog::products::ListProductsError> for ApiError {
+    fn from(error: catalog::products::ListProductsError) -> Self {
+        use catalog::products::ListProductsError;
+        match error {
+            ListProductsError::UnknownCategory => {
+                ApiError::validation(vec![FieldError::new("category", "no such category")])
+            }
+            ListProductsError::InvalidCursor(_) => {
+                ApiError::validation(vec![FieldError::new("cursor", "is not valid for this list")])
+            }
+            ListProductsError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+/// Failures with no business meaning (a storage error from a read).
+impl From<anyhow::Error> for ApiError {
+    fn from(cause: anyhow::Error) -> Self {
+        ApiError::internal(cause)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

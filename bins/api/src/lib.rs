@@ -1,6 +1,7 @@
 //! The `rigmaster` application: configuration, the HTTP API over the domain crates, and
 //! the wiring of ports to their adapters. Domain rules live in the domain crates.
 
+pub mod adapters;
 pub mod auth;
 pub mod configuration;
 pub mod db;
@@ -11,6 +12,7 @@ pub mod middleware;
 pub mod rate_limit;
 pub mod request_id;
 pub mod routes;
+pub mod seed;
 pub mod startup;
 pub mod telemetry;
 

@@ -10,8 +10,6 @@ use rigmaster_api::{Application, Settings, db, telemetry};
 
 /// sysexits(3): a configuration problem.
 const EXIT_CONFIG: u8 = 78;
-/// sysexits(3): the command exists but cannot be done (not built yet).
-const EXIT_UNAVAILABLE: u8 = 69;
 /// sysexits(3): bad input on the command line or standard input.
 const EXIT_USAGE: u8 = 64;
 
@@ -52,10 +50,11 @@ enum Command {
         #[arg(long, default_value = "Administrator")]
         name: String,
     },
-    /// Load the demo store (categories, 300+ products, stock), idempotently.
+    /// Load the demo store (300+ products in every category, with stock), idempotently.
     ///
-    /// NOT AVAILABLE YET: this arrives with the catalog domain. Until then it exits with
-    /// status 69 and changes nothing.
+    /// Applies pending migrations first. Products are generated from a fixed seed, so
+    /// every run loads the same store; products already present (by SKU) are left as
+    /// they are, so running it twice adds nothing.
     SeedDemo,
 }
 
@@ -85,7 +84,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(command, settings)) {
         Ok(code) => code,
         Err(error) => {
-            tracing::error!(error = ?error, "rigmaster stopped on an error");
+            tracing::error!(error = %format!("{error:#}"), "rigmaster stopped on an error");
             eprintln!("rigmaster: {error:#}");
             ExitCode::FAILURE
         }
@@ -109,7 +108,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::CreateAdmin { email, name, .. } => create_admin(&settings, &email, &name).await,
-        Command::SeedDemo => Ok(not_available_yet("seed-demo", "catalog")),
+        Command::SeedDemo => {
+            let pool = db::pool(&settings.database)?;
+            db::migrate(&pool).await?;
+            let report = rigmaster_api::seed::seed_demo(&pool).await?;
+            pool.close().await;
+            println!("demo store: {} products added, {} already present", report.added, report.already_present);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -148,9 +154,4 @@ async fn create_admin(settings: &Settings, email: &str, name: &str) -> anyhow::R
 fn config_failure(error: &ConfigError) -> ExitCode {
     eprintln!("rigmaster: configuration error: {error}");
     ExitCode::from(EXIT_CONFIG)
-}
-
-fn not_available_yet(command: &str, domain: &str) -> ExitCode {
-    eprintln!("rigmaster {command}: not available yet; it arrives with the {domain} domain. Nothing was changed.");
-    ExitCode::from(EXIT_UNAVAILABLE)
 }

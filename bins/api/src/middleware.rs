@@ -82,7 +82,7 @@ fn with_envelope(response: ServiceResponse<BoxBody>, request_id: &RequestId) -> 
     let envelope = match api_error {
         Some(error) => {
             if status.is_server_error() {
-                log_failure(request_id, &error.to_string(), error.cause().map(|cause| format!("{cause:?}")));
+                log_failure(request_id, &error.to_string(), error.cause().map(|cause| format!("{cause:#}")));
             }
             error.envelope(request_id.as_str())
         }

@@ -8,6 +8,8 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
+use catalog::categories::{Categories, PgCategoryStore};
+use catalog::products::{PgProductStore, Products};
 use identity::accounts::{Accounts, PgAccountStore};
 use identity::addresses::{AddressBook, PgAddressStore};
 use identity::newsletter::{Newsletter, PgSubscriberStore};
@@ -19,6 +21,7 @@ use sqlx::PgPool;
 use tokio::task::JoinHandle;
 use tracing_actix_web::TracingLogger;
 
+use crate::adapters::InventoryStockOpening;
 use crate::configuration::Settings;
 use crate::error::ApiError;
 use crate::extract::BodyLimit;
@@ -31,6 +34,8 @@ use crate::{db, metrics, routes};
 pub type NewsletterService = Newsletter<PgSubscriberStore>;
 pub type AccountsService = Accounts<PgAccountStore, SystemClock>;
 pub type AddressService = AddressBook<PgAddressStore>;
+pub type CategoriesService = Categories<PgCategoryStore>;
+pub type ProductsService = Products<PgProductStore<InventoryStockOpening>>;
 /// Per process for now; see [`crate::rate_limit::RateLimiter`].
 pub type AuthRateLimiter = InMemoryRateLimiter;
 
@@ -109,6 +114,11 @@ pub fn accounts_service(pool: PgPool, settings: &Settings) -> anyhow::Result<Acc
     ))
 }
 
+/// The products service (also used by `rigmaster seed-demo`).
+pub fn products_service(pool: PgPool) -> ProductsService {
+    Products::new(PgProductStore::new(pool, InventoryStockOpening))
+}
+
 fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> anyhow::Result<Server> {
     let metrics_handle = web::Data::new(metrics::install());
     let newsletter = web::Data::new(Newsletter::new(PgSubscriberStore::new(pool.clone())));
@@ -116,6 +126,8 @@ fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> any
     let access_tokens = web::Data::new(accounts.access_tokens().clone());
     let accounts = web::Data::new(accounts);
     let addresses = web::Data::new(AddressBook::new(PgAddressStore::new(pool.clone())));
+    let categories = web::Data::new(Categories::new(PgCategoryStore::new(pool.clone())));
+    let products = web::Data::new(products_service(pool.clone()));
     let limiter =
         web::Data::new(InMemoryRateLimiter::new(settings.rate_limit.auth_per_minute, Duration::from_secs(60)));
     let pool = web::Data::new(pool);
@@ -139,6 +151,8 @@ fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> any
             .app_data(accounts.clone())
             .app_data(access_tokens.clone())
             .app_data(addresses.clone())
+            .app_data(categories.clone())
+            .app_data(products.clone())
             .app_data(limiter.clone())
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))

@@ -84,15 +84,26 @@ fn every_command_has_help() {
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert!(stdout.contains("Usage: rigmaster"), "{command:?}: {stdout}");
     }
-    let (output, _) = output_of(rigmaster().args(["seed-demo", "--help"]));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("NOT AVAILABLE YET"));
 }
 
-#[test]
-fn commands_not_built_yet_say_so() {
-    let (output, stderr) = output_of(rigmaster().arg("seed-demo"));
-    assert_eq!(output.status.code(), Some(69));
-    assert!(stderr.contains("not available yet"), "{stderr}");
+#[tokio::test]
+async fn seed_demo_loads_the_store_once_however_often_it_runs() {
+    let db = TestDatabase::create_empty().await;
+
+    let (first, stderr) = output_of(rigmaster().arg("seed-demo").env("DATABASE_URL", db.url()));
+    assert!(first.status.success(), "{stderr}");
+    let (second, stderr) = output_of(rigmaster().arg("seed-demo").env("DATABASE_URL", db.url()));
+    assert!(second.status.success(), "{stderr}");
+
+    let pool = db.pool().await;
+    let products: i64 = sqlx::query_scalar("SELECT count(*) FROM catalog.products").fetch_one(&pool).await.unwrap();
+    let stocked: i64 = sqlx::query_scalar("SELECT count(*) FROM inventory.stock").fetch_one(&pool).await.unwrap();
+    assert!(products >= 300, "{products} products");
+    assert_eq!(stocked, products, "every demo product has a stock row");
+    let first = String::from_utf8_lossy(&first.stdout).into_owned();
+    let second = String::from_utf8_lossy(&second.stdout).into_owned();
+    assert!(first.contains(&format!("{products} products added, 0 already present")), "{first}");
+    assert!(second.contains(&format!("0 products added, {products} already present")), "{second}");
 }
 
 #[tokio::test]

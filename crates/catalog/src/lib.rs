@@ -1,8 +1,15 @@
-//! Categories, products, the one pricing function, search and PC-builder rules.
+//! Categories, products, the one pricing function and search.
 //!
-//! So far the schema, its migrator and the pricing function; the rest of the domain
-//! lands with its issue.
+//! [`categories::Categories`] and [`products::Products`] are the services; each holds a
+//! store port with a PostgreSQL adapter beside it. New products hand their opening stock
+//! to inventory through [`ports::StockOpening`], in the same transaction as the product.
 
+pub mod categories;
+pub mod demo;
+pub mod ports;
 pub mod pricing;
+pub mod products;
+pub mod search;
+pub mod values;
 
 kernel::domain_schema!("catalog", "../../migrations/catalog");

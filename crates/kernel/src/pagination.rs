@@ -57,6 +57,11 @@ impl Cursor {
         serde_json::from_slice(&bytes).map_err(|_| InvalidCursor)
     }
 
+    /// A token as a client sent it back; nothing is checked until it is decoded.
+    pub fn from_token(token: String) -> Self {
+        Cursor(token)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -2,8 +2,10 @@
 //! service, and shape its answer for the wire.
 
 mod addresses;
+mod admin_catalog;
 mod admin_users;
 mod auth;
+mod catalog;
 mod health;
 mod newsletter;
 
@@ -35,7 +37,28 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .route(web::delete().to(addresses::remove)),
                 )
                 .service(resource("/admin/users").route(web::get().to(admin_users::list)))
-                .service(resource("/admin/users/{id}").route(web::patch().to(admin_users::set_role))),
+                .service(resource("/admin/users/{id}").route(web::patch().to(admin_users::set_role)))
+                .service(resource("/categories").route(web::get().to(catalog::list_categories)))
+                .service(resource("/products").route(web::get().to(catalog::list_products)))
+                .service(resource("/products/{id_or_slug}").route(web::get().to(catalog::get_product)))
+                .service(resource("/search/suggest").route(web::get().to(catalog::suggest)))
+                .service(
+                    resource("/admin/products")
+                        .route(web::get().to(admin_catalog::list_products))
+                        .route(web::post().to(admin_catalog::create_product)),
+                )
+                .service(
+                    resource("/admin/products/{id}")
+                        .route(web::get().to(admin_catalog::get_product))
+                        .route(web::patch().to(admin_catalog::change_product))
+                        .route(web::delete().to(admin_catalog::delete_product)),
+                )
+                .service(resource("/admin/categories").route(web::post().to(admin_catalog::create_category)))
+                .service(
+                    resource("/admin/categories/{id}")
+                        .route(web::patch().to(admin_catalog::change_category))
+                        .route(web::delete().to(admin_catalog::delete_category)),
+                ),
         );
 }
 

@@ -1,0 +1,32 @@
+//! `rigmaster seed-demo`: loads the demo store through the catalog service, so demo
+//! products are priced, indexed and stocked exactly like products an admin creates.
+
+use catalog::products::{CreateProductError, WriteConflict};
+use sqlx::PgPool;
+
+use crate::startup::products_service;
+
+/// What a seeding run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SeedReport {
+    pub added: usize,
+    /// Products whose SKU (or slug) is already in the store; they are left as they are.
+    pub already_present: usize,
+}
+
+/// Adds every demo product that is not in the store yet. Running it again adds nothing.
+#[tracing::instrument(name = "seed_demo", skip_all)]
+pub async fn seed_demo(pool: &PgPool) -> anyhow::Result<SeedReport> {
+    let products = products_service(pool.clone());
+    let mut report = SeedReport::default();
+    for product in catalog::demo::products() {
+        match products.create(product).await {
+            Ok(_) => report.added += 1,
+            Err(CreateProductError::Conflict(WriteConflict::SkuTaken(_) | WriteConflict::SlugTaken(_))) => {
+                report.already_present += 1;
+            }
+            Err(error) => return Err(anyhow::Error::new(error).context("adding a demo product")),
+        }
+    }
+    Ok(report)
+}

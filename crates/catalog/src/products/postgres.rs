@@ -1,0 +1,488 @@
+//! PostgreSQL adapter for [`ProductStore`](super::ProductStore).
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use kernel::{Money, Page};
+use serde_json::{Map, Value};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool, QueryBuilder};
+use uuid::Uuid;
+
+use super::listing::{self, ListKey, SortColumns, WORD_SIMILARITY_THRESHOLD};
+use super::{
+    Audience, Availability, CategoryRef, ListProductsError, Product, ProductKey, ProductQuery, ProductRecord,
+    ProductStore, ProductSummary, Rating, StoreWriteError, Suggestion, WriteConflict,
+};
+use crate::categories::CategoryKey;
+use crate::ports::{OpeningStock, StockOpening};
+use crate::pricing::{Discount, Price, price};
+use crate::search::SearchText;
+use crate::values::{Sku, Slug};
+
+/// Products in PostgreSQL; `S` records opening stock in inventory.
+#[derive(Debug, Clone)]
+pub struct PgProductStore<S> {
+    pool: PgPool,
+    stock: S,
+}
+
+impl<S: StockOpening> PgProductStore<S> {
+    pub fn new(pool: PgPool, stock: S) -> Self {
+        PgProductStore { pool, stock }
+    }
+
+    /// The plan PostgreSQL picks for a listing (`EXPLAIN` text, one line per row), so
+    /// tests and operators can check that each list shape is an index scan.
+    pub async fn explain_list(&self, query: &ProductQuery, categories: Option<&[Uuid]>) -> anyhow::Result<Vec<String>> {
+        let mut sql = listing::build(query, categories, true).context("building the listing")?;
+        let mut tx = self.pool.begin().await?;
+        set_similarity_threshold(&mut tx).await?;
+        let lines: Vec<String> =
+            sql.build_query_scalar().fetch_all(&mut *tx).await.context("explaining the listing")?;
+        Ok(lines)
+    }
+}
+
+/// Trigram matching reads its threshold from the session; it is set per transaction so
+/// pooled connections are left as they were.
+async fn set_similarity_threshold(conn: &mut PgConnection) -> anyhow::Result<()> {
+    sqlx::query("SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)")
+        .bind(WORD_SIMILARITY_THRESHOLD)
+        .execute(conn)
+        .await
+        .context("setting the search threshold")?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: Uuid,
+    sku: String,
+    slug: String,
+    name: String,
+    brand: String,
+    category_id: Uuid,
+    category_slug: String,
+    category_name: String,
+    image: Option<String>,
+    base_price_paise: i64,
+    discount_type: Option<String>,
+    discount_value: Option<i64>,
+    tax_rate_bps: i32,
+    is_active: bool,
+    is_featured: bool,
+    rating_count: i32,
+    rating_total: i64,
+    available: i64,
+    created_at: DateTime<Utc>,
+    final_price_paise: i64,
+    sort_name: String,
+    rank: f32,
+}
+
+fn discount_of(kind: Option<&str>, value: Option<i64>) -> anyhow::Result<Option<Discount>> {
+    Ok(match (kind, value) {
+        (None, _) => None,
+        (Some("percentage"), Some(bps)) => Some(Discount::Percentage { bps: u32::try_from(bps)? }),
+        (Some("flat"), Some(paise)) => Some(Discount::Flat { amount: Money::from_paise(paise) }),
+        (kind, value) => anyhow::bail!("a stored discount is not valid: {kind:?} {value:?}"),
+    })
+}
+
+fn discount_columns(discount: Option<Discount>) -> (Option<&'static str>, Option<i64>) {
+    match discount {
+        None => (None, None),
+        Some(Discount::Percentage { bps }) => (Some("percentage"), Some(i64::from(bps))),
+        Some(Discount::Flat { amount }) => (Some("flat"), Some(amount.paise())),
+    }
+}
+
+impl SummaryRow {
+    fn sort_columns(&self) -> SortColumns {
+        SortColumns {
+            id: self.id,
+            created_at: self.created_at,
+            final_price_paise: self.final_price_paise,
+            sort_name: self.sort_name.clone(),
+            rank: self.rank,
+        }
+    }
+
+    fn into_summary(self) -> anyhow::Result<ProductSummary> {
+        let discount = discount_of(self.discount_type.as_deref(), self.discount_value)?;
+        let price = price(Money::from_paise(self.base_price_paise), discount, u32::try_from(self.tax_rate_bps)?)
+            .with_context(|| format!("pricing stored product {}", self.id))?;
+        Ok(ProductSummary {
+            id: self.id,
+            sku: self.sku,
+            slug: self.slug,
+            name: self.name,
+            brand: self.brand,
+            category: CategoryRef { id: self.category_id, slug: self.category_slug, name: self.category_name },
+            image: self.image,
+            price,
+            availability: Availability::of(self.is_active, self.available),
+            is_active: self.is_active,
+            is_featured: self.is_featured,
+            rating: Rating { count: i64::from(self.rating_count), total: self.rating_total },
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ProductRow {
+    #[sqlx(flatten)]
+    summary: SummaryRow,
+    short_description: String,
+    description: String,
+    specifications: Json<Map<String, Value>>,
+    images: Vec<String>,
+    updated_at: DateTime<Utc>,
+}
+
+impl ProductRow {
+    fn into_product(self) -> anyhow::Result<Product> {
+        let stock_available = self.summary.available.max(0);
+        let created_at = self.summary.created_at;
+        Ok(Product {
+            summary: self.summary.into_summary()?,
+            short_description: self.short_description,
+            description: self.description,
+            specifications: self.specifications.0,
+            images: self.images,
+            stock_available,
+            created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// One product with everything, by id; the shape every write returns.
+const PRODUCT_BY_ID: &str = "SELECT p.id, p.sku, p.slug, p.name, p.brand, p.category_id, c.slug AS category_slug,
+        c.name AS category_name, p.images[1] AS image, p.base_price_paise, p.discount_type, p.discount_value,
+        p.tax_rate_bps, p.is_active, p.is_featured, p.rating_count, p.rating_total,
+        COALESCE(a.available, 0) AS available, p.created_at, p.final_price_paise, lower(p.name) AS sort_name,
+        0::real AS rank, p.short_description, p.description, p.specifications, p.images, p.updated_at
+     FROM catalog.products p
+     JOIN catalog.categories c ON c.id = p.category_id
+     LEFT JOIN inventory.availability a ON a.product_id = p.id
+     WHERE p.id = $1";
+
+async fn product_by_id(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<Product>> {
+    let row: Option<ProductRow> =
+        sqlx::query_as(PRODUCT_BY_ID).bind(id).fetch_optional(conn).await.context("loading a product")?;
+    row.map(ProductRow::into_product).transpose()
+}
+
+fn write_error(error: sqlx::Error, record: &ProductRecord) -> StoreWriteError {
+    if let Some(db) = error.as_database_error() {
+        match (db.code().as_deref(), db.constraint()) {
+            (Some("23505"), Some("products_sku")) => {
+                return WriteConflict::SkuTaken(record.sku.as_str().to_owned()).into();
+            }
+            (Some("23505"), Some("products_slug")) => {
+                return WriteConflict::SlugTaken(record.slug.as_str().to_owned()).into();
+            }
+            (Some("23503"), Some("products_category_id_fkey")) => return WriteConflict::UnknownCategory.into(),
+            _ => {}
+        }
+    }
+    StoreWriteError::Unexpected(anyhow::Error::new(error).context("writing a product"))
+}
+
+#[derive(sqlx::FromRow)]
+struct RecordRow {
+    sku: String,
+    slug: String,
+    name: String,
+    brand: String,
+    category_id: Uuid,
+    base_price_paise: i64,
+    discount_type: Option<String>,
+    discount_value: Option<i64>,
+    tax_rate_bps: i32,
+    short_description: String,
+    description: String,
+    specifications: Json<Map<String, Value>>,
+    images: Vec<String>,
+    is_active: bool,
+    is_featured: bool,
+    updated_at: DateTime<Utc>,
+}
+
+impl RecordRow {
+    fn into_record(self) -> anyhow::Result<(ProductRecord, DateTime<Utc>)> {
+        let record = ProductRecord {
+            sku: Sku::parse(&self.sku, "sku").context("a stored SKU is not valid")?,
+            slug: Slug::parse(&self.slug, "slug").context("a stored slug is not valid")?,
+            name: self.name,
+            brand: self.brand,
+            category_id: self.category_id,
+            base_price: Money::from_paise(self.base_price_paise),
+            discount: discount_of(self.discount_type.as_deref(), self.discount_value)?,
+            tax_rate_bps: u32::try_from(self.tax_rate_bps)?,
+            short_description: self.short_description,
+            description: self.description,
+            specifications: self.specifications.0,
+            images: self.images,
+            is_active: self.is_active,
+            is_featured: self.is_featured,
+        };
+        Ok((record, self.updated_at))
+    }
+}
+
+impl<S: StockOpening> ProductStore for PgProductStore<S> {
+    #[tracing::instrument(name = "products.category_id", skip(self))]
+    async fn category_id(&self, key: &CategoryKey) -> anyhow::Result<Option<Uuid>> {
+        let (id, slug) = split_key(key);
+        sqlx::query_scalar("SELECT id FROM catalog.categories WHERE id = $1 OR slug = $2")
+            .bind(id)
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await
+            .context("finding a category")
+    }
+
+    #[tracing::instrument(name = "products.category_tree", skip(self))]
+    async fn category_with_descendants(&self, key: &CategoryKey) -> anyhow::Result<Option<Vec<Uuid>>> {
+        let (id, slug) = split_key(key);
+        let ids: Vec<Uuid> = sqlx::query_scalar(
+            "WITH RECURSIVE tree AS (
+                 SELECT id FROM catalog.categories WHERE id = $1 OR slug = $2
+                 UNION
+                 SELECT c.id FROM catalog.categories c JOIN tree t ON c.parent_id = t.id
+             )
+             SELECT id FROM tree",
+        )
+        .bind(id)
+        .bind(slug)
+        .fetch_all(&self.pool)
+        .await
+        .context("finding a category and its sub-categories")?;
+        Ok((!ids.is_empty()).then_some(ids))
+    }
+
+    #[tracing::instrument(name = "products.slug_taken", skip(self))]
+    async fn slug_taken(&self, slug: &Slug) -> anyhow::Result<bool> {
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM catalog.products WHERE slug = $1)")
+            .bind(slug.as_str())
+            .fetch_one(&self.pool)
+            .await
+            .context("checking a slug")
+    }
+
+    #[tracing::instrument(name = "products.insert", skip(self, record, price))]
+    async fn insert(
+        &self,
+        id: Uuid,
+        record: &ProductRecord,
+        price: &Price,
+        stock: OpeningStock,
+    ) -> Result<Product, StoreWriteError> {
+        let mut tx = self.pool.begin().await.context("starting a product insert")?;
+        let (discount_type, discount_value) = discount_columns(record.discount);
+        sqlx::query(
+            "INSERT INTO catalog.products
+               (id, sku, slug, name, brand, category_id, base_price_paise, discount_type, discount_value,
+                tax_rate_bps, final_price_paise, short_description, description, specifications, images,
+                is_active, is_featured)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        )
+        .bind(id)
+        .bind(record.sku.as_str())
+        .bind(record.slug.as_str())
+        .bind(&record.name)
+        .bind(&record.brand)
+        .bind(record.category_id)
+        .bind(record.base_price.paise())
+        .bind(discount_type)
+        .bind(discount_value)
+        .bind(i32::try_from(record.tax_rate_bps).context("tax rate")?)
+        .bind(price.final_price.paise())
+        .bind(&record.short_description)
+        .bind(&record.description)
+        .bind(Json(&record.specifications))
+        .bind(&record.images)
+        .bind(record.is_active)
+        .bind(record.is_featured)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| write_error(e, record))?;
+        self.stock.open_stock(&mut tx, id, stock).await.context("recording the opening stock")?;
+        let product = product_by_id(&mut tx, id).await?.context("the new product is gone")?;
+        tx.commit().await.context("committing a product insert")?;
+        Ok(product)
+    }
+
+    #[tracing::instrument(name = "products.record", skip(self))]
+    async fn record(&self, id: Uuid) -> anyhow::Result<Option<(ProductRecord, DateTime<Utc>)>> {
+        let row: Option<RecordRow> = sqlx::query_as(
+            "SELECT sku, slug, name, brand, category_id, base_price_paise, discount_type, discount_value,
+                    tax_rate_bps, short_description, description, specifications, images, is_active,
+                    is_featured, updated_at
+             FROM catalog.products WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .context("loading a product record")?;
+        row.map(RecordRow::into_record).transpose()
+    }
+
+    #[tracing::instrument(name = "products.replace", skip(self, record, price))]
+    async fn replace(
+        &self,
+        id: Uuid,
+        record: &ProductRecord,
+        price: &Price,
+        version: DateTime<Utc>,
+    ) -> Result<Option<Product>, StoreWriteError> {
+        let mut tx = self.pool.begin().await.context("starting a product update")?;
+        let (discount_type, discount_value) = discount_columns(record.discount);
+        let updated = sqlx::query(
+            "UPDATE catalog.products SET
+               sku = $3, slug = $4, name = $5, brand = $6, category_id = $7, base_price_paise = $8,
+               discount_type = $9, discount_value = $10, tax_rate_bps = $11, final_price_paise = $12,
+               short_description = $13, description = $14, specifications = $15, images = $16,
+               is_active = $17, is_featured = $18,
+               updated_at = greatest(clock_timestamp(), updated_at + interval '1 microsecond')
+             WHERE id = $1 AND updated_at = $2",
+        )
+        .bind(id)
+        .bind(version)
+        .bind(record.sku.as_str())
+        .bind(record.slug.as_str())
+        .bind(&record.name)
+        .bind(&record.brand)
+        .bind(record.category_id)
+        .bind(record.base_price.paise())
+        .bind(discount_type)
+        .bind(discount_value)
+        .bind(i32::try_from(record.tax_rate_bps).context("tax rate")?)
+        .bind(price.final_price.paise())
+        .bind(&record.short_description)
+        .bind(&record.description)
+        .bind(Json(&record.specifications))
+        .bind(&record.images)
+        .bind(record.is_active)
+        .bind(record.is_featured)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| write_error(e, record))?;
+        if updated.rows_affected() == 0 {
+            return Ok(None);
+        }
+        let product = product_by_id(&mut tx, id).await?;
+        tx.commit().await.context("committing a product update")?;
+        Ok(product)
+    }
+
+    #[tracing::instrument(name = "products.deactivate", skip(self))]
+    async fn deactivate(&self, id: Uuid) -> anyhow::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE catalog.products
+             SET is_active = false,
+                 updated_at = CASE WHEN is_active
+                     THEN greatest(clock_timestamp(), updated_at + interval '1 microsecond') ELSE updated_at END
+             WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .context("deactivating a product")?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    #[tracing::instrument(name = "products.find", skip(self))]
+    async fn find(&self, key: &ProductKey, audience: Audience) -> anyhow::Result<Option<Product>> {
+        let (id, slug) = match key {
+            ProductKey::Id(id) => (Some(*id), None),
+            ProductKey::Slug(slug) => (None, Some(slug.as_str())),
+        };
+        let row: Option<ProductRow> = sqlx::query_as(
+            "SELECT p.id, p.sku, p.slug, p.name, p.brand, p.category_id, c.slug AS category_slug,
+                    c.name AS category_name, p.images[1] AS image, p.base_price_paise, p.discount_type,
+                    p.discount_value, p.tax_rate_bps, p.is_active, p.is_featured, p.rating_count, p.rating_total,
+                    COALESCE(a.available, 0) AS available, p.created_at, p.final_price_paise,
+                    lower(p.name) AS sort_name, 0::real AS rank, p.short_description, p.description,
+                    p.specifications, p.images, p.updated_at
+             FROM catalog.products p
+             JOIN catalog.categories c ON c.id = p.category_id
+             LEFT JOIN inventory.availability a ON a.product_id = p.id
+             WHERE (p.id = $1 OR p.slug = $2) AND (p.is_active OR $3)",
+        )
+        .bind(id)
+        .bind(slug)
+        .bind(audience == Audience::Admin)
+        .fetch_optional(&self.pool)
+        .await
+        .context("finding a product")?;
+        row.map(ProductRow::into_product).transpose()
+    }
+
+    #[tracing::instrument(name = "products.rows", skip(self))]
+    async fn list(
+        &self,
+        query: &ProductQuery,
+        categories: Option<&[Uuid]>,
+    ) -> Result<Page<ProductSummary>, ListProductsError> {
+        let mut sql = listing::build(query, categories, false)?;
+        let rows: Vec<SummaryRow> = if query.search.is_some() {
+            let mut tx = self.pool.begin().await.context("starting a search")?;
+            set_similarity_threshold(&mut tx).await?;
+            let rows = sql.build_query_as().fetch_all(&mut *tx).await.context("searching products")?;
+            tx.commit().await.context("ending a search")?;
+            rows
+        } else {
+            sql.build_query_as().fetch_all(&self.pool).await.context("listing products")?
+        };
+        let sort = query.effective_sort();
+        let page = Page::from_rows(rows, query.limit, |row| ListKey::of(sort, &row.sort_columns()));
+        let items = page.items.into_iter().map(SummaryRow::into_summary).collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Page { items, next_cursor: page.next_cursor })
+    }
+
+    #[tracing::instrument(name = "products.suggest", skip(self))]
+    async fn suggest(&self, text: &SearchText, limit: u32) -> anyhow::Result<Vec<Suggestion>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: Uuid,
+            slug: String,
+            name: String,
+            category_id: Uuid,
+            category_slug: String,
+            category_name: String,
+        }
+        // Names that start with the text first, then the best matches.
+        let mut sql = QueryBuilder::new(
+            "SELECT p.id, p.slug, p.name, p.category_id, c.slug AS category_slug, c.name AS category_name
+             FROM catalog.products p JOIN catalog.categories c ON c.id = p.category_id
+             WHERE p.is_active",
+        );
+        listing::push_search_filter(&mut sql, text);
+        sql.push(" ORDER BY starts_with(lower(p.name), ").push_bind(text.text().to_owned()).push(") DESC, ");
+        listing::push_search_rank(&mut sql, text);
+        sql.push(" DESC, lower(p.name), p.id LIMIT ").push_bind(i64::from(limit));
+        let mut tx = self.pool.begin().await.context("starting a suggestion search")?;
+        set_similarity_threshold(&mut tx).await?;
+        let rows: Vec<Row> = sql.build_query_as().fetch_all(&mut *tx).await.context("suggesting products")?;
+        tx.commit().await.context("ending a suggestion search")?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Suggestion {
+                id: r.id,
+                slug: r.slug,
+                name: r.name,
+                category: CategoryRef { id: r.category_id, slug: r.category_slug, name: r.category_name },
+            })
+            .collect())
+    }
+}
+
+fn split_key(key: &CategoryKey) -> (Option<Uuid>, Option<&str>) {
+    match key {
+        CategoryKey::Id(id) => (Some(*id), None),
+        CategoryKey::Slug(slug) => (None, Some(slug.as_str())),
+    }
+}
