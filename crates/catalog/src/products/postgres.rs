@@ -4,8 +4,10 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use kernel::{Money, Page};
 use serde_json::{Map, Value};
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgPool, QueryBuilder};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::listing::{self, ListKey, SortColumns, WORD_SIMILARITY_THRESHOLD};
@@ -157,21 +159,55 @@ impl ProductRow {
     }
 }
 
-/// One product with everything, by id; the shape every write returns.
-const PRODUCT_BY_ID: &str = "SELECT p.id, p.sku, p.slug, p.name, p.brand, p.category_id, c.slug AS category_slug,
-        c.name AS category_name, p.images[1] AS image, p.base_price_paise, p.discount_type, p.discount_value,
-        p.tax_rate_bps, p.is_active, p.is_featured, p.rating_count, p.rating_total,
-        COALESCE(a.available, 0) AS available, p.created_at, p.final_price_paise, lower(p.name) AS sort_name,
-        0::real AS rank, p.short_description, p.description, p.specifications, p.images, p.updated_at
-     FROM catalog.products p
-     JOIN catalog.categories c ON c.id = p.category_id
-     LEFT JOIN inventory.availability a ON a.product_id = p.id
-     WHERE p.id = $1";
+/// Everything a product page shows, for one product; completed with a `WHERE`.
+macro_rules! product_select {
+    () => {
+        "SELECT p.id, p.sku, p.slug, p.name, p.brand, p.category_id, c.slug AS category_slug,
+                c.name AS category_name, p.images[1] AS image, p.base_price_paise, p.discount_type,
+                p.discount_value, p.tax_rate_bps, p.is_active, p.is_featured, p.rating_count, p.rating_total,
+                COALESCE(a.available, 0) AS available, p.created_at, p.final_price_paise,
+                lower(p.name) AS sort_name, 0::real AS rank, p.short_description, p.description,
+                p.specifications, p.images, p.updated_at
+         FROM catalog.products p
+         JOIN catalog.categories c ON c.id = p.category_id
+         LEFT JOIN inventory.availability a ON a.product_id = p.id"
+    };
+}
 
 async fn product_by_id(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<Product>> {
-    let row: Option<ProductRow> =
-        sqlx::query_as(PRODUCT_BY_ID).bind(id).fetch_optional(conn).await.context("loading a product")?;
+    let row: Option<ProductRow> = sqlx::query_as(concat!(product_select!(), " WHERE p.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .context("loading a product")?;
     row.map(ProductRow::into_product).transpose()
+}
+
+/// Binds a record's columns in table order (`sku` … `is_featured`), after whatever the
+/// statement bound first.
+fn bind_record<'q>(
+    query: Query<'q, Postgres, PgArguments>,
+    record: &'q ProductRecord,
+    price: &Price,
+) -> anyhow::Result<Query<'q, Postgres, PgArguments>> {
+    let (discount_type, discount_value) = discount_columns(record.discount);
+    Ok(query
+        .bind(record.sku.as_str())
+        .bind(record.slug.as_str())
+        .bind(&record.name)
+        .bind(&record.brand)
+        .bind(record.category_id)
+        .bind(record.base_price.paise())
+        .bind(discount_type)
+        .bind(discount_value)
+        .bind(i32::try_from(record.tax_rate_bps).context("tax rate")?)
+        .bind(price.final_price.paise())
+        .bind(&record.short_description)
+        .bind(&record.description)
+        .bind(Json(&record.specifications))
+        .bind(&record.images)
+        .bind(record.is_active)
+        .bind(record.is_featured))
 }
 
 fn write_error(error: sqlx::Error, record: &ProductRecord) -> StoreWriteError {
@@ -281,34 +317,15 @@ impl<S: StockOpening> ProductStore for PgProductStore<S> {
         stock: OpeningStock,
     ) -> Result<Product, StoreWriteError> {
         let mut tx = self.pool.begin().await.context("starting a product insert")?;
-        let (discount_type, discount_value) = discount_columns(record.discount);
-        sqlx::query(
+        let insert = sqlx::query(
             "INSERT INTO catalog.products
                (id, sku, slug, name, brand, category_id, base_price_paise, discount_type, discount_value,
                 tax_rate_bps, final_price_paise, short_description, description, specifications, images,
                 is_active, is_featured)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         )
-        .bind(id)
-        .bind(record.sku.as_str())
-        .bind(record.slug.as_str())
-        .bind(&record.name)
-        .bind(&record.brand)
-        .bind(record.category_id)
-        .bind(record.base_price.paise())
-        .bind(discount_type)
-        .bind(discount_value)
-        .bind(i32::try_from(record.tax_rate_bps).context("tax rate")?)
-        .bind(price.final_price.paise())
-        .bind(&record.short_description)
-        .bind(&record.description)
-        .bind(Json(&record.specifications))
-        .bind(&record.images)
-        .bind(record.is_active)
-        .bind(record.is_featured)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| write_error(e, record))?;
+        .bind(id);
+        bind_record(insert, record, price)?.execute(&mut *tx).await.map_err(|e| write_error(e, record))?;
         self.stock.open_stock(&mut tx, id, stock).await.context("recording the opening stock")?;
         let product = product_by_id(&mut tx, id).await?.context("the new product is gone")?;
         tx.commit().await.context("committing a product insert")?;
@@ -339,8 +356,7 @@ impl<S: StockOpening> ProductStore for PgProductStore<S> {
         version: DateTime<Utc>,
     ) -> Result<Option<Product>, StoreWriteError> {
         let mut tx = self.pool.begin().await.context("starting a product update")?;
-        let (discount_type, discount_value) = discount_columns(record.discount);
-        let updated = sqlx::query(
+        let update = sqlx::query(
             "UPDATE catalog.products SET
                sku = $3, slug = $4, name = $5, brand = $6, category_id = $7, base_price_paise = $8,
                discount_type = $9, discount_value = $10, tax_rate_bps = $11, final_price_paise = $12,
@@ -350,26 +366,9 @@ impl<S: StockOpening> ProductStore for PgProductStore<S> {
              WHERE id = $1 AND updated_at = $2",
         )
         .bind(id)
-        .bind(version)
-        .bind(record.sku.as_str())
-        .bind(record.slug.as_str())
-        .bind(&record.name)
-        .bind(&record.brand)
-        .bind(record.category_id)
-        .bind(record.base_price.paise())
-        .bind(discount_type)
-        .bind(discount_value)
-        .bind(i32::try_from(record.tax_rate_bps).context("tax rate")?)
-        .bind(price.final_price.paise())
-        .bind(&record.short_description)
-        .bind(&record.description)
-        .bind(Json(&record.specifications))
-        .bind(&record.images)
-        .bind(record.is_active)
-        .bind(record.is_featured)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| write_error(e, record))?;
+        .bind(version);
+        let updated =
+            bind_record(update, record, price)?.execute(&mut *tx).await.map_err(|e| write_error(e, record))?;
         if updated.rows_affected() == 0 {
             return Ok(None);
         }
@@ -400,24 +399,14 @@ impl<S: StockOpening> ProductStore for PgProductStore<S> {
             ProductKey::Id(id) => (Some(*id), None),
             ProductKey::Slug(slug) => (None, Some(slug.as_str())),
         };
-        let row: Option<ProductRow> = sqlx::query_as(
-            "SELECT p.id, p.sku, p.slug, p.name, p.brand, p.category_id, c.slug AS category_slug,
-                    c.name AS category_name, p.images[1] AS image, p.base_price_paise, p.discount_type,
-                    p.discount_value, p.tax_rate_bps, p.is_active, p.is_featured, p.rating_count, p.rating_total,
-                    COALESCE(a.available, 0) AS available, p.created_at, p.final_price_paise,
-                    lower(p.name) AS sort_name, 0::real AS rank, p.short_description, p.description,
-                    p.specifications, p.images, p.updated_at
-             FROM catalog.products p
-             JOIN catalog.categories c ON c.id = p.category_id
-             LEFT JOIN inventory.availability a ON a.product_id = p.id
-             WHERE (p.id = $1 OR p.slug = $2) AND (p.is_active OR $3)",
-        )
-        .bind(id)
-        .bind(slug)
-        .bind(audience == Audience::Admin)
-        .fetch_optional(&self.pool)
-        .await
-        .context("finding a product")?;
+        let row: Option<ProductRow> =
+            sqlx::query_as(concat!(product_select!(), " WHERE (p.id = $1 OR p.slug = $2) AND (p.is_active OR $3)"))
+                .bind(id)
+                .bind(slug)
+                .bind(audience == Audience::Admin)
+                .fetch_optional(&self.pool)
+                .await
+                .context("finding a product")?;
         row.map(ProductRow::into_product).transpose()
     }
 
