@@ -2,11 +2,13 @@
 
 mod addresses;
 mod admin_catalog;
+mod admin_inventory;
 mod admin_users;
 mod auth;
 mod catalog;
 mod errors;
 mod health;
+mod inventory;
 mod isolation;
 mod logs;
 mod newsletter;

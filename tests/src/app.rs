@@ -27,6 +27,8 @@ pub fn test_settings(database_url: &str) -> Settings {
         ("DATABASE_URL", database_url),
         ("RIGMASTER__HTTP__WORKERS", "2"),
         ("RIGMASTER__DATABASE__MAX_CONNECTIONS", "10"),
+        // Tests that want the expiry job turn it on; the others stay deterministic.
+        ("RESERVATION_EXPIRY_INTERVAL_SECONDS", "0"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -69,7 +69,17 @@ impl TestDatabase {
 
     /// A small pool on this database, for a test to arrange or check rows directly.
     pub async fn pool(&self) -> PgPool {
-        PgPoolOptions::new().max_connections(4).connect(&self.url).await.expect("connecting to the test database")
+        self.pool_of(4).await
+    }
+
+    /// A pool of `size` connections, for tests that run many transactions at once.
+    pub async fn pool_of(&self, size: u32) -> PgPool {
+        PgPoolOptions::new()
+            .max_connections(size)
+            .acquire_timeout(std::time::Duration::from_secs(60))
+            .connect(&self.url)
+            .await
+            .expect("connecting to the test database")
     }
 }
 

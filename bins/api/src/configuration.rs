@@ -34,6 +34,7 @@ pub const PLAIN_VARIABLES: &[(&str, &str)] = &[
     ("RAZORPAY_WEBHOOK_SECRET", "razorpay.webhook_secret"),
     ("RAZORPAY_API_BASE", "razorpay.api_base"),
     ("RESERVATION_TTL_SECONDS", "inventory.reservation_ttl_seconds"),
+    ("RESERVATION_EXPIRY_INTERVAL_SECONDS", "inventory.expiry_interval_seconds"),
     ("LOG_FORMAT", "log.format"),
     ("RUST_LOG", "log.filter"),
 ];
@@ -123,6 +124,8 @@ pub struct RazorpaySettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct InventorySettings {
     pub reservation_ttl_seconds: u64,
+    /// Seconds between passes of the expiry job; 0 turns it off.
+    pub expiry_interval_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

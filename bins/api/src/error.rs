@@ -345,6 +345,34 @@ impl From<catalog::products::ListProductsError> for ApiError {
     }
 }
 
+impl From<inventory::stock::StockChangeError> for ApiError {
+    fn from(error: inventory::stock::StockChangeError) -> Self {
+        use inventory::stock::StockChangeError;
+        match error {
+            StockChangeError::NotFound => ApiError::not_found(),
+            StockChangeError::BelowReserved { requested, reserved } => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("On hand would be {requested}, below zero or the {reserved} units reserved; nothing changed."),
+            )
+            .with_details(vec![FieldError::new("on_hand", format!("must stay at or above {}", reserved.max(0)))]),
+            StockChangeError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<inventory::stock::ListStockError> for ApiError {
+    fn from(error: inventory::stock::ListStockError) -> Self {
+        use inventory::stock::ListStockError;
+        match error {
+            ListStockError::InvalidCursor(_) => {
+                ApiError::validation(vec![FieldError::new("cursor", "is not valid for this list")])
+            }
+            ListStockError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
 /// Failures with no business meaning (a storage error from a read).
 impl From<anyhow::Error> for ApiError {
     fn from(cause: anyhow::Error) -> Self {

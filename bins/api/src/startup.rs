@@ -49,6 +49,7 @@ pub struct Application {
     port: u16,
     server: Server,
     pool: PgPool,
+    expiry_interval: Duration,
 }
 
 impl Application {
@@ -63,7 +64,8 @@ impl Application {
             .with_context(|| format!("cannot listen on {} (HTTP_ADDR)", settings.http.addr))?;
         let port = listener.local_addr()?.port();
         let server = build_server(listener, pool.clone(), &settings)?;
-        Ok(Application { port, server, pool })
+        let expiry_interval = Duration::from_secs(settings.inventory.expiry_interval_seconds);
+        Ok(Application { port, server, pool, expiry_interval })
     }
 
     pub fn port(&self) -> u16 {
@@ -75,6 +77,7 @@ impl Application {
     /// [`shutdown_signal`]; tests pass a future that never completes.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let upkeep = spawn_metrics_upkeep();
+        let expiry = spawn_expiry_job(self.pool.clone(), self.expiry_interval);
         let handle = self.server.handle();
         let server = self.server;
         tokio::pin!(server);
@@ -88,6 +91,10 @@ impl Application {
             }
         };
         upkeep.abort();
+        // A pass cut short rolls back and is redone by the next process or start.
+        if let Some(expiry) = expiry {
+            expiry.abort();
+        }
         self.pool.close().await;
         result
     }
@@ -128,6 +135,7 @@ fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> any
     let addresses = web::Data::new(AddressBook::new(PgAddressStore::new(pool.clone())));
     let categories = web::Data::new(Categories::new(PgCategoryStore::new(pool.clone())));
     let products = web::Data::new(products_service(pool.clone()));
+    let stock = web::Data::new(inventory::stock::StockLevels::new(pool.clone()));
     let limiter =
         web::Data::new(InMemoryRateLimiter::new(settings.rate_limit.auth_per_minute, Duration::from_secs(60)));
     let pool = web::Data::new(pool);
@@ -153,6 +161,7 @@ fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> any
             .app_data(addresses.clone())
             .app_data(categories.clone())
             .app_data(products.clone())
+            .app_data(stock.clone())
             .app_data(limiter.clone())
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
@@ -188,6 +197,27 @@ pub async fn shutdown_signal() {
         () = interrupt => {}
         () = terminate => {}
     }
+}
+
+/// Releases expired reservations every `every` (never, when zero). Every process runs it;
+/// they share the work through row and advisory locks (`inventory::expiry`).
+fn spawn_expiry_job(pool: PgPool, every: Duration) -> Option<JoinHandle<()>> {
+    if every.is_zero() {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            // Orders will listen here (to cancel the order) once the orders domain lands.
+            match inventory::expiry::release_expired(&pool, &inventory::expiry::NobodyListens).await {
+                Ok(0) => {}
+                Ok(released) => tracing::info!(released, "released expired reservations"),
+                Err(error) => tracing::warn!(error = %format!("{error:#}"), "an expiry pass failed; it is retried"),
+            }
+        }
+    }))
 }
 
 /// Histograms are drained by rendering; the upkeep keeps memory bounded when nobody

@@ -3,6 +3,7 @@
 mod listing;
 mod postgres;
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
@@ -225,6 +226,14 @@ impl ProductQuery {
     }
 }
 
+/// How other screens name a product (the admin's stock list, say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductLabel {
+    pub id: Uuid,
+    pub sku: String,
+    pub name: String,
+}
+
 /// One search suggestion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suggestion {
@@ -341,6 +350,12 @@ pub trait ProductStore: Send + Sync {
         categories: Option<&[Uuid]>,
     ) -> impl Future<Output = Result<Page<ProductSummary>, ListProductsError>> + Send;
 
+    /// Every product (active or not) filed under one of `categories`. Errors: storage failures.
+    fn product_ids_in(&self, categories: &[Uuid]) -> impl Future<Output = anyhow::Result<Vec<Uuid>>> + Send;
+
+    /// The SKU and name of each of these products that exists. Errors: storage failures.
+    fn labels(&self, ids: &[Uuid]) -> impl Future<Output = anyhow::Result<Vec<ProductLabel>>> + Send;
+
     /// Up to `limit` active products whose name starts like, or looks like, the text.
     /// Errors: storage failures.
     fn suggest(&self, text: &SearchText, limit: u32) -> impl Future<Output = anyhow::Result<Vec<Suggestion>>> + Send;
@@ -448,6 +463,18 @@ impl<S: ProductStore> Products<S> {
             None => None,
         };
         self.store.list(query, categories.as_deref()).await
+    }
+
+    /// Every product in a category and its sub-categories, active or not.
+    #[tracing::instrument(name = "products.ids_in_category", skip(self))]
+    pub async fn ids_in_category(&self, key: &CategoryKey) -> Result<Vec<Uuid>, ListProductsError> {
+        let categories = self.store.category_with_descendants(key).await?.ok_or(ListProductsError::UnknownCategory)?;
+        Ok(self.store.product_ids_in(&categories).await?)
+    }
+
+    #[tracing::instrument(name = "products.labels", skip_all, fields(count = ids.len()))]
+    pub async fn labels(&self, ids: &[Uuid]) -> anyhow::Result<HashMap<Uuid, ProductLabel>> {
+        Ok(self.store.labels(ids).await?.into_iter().map(|label| (label.id, label)).collect())
     }
 
     #[tracing::instrument(name = "products.suggest", skip(self))]

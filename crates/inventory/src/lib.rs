@@ -1,8 +1,15 @@
-//! Stock levels, reservations with expiry and the stock ledger.
+//! Stock levels, reservations with expiry, and the stock ledger.
 //!
-//! So far the stock rows and their ledger, and opening a new product's stock; the
-//! reservation service lands with its issue.
+//! - [`stock::StockLevels`]: levels, admin adjustments and the ledger.
+//! - [`reservations::StockReserver`]: hold, commit, release and restock stock inside the
+//!   caller's transaction, exactly once.
+//! - [`expiry::release_expired`]: the job that frees reservations whose time is up.
+//!
+//! Every change to `on_hand` or `reserved` writes one ledger entry in the same
+//! transaction, and a CHECK keeps `0 ≤ reserved ≤ on_hand` whatever a caller does.
 
+pub mod expiry;
+pub mod reservations;
 pub mod stock;
 
 kernel::domain_schema!("inventory", "../../migrations/inventory");

@@ -10,6 +10,7 @@ pub mod email;
 pub mod error;
 pub mod money;
 pub mod pagination;
+pub mod quantity;
 pub mod schema;
 
 pub use clock::{Clock, SystemClock};
@@ -18,3 +19,4 @@ pub use email::Email;
 pub use error::{FieldError, InvalidInput};
 pub use money::{Money, MoneyOverflow};
 pub use pagination::{Cursor, InvalidCursor, Limit, Page};
+pub use quantity::Quantity;

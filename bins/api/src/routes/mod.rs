@@ -3,6 +3,7 @@
 
 mod addresses;
 mod admin_catalog;
+mod admin_inventory;
 mod admin_users;
 mod auth;
 mod catalog;
@@ -54,6 +55,13 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .route(web::delete().to(admin_catalog::delete_product)),
                 )
                 .service(resource("/admin/categories").route(web::post().to(admin_catalog::create_category)))
+                .service(resource("/admin/inventory").route(web::get().to(admin_inventory::list)))
+                .service(resource("/admin/inventory/{product_id}").route(web::put().to(admin_inventory::set)))
+                .service(
+                    resource("/admin/inventory/{product_id}/adjustments")
+                        .route(web::post().to(admin_inventory::adjust)),
+                )
+                .service(resource("/admin/inventory/{product_id}/ledger").route(web::get().to(admin_inventory::ledger)))
                 .service(
                     resource("/admin/categories/{id}")
                         .route(web::patch().to(admin_catalog::change_category))

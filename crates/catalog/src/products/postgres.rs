@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use super::listing::{self, ListKey, SortColumns, WORD_SIMILARITY_THRESHOLD};
 use super::{
-    Audience, Availability, CategoryRef, ListProductsError, Product, ProductKey, ProductQuery, ProductRecord,
-    ProductStore, ProductSummary, Rating, StoreWriteError, Suggestion, WriteConflict,
+    Audience, Availability, CategoryRef, ListProductsError, Product, ProductKey, ProductLabel, ProductQuery,
+    ProductRecord, ProductStore, ProductSummary, Rating, StoreWriteError, Suggestion, WriteConflict,
 };
 use crate::categories::CategoryKey;
 use crate::ports::{OpeningStock, StockOpening};
@@ -430,6 +430,26 @@ impl<S: StockOpening> ProductStore for PgProductStore<S> {
         let page = Page::from_rows(rows, query.limit, |row| ListKey::of(sort, &row.sort_columns()));
         let items = page.items.into_iter().map(SummaryRow::into_summary).collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Page { items, next_cursor: page.next_cursor })
+    }
+
+    #[tracing::instrument(name = "products.ids_in", skip(self))]
+    async fn product_ids_in(&self, categories: &[Uuid]) -> anyhow::Result<Vec<Uuid>> {
+        sqlx::query_scalar("SELECT id FROM catalog.products WHERE category_id = ANY($1)")
+            .bind(categories)
+            .fetch_all(&self.pool)
+            .await
+            .context("listing a category's products")
+    }
+
+    #[tracing::instrument(name = "products.labels", skip_all)]
+    async fn labels(&self, ids: &[Uuid]) -> anyhow::Result<Vec<ProductLabel>> {
+        let rows: Vec<(Uuid, String, String)> =
+            sqlx::query_as("SELECT id, sku, name FROM catalog.products WHERE id = ANY($1)")
+                .bind(ids)
+                .fetch_all(&self.pool)
+                .await
+                .context("labelling products")?;
+        Ok(rows.into_iter().map(|(id, sku, name)| ProductLabel { id, sku, name }).collect())
     }
 
     #[tracing::instrument(name = "products.suggest", skip(self))]

@@ -1,0 +1,189 @@
+//! `/api/v1/admin/inventory…`: stock levels, adjustments and the ledger.
+
+use actix_web::{HttpResponse, web};
+use catalog::categories::CategoryKey;
+use catalog::products::ProductLabel;
+use chrono::{DateTime, Utc};
+use garde::Validate;
+use inventory::stock::{LedgerEntry, StockFilter, StockLevel, StockLevels};
+use kernel::{Cursor, InvalidInput, Limit, Page};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+use super::catalog::page_response;
+use crate::auth::AdminUser;
+use crate::error::ApiError;
+use crate::extract::ValidJson;
+use crate::startup::ProductsService;
+
+/// The most units one stock row may hold.
+const MAX_ON_HAND: i64 = 1_000_000_000;
+
+#[derive(Debug, Serialize)]
+struct StockView {
+    product_id: Uuid,
+    sku: Option<String>,
+    name: Option<String>,
+    on_hand: i64,
+    reserved: i64,
+    available: i64,
+    low_stock_threshold: i64,
+}
+
+impl StockView {
+    fn new(level: StockLevel, label: Option<&ProductLabel>) -> Self {
+        StockView {
+            product_id: level.product_id,
+            sku: label.map(|l| l.sku.clone()),
+            name: label.map(|l| l.name.clone()),
+            on_hand: level.on_hand,
+            reserved: level.reserved,
+            available: level.available,
+            low_stock_threshold: level.low_stock_threshold,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct LedgerView {
+    id: Uuid,
+    at: DateTime<Utc>,
+    kind: String,
+    delta: i64,
+    on_hand_after: i64,
+    reserved_after: i64,
+    reason: Option<String>,
+    order_id: Option<Uuid>,
+    actor: String,
+}
+
+impl From<LedgerEntry> for LedgerView {
+    fn from(e: LedgerEntry) -> Self {
+        LedgerView {
+            id: e.id,
+            at: e.at,
+            kind: e.kind,
+            delta: e.delta,
+            on_hand_after: e.on_hand_after,
+            reserved_after: e.reserved_after,
+            reason: e.reason,
+            order_id: e.order_id,
+            actor: e.actor,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListParams {
+    low_stock: Option<bool>,
+    category: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+fn cursor(raw: Option<String>) -> Option<Cursor> {
+    raw.filter(|c| !c.trim().is_empty()).map(Cursor::from_token)
+}
+
+async fn labelled(page: Page<StockLevel>, products: &ProductsService) -> Result<HttpResponse, ApiError> {
+    let ids: Vec<Uuid> = page.items.iter().map(|level| level.product_id).collect();
+    let labels: HashMap<Uuid, ProductLabel> = products.labels(&ids).await?;
+    Ok(page_response(page, |level| {
+        let label = labels.get(&level.product_id);
+        StockView::new(level, label)
+    }))
+}
+
+#[tracing::instrument(name = "route.admin_list_stock", skip_all)]
+pub async fn list(
+    _admin: AdminUser,
+    params: web::Query<ListParams>,
+    stock: web::Data<StockLevels>,
+    products: web::Data<ProductsService>,
+) -> Result<HttpResponse, ApiError> {
+    let params = params.into_inner();
+    let limit = Limit::new(params.limit)?;
+    let only = match params.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(category) => Some(products.ids_in_category(&CategoryKey::parse(category)).await?),
+        None => None,
+    };
+    let filter = StockFilter { low_stock: params.low_stock.unwrap_or(false), products: only };
+    let page = stock.list(&filter, limit, cursor(params.cursor).as_ref()).await?;
+    labelled(page, &products).await
+}
+
+#[derive(Debug, Deserialize, Validate)]
+pub struct LevelBody {
+    #[garde(range(min = 0, max = MAX_ON_HAND))]
+    on_hand: i64,
+    #[garde(range(min = 0, max = MAX_ON_HAND))]
+    low_stock_threshold: Option<i64>,
+}
+
+#[tracing::instrument(name = "route.admin_set_stock", skip_all)]
+pub async fn set(
+    admin: AdminUser,
+    product_id: web::Path<Uuid>,
+    body: ValidJson<LevelBody>,
+    stock: web::Data<StockLevels>,
+    products: web::Data<ProductsService>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = admin.0.id.to_string();
+    let level = stock.set_on_hand(*product_id, body.0.on_hand, body.0.low_stock_threshold, &actor).await?;
+    one(level, &products).await
+}
+
+#[derive(Debug, Deserialize, Validate)]
+pub struct AdjustmentBody {
+    #[garde(range(min = -MAX_ON_HAND, max = MAX_ON_HAND))]
+    delta: i64,
+    #[garde(length(chars, min = 1, max = 500))]
+    reason: String,
+}
+
+#[tracing::instrument(name = "route.admin_adjust_stock", skip_all)]
+pub async fn adjust(
+    admin: AdminUser,
+    product_id: web::Path<Uuid>,
+    body: ValidJson<AdjustmentBody>,
+    stock: web::Data<StockLevels>,
+    products: web::Data<ProductsService>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
+    if body.delta == 0 {
+        return Err(InvalidInput::field("delta", "must not be 0").into());
+    }
+    let reason = catalog::values::text(&body.reason, "reason", 1, 500, false)?;
+    let actor = admin.0.id.to_string();
+    let level = stock.adjust(*product_id, body.delta, &reason, &actor).await?;
+    one(level, &products).await
+}
+
+async fn one(level: StockLevel, products: &ProductsService) -> Result<HttpResponse, ApiError> {
+    let labels = products.labels(&[level.product_id]).await?;
+    let label = labels.get(&level.product_id);
+    Ok(HttpResponse::Ok().json(StockView::new(level, label)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageParams {
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+#[tracing::instrument(name = "route.admin_stock_ledger", skip_all)]
+pub async fn ledger(
+    _admin: AdminUser,
+    product_id: web::Path<Uuid>,
+    params: web::Query<PageParams>,
+    stock: web::Data<StockLevels>,
+) -> Result<HttpResponse, ApiError> {
+    let params = params.into_inner();
+    let limit = Limit::new(params.limit)?;
+    if stock.level(*product_id).await?.is_none() {
+        return Err(ApiError::not_found());
+    }
+    let page = stock.ledger(*product_id, limit, cursor(params.cursor).as_ref()).await?;
+    Ok(page_response(page, LedgerView::from))
+}

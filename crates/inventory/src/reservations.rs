@@ -1,0 +1,326 @@
+//! Reservations: units held for an owner (an order) in the owner's own transaction, then
+//! committed, released or restocked exactly once.
+//!
+//! Every operation takes the caller's connection, so that an order and its stock change
+//! in one transaction (`design.md`, "Stock reservation"). Locking rules, which together
+//! rule out deadlocks:
+//! - `reserve` locks stock rows in product-id order (`SELECT … ORDER BY product_id FOR UPDATE`);
+//! - settling (`commit`, `release`, `restock`) first takes the owner's transaction-scoped
+//!   advisory lock, then its reservation rows, then stock rows in product-id order;
+//! - the expiry job only ever *tries* the owner's lock, so it never waits on a checkout.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use kernel::Quantity;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// One product and how many units of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReservationLine {
+    pub product_id: Uuid,
+    pub quantity: Quantity,
+}
+
+/// A line that cannot be held: what was asked for and what is there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shortage {
+    pub product_id: Uuid,
+    pub requested: i64,
+    pub available: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReserveError {
+    /// At least one line is short; nothing was held. Lists every short product.
+    #[error("not enough stock for {} product(s)", shortages.len())]
+    OutOfStock { shortages: Vec<Shortage> },
+    /// This owner already holds a reservation.
+    #[error("this owner already has a reservation")]
+    AlreadyReserved,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// What a settling call found and did. Calling again is always safe: the second call
+/// reports what the first one did and changes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settlement {
+    /// This call made the change.
+    Done,
+    AlreadyCommitted,
+    AlreadyReleased,
+    AlreadyRestocked,
+    /// `restock` of units that were never sold (still held): nothing to put back.
+    NotCommitted,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettleError {
+    #[error("this owner has no reservation")]
+    NotFound,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Holding and settling stock for orders. Implemented for PostgreSQL by [`PgStockReserver`].
+pub trait StockReserver: Send + Sync {
+    /// Holds every line for `owner` until `expires_at`, or none. Errors: `OutOfStock` with
+    /// every shortage, `AlreadyReserved`, `Unexpected`.
+    fn reserve(
+        &self,
+        conn: &mut PgConnection,
+        owner: Uuid,
+        lines: &[ReservationLine],
+        expires_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), ReserveError>> + Send;
+
+    /// The held units are sold: `reserved` and `on_hand` both go down. Errors: `NotFound`,
+    /// `Unexpected`.
+    fn commit(
+        &self,
+        conn: &mut PgConnection,
+        owner: Uuid,
+    ) -> impl Future<Output = Result<Settlement, SettleError>> + Send;
+
+    /// The held units go back on sale: `reserved` goes down. Errors: `NotFound`, `Unexpected`.
+    fn release(
+        &self,
+        conn: &mut PgConnection,
+        owner: Uuid,
+        reason: &str,
+    ) -> impl Future<Output = Result<Settlement, SettleError>> + Send;
+
+    /// Sold units come back (a return or a refund before dispatch): `on_hand` goes up.
+    /// Errors: `NotFound`, `Unexpected`.
+    fn restock(
+        &self,
+        conn: &mut PgConnection,
+        owner: Uuid,
+        reason: &str,
+    ) -> impl Future<Output = Result<Settlement, SettleError>> + Send;
+}
+
+/// [`StockReserver`] on the `inventory` schema.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PgStockReserver;
+
+/// One line per product, in product-id order: the order locks are taken in.
+fn merged(lines: &[ReservationLine]) -> BTreeMap<Uuid, i64> {
+    let mut merged = BTreeMap::new();
+    for line in lines {
+        *merged.entry(line.product_id).or_insert(0) += line.quantity.get();
+    }
+    merged
+}
+
+/// Serialises every settlement of one owner's reservation (see the module notes).
+pub(crate) async fn lock_owner(conn: &mut PgConnection, owner: Uuid) -> anyhow::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7))")
+        .bind(owner)
+        .execute(conn)
+        .await
+        .context("locking the reservation's owner")?;
+    Ok(())
+}
+
+/// Takes the owner's lock if it is free; `false` when someone else is settling it.
+pub(crate) async fn try_lock_owner(conn: &mut PgConnection, owner: Uuid) -> anyhow::Result<bool> {
+    sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtextextended($1::text, 7))")
+        .bind(owner)
+        .fetch_one(conn)
+        .await
+        .context("trying the reservation's owner lock")
+}
+
+async fn lock_stock_rows(conn: &mut PgConnection, products: &[Uuid]) -> anyhow::Result<Vec<(Uuid, i64, i64)>> {
+    sqlx::query_as(
+        "SELECT product_id, on_hand, reserved FROM inventory.stock
+         WHERE product_id = ANY($1) ORDER BY product_id FOR UPDATE",
+    )
+    .bind(products)
+    .fetch_all(conn)
+    .await
+    .context("locking stock rows")
+}
+
+/// The status an owner's reservation is in, when none of it is in `from`.
+async fn settled_status(conn: &mut PgConnection, owner: Uuid) -> Result<Settlement, SettleError> {
+    let status: Option<String> = sqlx::query_scalar(
+        "SELECT status FROM inventory.reservations WHERE owner_id = $1 ORDER BY settled_at DESC NULLS LAST LIMIT 1",
+    )
+    .bind(owner)
+    .fetch_optional(conn)
+    .await
+    .context("reading a reservation's status")?;
+    match status.as_deref() {
+        None => Err(SettleError::NotFound),
+        Some("committed") => Ok(Settlement::AlreadyCommitted),
+        Some("released") => Ok(Settlement::AlreadyReleased),
+        Some("restocked") => Ok(Settlement::AlreadyRestocked),
+        Some("held") => Ok(Settlement::NotCommitted),
+        Some(other) => Err(anyhow::anyhow!("unknown reservation status {other}").into()),
+    }
+}
+
+/// Moves `owner`'s reservation from `from` to `to` and applies the stock change, with a
+/// ledger entry per product; `None` when nothing was in `from`.
+async fn settle(
+    conn: &mut PgConnection,
+    owner: Uuid,
+    from: &str,
+    to: &str,
+    reason: &str,
+) -> Result<Option<()>, SettleError> {
+    lock_owner(conn, owner).await?;
+    let lines: Vec<(Uuid, i64)> = sqlx::query_as(
+        "UPDATE inventory.reservations SET status = $3, settled_at = now(), reason = $4
+         WHERE owner_id = $1 AND status = $2
+         RETURNING product_id, quantity",
+    )
+    .bind(owner)
+    .bind(from)
+    .bind(to)
+    .bind(reason)
+    .fetch_all(&mut *conn)
+    .await
+    .context("settling a reservation")?;
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    let mut lines = lines;
+    lines.sort_unstable();
+    let (products, quantities): (Vec<Uuid>, Vec<i64>) = lines.into_iter().unzip();
+    lock_stock_rows(conn, &products).await?;
+    // (change in on_hand, change in reserved, ledger kind) per unit.
+    let (on_hand_sign, reserved_sign, kind, delta_sign) = match to {
+        "committed" => (-1_i64, -1_i64, "commit", -1_i64),
+        "released" => (0, -1, "release", -1),
+        "restocked" => (1, 0, "restock", 1),
+        other => return Err(anyhow::anyhow!("no settlement to {other}").into()),
+    };
+    sqlx::query(
+        "WITH lines AS (SELECT * FROM unnest($1::uuid[], $2::bigint[]) AS l (product_id, quantity)),
+         changed AS (
+             UPDATE inventory.stock s
+             SET on_hand = s.on_hand + $3 * lines.quantity, reserved = s.reserved + $4 * lines.quantity,
+                 updated_at = now()
+             FROM lines WHERE s.product_id = lines.product_id
+             RETURNING s.product_id, lines.quantity, s.on_hand, s.reserved
+         )
+         INSERT INTO inventory.ledger
+             (id, product_id, at, kind, delta, on_hand_after, reserved_after, reason, order_id)
+         SELECT gen_random_uuid(), product_id, clock_timestamp(), $5, $6 * quantity, on_hand, reserved, $7, $8
+         FROM changed",
+    )
+    .bind(&products)
+    .bind(&quantities)
+    .bind(on_hand_sign)
+    .bind(reserved_sign)
+    .bind(kind)
+    .bind(delta_sign)
+    .bind(reason)
+    .bind(owner)
+    .execute(&mut *conn)
+    .await
+    .context("applying a settlement to stock")?;
+    Ok(Some(()))
+}
+
+impl StockReserver for PgStockReserver {
+    #[tracing::instrument(name = "inventory.reserve", skip(self, conn, lines), fields(lines = lines.len()))]
+    async fn reserve(
+        &self,
+        conn: &mut PgConnection,
+        owner: Uuid,
+        lines: &[ReservationLine],
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), ReserveError> {
+        let wanted = merged(lines);
+        let products: Vec<Uuid> = wanted.keys().copied().collect();
+        let quantities: Vec<i64> = wanted.values().copied().collect();
+        let levels = lock_stock_rows(conn, &products).await?;
+        let available: BTreeMap<Uuid, i64> =
+            levels.into_iter().map(|(product, on_hand, reserved)| (product, on_hand - reserved)).collect();
+        let shortages: Vec<Shortage> = wanted
+            .iter()
+            .filter_map(|(&product_id, &requested)| {
+                let available = available.get(&product_id).copied().unwrap_or(0).max(0);
+                (available < requested).then_some(Shortage { product_id, requested, available })
+            })
+            .collect();
+        if !shortages.is_empty() {
+            return Err(ReserveError::OutOfStock { shortages });
+        }
+        let result = sqlx::query(
+            "WITH lines AS (SELECT * FROM unnest($1::uuid[], $2::bigint[]) AS l (product_id, quantity)),
+             changed AS (
+                 UPDATE inventory.stock s SET reserved = s.reserved + lines.quantity, updated_at = now()
+                 FROM lines WHERE s.product_id = lines.product_id
+                 RETURNING s.product_id, lines.quantity, s.on_hand, s.reserved
+             ),
+             held AS (
+                 INSERT INTO inventory.reservations (id, owner_id, product_id, quantity, expires_at)
+                 SELECT gen_random_uuid(), $3, product_id, quantity, $4 FROM changed
+             )
+             INSERT INTO inventory.ledger
+                 (id, product_id, at, kind, delta, on_hand_after, reserved_after, reason, order_id)
+             SELECT gen_random_uuid(), product_id, clock_timestamp(), 'reservation', quantity, on_hand, reserved,
+                    NULL, $3
+             FROM changed",
+        )
+        .bind(&products)
+        .bind(&quantities)
+        .bind(owner)
+        .bind(expires_at)
+        .execute(&mut *conn)
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) if error.as_database_error().and_then(|db| db.code()).as_deref() == Some("23505") => {
+                Err(ReserveError::AlreadyReserved)
+            }
+            Err(error) => Err(anyhow::Error::new(error).context("holding stock").into()),
+        }
+    }
+
+    #[tracing::instrument(name = "inventory.commit", skip(self, conn))]
+    async fn commit(&self, conn: &mut PgConnection, owner: Uuid) -> Result<Settlement, SettleError> {
+        match settle(conn, owner, "held", "committed", "paid").await? {
+            Some(()) => Ok(Settlement::Done),
+            None => settled_status(conn, owner).await,
+        }
+    }
+
+    #[tracing::instrument(name = "inventory.release", skip(self, conn))]
+    async fn release(&self, conn: &mut PgConnection, owner: Uuid, reason: &str) -> Result<Settlement, SettleError> {
+        match settle(conn, owner, "held", "released", reason).await? {
+            Some(()) => Ok(Settlement::Done),
+            None => settled_status(conn, owner).await,
+        }
+    }
+
+    #[tracing::instrument(name = "inventory.restock", skip(self, conn))]
+    async fn restock(&self, conn: &mut PgConnection, owner: Uuid, reason: &str) -> Result<Settlement, SettleError> {
+        match settle(conn, owner, "committed", "restocked", reason).await? {
+            Some(()) => Ok(Settlement::Done),
+            None => settled_status(conn, owner).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_for_one_product_are_merged_and_ordered_by_product() {
+        let (a, b) = (Uuid::from_u128(2), Uuid::from_u128(1));
+        let line = |product_id, n| ReservationLine { product_id, quantity: Quantity::new(n, "q").unwrap() };
+        let merged = merged(&[line(a, 2), line(b, 1), line(a, 3)]);
+        assert_eq!(merged.into_iter().collect::<Vec<_>>(), vec![(b, 1), (a, 5)]);
+    }
+}
