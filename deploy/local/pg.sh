@@ -157,5 +157,6 @@ case "${1:-ensure}" in
   status) status ;;
   sweep-tests) sweep_tests ;;
   url) url "${2:-}" ;;
-  *) die "usage: $0 ensure|stop|status|sweep-tests|url [DB]" ;;
+  bindir) find_bindir ;;
+  *) die "usage: $0 ensure|stop|status|sweep-tests|url [DB]|bindir" ;;
 esac
