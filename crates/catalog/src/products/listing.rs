@@ -66,17 +66,27 @@ impl ListKey {
     }
 }
 
-/// The columns every listed row has.
-const SUMMARY_COLUMNS: &str = "p.id, p.sku, p.slug, p.name, p.brand, p.category_id, c.slug AS category_slug, \
-     c.name AS category_name, p.images[1] AS image, p.base_price_paise, p.discount_type, p.discount_value, \
-     p.tax_rate_bps, p.is_active, p.is_featured, p.rating_count, p.rating_total, \
-     COALESCE(a.available, 0) AS available, p.created_at, p.final_price_paise, lower(p.name) AS sort_name";
+/// The columns every listed row has (a product page adds its own after them).
+macro_rules! summary_columns {
+    () => {
+        "p.id, p.sku, p.slug, p.name, p.brand, p.category_id, c.slug AS category_slug, \
+         c.name AS category_name, p.images[1] AS image, p.base_price_paise, p.discount_type, p.discount_value, \
+         p.tax_rate_bps, p.is_active, p.is_featured, p.rating_count, p.rating_total, \
+         COALESCE(a.available, 0) AS available, p.created_at, p.final_price_paise, lower(p.name) AS sort_name"
+    };
+}
 
-/// The tables every listing reads. Availability is inventory's published read model
+/// The tables every product read uses. Availability is inventory's published read model
 /// (see the README's architecture notes).
-const SUMMARY_FROM: &str = " FROM catalog.products p \
-     JOIN catalog.categories c ON c.id = p.category_id \
-     LEFT JOIN inventory.availability a ON a.product_id = p.id";
+macro_rules! summary_from {
+    () => {
+        " FROM catalog.products p \
+         JOIN catalog.categories c ON c.id = p.category_id \
+         LEFT JOIN inventory.availability a ON a.product_id = p.id"
+    };
+}
+
+pub(super) use {summary_columns, summary_from};
 
 /// Builds the listing statement for `query`; `categories` is the resolved category filter.
 /// With `explain`, the statement asks for its plan instead.
@@ -88,14 +98,14 @@ pub(super) fn build(
     let sort = query.effective_sort();
     let after = query.after.as_ref().map(|cursor| ListKey::decode(cursor, sort)).transpose()?;
     let mut sql = QueryBuilder::new(if explain { "EXPLAIN SELECT " } else { "SELECT " });
-    sql.push(SUMMARY_COLUMNS).push(", ");
+    sql.push(summary_columns!()).push(", ");
     // Only relevance orders by rank; other sorts skip computing it.
     if sort == Sort::Relevance {
         push_rank(&mut sql, query);
     } else {
         sql.push("0::real");
     }
-    sql.push(" AS rank").push(SUMMARY_FROM).push(" WHERE true");
+    sql.push(" AS rank").push(summary_from!()).push(" WHERE true");
     if !query.include_inactive {
         sql.push(" AND p.is_active");
     }

@@ -162,15 +162,12 @@ impl ProductRow {
 /// Everything a product page shows, for one product; completed with a `WHERE`.
 macro_rules! product_select {
     () => {
-        "SELECT p.id, p.sku, p.slug, p.name, p.brand, p.category_id, c.slug AS category_slug,
-                c.name AS category_name, p.images[1] AS image, p.base_price_paise, p.discount_type,
-                p.discount_value, p.tax_rate_bps, p.is_active, p.is_featured, p.rating_count, p.rating_total,
-                COALESCE(a.available, 0) AS available, p.created_at, p.final_price_paise,
-                lower(p.name) AS sort_name, 0::real AS rank, p.short_description, p.description,
-                p.specifications, p.images, p.updated_at
-         FROM catalog.products p
-         JOIN catalog.categories c ON c.id = p.category_id
-         LEFT JOIN inventory.availability a ON a.product_id = p.id"
+        concat!(
+            "SELECT ",
+            listing::summary_columns!(),
+            ", 0::real AS rank, p.short_description, p.description, p.specifications, p.images, p.updated_at",
+            listing::summary_from!()
+        )
     };
 }
 
