@@ -12,5 +12,7 @@ mod inventory;
 mod isolation;
 mod logs;
 mod newsletter;
+mod razorpay_client;
 mod ready;
 mod simulator;
+mod webhooks;

@@ -8,6 +8,7 @@ use rigmaster_api::{Application, Settings};
 use serde_json::Value;
 
 use crate::database::TestDatabase;
+use crate::simulator::{TestSimulator, spawn_simulator};
 
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
@@ -15,6 +16,8 @@ pub struct TestApp {
     pub port: u16,
     pub db: TestDatabase,
     pub client: reqwest::Client,
+    /// This app's own Razorpay simulator, delivering webhooks to it.
+    pub simulator: TestSimulator,
 }
 
 /// Settings for a test: the development defaults from `config/`, a free port, the given
@@ -41,22 +44,32 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
-/// Starts the app after `customize` has adjusted its settings.
+/// Starts the app, with its own Razorpay simulator, after `customize` has adjusted its
+/// settings.
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     let db = TestDatabase::create().await;
+    let simulator = spawn_simulator(None).await;
     let mut settings = test_settings(db.url());
+    settings.razorpay.api_base = simulator.api_base();
     customize(&mut settings);
-    start(db, settings).await
+    start_with(db, settings, simulator).await
 }
 
 /// Starts the app on `db` with exactly `settings` (whose database URL may point
-/// elsewhere, e.g. through a proxy to `db`).
+/// elsewhere, e.g. through a proxy to `db`), beside a simulator of its own.
 pub async fn start(db: TestDatabase, settings: Settings) -> TestApp {
+    let simulator = spawn_simulator(None).await;
+    start_with(db, settings, simulator).await
+}
+
+async fn start_with(db: TestDatabase, settings: Settings, simulator: TestSimulator) -> TestApp {
     let app = Application::build(settings).await.expect("the application builds");
     let port = app.port();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let address = format!("http://127.0.0.1:{port}");
+    simulator.control.set_webhook_url(Some(format!("{address}/api/v1/webhooks/razorpay")));
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { address: format!("http://127.0.0.1:{port}"), port, db, client }
+    TestApp { address, port, db, client, simulator }
 }
 
 impl TestApp {

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use config::{Config, Environment, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
@@ -118,7 +119,27 @@ pub struct RazorpaySettings {
     pub key_secret: SecretString,
     pub webhook_secret: SecretString,
     pub api_base: String,
+    /// The whole of one call to Razorpay: connect, send, read the answer.
     pub timeout_ms: u64,
+    pub connect_timeout_ms: u64,
+    /// Tries per call, the first included; writes are repeated only when unsent.
+    pub max_attempts: u32,
+    /// The pause before the second try; it doubles before each further one.
+    pub first_backoff_ms: u64,
+}
+
+impl RazorpaySettings {
+    pub fn client_settings(&self) -> payments_razorpay::RazorpayClientSettings {
+        payments_razorpay::RazorpayClientSettings {
+            api_base: self.api_base.clone(),
+            key_id: self.key_id.clone(),
+            key_secret: self.key_secret.clone(),
+            connect_timeout: Duration::from_millis(self.connect_timeout_ms),
+            request_timeout: Duration::from_millis(self.timeout_ms),
+            max_attempts: self.max_attempts,
+            first_backoff: Duration::from_millis(self.first_backoff_ms),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -373,6 +373,26 @@ impl From<inventory::stock::ListStockError> for ApiError {
     }
 }
 
+impl From<payments_razorpay::WebhookError> for ApiError {
+    fn from(error: payments_razorpay::WebhookError) -> Self {
+        use payments_razorpay::WebhookError;
+        match error {
+            WebhookError::InvalidSignature => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "webhook_signature_invalid",
+                "The X-Razorpay-Signature header is missing or does not sign this body.",
+            ),
+            WebhookError::MissingEventId => {
+                ApiError::bad_request("The X-Razorpay-Event-Id header is missing or not valid.")
+                    .with_details(vec![FieldError::new("X-Razorpay-Event-Id", "must be 1 to 100 visible characters")])
+            }
+            WebhookError::Malformed(reason) => ApiError::bad_request("The webhook body is not a Razorpay event.")
+                .with_details(vec![FieldError::new("body", reason)]),
+            WebhookError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
 /// Failures with no business meaning (a storage error from a read).
 impl From<anyhow::Error> for ApiError {
     fn from(cause: anyhow::Error) -> Self {

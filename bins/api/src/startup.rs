@@ -16,6 +16,7 @@ use identity::newsletter::{Newsletter, PgSubscriberStore};
 use identity::password::{PasswordCost, PasswordHasher};
 use identity::tokens::AccessTokens;
 use kernel::{FieldError, SystemClock};
+use payments_razorpay::{RazorpayClient, WebhookIntake};
 use secrecy::ExposeSecret as _;
 use sqlx::PgPool;
 use tokio::task::JoinHandle;
@@ -136,6 +137,8 @@ fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> any
     let categories = web::Data::new(Categories::new(PgCategoryStore::new(pool.clone())));
     let products = web::Data::new(products_service(pool.clone()));
     let stock = web::Data::new(inventory::stock::StockLevels::new(pool.clone()));
+    let webhooks = web::Data::new(WebhookIntake::new(settings.razorpay.webhook_secret.clone()));
+    let gateway = web::Data::new(RazorpayClient::new(settings.razorpay.client_settings())?);
     let limiter =
         web::Data::new(InMemoryRateLimiter::new(settings.rate_limit.auth_per_minute, Duration::from_secs(60)));
     let pool = web::Data::new(pool);
@@ -162,6 +165,8 @@ fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> any
             .app_data(categories.clone())
             .app_data(products.clone())
             .app_data(stock.clone())
+            .app_data(webhooks.clone())
+            .app_data(gateway.clone())
             .app_data(limiter.clone())
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))

@@ -1,5 +1,23 @@
-//! Razorpay: gateway client, signatures, webhooks and payment records.
+//! Razorpay: the gateway client, checkout and webhook signatures, webhook intake and the
+//! payment records. Razorpay is used for transactions only; no other domain holds
+//! payment data.
 //!
-//! So far only the schema and its migrator: the domain itself lands with its issue.
+//! - [`gateway::PaymentGateway`] is the port the store calls; [`client::RazorpayClient`]
+//!   is its adapter on reqwest.
+//! - [`signature`] verifies the checkout handler's and the webhook's signatures.
+//! - [`webhook::WebhookIntake`] verifies, stores once, and types webhook events.
+//! - [`records`] keeps one row per payment (with its history) and per refund.
+//! - [`entities`] are Razorpay's JSON entities, shared with the simulator.
+
+pub mod client;
+pub mod entities;
+pub mod gateway;
+pub mod records;
+pub mod signature;
+pub mod webhook;
+
+pub use client::{RazorpayClient, RazorpayClientSettings};
+pub use gateway::{CaptureMode, GatewayError, NewOrder, NewRefund, PaymentGateway, RefundSpeed};
+pub use webhook::{Intake, ReceivedEvent, WebhookError, WebhookEvent, WebhookIntake};
 
 kernel::domain_schema!("payments", "../../migrations/payments");

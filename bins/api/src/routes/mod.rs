@@ -9,6 +9,7 @@ mod auth;
 mod catalog;
 mod health;
 mod newsletter;
+mod webhooks;
 
 use actix_web::{HttpResponse, Resource, web};
 
@@ -22,6 +23,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .service(resource("/newsletter").route(web::post().to(newsletter::subscribe)))
+                .service(resource("/webhooks/razorpay").route(web::post().to(webhooks::razorpay)))
                 .service(resource("/auth/register").route(web::post().to(auth::register)))
                 .service(resource("/auth/login").route(web::post().to(auth::login)))
                 .service(resource("/auth/refresh").route(web::post().to(auth::refresh)))

@@ -1,0 +1,158 @@
+//! Razorpay's own routes, under `/v1`: Basic auth, the fault in force, then the books.
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use payments_razorpay::entities::{Collection, error_codes};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::books::Refusal;
+use crate::control::Fault;
+use crate::delivery::{DeliverMode, spawn_delivery};
+use crate::{Shared, lock, unix_now};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/v1")
+            .route("/orders", web::post().to(create_order))
+            .route("/orders/{id}", web::get().to(fetch_order))
+            .route("/orders/{id}/payments", web::get().to(fetch_order_payments))
+            .route("/payments/{id}", web::get().to(fetch_payment))
+            .route("/payments/{id}/capture", web::post().to(capture))
+            .route("/payments/{id}/refund", web::post().to(refund))
+            .default_service(web::to(unknown_route)),
+    );
+}
+
+pub fn refusal_response(refusal: &Refusal) -> HttpResponse {
+    HttpResponse::build(StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::BAD_REQUEST)).json(&refusal.body)
+}
+
+fn answer<T: Serialize>(result: Result<T, Refusal>) -> HttpResponse {
+    match result {
+        Ok(entity) => HttpResponse::Ok().json(entity),
+        Err(refusal) => refusal_response(&refusal),
+    }
+}
+
+/// Logs the request, applies the fault in force, and checks the API keys. `Err` is the
+/// answer to give instead of the real one.
+async fn admit(shared: &Shared, request: &HttpRequest) -> Result<(), HttpResponse> {
+    lock(&shared.requests).push(format!("{} {}", request.method(), request.path()));
+    let fault = *lock(&shared.fault);
+    match fault {
+        Fault::None => {}
+        Fault::Slow { delay_ms } => tokio::time::sleep(Duration::from_millis(delay_ms)).await,
+        Fault::Error500 => {
+            return Err(refusal_response(&Refusal::new(
+                500,
+                error_codes::SERVER,
+                "We are facing some trouble completing your request at the moment. Please try again shortly.",
+                None,
+            )));
+        }
+        Fault::Auth401 => return Err(authentication_failed()),
+    }
+    if has_the_api_keys(shared, request) { Ok(()) } else { Err(authentication_failed()) }
+}
+
+fn has_the_api_keys(shared: &Shared, request: &HttpRequest) -> bool {
+    let expected = format!("{}:{}", shared.settings.key_id, shared.settings.key_secret);
+    request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Basic "))
+        .and_then(|encoded| STANDARD.decode(encoded.trim()).ok())
+        .is_some_and(|decoded| decoded == expected.as_bytes())
+}
+
+fn authentication_failed() -> HttpResponse {
+    let mut refusal = Refusal::new(401, error_codes::BAD_REQUEST, "Authentication failed", None);
+    refusal.body.error.source = None;
+    refusal.body.error.step = None;
+    refusal.body.error.reason = None;
+    refusal_response(&refusal)
+}
+
+fn json_body(body: &[u8]) -> Result<Value, Refusal> {
+    if body.is_empty() {
+        return Ok(Value::Object(Default::default()));
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(value @ Value::Object(_)) => Ok(value),
+        _ => Err(Refusal::bad_request("The request body must be a JSON object.", None)),
+    }
+}
+
+async fn create_order(shared: web::Data<Shared>, request: HttpRequest, body: web::Bytes) -> HttpResponse {
+    if let Err(response) = admit(&shared, &request).await {
+        return response;
+    }
+    answer(json_body(&body).and_then(|body| shared.books().create_order(&body, unix_now())))
+}
+
+async fn fetch_order(shared: web::Data<Shared>, request: HttpRequest, id: web::Path<String>) -> HttpResponse {
+    if let Err(response) = admit(&shared, &request).await {
+        return response;
+    }
+    answer(shared.books().order(&id))
+}
+
+async fn fetch_order_payments(shared: web::Data<Shared>, request: HttpRequest, id: web::Path<String>) -> HttpResponse {
+    if let Err(response) = admit(&shared, &request).await {
+        return response;
+    }
+    answer(shared.books().order_payments(&id).map(Collection::of))
+}
+
+async fn fetch_payment(shared: web::Data<Shared>, request: HttpRequest, id: web::Path<String>) -> HttpResponse {
+    if let Err(response) = admit(&shared, &request).await {
+        return response;
+    }
+    answer(shared.books().payment(&id))
+}
+
+async fn capture(
+    shared: web::Data<Shared>,
+    request: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    if let Err(response) = admit(&shared, &request).await {
+        return response;
+    }
+    let captured = json_body(&body).and_then(|body| shared.books().capture(&id, &body));
+    answer(captured.map(|(payment, events)| {
+        spawn_delivery(shared.clone().into_inner(), events, DeliverMode::Normal, Duration::ZERO);
+        payment
+    }))
+}
+
+async fn refund(
+    shared: web::Data<Shared>,
+    request: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    if let Err(response) = admit(&shared, &request).await {
+        return response;
+    }
+    let refunded = json_body(&body).and_then(|body| shared.books().refund(&id, &body, unix_now()));
+    answer(refunded.map(|(refund, events)| {
+        spawn_delivery(shared.clone().into_inner(), events, DeliverMode::Normal, Duration::ZERO);
+        refund
+    }))
+}
+
+async fn unknown_route(shared: web::Data<Shared>, request: HttpRequest) -> HttpResponse {
+    if let Err(response) = admit(&shared, &request).await {
+        return response;
+    }
+    refusal_response(&Refusal::bad_request("The requested URL was not found on the server.", None))
+}

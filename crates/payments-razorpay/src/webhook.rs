@@ -1,0 +1,303 @@
+//! Webhook intake: verify the signature over the raw bytes, store the event once by its
+//! `X-Razorpay-Event-Id`, record the payment or refund it carries, and hand back a typed
+//! event for the orders domain to act on, all in the caller's transaction. If acting
+//! fails, the transaction rolls back, the event is not stored, and Razorpay's next
+//! delivery tries again.
+
+use anyhow::Context as _;
+use secrecy::{ExposeSecret as _, SecretString};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use sqlx::PgConnection;
+
+use crate::entities::{Order, Payment, Refund, WebhookEnvelope, Wrapped};
+use crate::records::{self, RecordSource};
+use crate::signature::verify_webhook_signature;
+
+/// The events the store acts on; anything else is stored and acknowledged as `Other`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WebhookEvent {
+    PaymentAuthorized(Payment),
+    PaymentCaptured(Payment),
+    PaymentFailed(Payment),
+    OrderPaid {
+        order: Order,
+        payment: Payment,
+    },
+    RefundProcessed {
+        refund: Refund,
+        payment: Option<Payment>,
+    },
+    RefundFailed {
+        refund: Refund,
+        payment: Option<Payment>,
+    },
+    /// `refund.created`, and any event type the store does not act on.
+    Other {
+        event_type: String,
+    },
+}
+
+impl WebhookEvent {
+    /// The payment the event is about, if it carries one.
+    pub fn payment(&self) -> Option<&Payment> {
+        match self {
+            WebhookEvent::PaymentAuthorized(payment)
+            | WebhookEvent::PaymentCaptured(payment)
+            | WebhookEvent::PaymentFailed(payment)
+            | WebhookEvent::OrderPaid { payment, .. } => Some(payment),
+            WebhookEvent::RefundProcessed { payment, .. } | WebhookEvent::RefundFailed { payment, .. } => {
+                payment.as_ref()
+            }
+            WebhookEvent::Other { .. } => None,
+        }
+    }
+
+    fn refund(&self) -> Option<&Refund> {
+        match self {
+            WebhookEvent::RefundProcessed { refund, .. } | WebhookEvent::RefundFailed { refund, .. } => Some(refund),
+            _ => None,
+        }
+    }
+}
+
+/// A new event, verified and stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceivedEvent {
+    pub event_id: String,
+    pub event_type: String,
+    pub event: WebhookEvent,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intake {
+    /// First delivery: stored now; act on it in the same transaction. (Boxed: an event
+    /// carries whole entities, an acknowledgement only an id.)
+    New(Box<ReceivedEvent>),
+    /// This event id was stored before: acknowledge it and do nothing.
+    AlreadySeen { event_id: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    /// No `X-Razorpay-Signature`, or it does not sign these bytes with the webhook secret.
+    /// Nothing was parsed or stored.
+    #[error("the webhook signature is missing or does not match the body")]
+    InvalidSignature,
+    /// No usable `X-Razorpay-Event-Id` (1–100 visible ASCII characters).
+    #[error("the X-Razorpay-Event-Id header is missing or not valid")]
+    MissingEventId,
+    /// Signed, but not an event as Razorpay documents it. Nothing was stored.
+    #[error("the webhook body is not a Razorpay event: {0}")]
+    Malformed(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Receives Razorpay's webhooks with the webhook secret (not the API key secret).
+#[derive(Clone)]
+pub struct WebhookIntake {
+    secret: SecretString,
+}
+
+impl std::fmt::Debug for WebhookIntake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebhookIntake")
+    }
+}
+
+impl WebhookIntake {
+    pub fn new(webhook_secret: SecretString) -> WebhookIntake {
+        WebhookIntake { secret: webhook_secret }
+    }
+
+    /// Checks the signature alone. Errors: `InvalidSignature`.
+    pub fn verify(&self, raw_body: &[u8], signature: Option<&str>) -> Result<(), WebhookError> {
+        let secret = self.secret.expose_secret().as_bytes();
+        match signature {
+            Some(signature) if verify_webhook_signature(secret, raw_body, signature) => Ok(()),
+            _ => Err(WebhookError::InvalidSignature),
+        }
+    }
+
+    /// Verifies, parses and stores one delivery in the caller's transaction. Errors:
+    /// `InvalidSignature` (checked first, before the body is read), `MissingEventId`,
+    /// `Malformed`, `Unexpected`.
+    #[tracing::instrument(name = "payments.receive_webhook", skip_all, fields(event_id, event_type))]
+    pub async fn receive(
+        &self,
+        conn: &mut PgConnection,
+        raw_body: &[u8],
+        signature: Option<&str>,
+        event_id: Option<&str>,
+    ) -> Result<Intake, WebhookError> {
+        self.verify(raw_body, signature)?;
+        let event_id = event_id.map(str::trim).filter(|id| is_event_id(id)).ok_or(WebhookError::MissingEventId)?;
+        tracing::Span::current().record("event_id", event_id);
+        let envelope: WebhookEnvelope =
+            serde_json::from_slice(raw_body).map_err(|error| WebhookError::Malformed(error.to_string()))?;
+        tracing::Span::current().record("event_type", envelope.event.as_str());
+        let event = parse_event(&envelope).map_err(WebhookError::Malformed)?;
+        if !store_event(conn, event_id, &envelope, &event).await? {
+            return Ok(Intake::AlreadySeen { event_id: event_id.to_owned() });
+        }
+        record_what_it_says(conn, event_id, &envelope.event, &event).await?;
+        Ok(Intake::New(Box::new(ReceivedEvent { event_id: event_id.to_owned(), event_type: envelope.event, event })))
+    }
+}
+
+fn is_event_id(id: &str) -> bool {
+    (1..=100).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Types an event by its `event` name; unknown names are `Other`.
+pub fn parse_event(envelope: &WebhookEnvelope) -> Result<WebhookEvent, String> {
+    let payload = &envelope.payload;
+    let event = match envelope.event.as_str() {
+        "payment.authorized" => WebhookEvent::PaymentAuthorized(entity(payload, "payment")?),
+        "payment.captured" => WebhookEvent::PaymentCaptured(entity(payload, "payment")?),
+        "payment.failed" => WebhookEvent::PaymentFailed(entity(payload, "payment")?),
+        "order.paid" => {
+            WebhookEvent::OrderPaid { order: entity(payload, "order")?, payment: entity(payload, "payment")? }
+        }
+        "refund.processed" => {
+            WebhookEvent::RefundProcessed { refund: entity(payload, "refund")?, payment: optional(payload, "payment")? }
+        }
+        "refund.failed" => {
+            WebhookEvent::RefundFailed { refund: entity(payload, "refund")?, payment: optional(payload, "payment")? }
+        }
+        other => WebhookEvent::Other { event_type: other.to_owned() },
+    };
+    Ok(event)
+}
+
+fn entity<T: DeserializeOwned>(payload: &Value, name: &str) -> Result<T, String> {
+    optional(payload, name)?.ok_or_else(|| format!("payload.{name}.entity is missing"))
+}
+
+fn optional<T: DeserializeOwned>(payload: &Value, name: &str) -> Result<Option<T>, String> {
+    match payload.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(wrapped) => serde_json::from_value::<Wrapped<T>>(wrapped.clone())
+            .map(|wrapped| Some(wrapped.entity))
+            .map_err(|error| format!("payload.{name}: {error}")),
+    }
+}
+
+/// Stores the event under its id; false when that id was stored before.
+async fn store_event(
+    conn: &mut PgConnection,
+    event_id: &str,
+    envelope: &WebhookEnvelope,
+    event: &WebhookEvent,
+) -> anyhow::Result<bool> {
+    let payment = event.payment();
+    let order_id = payment.and_then(|p| p.order_id.as_deref());
+    let payment_id = payment.map(|p| p.id.as_str()).or(event.refund().map(|r| r.payment_id.as_str()));
+    let body = serde_json::to_value(envelope).context("re-reading a verified webhook")?;
+    let stored = sqlx::query(
+        "INSERT INTO payments.webhook_events (event_id, event_type, razorpay_order_id, razorpay_payment_id, razorpay_refund_id, body)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (event_id) DO NOTHING",
+    )
+    .bind(event_id)
+    .bind(&envelope.event)
+    .bind(order_id)
+    .bind(payment_id)
+    .bind(event.refund().map(|r| r.id.as_str()))
+    .bind(body)
+    .execute(&mut *conn)
+    .await
+    .context("storing a webhook event")?;
+    Ok(stored.rows_affected() == 1)
+}
+
+async fn record_what_it_says(
+    conn: &mut PgConnection,
+    event_id: &str,
+    event_type: &str,
+    event: &WebhookEvent,
+) -> anyhow::Result<()> {
+    if let Some(payment) = event.payment() {
+        records::record_payment(conn, payment, RecordSource::Webhook { event_id, event_type }).await?;
+    }
+    if let Some(refund) = event.refund() {
+        records::record_refund(conn, refund).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn payment_json(status: &str) -> Value {
+        json!({
+            "id": "pay_IH4NVgf4Dreq1l", "entity": "payment", "amount": 50000, "currency": "INR",
+            "status": status, "order_id": "order_IEIaMR65cu6nz3", "method": "upi",
+            "amount_refunded": 0, "refund_status": null, "captured": status == "captured",
+            "email": "a@example.com", "contact": "+919000000000", "notes": [], "fee": null, "tax": null,
+            "error_code": null, "error_description": null, "error_source": null, "error_step": null,
+            "error_reason": null, "acquirer_data": {}, "created_at": 1700000000
+        })
+    }
+
+    fn envelope(event: &str, payload: Value) -> WebhookEnvelope {
+        serde_json::from_value(json!({
+            "entity": "event", "account_id": "acc_BFQ7uQEaa7j2z7", "event": event,
+            "contains": ["payment"], "payload": payload, "created_at": 1700000000
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn payment_events_carry_their_payment() {
+        let event =
+            parse_event(&envelope("payment.captured", json!({"payment": {"entity": payment_json("captured")}})));
+        let Ok(WebhookEvent::PaymentCaptured(payment)) = event else { panic!("{event:?}") };
+        assert_eq!(payment.id, "pay_IH4NVgf4Dreq1l");
+        assert_eq!(payment.amount, 50000);
+    }
+
+    #[test]
+    fn order_paid_needs_both_the_order_and_the_payment() {
+        let missing_order =
+            parse_event(&envelope("order.paid", json!({"payment": {"entity": payment_json("captured")}})));
+        assert_eq!(missing_order, Err("payload.order.entity is missing".to_owned()));
+    }
+
+    #[test]
+    fn an_unknown_event_type_is_other() {
+        let event = parse_event(&envelope("invoice.paid", json!({}))).unwrap();
+        assert_eq!(event, WebhookEvent::Other { event_type: "invoice.paid".into() });
+        assert_eq!(event.payment(), None);
+    }
+
+    #[test]
+    fn a_known_event_with_a_broken_entity_is_malformed() {
+        let broken = parse_event(&envelope("payment.failed", json!({"payment": {"entity": {"id": 5}}})));
+        assert!(broken.unwrap_err().starts_with("payload.payment:"));
+    }
+
+    #[test]
+    fn a_missing_or_tampered_signature_is_refused_before_anything_else() {
+        let intake = WebhookIntake::new(SecretString::from("123456"));
+        let body = br#"{"a":1,"b":2,"c":{"d":3}}"#;
+        let signature = "2fe04e22977002e6c7cb553adab8b460cb9e2a4970d5953cb27a8472752e3bbc";
+        assert!(intake.verify(body, Some(signature)).is_ok());
+        assert!(matches!(intake.verify(body, None), Err(WebhookError::InvalidSignature)));
+        assert!(matches!(
+            intake.verify(br#"{"a":2,"b":2,"c":{"d":3}}"#, Some(signature)),
+            Err(WebhookError::InvalidSignature)
+        ));
+    }
+
+    #[test]
+    fn event_ids_are_short_visible_text() {
+        assert!(is_event_id("evt_JGMhJtMkF7ZALh"));
+        assert!(!is_event_id(""));
+        assert!(!is_event_id("evt 1"));
+        assert!(!is_event_id(&"e".repeat(101)));
+    }
+}
