@@ -51,7 +51,8 @@ CREATE TABLE payments.payments (
 CREATE INDEX payments_by_order ON payments.payments (razorpay_order_id);
 CREATE INDEX payments_by_status ON payments.payments (status, created_at DESC, razorpay_payment_id DESC);
 CREATE INDEX payments_newest ON payments.payments (created_at DESC, razorpay_payment_id DESC);
-CREATE INDEX payments_flagged ON payments.payments (flagged_at DESC) WHERE flagged_at IS NOT NULL;
+CREATE INDEX payments_flagged
+    ON payments.payments (created_at DESC, razorpay_payment_id DESC) WHERE flagged_at IS NOT NULL;
 
 -- Every status Razorpay reported for a payment, in the order it was heard, and where
 -- from (a webhook event or an API answer).

@@ -393,6 +393,18 @@ impl From<payments_razorpay::WebhookError> for ApiError {
     }
 }
 
+impl From<payments_razorpay::listing::ListPaymentsError> for ApiError {
+    fn from(error: payments_razorpay::listing::ListPaymentsError) -> Self {
+        use payments_razorpay::listing::ListPaymentsError;
+        match error {
+            ListPaymentsError::InvalidCursor(_) => {
+                ApiError::validation(vec![FieldError::new("cursor", "is not valid for this list")])
+            }
+            ListPaymentsError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
 /// Failures with no business meaning (a storage error from a read).
 impl From<anyhow::Error> for ApiError {
     fn from(cause: anyhow::Error) -> Self {

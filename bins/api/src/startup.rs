@@ -16,6 +16,7 @@ use identity::newsletter::{Newsletter, PgSubscriberStore};
 use identity::password::{PasswordCost, PasswordHasher};
 use identity::tokens::AccessTokens;
 use kernel::{FieldError, SystemClock};
+use payments_razorpay::listing::PaymentRecords;
 use payments_razorpay::{RazorpayClient, WebhookIntake};
 use secrecy::ExposeSecret as _;
 use sqlx::PgPool;
@@ -139,6 +140,7 @@ fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> any
     let stock = web::Data::new(inventory::stock::StockLevels::new(pool.clone()));
     let webhooks = web::Data::new(WebhookIntake::new(settings.razorpay.webhook_secret.clone()));
     let gateway = web::Data::new(RazorpayClient::new(settings.razorpay.client_settings())?);
+    let payment_records = web::Data::new(PaymentRecords::new(pool.clone()));
     let limiter =
         web::Data::new(InMemoryRateLimiter::new(settings.rate_limit.auth_per_minute, Duration::from_secs(60)));
     let pool = web::Data::new(pool);
@@ -167,6 +169,7 @@ fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> any
             .app_data(stock.clone())
             .app_data(webhooks.clone())
             .app_data(gateway.clone())
+            .app_data(payment_records.clone())
             .app_data(limiter.clone())
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))

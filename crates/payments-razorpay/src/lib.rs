@@ -6,12 +6,14 @@
 //!   is its adapter on reqwest.
 //! - [`signature`] verifies the checkout handler's and the webhook's signatures.
 //! - [`webhook::WebhookIntake`] verifies, stores once, and types webhook events.
-//! - [`records`] keeps one row per payment (with its history) and per refund.
+//! - [`records`] keeps one row per payment (with its history) and per refund;
+//!   [`listing::PaymentRecords`] reads them back for admins.
 //! - [`entities`] are Razorpay's JSON entities, shared with the simulator.
 
 pub mod client;
 pub mod entities;
 pub mod gateway;
+pub mod listing;
 pub mod records;
 pub mod signature;
 pub mod webhook;

@@ -24,6 +24,10 @@ pub enum WebhookEvent {
         order: Order,
         payment: Payment,
     },
+    RefundCreated {
+        refund: Refund,
+        payment: Option<Payment>,
+    },
     RefundProcessed {
         refund: Refund,
         payment: Option<Payment>,
@@ -32,7 +36,7 @@ pub enum WebhookEvent {
         refund: Refund,
         payment: Option<Payment>,
     },
-    /// `refund.created`, and any event type the store does not act on.
+    /// Any event type the store does not act on.
     Other {
         event_type: String,
     },
@@ -46,16 +50,18 @@ impl WebhookEvent {
             | WebhookEvent::PaymentCaptured(payment)
             | WebhookEvent::PaymentFailed(payment)
             | WebhookEvent::OrderPaid { payment, .. } => Some(payment),
-            WebhookEvent::RefundProcessed { payment, .. } | WebhookEvent::RefundFailed { payment, .. } => {
-                payment.as_ref()
-            }
+            WebhookEvent::RefundCreated { payment, .. }
+            | WebhookEvent::RefundProcessed { payment, .. }
+            | WebhookEvent::RefundFailed { payment, .. } => payment.as_ref(),
             WebhookEvent::Other { .. } => None,
         }
     }
 
     fn refund(&self) -> Option<&Refund> {
         match self {
-            WebhookEvent::RefundProcessed { refund, .. } | WebhookEvent::RefundFailed { refund, .. } => Some(refund),
+            WebhookEvent::RefundCreated { refund, .. }
+            | WebhookEvent::RefundProcessed { refund, .. }
+            | WebhookEvent::RefundFailed { refund, .. } => Some(refund),
             _ => None,
         }
     }
@@ -159,6 +165,9 @@ pub fn parse_event(envelope: &WebhookEnvelope) -> Result<WebhookEvent, String> {
         "payment.failed" => WebhookEvent::PaymentFailed(entity(payload, "payment")?),
         "order.paid" => {
             WebhookEvent::OrderPaid { order: entity(payload, "order")?, payment: entity(payload, "payment")? }
+        }
+        "refund.created" => {
+            WebhookEvent::RefundCreated { refund: entity(payload, "refund")?, payment: optional(payload, "payment")? }
         }
         "refund.processed" => {
             WebhookEvent::RefundProcessed { refund: entity(payload, "refund")?, payment: optional(payload, "payment")? }

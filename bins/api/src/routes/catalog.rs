@@ -194,11 +194,11 @@ pub struct ListParams {
 }
 
 /// A query value, or `None` when absent or blank (storefront forms send `brand=`).
-fn present(value: &Option<String>) -> Option<&str> {
+pub fn present(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-fn parse_bool(value: &Option<String>, field: &str, errors: &mut Vec<FieldError>) -> Option<bool> {
+pub fn parse_bool(value: &Option<String>, field: &str, errors: &mut Vec<FieldError>) -> Option<bool> {
     match present(value)? {
         "true" | "1" => Some(true),
         "false" | "0" => Some(false),

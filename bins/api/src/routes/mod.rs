@@ -4,6 +4,7 @@
 mod addresses;
 mod admin_catalog;
 mod admin_inventory;
+mod admin_payments;
 mod admin_users;
 mod auth;
 mod catalog;
@@ -58,6 +59,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 )
                 .service(resource("/admin/categories").route(web::post().to(admin_catalog::create_category)))
                 .service(resource("/admin/inventory").route(web::get().to(admin_inventory::list)))
+                .service(resource("/admin/payments").route(web::get().to(admin_payments::list)))
                 .service(resource("/admin/inventory/{product_id}").route(web::put().to(admin_inventory::set)))
                 .service(
                     resource("/admin/inventory/{product_id}/adjustments")
