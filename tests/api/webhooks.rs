@@ -161,6 +161,13 @@ async fn a_tampered_body_is_refused_before_it_is_parsed_and_nothing_is_stored() 
         assert_error(response, StatusCode::BAD_REQUEST, "webhook_signature_invalid").await;
     }
     assert_eq!(stored_events(&pool).await, 0);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.lines().any(|l| l.starts_with("webhooks_total")
+            && l.contains(r#"outcome="signature_invalid""#)
+            && l.ends_with(" 5")),
+        "{metrics}"
+    );
     assert_eq!(payment_status(&pool, "pay_IH4NVgf4Dreq1l").await, None);
 }
 
