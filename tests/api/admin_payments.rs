@@ -1,21 +1,14 @@
 //! `GET /api/v1/admin/payments`: what Razorpay reported, per payment, for admins.
 
 use kernel::Money;
-use payments_razorpay::{CaptureMode, NewOrder, NewRefund, PaymentGateway as _};
+use payments_razorpay::{NewRefund, PaymentGateway as _};
 use reqwest::StatusCode;
 use rigmaster_tests::app::assert_error;
 use rigmaster_tests::{TestApp, spawn_app};
 use serde_json::{Value, json};
 
 async fn paid_through_the_simulator(app: &TestApp, outcome: &str) -> String {
-    let order = NewOrder {
-        amount: Money::from_paise(99_900),
-        currency: "INR".into(),
-        receipt: "RM-20261122-000007".into(),
-        notes: Default::default(),
-        capture: CaptureMode::Automatic,
-    };
-    let order = app.simulator.client().create_order(&order).await.unwrap();
+    let order = app.simulator.create_order(99_900).await;
     let paid = app.simulator.pay(&order.id, json!({ "outcome": outcome })).await;
     paid["razorpay_payment_id"].as_str().unwrap().to_owned()
 }

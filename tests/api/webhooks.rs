@@ -5,9 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use kernel::Money;
 use payments_razorpay::signature::sign;
-use payments_razorpay::{CaptureMode, NewOrder, PaymentGateway as _};
 use reqwest::StatusCode;
 use rigmaster_tests::app::assert_error;
 use rigmaster_tests::{TestApp, spawn_app, spawn_simulator};
@@ -247,14 +245,7 @@ async fn a_late_authorisation_moves_a_failed_payment_forward() {
 
 /// A Razorpay order on the app's simulator.
 async fn gateway_order(app: &TestApp) -> String {
-    let order = NewOrder {
-        amount: Money::from_paise(250_000),
-        currency: "INR".into(),
-        receipt: "RM-20261122-000042".into(),
-        notes: Default::default(),
-        capture: CaptureMode::Automatic,
-    };
-    app.simulator.client().create_order(&order).await.unwrap().id
+    app.simulator.create_order(250_000).await.id
 }
 
 fn delivered_events(webhooks: &[Value]) -> Vec<(String, String, Vec<u64>)> {
@@ -411,17 +402,7 @@ async fn read_request(socket: &mut tokio::net::TcpStream) {
 async fn a_refused_delivery_is_retried_until_it_is_accepted() {
     let (url, seen) = flaky_receiver(2).await;
     let simulator = spawn_simulator(Some(url)).await;
-    let order = simulator
-        .client()
-        .create_order(&NewOrder {
-            amount: Money::from_paise(10_000),
-            currency: "INR".into(),
-            receipt: "RM-1".into(),
-            notes: Default::default(),
-            capture: CaptureMode::Automatic,
-        })
-        .await
-        .unwrap();
+    let order = simulator.create_order(10_000).await;
 
     simulator.pay(&order.id, json!({"outcome": "failure"})).await;
     let webhooks = simulator.settled_webhooks(1).await;

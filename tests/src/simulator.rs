@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use payments_razorpay::{RazorpayClient, RazorpayClientSettings};
+use kernel::Money;
+use payments_razorpay::entities::Order;
+use payments_razorpay::{CaptureMode, NewOrder, PaymentGateway as _, RazorpayClient, RazorpayClientSettings};
 use razorpay_sim::{SimControl, SimSettings, Simulator};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -53,6 +55,18 @@ impl TestSimulator {
     /// A client of this simulator with the development keys.
     pub fn client(&self) -> RazorpayClient {
         RazorpayClient::new(self.client_settings(Duration::from_secs(5), 3)).unwrap()
+    }
+
+    /// A Razorpay order for `amount_paise`, automatically captured, created through the client.
+    pub async fn create_order(&self, amount_paise: i64) -> Order {
+        let order = NewOrder {
+            amount: Money::from_paise(amount_paise),
+            currency: "INR".into(),
+            receipt: "RM-20261122-000001".into(),
+            notes: Default::default(),
+            capture: CaptureMode::Automatic,
+        };
+        self.client().create_order(&order).await.expect("the simulator creates the order")
     }
 
     async fn post(&self, path: &str, body: &Value) -> Value {

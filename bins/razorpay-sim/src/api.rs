@@ -11,7 +11,7 @@ use payments_razorpay::entities::{Collection, error_codes};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::books::Refusal;
+use crate::books::{EventToSend, Refusal};
 use crate::control::Fault;
 use crate::delivery::{DeliverMode, spawn_delivery};
 use crate::{Shared, lock, unix_now};
@@ -38,6 +38,18 @@ fn answer<T: Serialize>(result: Result<T, Refusal>) -> HttpResponse {
         Ok(entity) => HttpResponse::Ok().json(entity),
         Err(refusal) => refusal_response(&refusal),
     }
+}
+
+/// Answers with the entity, and delivers the webhooks the change caused, as Razorpay does
+/// for captures and refunds made through the API.
+fn answer_and_deliver<T: Serialize>(
+    shared: &web::Data<Shared>,
+    changed: Result<(T, Vec<EventToSend>), Refusal>,
+) -> HttpResponse {
+    answer(changed.map(|(entity, events)| {
+        spawn_delivery(shared.clone().into_inner(), events, DeliverMode::Normal, Duration::ZERO);
+        entity
+    }))
 }
 
 /// Logs the request, applies the fault in force, and checks the API keys. `Err` is the
@@ -128,10 +140,7 @@ async fn capture(
         return response;
     }
     let captured = json_body(&body).and_then(|body| shared.books().capture(&id, &body));
-    answer(captured.map(|(payment, events)| {
-        spawn_delivery(shared.clone().into_inner(), events, DeliverMode::Normal, Duration::ZERO);
-        payment
-    }))
+    answer_and_deliver(&shared, captured)
 }
 
 async fn refund(
@@ -144,10 +153,7 @@ async fn refund(
         return response;
     }
     let refunded = json_body(&body).and_then(|body| shared.books().refund(&id, &body, unix_now()));
-    answer(refunded.map(|(refund, events)| {
-        spawn_delivery(shared.clone().into_inner(), events, DeliverMode::Normal, Duration::ZERO);
-        refund
-    }))
+    answer_and_deliver(&shared, refunded)
 }
 
 async fn unknown_route(shared: web::Data<Shared>, request: HttpRequest) -> HttpResponse {
