@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 
 const WEBHOOKS: &str = "/api/v1/webhooks/razorpay";
 
-fn payment_event(event: &str, payment_id: &str, status: &str) -> Value {
+pub(crate) fn payment_event(event: &str, payment_id: &str, status: &str) -> Value {
     json!({
         "entity": "event", "account_id": "acc_BFQ7uQEaa7j2z7", "event": event, "contains": ["payment"],
         "payload": { "payment": { "entity": {
@@ -49,7 +49,7 @@ async fn post_webhook(
 }
 
 /// Posts `event` signed with the webhook secret, as Razorpay would.
-async fn post_signed(app: &TestApp, event: &Value, event_id: &str) -> reqwest::Response {
+pub(crate) async fn post_signed(app: &TestApp, event: &Value, event_id: &str) -> reqwest::Response {
     let body = serde_json::to_vec(event).unwrap();
     let signature = sign(app.simulator.settings.webhook_secret.as_bytes(), &body);
     post_webhook(app, &body, Some(&signature), Some(event_id)).await

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod database;
 pub mod proxy;
+pub mod shop;
 pub mod simulator;
 
 pub use app::{TestApp, TestUser, spawn_app, spawn_app_with, test_settings};

@@ -1,8 +1,20 @@
 //! Adapters that let one domain use another through the first domain's port. Wiring
 //! only: the rules live in the domains.
 
+use std::collections::HashMap;
+
 use catalog::ports::{OpeningStock, StockOpening};
-use sqlx::PgConnection;
+use kernel::Money;
+use orders::payments::PaymentNews;
+use orders::ports::{CatalogProduct, PaymentProvider, ProviderError, ProviderPayment, ProviderPaymentStatus};
+use payments_razorpay::entities::{Payment, PaymentStatus};
+use payments_razorpay::records::{self, RecordSource};
+use payments_razorpay::signature::verify_checkout_signature;
+use payments_razorpay::{
+    CaptureMode, GatewayError, NewOrder, NewRefund, PaymentGateway as _, RazorpayClient, WebhookEvent,
+};
+use secrecy::{ExposeSecret as _, SecretString};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 /// The catalog's [`StockOpening`] port, served by inventory.
@@ -12,5 +24,165 @@ pub struct InventoryStockOpening;
 impl StockOpening for InventoryStockOpening {
     async fn open_stock(&self, conn: &mut PgConnection, product_id: Uuid, stock: OpeningStock) -> anyhow::Result<()> {
         inventory::stock::open_stock(conn, product_id, stock.on_hand, stock.low_stock_threshold).await
+    }
+}
+
+/// The orders domain's [`ProductCatalog`](orders::ports::ProductCatalog) port, served by
+/// the catalog's products service (prices from the one pricing function).
+#[derive(Debug, Clone)]
+pub struct CatalogForOrders(pub crate::startup::ProductsService);
+
+impl orders::ports::ProductCatalog for CatalogForOrders {
+    async fn products(&self, ids: &[Uuid]) -> anyhow::Result<HashMap<Uuid, CatalogProduct>> {
+        let for_sale = self.0.for_sale(ids).await?;
+        Ok(for_sale
+            .into_values()
+            .map(|item| {
+                let summary = item.summary;
+                let product = CatalogProduct {
+                    id: summary.id,
+                    sku: summary.sku,
+                    name: summary.name,
+                    brand: summary.brand,
+                    image: summary.image,
+                    unit_price: summary.price.unit,
+                    unit_tax: summary.price.tax,
+                    tax_rate_bps: summary.price.tax_rate_bps,
+                    is_active: summary.is_active,
+                    available: item.available,
+                };
+                (product.id, product)
+            })
+            .collect())
+    }
+}
+
+/// The orders domain's [`PaymentProvider`] port, served by Razorpay. Every answer about
+/// a payment is also written to the payment records (source `api`).
+#[derive(Clone)]
+pub struct RazorpayPayments {
+    client: RazorpayClient,
+    key_secret: SecretString,
+    pool: PgPool,
+}
+
+impl std::fmt::Debug for RazorpayPayments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RazorpayPayments")
+    }
+}
+
+impl RazorpayPayments {
+    pub fn new(client: RazorpayClient, key_secret: SecretString, pool: PgPool) -> Self {
+        RazorpayPayments { client, key_secret, pool }
+    }
+
+    /// Keeps what Razorpay answered; a failure to record is logged, never fatal (the
+    /// webhook or the next call records it again).
+    async fn record(&self, payment: &Payment) {
+        let recorded = async {
+            let mut conn = self.pool.acquire().await?;
+            records::record_payment(&mut conn, payment, RecordSource::Api).await
+        }
+        .await;
+        if let Err(error) = recorded {
+            tracing::warn!(error = %format!("{error:#}"), payment_id = %payment.id, "recording a payment failed");
+        }
+    }
+}
+
+/// A Razorpay payment in the orders domain's terms.
+pub fn provider_payment(payment: &Payment) -> ProviderPayment {
+    ProviderPayment {
+        id: payment.id.clone(),
+        razorpay_order_id: payment.order_id.clone(),
+        amount: Money::from_paise(payment.amount),
+        currency: payment.currency.clone(),
+        status: match payment.status {
+            PaymentStatus::Created => ProviderPaymentStatus::Created,
+            PaymentStatus::Authorized => ProviderPaymentStatus::Authorized,
+            PaymentStatus::Captured => ProviderPaymentStatus::Captured,
+            PaymentStatus::Refunded => ProviderPaymentStatus::Refunded,
+            PaymentStatus::Failed => ProviderPaymentStatus::Failed,
+        },
+        error: payment.error_description.clone(),
+    }
+}
+
+fn provider_error(error: GatewayError) -> ProviderError {
+    match error {
+        GatewayError::BadRequest { description, .. } => ProviderError::Refused(description),
+        other => ProviderError::Unavailable(anyhow::Error::new(other)),
+    }
+}
+
+impl PaymentProvider for RazorpayPayments {
+    fn key_id(&self) -> &str {
+        self.client.key_id()
+    }
+
+    fn verify_checkout(&self, razorpay_order_id: &str, payment_id: &str, signature: &str) -> bool {
+        verify_checkout_signature(self.key_secret.expose_secret().as_bytes(), razorpay_order_id, payment_id, signature)
+    }
+
+    async fn create_order(&self, amount: Money, currency: &str, receipt: &str) -> Result<String, ProviderError> {
+        let order = NewOrder {
+            amount,
+            currency: currency.to_owned(),
+            receipt: receipt.to_owned(),
+            notes: Default::default(),
+            capture: CaptureMode::Automatic,
+        };
+        self.client.create_order(&order).await.map(|order| order.id).map_err(provider_error)
+    }
+
+    async fn payment(&self, payment_id: &str) -> Result<ProviderPayment, ProviderError> {
+        let payment = self.client.fetch_payment(payment_id).await.map_err(provider_error)?;
+        self.record(&payment).await;
+        Ok(provider_payment(&payment))
+    }
+
+    async fn order_payments(&self, razorpay_order_id: &str) -> Result<Vec<ProviderPayment>, ProviderError> {
+        let payments = self.client.fetch_order_payments(razorpay_order_id).await.map_err(provider_error)?;
+        for payment in &payments {
+            self.record(payment).await;
+        }
+        Ok(payments.iter().map(provider_payment).collect())
+    }
+
+    async fn capture(&self, payment_id: &str, amount: Money, currency: &str) -> Result<ProviderPayment, ProviderError> {
+        let payment = self.client.capture_payment(payment_id, amount, currency).await.map_err(provider_error)?;
+        self.record(&payment).await;
+        Ok(provider_payment(&payment))
+    }
+
+    async fn refund(&self, payment_id: &str, amount: Money, receipt: &str) -> Result<String, ProviderError> {
+        let refund = NewRefund { amount: Some(amount), speed: None, receipt: Some(receipt.to_owned()), notes: Default::default() };
+        let refund = self.client.refund_payment(payment_id, &refund).await.map_err(provider_error)?;
+        let recorded = async {
+            let mut conn = self.pool.acquire().await?;
+            records::record_refund(&mut conn, &refund).await
+        }
+        .await;
+        if let Err(error) = recorded {
+            tracing::warn!(error = %format!("{error:#}"), refund_id = %refund.id, "recording a refund failed");
+        }
+        Ok(refund.id)
+    }
+
+    async fn flag(&self, conn: &mut PgConnection, payment_id: &str, reason: &str) -> anyhow::Result<()> {
+        records::flag_payment(conn, payment_id, reason).await.map(|_| ())
+    }
+}
+
+/// A verified webhook event as news for the orders domain, when it is about a payment.
+pub fn payment_news(event: &WebhookEvent) -> Option<PaymentNews> {
+    match event {
+        WebhookEvent::PaymentAuthorized(payment) => Some(PaymentNews::Authorized(provider_payment(payment))),
+        WebhookEvent::PaymentCaptured(payment) | WebhookEvent::OrderPaid { payment, .. } => {
+            Some(PaymentNews::Captured(provider_payment(payment)))
+        }
+        WebhookEvent::PaymentFailed(payment) => Some(PaymentNews::Failed(provider_payment(payment))),
+        _ => None,
     }
 }

@@ -36,6 +36,8 @@ pub const PLAIN_VARIABLES: &[(&str, &str)] = &[
     ("RAZORPAY_API_BASE", "razorpay.api_base"),
     ("RESERVATION_TTL_SECONDS", "inventory.reservation_ttl_seconds"),
     ("RESERVATION_EXPIRY_INTERVAL_SECONDS", "inventory.expiry_interval_seconds"),
+    ("RECONCILE_INTERVAL_SECONDS", "orders.reconcile_interval_seconds"),
+    ("RECONCILE_AFTER_SECONDS", "orders.reconcile_after_seconds"),
     ("LOG_FORMAT", "log.format"),
     ("RUST_LOG", "log.filter"),
 ];
@@ -50,6 +52,7 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     pub razorpay: RazorpaySettings,
     pub inventory: InventorySettings,
+    pub orders: OrderSettings,
     pub log: LogSettings,
 }
 
@@ -147,6 +150,15 @@ pub struct InventorySettings {
     pub reservation_ttl_seconds: u64,
     /// Seconds between passes of the expiry job; 0 turns it off.
     pub expiry_interval_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrderSettings {
+    /// Seconds between passes of the payment reconciliation job; 0 turns it off.
+    pub reconcile_interval_seconds: u64,
+    /// An order waiting for payment this long is checked with Razorpay (webhooks may
+    /// never have arrived).
+    pub reconcile_after_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -87,6 +87,10 @@ impl ApiError {
         self
     }
 
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
     pub fn code(&self) -> &'static str {
         self.code
     }
@@ -401,6 +405,185 @@ impl From<payments_razorpay::listing::ListPaymentsError> for ApiError {
                 ApiError::validation(vec![FieldError::new("cursor", "is not valid for this list")])
             }
             ListPaymentsError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+fn shortage_json(shortage: &inventory::reservations::Shortage) -> Value {
+    json!({"product_id": shortage.product_id, "requested": shortage.requested, "available": shortage.available})
+}
+
+/// 409 `out_of_stock`, naming each short line (`items[i]`) and listing the shortages.
+fn out_of_stock(lines: Vec<(String, inventory::reservations::Shortage)>) -> ApiError {
+    let details = lines
+        .iter()
+        .map(|(field, s)| FieldError::new(field.clone(), format!("only {} available, {} requested", s.available, s.requested)))
+        .collect();
+    let shortages = lines.iter().map(|(_, shortage)| shortage_json(shortage)).collect();
+    ApiError::new(StatusCode::CONFLICT, "out_of_stock", "Some items are not in stock in the quantity asked for.")
+        .with_details(details)
+        .with_extra("shortages", Value::Array(shortages))
+}
+
+fn gateway_unavailable() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_GATEWAY,
+        "payment_gateway_unavailable",
+        "The payment gateway could not be reached; nothing is held. Please try again shortly.",
+    )
+}
+
+fn invalid_transition(invalid: orders::status::InvalidTransition) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "invalid_transition", format!("This order is {} and cannot become {}.", invalid.from, invalid.to))
+}
+
+impl From<orders::coupons::CouponRejection> for ApiError {
+    fn from(rejection: orders::coupons::CouponRejection) -> Self {
+        use orders::coupons::CouponRejection;
+        let code = match rejection {
+            CouponRejection::Invalid => "coupon_invalid",
+            CouponRejection::Expired => "coupon_expired",
+            CouponRejection::MinOrderNotMet { .. } => "coupon_min_order_not_met",
+            CouponRejection::UsageExhausted => "coupon_usage_exhausted",
+        };
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, format!("{}.", capitalised(&rejection.to_string())))
+            .with_details(vec![FieldError::new("code", rejection.to_string())])
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+impl From<orders::cart::CartError> for ApiError {
+    fn from(error: orders::cart::CartError) -> Self {
+        use orders::cart::{CartError, MAX_LINE_QUANTITY};
+        match error {
+            CartError::ProductNotFound | CartError::LineNotFound => ApiError::not_found(),
+            CartError::TooMany => ApiError::validation(vec![FieldError::new(
+                "quantity",
+                format!("a cart line holds 1 to {MAX_LINE_QUANTITY} units"),
+            )]),
+            CartError::OutOfStock { shortage } => out_of_stock(vec![("quantity".to_owned(), shortage)]),
+            CartError::Coupon(rejection) => rejection.into(),
+            CartError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<orders::service::PlaceOrderError> for ApiError {
+    fn from(error: orders::service::PlaceOrderError) -> Self {
+        use orders::service::PlaceOrderError;
+        match error {
+            PlaceOrderError::CartEmpty => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "cart_empty", "The cart is empty; add items first.")
+            }
+            PlaceOrderError::NotForSale { index } => ApiError::validation(vec![FieldError::new(
+                format!("items[{index}].product_id"),
+                "no such product for sale",
+            )]),
+            PlaceOrderError::OutOfStock { shortages } => {
+                out_of_stock(shortages.into_iter().map(|line| (format!("items[{}]", line.index), line.shortage)).collect())
+            }
+            PlaceOrderError::Coupon(rejection) => {
+                let mut error: ApiError = rejection.into();
+                error.details = vec![FieldError::new("coupon_code", rejection.to_string())];
+                error
+            }
+            PlaceOrderError::BelowOnlineMinimum => ApiError::validation(vec![FieldError::new(
+                "payment_method",
+                "orders below ₹1.00 cannot be paid online",
+            )]),
+            PlaceOrderError::GatewayUnavailable { .. } => gateway_unavailable(),
+            PlaceOrderError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<orders::service::RetryError> for ApiError {
+    fn from(error: orders::service::RetryError) -> Self {
+        use orders::service::RetryError;
+        match error {
+            RetryError::NotFound => ApiError::not_found(),
+            RetryError::InvalidTransition(invalid) => invalid_transition(invalid),
+            RetryError::OutOfStock { shortages } => {
+                out_of_stock(shortages.into_iter().enumerate().map(|(i, s)| (format!("items[{i}]"), s)).collect())
+            }
+            RetryError::Coupon(rejection) => rejection.into(),
+            RetryError::GatewayUnavailable { .. } => gateway_unavailable(),
+            RetryError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<orders::payments::VerifyError> for ApiError {
+    fn from(error: orders::payments::VerifyError) -> Self {
+        use orders::payments::VerifyError;
+        match error {
+            VerifyError::SignatureInvalid => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "payment_signature_invalid",
+                "The payment signature does not match this order's payment.",
+            ),
+            VerifyError::NotFound => ApiError::not_found(),
+            VerifyError::GatewayUnavailable(cause) => {
+                let mut error = gateway_unavailable();
+                error.message = "The payment gateway could not be reached to confirm the payment; it will be confirmed automatically.".into();
+                error.source = Some(cause);
+                error
+            }
+            VerifyError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<orders::lifecycle::CancelError> for ApiError {
+    fn from(error: orders::lifecycle::CancelError) -> Self {
+        use orders::lifecycle::CancelError;
+        match error {
+            CancelError::NotFound => ApiError::not_found(),
+            CancelError::InvalidTransition(invalid) => invalid_transition(invalid),
+            CancelError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<orders::service::ListOrdersError> for ApiError {
+    fn from(error: orders::service::ListOrdersError) -> Self {
+        use orders::service::ListOrdersError;
+        match error {
+            ListOrdersError::InvalidCursor(_) => {
+                ApiError::validation(vec![FieldError::new("cursor", "is not valid for this list")])
+            }
+            ListOrdersError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<orders::coupons::CouponWriteError> for ApiError {
+    fn from(error: orders::coupons::CouponWriteError) -> Self {
+        use orders::coupons::CouponWriteError;
+        match error {
+            CouponWriteError::CodeTaken(code) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", format!("The coupon code {code} is already used."))
+                    .with_details(vec![FieldError::new("code", "is already used by another coupon")])
+            }
+            CouponWriteError::NotFound => ApiError::not_found(),
+            CouponWriteError::Invalid(invalid) => invalid.into(),
+            CouponWriteError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<orders::coupons::ListCouponsError> for ApiError {
+    fn from(error: orders::coupons::ListCouponsError) -> Self {
+        use orders::coupons::ListCouponsError;
+        match error {
+            ListCouponsError::InvalidCursor(_) => {
+                ApiError::validation(vec![FieldError::new("cursor", "is not valid for this list")])
+            }
+            ListCouponsError::Unexpected(cause) => ApiError::internal(cause),
         }
     }
 }

@@ -15,7 +15,10 @@ use identity::addresses::{AddressBook, PgAddressStore};
 use identity::newsletter::{Newsletter, PgSubscriberStore};
 use identity::password::{PasswordCost, PasswordHasher};
 use identity::tokens::AccessTokens;
+use inventory::reservations::PgStockReserver;
 use kernel::{FieldError, SystemClock};
+use orders::coupons::Coupons;
+use orders::idempotency::Idempotency;
 use payments_razorpay::listing::PaymentRecords;
 use payments_razorpay::{RazorpayClient, WebhookIntake};
 use secrecy::ExposeSecret as _;
@@ -23,7 +26,7 @@ use sqlx::PgPool;
 use tokio::task::JoinHandle;
 use tracing_actix_web::TracingLogger;
 
-use crate::adapters::InventoryStockOpening;
+use crate::adapters::{CatalogForOrders, InventoryStockOpening, RazorpayPayments};
 use crate::configuration::Settings;
 use crate::error::ApiError;
 use crate::extract::BodyLimit;
@@ -38,6 +41,8 @@ pub type AccountsService = Accounts<PgAccountStore, SystemClock>;
 pub type AddressService = AddressBook<PgAddressStore>;
 pub type CategoriesService = Categories<PgCategoryStore>;
 pub type ProductsService = Products<PgProductStore<InventoryStockOpening>>;
+pub type CartService = orders::cart::Carts<CatalogForOrders>;
+pub type OrdersService = orders::service::Orders<CatalogForOrders, RazorpayPayments, PgStockReserver>;
 /// Per process for now; see [`crate::rate_limit::RateLimiter`].
 pub type AuthRateLimiter = InMemoryRateLimiter;
 
@@ -52,6 +57,8 @@ pub struct Application {
     server: Server,
     pool: PgPool,
     expiry_interval: Duration,
+    reconcile: Option<(Duration, Duration)>,
+    orders: OrdersService,
 }
 
 impl Application {
@@ -65,9 +72,16 @@ impl Application {
         let listener = TcpListener::bind(&settings.http.addr)
             .with_context(|| format!("cannot listen on {} (HTTP_ADDR)", settings.http.addr))?;
         let port = listener.local_addr()?.port();
-        let server = build_server(listener, pool.clone(), &settings)?;
+        let orders = orders_service(pool.clone(), &settings)?;
+        let server = build_server(listener, pool.clone(), &settings, orders.clone())?;
         let expiry_interval = Duration::from_secs(settings.inventory.expiry_interval_seconds);
-        Ok(Application { port, server, pool, expiry_interval })
+        let reconcile = (settings.orders.reconcile_interval_seconds > 0).then(|| {
+            (
+                Duration::from_secs(settings.orders.reconcile_interval_seconds),
+                Duration::from_secs(settings.orders.reconcile_after_seconds),
+            )
+        });
+        Ok(Application { port, server, pool, expiry_interval, reconcile, orders })
     }
 
     pub fn port(&self) -> u16 {
@@ -80,6 +94,7 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let upkeep = spawn_metrics_upkeep();
         let expiry = spawn_expiry_job(self.pool.clone(), self.expiry_interval);
+        let reconcile = self.reconcile.map(|(every, after)| spawn_reconcile_job(self.orders.clone(), every, after));
         let handle = self.server.handle();
         let server = self.server;
         tokio::pin!(server);
@@ -94,8 +109,8 @@ impl Application {
         };
         upkeep.abort();
         // A pass cut short rolls back and is redone by the next process or start.
-        if let Some(expiry) = expiry {
-            expiry.abort();
+        for job in [expiry, reconcile].into_iter().flatten() {
+            job.abort();
         }
         self.pool.close().await;
         result
@@ -128,7 +143,25 @@ pub fn products_service(pool: PgPool) -> ProductsService {
     Products::new(PgProductStore::new(pool, InventoryStockOpening))
 }
 
-fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> anyhow::Result<Server> {
+/// The orders service as configured: catalog prices, Razorpay, inventory reservations.
+pub fn orders_service(pool: PgPool, settings: &Settings) -> anyhow::Result<OrdersService> {
+    let client = RazorpayClient::new(settings.razorpay.client_settings())?;
+    let payments = RazorpayPayments::new(client, settings.razorpay.key_secret.clone(), pool.clone());
+    Ok(orders::service::Orders::new(
+        pool.clone(),
+        CatalogForOrders(products_service(pool)),
+        payments,
+        PgStockReserver,
+        Duration::from_secs(settings.inventory.reservation_ttl_seconds),
+    ))
+}
+
+fn build_server(
+    listener: TcpListener,
+    pool: PgPool,
+    settings: &Settings,
+    orders: OrdersService,
+) -> anyhow::Result<Server> {
     let metrics_handle = web::Data::new(metrics::install());
     let newsletter = web::Data::new(Newsletter::new(PgSubscriberStore::new(pool.clone())));
     let accounts = accounts_service(pool.clone(), settings)?;
@@ -141,6 +174,10 @@ fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> any
     let webhooks = web::Data::new(WebhookIntake::new(settings.razorpay.webhook_secret.clone()));
     let gateway = web::Data::new(RazorpayClient::new(settings.razorpay.client_settings())?);
     let payment_records = web::Data::new(PaymentRecords::new(pool.clone()));
+    let carts = web::Data::new(orders::cart::Carts::new(pool.clone(), CatalogForOrders(products_service(pool.clone()))));
+    let coupons = web::Data::new(Coupons::new(pool.clone()));
+    let idempotency = web::Data::new(Idempotency::new(pool.clone()));
+    let orders = web::Data::new(orders);
     let limiter =
         web::Data::new(InMemoryRateLimiter::new(settings.rate_limit.auth_per_minute, Duration::from_secs(60)));
     let pool = web::Data::new(pool);
@@ -170,6 +207,10 @@ fn build_server(listener: TcpListener, pool: PgPool, settings: &Settings) -> any
             .app_data(webhooks.clone())
             .app_data(gateway.clone())
             .app_data(payment_records.clone())
+            .app_data(carts.clone())
+            .app_data(coupons.clone())
+            .app_data(idempotency.clone())
+            .app_data(orders.clone())
             .app_data(limiter.clone())
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
@@ -218,14 +259,33 @@ fn spawn_expiry_job(pool: PgPool, every: Duration) -> Option<JoinHandle<()>> {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            // Orders will listen here (to cancel the order) once the orders domain lands.
-            match inventory::expiry::release_expired(&pool, &inventory::expiry::NobodyListens).await {
+            match inventory::expiry::release_expired(&pool, &orders::lifecycle::CancelExpiredOrders).await {
                 Ok(0) => {}
                 Ok(released) => tracing::info!(released, "released expired reservations"),
                 Err(error) => tracing::warn!(error = %format!("{error:#}"), "an expiry pass failed; it is retried"),
             }
         }
     }))
+}
+
+/// Asks Razorpay about orders waiting for payment longer than `after`, every `every`,
+/// and sends refunds still due. Every process runs it; orders are claimed with a lease
+/// (`orders::reconcile`).
+fn spawn_reconcile_job(orders: OrdersService, every: Duration, after: Duration) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            match orders.reconcile(after).await {
+                Ok(report) if report.orders_checked + report.refunds_sent > 0 => {
+                    tracing::info!(orders = report.orders_checked, refunds = report.refunds_sent, "reconciled payments");
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(error = %format!("{error:#}"), "a reconciliation pass failed; it is retried"),
+            }
+        }
+    })
 }
 
 /// Histograms are drained by rendering; the upkeep keeps memory bounded when nobody

@@ -226,6 +226,14 @@ impl ProductQuery {
     }
 }
 
+/// A product as a cart or checkout sees it: the summary (with today's price) and the
+/// units available right now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForSale {
+    pub summary: ProductSummary,
+    pub available: i64,
+}
+
 /// How other screens name a product (the admin's stock list, say).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductLabel {
@@ -353,6 +361,10 @@ pub trait ProductStore: Send + Sync {
     /// Every product (active or not) filed under one of `categories`. Errors: storage failures.
     fn product_ids_in(&self, categories: &[Uuid]) -> impl Future<Output = anyhow::Result<Vec<Uuid>>> + Send;
 
+    /// Each of these products that exists (active or not) as a list shows it, with the
+    /// units available now. Errors: storage failures.
+    fn for_sale(&self, ids: &[Uuid]) -> impl Future<Output = anyhow::Result<Vec<ForSale>>> + Send;
+
     /// The SKU and name of each of these products that exists. Errors: storage failures.
     fn labels(&self, ids: &[Uuid]) -> impl Future<Output = anyhow::Result<Vec<ProductLabel>>> + Send;
 
@@ -470,6 +482,13 @@ impl<S: ProductStore> Products<S> {
     pub async fn ids_in_category(&self, key: &CategoryKey) -> Result<Vec<Uuid>, ListProductsError> {
         let categories = self.store.category_with_descendants(key).await?.ok_or(ListProductsError::UnknownCategory)?;
         Ok(self.store.product_ids_in(&categories).await?)
+    }
+
+    /// These products as a cart or checkout prices them: today's price, whether they are
+    /// still sold, and how many units are available. Unknown ids are left out.
+    #[tracing::instrument(name = "products.for_sale", skip_all, fields(count = ids.len()))]
+    pub async fn for_sale(&self, ids: &[Uuid]) -> anyhow::Result<HashMap<Uuid, ForSale>> {
+        Ok(self.store.for_sale(ids).await?.into_iter().map(|item| (item.summary.id, item)).collect())
     }
 
     #[tracing::instrument(name = "products.labels", skip_all, fields(count = ids.len()))]

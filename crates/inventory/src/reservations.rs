@@ -78,6 +78,12 @@ pub trait StockReserver: Send + Sync {
         expires_at: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), ReserveError>> + Send;
 
+    /// Takes the owner's settlement lock for the rest of the caller's transaction. The
+    /// owner's own rows (an order) are locked after it, never before, so that settling
+    /// and the expiry job (which holds it while telling the owner) never deadlock.
+    /// Errors: storage failures.
+    fn lock_owner(&self, conn: &mut PgConnection, owner: Uuid) -> impl Future<Output = anyhow::Result<()>> + Send;
+
     /// The held units are sold: `reserved` and `on_hand` both go down. Errors: `NotFound`,
     /// `Unexpected`.
     fn commit(
@@ -285,6 +291,10 @@ impl StockReserver for PgStockReserver {
             }
             Err(error) => Err(anyhow::Error::new(error).context("holding stock").into()),
         }
+    }
+
+    async fn lock_owner(&self, conn: &mut PgConnection, owner: Uuid) -> anyhow::Result<()> {
+        lock_owner(conn, owner).await
     }
 
     #[tracing::instrument(name = "inventory.commit", skip(self, conn))]

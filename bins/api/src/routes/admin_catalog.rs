@@ -28,7 +28,7 @@ const MAX_IMAGES: usize = 20;
 const MAX_SPECIFICATIONS_BYTES: usize = 16 * 1024;
 
 /// Tells "absent" (`None`) from "null" (`Some(None)`) for fields that can be cleared.
-fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,

@@ -3,13 +3,16 @@
 
 mod addresses;
 mod admin_catalog;
+mod admin_coupons;
 mod admin_inventory;
 mod admin_payments;
 mod admin_users;
 mod auth;
+mod cart;
 mod catalog;
 mod health;
 mod newsletter;
+mod orders;
 mod webhooks;
 
 use actix_web::{HttpResponse, Resource, web};
@@ -58,6 +61,33 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .route(web::delete().to(admin_catalog::delete_product)),
                 )
                 .service(resource("/admin/categories").route(web::post().to(admin_catalog::create_category)))
+                .service(
+                    resource("/cart").route(web::get().to(cart::get)).route(web::delete().to(cart::clear)),
+                )
+                .service(resource("/cart/items").route(web::post().to(cart::add_item)))
+                .service(
+                    resource("/cart/items/{product_id}")
+                        .route(web::patch().to(cart::set_item))
+                        .route(web::delete().to(cart::remove_item)),
+                )
+                .service(
+                    resource("/cart/coupon")
+                        .route(web::post().to(cart::apply_coupon))
+                        .route(web::delete().to(cart::remove_coupon)),
+                )
+                .service(
+                    resource("/orders").route(web::get().to(orders::list)).route(web::post().to(orders::place)),
+                )
+                .service(resource("/orders/{id}").route(web::get().to(orders::get)))
+                .service(resource("/orders/{id}/payment/verify").route(web::post().to(orders::verify_payment)))
+                .service(resource("/orders/{id}/payment/retry").route(web::post().to(orders::retry_payment)))
+                .service(resource("/orders/{id}/cancel").route(web::post().to(orders::cancel)))
+                .service(
+                    resource("/admin/coupons")
+                        .route(web::get().to(admin_coupons::list))
+                        .route(web::post().to(admin_coupons::create)),
+                )
+                .service(resource("/admin/coupons/{id}").route(web::patch().to(admin_coupons::change)))
                 .service(resource("/admin/inventory").route(web::get().to(admin_inventory::list)))
                 .service(resource("/admin/payments").route(web::get().to(admin_payments::list)))
                 .service(resource("/admin/inventory/{product_id}").route(web::put().to(admin_inventory::set)))

@@ -7,7 +7,11 @@ use payments_razorpay::{Intake, WebhookError, WebhookIntake};
 use serde_json::json;
 use sqlx::PgPool;
 
+use orders::payments::FollowUp;
+
+use crate::adapters::payment_news;
 use crate::error::ApiError;
+use crate::startup::OrdersService;
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok())
@@ -24,13 +28,22 @@ pub async fn razorpay(
     body: web::Bytes,
     pool: web::Data<PgPool>,
     intake: web::Data<WebhookIntake>,
+    orders: web::Data<OrdersService>,
 ) -> Result<HttpResponse, ApiError> {
     let headers = request.headers();
-    let received =
-        receive(&pool, &intake, &body, header(headers, "x-razorpay-signature"), header(headers, "x-razorpay-event-id"))
-            .await;
+    let received = receive(
+        &pool,
+        &intake,
+        &orders,
+        &body,
+        header(headers, "x-razorpay-signature"),
+        header(headers, "x-razorpay-event-id"),
+    )
+    .await;
     metrics::counter!("webhooks_total", "provider" => "razorpay", "outcome" => outcome_label(&received)).increment(1);
-    let answer = match received? {
+    let (received, follow_up) = received?;
+    orders.follow_up(follow_up).await;
+    let answer = match received {
         Intake::New(received) => {
             tracing::info!(event_id = %received.event_id, event_type = %received.event_type, "webhook processed");
             json!({ "event_id": received.event_id, "outcome": "processed" })
@@ -43,25 +56,36 @@ pub async fn razorpay(
     Ok(HttpResponse::Ok().json(answer))
 }
 
+/// Stores the event and acts on it (an order paid, failed, …) in one transaction: if
+/// acting fails, nothing is stored and Razorpay's next delivery tries again. Gateway
+/// work the event calls for (a capture, a refund) is returned, to be done after commit.
 async fn receive(
     pool: &PgPool,
     intake: &WebhookIntake,
+    orders: &OrdersService,
     body: &[u8],
     signature: Option<&str>,
     event_id: Option<&str>,
-) -> Result<Intake, WebhookError> {
+) -> Result<(Intake, FollowUp), WebhookError> {
     // Checked before a connection is taken: forged deliveries cost no database work.
     intake.verify(body, signature)?;
     let mut tx = pool.begin().await.context("starting a webhook transaction")?;
     let received = intake.receive(&mut tx, body, signature, event_id).await?;
+    let follow_up = match &received {
+        Intake::New(event) => match payment_news(&event.event) {
+            Some(news) => orders.apply_payment_news(&mut tx, &news).await?,
+            None => FollowUp::default(),
+        },
+        Intake::AlreadySeen { .. } => FollowUp::default(),
+    };
     tx.commit().await.context("committing a webhook")?;
-    Ok(received)
+    Ok((received, follow_up))
 }
 
-fn outcome_label(received: &Result<Intake, WebhookError>) -> &'static str {
+fn outcome_label(received: &Result<(Intake, FollowUp), WebhookError>) -> &'static str {
     match received {
-        Ok(Intake::New(_)) => "processed",
-        Ok(Intake::AlreadySeen { .. }) => "already_seen",
+        Ok((Intake::New(_), _)) => "processed",
+        Ok((Intake::AlreadySeen { .. }, _)) => "already_seen",
         Err(WebhookError::InvalidSignature) => "signature_invalid",
         Err(WebhookError::MissingEventId | WebhookError::Malformed(_)) => "malformed",
         Err(WebhookError::Unexpected(_)) => "error",

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::listing::{self, ListKey, SortColumns, WORD_SIMILARITY_THRESHOLD};
 use super::{
-    Audience, Availability, CategoryRef, ListProductsError, Product, ProductKey, ProductLabel, ProductQuery,
+    Audience, Availability, CategoryRef, ForSale, ListProductsError, Product, ProductKey, ProductLabel, ProductQuery,
     ProductRecord, ProductStore, ProductSummary, Rating, StoreWriteError, Suggestion, WriteConflict,
 };
 use crate::categories::CategoryKey;
@@ -436,6 +436,27 @@ impl<S: StockOpening> ProductStore for PgProductStore<S> {
             .fetch_all(&self.pool)
             .await
             .context("listing a category's products")
+    }
+
+    #[tracing::instrument(name = "products.for_sale", skip_all)]
+    async fn for_sale(&self, ids: &[Uuid]) -> anyhow::Result<Vec<ForSale>> {
+        let rows: Vec<SummaryRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            listing::summary_columns!(),
+            ", 0::real AS rank",
+            listing::summary_from!(),
+            " WHERE p.id = ANY($1)"
+        ))
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await
+        .context("loading products for sale")?;
+        rows.into_iter()
+            .map(|row| {
+                let available = row.available.max(0);
+                Ok(ForSale { summary: row.into_summary()?, available })
+            })
+            .collect()
     }
 
     #[tracing::instrument(name = "products.labels", skip_all)]

@@ -1,0 +1,15 @@
+//! Counters for `/metrics`.
+
+use crate::model::PaymentMethod;
+
+pub(crate) fn order_placed(method: PaymentMethod) {
+    metrics::counter!("orders_placed_total", "payment_method" => method.as_str()).increment(1);
+}
+
+pub(crate) fn order_paid() {
+    metrics::counter!("orders_paid_total").increment(1);
+}
+
+pub(crate) fn status_changed(to: &'static str) {
+    metrics::counter!("order_status_changes_total", "status" => to).increment(1);
+}

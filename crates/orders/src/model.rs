@@ -1,0 +1,120 @@
+//! An order as the domain hands it out.
+
+use chrono::{DateTime, Utc};
+use kernel::Money;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::status::{CancelReason, OrderStatus};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentMethod {
+    Razorpay,
+    Cod,
+}
+
+impl PaymentMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Razorpay => "razorpay",
+            PaymentMethod::Cod => "cod",
+        }
+    }
+}
+
+/// Where the order goes, as it was when the order was placed. Stored as a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShippingAddress {
+    pub name: String,
+    pub phone: String,
+    pub company: Option<String>,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub state: String,
+    pub pincode: String,
+    pub country: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderItem {
+    pub product_id: Uuid,
+    pub sku: String,
+    pub name: String,
+    pub brand: String,
+    pub image: Option<String>,
+    pub unit_price: Money,
+    pub quantity: i64,
+    /// The line's share of the coupon discount.
+    pub discount: Money,
+    /// GST on the line after its discount.
+    pub tax: Money,
+    pub line_total: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderPayment {
+    pub method: PaymentMethod,
+    /// `pending`, `captured`, `failed`, `refunded` or `cod`.
+    pub status: String,
+    pub razorpay_order_id: Option<String>,
+    pub razorpay_payment_id: Option<String>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub refunded: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shipment {
+    pub carrier: String,
+    pub tracking_number: String,
+    pub description: Option<String>,
+    pub shipped_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub status: OrderStatus,
+    pub at: DateTime<Utc>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    pub id: Uuid,
+    pub order_number: String,
+    pub user_id: Uuid,
+    pub status: OrderStatus,
+    pub cancel_reason: Option<CancelReason>,
+    pub items: Vec<OrderItem>,
+    pub subtotal: Money,
+    pub discount: Money,
+    pub tax: Money,
+    pub shipping: Money,
+    pub total: Money,
+    pub currency: String,
+    pub coupon_code: Option<String>,
+    pub shipping_address: Option<ShippingAddress>,
+    pub payment: OrderPayment,
+    pub shipment: Option<Shipment>,
+    pub reservation_expires_at: Option<DateTime<Utc>>,
+    pub history: Vec<HistoryEntry>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What the storefront needs to open Razorpay's checkout for an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRequest {
+    pub key_id: String,
+    pub razorpay_order_id: String,
+    pub amount: Money,
+    pub currency: String,
+}
+
+/// An order just placed (or retried), with its payment request when paid online.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacedOrder {
+    pub order: Order,
+    pub payment: Option<PaymentRequest>,
+}

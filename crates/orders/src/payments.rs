@@ -1,0 +1,409 @@
+//! Payments: the one idempotent `mark_paid`, failures, late captures, the checkout
+//! signature, and refunds the store owes.
+//!
+//! Everything that changes an order runs in the caller's transaction (a webhook's, the
+//! verify call's, reconciliation's). Gateway calls (captures, refunds) are made only
+//! after it commits, from a [`FollowUp`]; refunds are first written as `due`, so that a
+//! crash between the two loses nothing: reconciliation sends what is still due.
+
+use anyhow::Context as _;
+use chrono::Utc;
+use inventory::reservations::{Settlement, StockReserver};
+use kernel::Money;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::cart;
+use crate::coupons;
+use crate::model::Order;
+use crate::ports::{PaymentProvider, ProductCatalog, ProviderError, ProviderPayment, ProviderPaymentStatus};
+use crate::service::{Orders, set_payment_status};
+use crate::status::{CancelReason, OrderStatus};
+use crate::store::{self, LockedOrder};
+
+/// What the provider told us about a payment (from a webhook or an API answer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentNews {
+    Authorized(ProviderPayment),
+    Captured(ProviderPayment),
+    Failed(ProviderPayment),
+}
+
+/// Gateway work to do once the transaction that decided it has committed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use]
+pub struct FollowUp {
+    /// An authorised payment to capture.
+    pub capture: Option<ProviderPayment>,
+    /// Refunds written as due.
+    pub refunds: Vec<Uuid>,
+}
+
+impl FollowUp {
+    fn refund(id: Option<Uuid>) -> Self {
+        FollowUp { capture: None, refunds: id.into_iter().collect() }
+    }
+}
+
+/// What `mark_paid` found and did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaidOutcome {
+    /// The order moved to `paid` now.
+    Paid,
+    /// This payment had already paid the order; nothing changed.
+    AlreadyPaid,
+    /// No order of ours has this Razorpay order.
+    UnknownOrder,
+    /// The amount or currency is not the order's: not paid, the payment is flagged.
+    Mismatch,
+    /// The order cannot take this payment (cancelled, paid by another payment, or its
+    /// stock is gone): the payment is refunded.
+    Refunding,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The signature does not sign these ids, or the ids are not this order's.
+    #[error("the payment signature is not valid for this order")]
+    SignatureInvalid,
+    #[error("no such order")]
+    NotFound,
+    #[error("the payment gateway is unavailable")]
+    GatewayUnavailable(#[source] anyhow::Error),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+struct Attempt {
+    order_id: Uuid,
+    amount: Money,
+    currency: String,
+}
+
+async fn attempt(conn: &mut PgConnection, razorpay_order_id: Option<&str>) -> anyhow::Result<Option<Attempt>> {
+    let Some(razorpay_order_id) = razorpay_order_id else { return Ok(None) };
+    let row: Option<(Uuid, i64, String)> = sqlx::query_as(
+        "SELECT order_id, amount_paise, currency FROM orders.payment_attempts WHERE razorpay_order_id = $1",
+    )
+    .bind(razorpay_order_id)
+    .fetch_optional(conn)
+    .await
+    .context("finding a payment attempt")?;
+    Ok(row.map(|(order_id, amount, currency)| Attempt { order_id, amount: Money::from_paise(amount), currency }))
+}
+
+impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
+    /// Acts on what the provider said, in the caller's transaction.
+    #[tracing::instrument(name = "orders.apply_payment_news", skip(self, conn))]
+    pub async fn apply_payment_news(&self, conn: &mut PgConnection, news: &PaymentNews) -> anyhow::Result<FollowUp> {
+        match news {
+            PaymentNews::Captured(payment) => Ok(self.mark_paid(conn, payment).await?.1),
+            PaymentNews::Failed(payment) => {
+                self.mark_failed(conn, payment).await?;
+                Ok(FollowUp::default())
+            }
+            PaymentNews::Authorized(payment) => {
+                let Some(attempt) = attempt(conn, payment.razorpay_order_id.as_deref()).await? else {
+                    return Ok(FollowUp::default());
+                };
+                let matches = payment.amount == attempt.amount && payment.currency == attempt.currency;
+                Ok(FollowUp { capture: matches.then(|| payment.clone()), refunds: Vec::new() })
+            }
+        }
+    }
+
+    /// The one way an order becomes paid. Checks the payment against the stored
+    /// Razorpay order, amount and currency; commits the reservation; moves the order to
+    /// `paid`; marks the coupon used; takes the bought lines out of the cart. Any number
+    /// of calls, in any order, with verify and webhooks racing, give one `paid` move and
+    /// one stock commit. A capture that comes after a failure or an expiry pays the
+    /// order if its stock can be held again now, and is refunded otherwise.
+    #[tracing::instrument(name = "orders.mark_paid", skip(self, conn, payment), fields(payment_id = %payment.id))]
+    pub async fn mark_paid(
+        &self,
+        conn: &mut PgConnection,
+        payment: &ProviderPayment,
+    ) -> anyhow::Result<(PaidOutcome, FollowUp)> {
+        let Some(attempt) = attempt(conn, payment.razorpay_order_id.as_deref()).await? else {
+            tracing::warn!(payment_id = %payment.id, "a captured payment for no order of ours");
+            return Ok((PaidOutcome::UnknownOrder, FollowUp::default()));
+        };
+        self.reserver.lock_owner(conn, attempt.order_id).await?;
+        let order = store::lock(conn, attempt.order_id).await?.context("an order with a payment attempt vanished")?;
+        if payment.amount != attempt.amount || payment.currency != attempt.currency {
+            let reason = format!(
+                "paid {} {} but order {} is {} {}",
+                payment.amount.paise(),
+                payment.currency,
+                order.order_number,
+                attempt.amount.paise(),
+                attempt.currency
+            );
+            tracing::warn!(payment_id = %payment.id, %reason, "payment amount does not match its order");
+            self.payments.flag(conn, &payment.id, &reason).await?;
+            return Ok((PaidOutcome::Mismatch, FollowUp::default()));
+        }
+        if order.razorpay_payment_id.as_deref() == Some(payment.id.as_str()) {
+            return Ok((PaidOutcome::AlreadyPaid, FollowUp::default()));
+        }
+        let state = order.state()?;
+        let late = match state.status {
+            OrderStatus::PaymentPending => false,
+            OrderStatus::PaymentFailed => true,
+            OrderStatus::Cancelled if state.cancel_reason == Some(CancelReason::Expired) && !state.paid_online => true,
+            _ => {
+                let reason = format!("order {} is {} and cannot take this payment", order.order_number, state.status);
+                let refund = refund_due(conn, &order, &payment.id, payment.amount, &reason).await?;
+                return Ok((PaidOutcome::Refunding, FollowUp::refund(refund)));
+            }
+        };
+        if late {
+            let held = self.hold_again(conn, &order, Utc::now() + self.reservation_ttl).await?;
+            if held.is_err() {
+                let reason = "the payment came after the order lapsed and its stock or coupon is gone";
+                let refund = refund_due(conn, &order, &payment.id, payment.amount, reason).await?;
+                return Ok((PaidOutcome::Refunding, FollowUp::refund(refund)));
+            }
+        }
+        match self.reserver.commit(conn, order.id).await {
+            Ok(Settlement::Done | Settlement::AlreadyCommitted) => {}
+            Ok(other) => anyhow::bail!("order {} stock could not be committed: {other:?}", order.id),
+            Err(error) => return Err(anyhow::anyhow!(error).context("committing an order's stock")),
+        }
+        let note = if late { "payment received late; stock held again" } else { "payment captured" };
+        store::move_to(conn, &order, OrderStatus::Paid, Some(note)).await.map_err(|e| anyhow::anyhow!(e))?;
+        sqlx::query(
+            "UPDATE orders.orders SET payment_status = 'captured', razorpay_payment_id = $2, paid_at = now(),
+                 reservation_expires_at = NULL, cancel_reason = NULL, updated_at = now()
+             WHERE id = $1",
+        )
+        .bind(order.id)
+        .bind(&payment.id)
+        .execute(&mut *conn)
+        .await
+        .context("marking an order paid")?;
+        coupons::set_use(conn, order.id, "used").await?;
+        if order.from_cart {
+            let products: Vec<Uuid> = store::lines(conn, order.id).await?.into_iter().map(|(id, _)| id).collect();
+            cart::remove_ordered(conn, order.user_id, &products, order.coupon_code.as_deref()).await?;
+        }
+        crate::metrics::order_paid();
+        Ok((PaidOutcome::Paid, FollowUp::default()))
+    }
+
+    /// A failed payment on the order's current attempt: the order is `payment_failed`
+    /// and its stock and coupon go back. Failures of older attempts, or after payment,
+    /// change nothing.
+    #[tracing::instrument(name = "orders.mark_failed", skip(self, conn, payment), fields(payment_id = %payment.id))]
+    async fn mark_failed(&self, conn: &mut PgConnection, payment: &ProviderPayment) -> anyhow::Result<()> {
+        let Some(attempt) = attempt(conn, payment.razorpay_order_id.as_deref()).await? else { return Ok(()) };
+        self.reserver.lock_owner(conn, attempt.order_id).await?;
+        let Some(order) = store::lock(conn, attempt.order_id).await? else { return Ok(()) };
+        let current = order.razorpay_order_id.is_some() && order.razorpay_order_id == payment.razorpay_order_id;
+        if order.status()? != OrderStatus::PaymentPending || !current {
+            return Ok(());
+        }
+        self.release_unpaid(conn, &order, "payment failed").await?;
+        let note = match &payment.error {
+            Some(error) => format!("payment failed: {error}"),
+            None => "payment failed".to_owned(),
+        };
+        store::move_to(conn, &order, OrderStatus::PaymentFailed, Some(&note)).await.map_err(|e| anyhow::anyhow!(e))?;
+        set_payment_status(conn, order.id, "failed").await
+    }
+
+    /// Does the gateway work a committed transaction decided. Failures are logged and
+    /// left to reconciliation (refunds stay `due`; an authorised payment is captured
+    /// when its order is reconciled).
+    pub async fn follow_up(&self, follow_up: FollowUp) {
+        if let Some(payment) = follow_up.capture
+            && let Err(error) = self.capture_and_pay(&payment).await
+        {
+            tracing::warn!(error = %format!("{error:#}"), payment_id = %payment.id, "capturing a payment failed");
+        }
+        for refund in follow_up.refunds {
+            if let Err(error) = self.send_refund(refund).await {
+                tracing::warn!(error = %format!("{error:#}"), %refund, "sending a refund failed; it stays due");
+            }
+        }
+    }
+
+    /// Captures an authorised payment, then pays its order with the provider's answer.
+    async fn capture_and_pay(&self, payment: &ProviderPayment) -> anyhow::Result<()> {
+        let captured = match self.payments.capture(&payment.id, payment.amount, &payment.currency).await {
+            Ok(captured) => captured,
+            // Captured already (automatic capture, or another process): ask what it is now.
+            Err(ProviderError::Refused(_)) => self.payments.payment(&payment.id).await?,
+            Err(error) => return Err(error.into()),
+        };
+        if captured.status == ProviderPaymentStatus::Captured {
+            self.pay_with(&captured).await?;
+        }
+        Ok(())
+    }
+
+    /// `mark_paid` in a transaction of its own, then its follow-up.
+    async fn pay_with(&self, payment: &ProviderPayment) -> anyhow::Result<PaidOutcome> {
+        let mut tx = self.pool.begin().await.context("starting a payment")?;
+        let (outcome, follow_up) = self.mark_paid(&mut tx, payment).await?;
+        tx.commit().await.context("committing a payment")?;
+        Box::pin(self.follow_up(follow_up)).await;
+        Ok(outcome)
+    }
+
+    /// `POST /orders/{id}/payment/verify`: the checkout handler's signature, checked with
+    /// the API key secret, for a Razorpay order of this order; then the payment as the
+    /// gateway reports it goes through `mark_paid`. Nothing changes on a bad signature.
+    #[tracing::instrument(name = "orders.verify_payment", skip(self, signature))]
+    pub async fn verify_payment(
+        &self,
+        user: Uuid,
+        order_id: Uuid,
+        razorpay_order_id: &str,
+        payment_id: &str,
+        signature: &str,
+    ) -> Result<Order, VerifyError> {
+        if !self.payments.verify_checkout(razorpay_order_id, payment_id, signature) {
+            return Err(VerifyError::SignatureInvalid);
+        }
+        self.get_for(user, order_id).await?.ok_or(VerifyError::NotFound)?;
+        let mut conn = self.pool.acquire().await.context("verifying a payment")?;
+        let belongs = attempt(&mut conn, Some(razorpay_order_id)).await?.is_some_and(|a| a.order_id == order_id);
+        drop(conn);
+        if !belongs {
+            return Err(VerifyError::SignatureInvalid);
+        }
+        let payment = match self.payments.payment(payment_id).await {
+            Ok(payment) => payment,
+            Err(ProviderError::Refused(_)) => return Err(VerifyError::SignatureInvalid),
+            Err(ProviderError::Unavailable(cause)) => return Err(VerifyError::GatewayUnavailable(cause)),
+        };
+        if payment.razorpay_order_id.as_deref() != Some(razorpay_order_id) {
+            return Err(VerifyError::SignatureInvalid);
+        }
+        match payment.status {
+            ProviderPaymentStatus::Captured | ProviderPaymentStatus::Refunded => {
+                self.pay_with(&payment).await?;
+            }
+            ProviderPaymentStatus::Authorized => {
+                if let Err(error) = self.capture_and_pay(&payment).await {
+                    return Err(VerifyError::GatewayUnavailable(error));
+                }
+            }
+            ProviderPaymentStatus::Created | ProviderPaymentStatus::Failed => {}
+        }
+        Ok(self.load(order_id).await?)
+    }
+
+    /// Sends a due refund to the gateway (once: a refund being sent is leased for a
+    /// minute). On success the order records the refunded amount and, if it was a
+    /// cancelled paid order, becomes `refunded`.
+    #[tracing::instrument(name = "orders.send_refund", skip(self))]
+    pub async fn send_refund(&self, refund: Uuid) -> anyhow::Result<()> {
+        let claimed: Option<(Uuid, String, i64, String)> = sqlx::query_as(
+            "UPDATE orders.refunds r SET attempts = attempts + 1, updated_at = now()
+             FROM orders.orders o
+             WHERE r.id = $1 AND r.status = 'due' AND o.id = r.order_id
+               AND (r.attempts = 0 OR r.updated_at < now() - interval '1 minute')
+             RETURNING r.order_id, r.razorpay_payment_id, r.amount_paise, o.order_number",
+        )
+        .bind(refund)
+        .fetch_optional(&self.pool)
+        .await
+        .context("claiming a refund")?;
+        let Some((order_id, payment_id, amount, receipt)) = claimed else { return Ok(()) };
+        let amount = Money::from_paise(amount);
+        match self.payments.refund(&payment_id, amount, &receipt).await {
+            Ok(refund_id) => self.refund_sent(refund, order_id, &payment_id, amount, &refund_id).await,
+            Err(ProviderError::Refused(reason)) => {
+                sqlx::query("UPDATE orders.refunds SET status = 'failed', last_error = $2 WHERE id = $1")
+                    .bind(refund)
+                    .bind(&reason)
+                    .execute(&self.pool)
+                    .await
+                    .context("recording a refused refund")?;
+                tracing::error!(%refund, %reason, "the gateway refused a refund; an admin must look at it");
+                Ok(())
+            }
+            Err(ProviderError::Unavailable(cause)) => {
+                sqlx::query("UPDATE orders.refunds SET last_error = $2 WHERE id = $1")
+                    .bind(refund)
+                    .bind(format!("{cause:#}"))
+                    .execute(&self.pool)
+                    .await
+                    .context("recording a refund failure")?;
+                Err(cause.context("the gateway is unavailable for a refund"))
+            }
+        }
+    }
+
+    async fn refund_sent(
+        &self,
+        refund: Uuid,
+        order_id: Uuid,
+        payment_id: &str,
+        amount: Money,
+        refund_id: &str,
+    ) -> anyhow::Result<()> {
+        let mut tx = self.pool.begin().await.context("recording a refund")?;
+        sqlx::query("UPDATE orders.refunds SET status = 'sent', razorpay_refund_id = $2, updated_at = now() WHERE id = $1")
+            .bind(refund)
+            .bind(refund_id)
+            .execute(&mut *tx)
+            .await
+            .context("recording a refund")?;
+        self.reserver.lock_owner(&mut tx, order_id).await?;
+        let order = store::lock(&mut tx, order_id).await?.context("a refunded order vanished")?;
+        let own_payment = order.razorpay_payment_id.as_deref().is_none_or(|id| id == payment_id);
+        sqlx::query(
+            "UPDATE orders.orders SET refunded_paise = refunded_paise + $2, updated_at = now(),
+                 payment_status = CASE WHEN $3 THEN 'refunded' ELSE payment_status END,
+                 razorpay_payment_id = CASE WHEN $3 THEN $4 ELSE razorpay_payment_id END
+             WHERE id = $1",
+        )
+        .bind(order_id)
+        .bind(amount.paise())
+        .bind(own_payment)
+        .bind(payment_id)
+        .execute(&mut *tx)
+        .await
+        .context("recording a refund on its order")?;
+        let note = format!("refunded {} paise of payment {payment_id}", amount.paise());
+        if order.status()? == OrderStatus::Cancelled && order.state()?.paid_online && own_payment {
+            store::move_to(&mut tx, &order, OrderStatus::Refunded, Some(&note)).await.map_err(|e| anyhow::anyhow!(e))?;
+        } else {
+            store::add_history(&mut tx, order_id, order.status()?, Some(&note)).await?;
+        }
+        tx.commit().await.context("recording a refund")?;
+        Ok(())
+    }
+}
+
+/// Writes a refund the store owes for `payment_id` (once per payment), with a history
+/// note on the order. Returns its id when this call wrote it.
+pub(crate) async fn refund_due(
+    conn: &mut PgConnection,
+    order: &LockedOrder,
+    payment_id: &str,
+    amount: Money,
+    reason: &str,
+) -> anyhow::Result<Option<Uuid>> {
+    let id: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO orders.refunds (id, order_id, razorpay_payment_id, amount_paise, reason, status)
+         VALUES ($1, $2, $3, $4, $5, 'due')
+         ON CONFLICT (razorpay_payment_id) DO NOTHING RETURNING id",
+    )
+    .bind(Uuid::now_v7())
+    .bind(order.id)
+    .bind(payment_id)
+    .bind(amount.paise())
+    .bind(reason)
+    .fetch_optional(&mut *conn)
+    .await
+    .context("writing a refund due")?;
+    if id.is_some() {
+        let note = format!("refund of payment {payment_id} due: {reason}");
+        store::add_history(conn, order.id, order.status()?, Some(&note)).await?;
+    }
+    Ok(id)
+}

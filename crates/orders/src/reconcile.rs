@@ -1,0 +1,89 @@
+//! Reconciliation: asks Razorpay about orders that have waited too long for payment
+//! (webhooks can be lost) and applies what happened; sends refunds still due.
+//!
+//! Any number of processes may run it: an order is claimed by moving its
+//! `reconcile_after` lease forward under `FOR UPDATE SKIP LOCKED`, and no gateway call
+//! is made while a transaction or row lock is open.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use inventory::reservations::StockReserver;
+use uuid::Uuid;
+
+use crate::payments::PaymentNews;
+use crate::ports::{PaymentProvider, ProductCatalog, ProviderPaymentStatus};
+use crate::service::Orders;
+
+/// Orders one pass looks at, at most.
+const BATCH: i64 = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReconcileReport {
+    pub orders_checked: usize,
+    pub refunds_sent: usize,
+}
+
+impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
+    /// One pass over orders `payment_pending` for longer than `older_than`, and over
+    /// refunds still due.
+    #[tracing::instrument(name = "orders.reconcile", skip(self))]
+    pub async fn reconcile(&self, older_than: Duration) -> anyhow::Result<ReconcileReport> {
+        let claimed: Vec<(Uuid, String)> = sqlx::query_as(
+            "UPDATE orders.orders SET reconcile_after = now() + interval '1 minute'
+             WHERE id IN (
+                 SELECT id FROM orders.orders
+                 WHERE status = 'payment_pending' AND reconcile_after <= now()
+                   AND created_at <= now() - make_interval(secs => $1) AND razorpay_order_id IS NOT NULL
+                 ORDER BY reconcile_after LIMIT $2
+                 FOR UPDATE SKIP LOCKED)
+             RETURNING id, razorpay_order_id",
+        )
+        .bind(older_than.as_secs_f64())
+        .bind(BATCH)
+        .fetch_all(&self.pool)
+        .await
+        .context("claiming orders to reconcile")?;
+        let mut report = ReconcileReport { orders_checked: claimed.len(), refunds_sent: 0 };
+        for (order_id, razorpay_order_id) in claimed {
+            if let Err(error) = self.reconcile_order(&razorpay_order_id).await {
+                tracing::warn!(error = %format!("{error:#}"), %order_id, "reconciling an order failed; retried later");
+            }
+        }
+        let due: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM orders.refunds WHERE status = 'due' AND updated_at < now() - interval '1 minute'
+             ORDER BY created_at LIMIT $1",
+        )
+        .bind(BATCH)
+        .fetch_all(&self.pool)
+        .await
+        .context("finding refunds due")?;
+        for refund in due {
+            match self.send_refund(refund).await {
+                Ok(()) => report.refunds_sent += 1,
+                Err(error) => tracing::warn!(error = %format!("{error:#}"), %refund, "a due refund is still not sent"),
+            }
+        }
+        Ok(report)
+    }
+
+    async fn reconcile_order(&self, razorpay_order_id: &str) -> anyhow::Result<()> {
+        let payments = self.payments.order_payments(razorpay_order_id).await?;
+        let settled = payments
+            .iter()
+            .any(|p| matches!(p.status, ProviderPaymentStatus::Captured | ProviderPaymentStatus::Authorized));
+        for payment in payments {
+            let news = match payment.status {
+                ProviderPaymentStatus::Captured | ProviderPaymentStatus::Refunded => PaymentNews::Captured(payment),
+                ProviderPaymentStatus::Authorized => PaymentNews::Authorized(payment),
+                ProviderPaymentStatus::Failed if !settled => PaymentNews::Failed(payment),
+                _ => continue,
+            };
+            let mut tx = self.pool.begin().await.context("starting a reconciliation")?;
+            let follow_up = self.apply_payment_news(&mut tx, &news).await?;
+            tx.commit().await.context("committing a reconciliation")?;
+            self.follow_up(follow_up).await;
+        }
+        Ok(())
+    }
+}
