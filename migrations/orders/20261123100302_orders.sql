@@ -53,6 +53,8 @@ CREATE TABLE orders.order_items (
     image            text,
     unit_price_paise bigint NOT NULL CHECK (unit_price_paise >= 0),
     tax_rate_bps     int NOT NULL CHECK (tax_rate_bps BETWEEN 0 AND 2800),
+    -- GST on one unit as the product page showed it; tax_paise is the line's, after discount.
+    unit_tax_paise   bigint NOT NULL CHECK (unit_tax_paise >= 0),
     quantity         bigint NOT NULL CHECK (quantity > 0),
     discount_paise   bigint NOT NULL CHECK (discount_paise >= 0),
     tax_paise        bigint NOT NULL CHECK (tax_paise >= 0),

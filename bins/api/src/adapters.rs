@@ -157,7 +157,12 @@ impl PaymentProvider for RazorpayPayments {
     }
 
     async fn refund(&self, payment_id: &str, amount: Money, receipt: &str) -> Result<String, ProviderError> {
-        let refund = NewRefund { amount: Some(amount), speed: None, receipt: Some(receipt.to_owned()), notes: Default::default() };
+        let refund = NewRefund {
+            amount: Some(amount),
+            speed: None,
+            receipt: Some(receipt.to_owned()),
+            notes: Default::default(),
+        };
         let refund = self.client.refund_payment(payment_id, &refund).await.map_err(provider_error)?;
         let recorded = async {
             let mut conn = self.pool.acquire().await?;

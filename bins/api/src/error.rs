@@ -417,7 +417,9 @@ fn shortage_json(shortage: &inventory::reservations::Shortage) -> Value {
 fn out_of_stock(lines: Vec<(String, inventory::reservations::Shortage)>) -> ApiError {
     let details = lines
         .iter()
-        .map(|(field, s)| FieldError::new(field.clone(), format!("only {} available, {} requested", s.available, s.requested)))
+        .map(|(field, s)| {
+            FieldError::new(field.clone(), format!("only {} available, {} requested", s.available, s.requested))
+        })
         .collect();
     let shortages = lines.iter().map(|(_, shortage)| shortage_json(shortage)).collect();
     ApiError::new(StatusCode::CONFLICT, "out_of_stock", "Some items are not in stock in the quantity asked for.")
@@ -434,7 +436,11 @@ fn gateway_unavailable() -> ApiError {
 }
 
 fn invalid_transition(invalid: orders::status::InvalidTransition) -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, "invalid_transition", format!("This order is {} and cannot become {}.", invalid.from, invalid.to))
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "invalid_transition",
+        format!("This order is {} and cannot become {}.", invalid.from, invalid.to),
+    )
 }
 
 impl From<orders::coupons::CouponRejection> for ApiError {
@@ -483,9 +489,9 @@ impl From<orders::service::PlaceOrderError> for ApiError {
                 format!("items[{index}].product_id"),
                 "no such product for sale",
             )]),
-            PlaceOrderError::OutOfStock { shortages } => {
-                out_of_stock(shortages.into_iter().map(|line| (format!("items[{}]", line.index), line.shortage)).collect())
-            }
+            PlaceOrderError::OutOfStock { shortages } => out_of_stock(
+                shortages.into_iter().map(|line| (format!("items[{}]", line.index), line.shortage)).collect(),
+            ),
             PlaceOrderError::Coupon(rejection) => {
                 let mut error: ApiError = rejection.into();
                 error.details = vec![FieldError::new("coupon_code", rejection.to_string())];

@@ -174,7 +174,8 @@ fn build_server(
     let webhooks = web::Data::new(WebhookIntake::new(settings.razorpay.webhook_secret.clone()));
     let gateway = web::Data::new(RazorpayClient::new(settings.razorpay.client_settings())?);
     let payment_records = web::Data::new(PaymentRecords::new(pool.clone()));
-    let carts = web::Data::new(orders::cart::Carts::new(pool.clone(), CatalogForOrders(products_service(pool.clone()))));
+    let carts =
+        web::Data::new(orders::cart::Carts::new(pool.clone(), CatalogForOrders(products_service(pool.clone()))));
     let coupons = web::Data::new(Coupons::new(pool.clone()));
     let idempotency = web::Data::new(Idempotency::new(pool.clone()));
     let orders = web::Data::new(orders);
@@ -279,10 +280,16 @@ fn spawn_reconcile_job(orders: OrdersService, every: Duration, after: Duration) 
             ticker.tick().await;
             match orders.reconcile(after).await {
                 Ok(report) if report.orders_checked + report.refunds_sent > 0 => {
-                    tracing::info!(orders = report.orders_checked, refunds = report.refunds_sent, "reconciled payments");
+                    tracing::info!(
+                        orders = report.orders_checked,
+                        refunds = report.refunds_sent,
+                        "reconciled payments"
+                    );
                 }
                 Ok(_) => {}
-                Err(error) => tracing::warn!(error = %format!("{error:#}"), "a reconciliation pass failed; it is retried"),
+                Err(error) => {
+                    tracing::warn!(error = %format!("{error:#}"), "a reconciliation pass failed; it is retried")
+                }
             }
         }
     })

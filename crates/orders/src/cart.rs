@@ -40,6 +40,8 @@ pub struct CartLine {
     pub name: String,
     pub image: Option<String>,
     pub unit_price: Money,
+    /// GST on one unit, as the product page shows it.
+    pub unit_tax: Money,
     /// GST on the line after its share of the coupon discount.
     pub tax: Money,
     pub quantity: i64,
@@ -92,12 +94,13 @@ pub(crate) struct StoredCart {
 }
 
 pub(crate) async fn stored(conn: &mut PgConnection, user: Uuid) -> anyhow::Result<StoredCart> {
-    let lines: Vec<(Uuid, i64)> =
-        sqlx::query_as("SELECT product_id, quantity FROM orders.cart_items WHERE user_id = $1 ORDER BY added_at, product_id")
-            .bind(user)
-            .fetch_all(&mut *conn)
-            .await
-            .context("reading a cart")?;
+    let lines: Vec<(Uuid, i64)> = sqlx::query_as(
+        "SELECT product_id, quantity FROM orders.cart_items WHERE user_id = $1 ORDER BY added_at, product_id",
+    )
+    .bind(user)
+    .fetch_all(&mut *conn)
+    .await
+    .context("reading a cart")?;
     let coupon: Option<String> = sqlx::query_scalar("SELECT code FROM orders.cart_coupons WHERE user_id = $1")
         .bind(user)
         .fetch_optional(&mut *conn)
@@ -228,7 +231,8 @@ impl<C: ProductCatalog> Carts<C> {
     #[tracing::instrument(name = "cart.clear", skip(self))]
     pub async fn clear(&self, user: Uuid) -> anyhow::Result<()> {
         let mut tx = self.pool.begin().await.context("clearing a cart")?;
-        for sql in ["DELETE FROM orders.cart_items WHERE user_id = $1", "DELETE FROM orders.cart_coupons WHERE user_id = $1"]
+        for sql in
+            ["DELETE FROM orders.cart_items WHERE user_id = $1", "DELETE FROM orders.cart_coupons WHERE user_id = $1"]
         {
             sqlx::query(sql).bind(user).execute(&mut *tx).await.context("clearing a cart")?;
         }
@@ -349,6 +353,7 @@ pub(crate) async fn price_cart(
                 name: product.name.clone(),
                 image: product.image.clone(),
                 unit_price: product.unit_price,
+                unit_tax: product.unit_tax,
                 tax: priced.tax,
                 quantity: *quantity,
                 discount: priced.discount,

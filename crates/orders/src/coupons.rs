@@ -33,8 +33,12 @@ impl CouponCode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CouponKind {
     /// Basis points off the subtotal (1–10000).
-    Percentage { bps: i64 },
-    Flat { amount: Money },
+    Percentage {
+        bps: i64,
+    },
+    Flat {
+        amount: Money,
+    },
 }
 
 impl CouponKind {
@@ -274,12 +278,11 @@ impl Coupons {
     #[tracing::instrument(name = "coupons.change", skip(self))]
     pub async fn change(&self, id: Uuid, changes: CouponChanges) -> Result<Coupon, CouponWriteError> {
         let mut tx = self.pool.begin().await.context("starting a coupon change")?;
-        let current: Option<CouponRow> =
-            sqlx::query_as(coupon_select!("WHERE c.id = $1 FOR UPDATE"))
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await
-                .context("loading a coupon")?;
+        let current: Option<CouponRow> = sqlx::query_as(coupon_select!("WHERE c.id = $1 FOR UPDATE"))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .context("loading a coupon")?;
         let current = current.ok_or(CouponWriteError::NotFound)?.into_coupon()?;
         let rules = CouponRules {
             kind: changes.kind.unwrap_or(current.rules.kind),
@@ -319,12 +322,11 @@ impl Coupons {
 
     #[tracing::instrument(name = "coupons.get", skip(self))]
     pub async fn get(&self, id: Uuid) -> anyhow::Result<Option<Coupon>> {
-        let row: Option<CouponRow> =
-            sqlx::query_as(coupon_select!("WHERE c.id = $1"))
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .context("loading a coupon")?;
+        let row: Option<CouponRow> = sqlx::query_as(coupon_select!("WHERE c.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .context("loading a coupon")?;
         row.map(CouponRow::into_coupon).transpose()
     }
 
@@ -357,12 +359,11 @@ pub enum ListCouponsError {
 
 /// The coupon with this code, if any (not locked).
 pub(crate) async fn find_by_code(conn: &mut PgConnection, code: &CouponCode) -> anyhow::Result<Option<Coupon>> {
-    let row: Option<CouponRow> =
-        sqlx::query_as(coupon_select!("WHERE c.code = $1"))
-            .bind(code.as_str())
-            .fetch_optional(conn)
-            .await
-            .context("finding a coupon")?;
+    let row: Option<CouponRow> = sqlx::query_as(coupon_select!("WHERE c.code = $1"))
+        .bind(code.as_str())
+        .fetch_optional(conn)
+        .await
+        .context("finding a coupon")?;
     row.map(CouponRow::into_coupon).transpose()
 }
 
@@ -422,7 +423,12 @@ pub(crate) async fn hold_use(
 /// Holds the order's coupon use again after it was released (a retry or a late
 /// payment), if the limits still allow it; `false` when they do not. Under the coupon
 /// row's lock, like [`hold_use`].
-pub(crate) async fn hold_again(conn: &mut PgConnection, coupon_id: Uuid, order: Uuid, user: Uuid) -> anyhow::Result<bool> {
+pub(crate) async fn hold_again(
+    conn: &mut PgConnection,
+    coupon_id: Uuid,
+    order: Uuid,
+    user: Uuid,
+) -> anyhow::Result<bool> {
     let code: Option<String> = sqlx::query_scalar("SELECT code FROM orders.coupons WHERE id = $1 FOR UPDATE")
         .bind(coupon_id)
         .fetch_optional(&mut *conn)

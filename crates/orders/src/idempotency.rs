@@ -64,7 +64,13 @@ impl Idempotency {
 
     /// Claims the key for this request. Errors: storage failures.
     #[tracing::instrument(name = "idempotency.claim", skip(self, key, fingerprint))]
-    pub async fn claim(&self, user: Uuid, scope: &str, key: &IdempotencyKey, fingerprint: &str) -> anyhow::Result<Claim> {
+    pub async fn claim(
+        &self,
+        user: Uuid,
+        scope: &str,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+    ) -> anyhow::Result<Claim> {
         let inserted = sqlx::query(
             "INSERT INTO orders.idempotency_keys (user_id, scope, key, request_hash) VALUES ($1, $2, $3, $4)
              ON CONFLICT DO NOTHING",
@@ -143,11 +149,16 @@ mod tests {
 
     #[test]
     fn the_same_request_written_differently_has_one_fingerprint() {
-        let a: Value = serde_json::from_str(r#"{"items":[{"product_id":"p","quantity":1}],"payment_method":"cod"}"#).unwrap();
+        let a: Value =
+            serde_json::from_str(r#"{"items":[{"product_id":"p","quantity":1}],"payment_method":"cod"}"#).unwrap();
         let b: Value =
-            serde_json::from_str(r#"{ "payment_method" : "cod", "items" : [ { "quantity":1, "product_id":"p" } ] }"#).unwrap();
+            serde_json::from_str(r#"{ "payment_method" : "cod", "items" : [ { "quantity":1, "product_id":"p" } ] }"#)
+                .unwrap();
         assert_eq!(fingerprint("orders.place", &a), fingerprint("orders.place", &b));
-        assert_ne!(fingerprint("orders.place", &a), fingerprint("orders.place", &json!({"payment_method": "razorpay"})));
+        assert_ne!(
+            fingerprint("orders.place", &a),
+            fingerprint("orders.place", &json!({"payment_method": "razorpay"}))
+        );
         assert_ne!(fingerprint("orders.place", &a), fingerprint("orders.retry", &a));
     }
 

@@ -44,6 +44,8 @@ pub struct OrderItem {
     pub brand: String,
     pub image: Option<String>,
     pub unit_price: Money,
+    /// GST on one unit, as the product page showed it.
+    pub unit_tax: Money,
     pub quantity: i64,
     /// The line's share of the coupon discount.
     pub discount: Money,

@@ -346,12 +346,14 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         refund_id: &str,
     ) -> anyhow::Result<()> {
         let mut tx = self.pool.begin().await.context("recording a refund")?;
-        sqlx::query("UPDATE orders.refunds SET status = 'sent', razorpay_refund_id = $2, updated_at = now() WHERE id = $1")
-            .bind(refund)
-            .bind(refund_id)
-            .execute(&mut *tx)
-            .await
-            .context("recording a refund")?;
+        sqlx::query(
+            "UPDATE orders.refunds SET status = 'sent', razorpay_refund_id = $2, updated_at = now() WHERE id = $1",
+        )
+        .bind(refund)
+        .bind(refund_id)
+        .execute(&mut *tx)
+        .await
+        .context("recording a refund")?;
         self.reserver.lock_owner(&mut tx, order_id).await?;
         let order = store::lock(&mut tx, order_id).await?.context("a refunded order vanished")?;
         let own_payment = order.razorpay_payment_id.as_deref().is_none_or(|id| id == payment_id);
@@ -370,7 +372,9 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         .context("recording a refund on its order")?;
         let note = format!("refunded {} paise of payment {payment_id}", amount.paise());
         if order.status()? == OrderStatus::Cancelled && order.state()?.paid_online && own_payment {
-            store::move_to(&mut tx, &order, OrderStatus::Refunded, Some(&note)).await.map_err(|e| anyhow::anyhow!(e))?;
+            store::move_to(&mut tx, &order, OrderStatus::Refunded, Some(&note))
+                .await
+                .map_err(|e| anyhow::anyhow!(e))?;
         } else {
             store::add_history(&mut tx, order_id, order.status()?, Some(&note)).await?;
         }

@@ -146,29 +146,31 @@ mod tests {
             tax_rate_bps: 1800,
             quantity: 1,
         };
-        let book = LinePrice {
-            unit_price: Money::from_paise(50_000),
-            unit_tax: Money::ZERO,
-            tax_rate_bps: 0,
-            quantity: 2,
-        };
+        let book =
+            LinePrice { unit_price: Money::from_paise(50_000), unit_tax: Money::ZERO, tax_rate_bps: 0, quantity: 2 };
         // 10 % of the 200000 subtotal = 20000, split 100000:100000 → 10000 each.
         let (lines, totals) = price_basket(&[cpu, book], Money::from_paise(20_000)).unwrap();
-        assert_eq!(lines[0], PricedLine {
-            net: Money::from_paise(100_000),
-            discount: Money::from_paise(10_000),
-            tax: Money::from_paise(16_200),
-            total: Money::from_paise(106_200),
-        });
+        assert_eq!(
+            lines[0],
+            PricedLine {
+                net: Money::from_paise(100_000),
+                discount: Money::from_paise(10_000),
+                tax: Money::from_paise(16_200),
+                total: Money::from_paise(106_200),
+            }
+        );
         assert_eq!(lines[1].tax, Money::ZERO);
         assert_eq!(lines[1].total, Money::from_paise(90_000));
-        assert_eq!(totals, Totals {
-            subtotal: Money::from_paise(200_000),
-            discount: Money::from_paise(20_000),
-            tax: Money::from_paise(16_200),
-            shipping: Money::ZERO,
-            total: Money::from_paise(196_200),
-        });
+        assert_eq!(
+            totals,
+            Totals {
+                subtotal: Money::from_paise(200_000),
+                discount: Money::from_paise(20_000),
+                tax: Money::from_paise(16_200),
+                shipping: Money::ZERO,
+                total: Money::from_paise(196_200),
+            }
+        );
     }
 
     #[test]

@@ -164,7 +164,10 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         }
         let reservation: Vec<ReservationLine> = lines
             .iter()
-            .map(|line| ReservationLine { product_id: line.product.id, quantity: Quantity::new(line.quantity, "quantity").expect("positive") })
+            .map(|line| ReservationLine {
+                product_id: line.product.id,
+                quantity: Quantity::new(line.quantity, "quantity").expect("positive"),
+            })
             .collect();
         match self.reserver.reserve(&mut tx, order_id, &reservation, expires_at).await {
             Ok(()) => {}
@@ -209,9 +212,11 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         request: &PlaceOrder,
     ) -> Result<(Vec<(Uuid, i64, usize)>, bool, Option<CouponCode>), PlaceOrderError> {
         let (raw, from_cart, coupon): (Vec<(Uuid, i64)>, bool, Option<CouponCode>) = match &request.items {
-            Some(items) => {
-                (items.iter().map(|line| (line.product_id, line.quantity.get())).collect(), false, request.coupon.clone())
-            }
+            Some(items) => (
+                items.iter().map(|line| (line.product_id, line.quantity.get())).collect(),
+                false,
+                request.coupon.clone(),
+            ),
             None => {
                 let mut conn = self.pool.acquire().await.context("reading the cart")?;
                 let stored = cart::stored(&mut conn, request.user).await?;
@@ -239,7 +244,12 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         Ok((merged, from_cart, coupon))
     }
 
-    async fn confirm_cash_on_delivery(&self, tx: &mut PgConnection, new: &NewOrder, products: &[Uuid]) -> anyhow::Result<()> {
+    async fn confirm_cash_on_delivery(
+        &self,
+        tx: &mut PgConnection,
+        new: &NewOrder,
+        products: &[Uuid],
+    ) -> anyhow::Result<()> {
         self.reserver.commit(tx, new.id).await.map_err(|e| anyhow::anyhow!(e).context("committing COD stock"))?;
         coupons::set_use(tx, new.id, "used").await?;
         if new.from_cart {
@@ -299,9 +309,14 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
                     && order.status()? == OrderStatus::PaymentPending
                 {
                     self.release_unpaid(&mut tx, &order, "payment gateway unavailable").await?;
-                    store::move_to(&mut tx, &order, OrderStatus::PaymentFailed, Some("the payment gateway could not be reached"))
-                        .await
-                        .map_err(|e| anyhow::anyhow!(e))?;
+                    store::move_to(
+                        &mut tx,
+                        &order,
+                        OrderStatus::PaymentFailed,
+                        Some("the payment gateway could not be reached"),
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e))?;
                     set_payment_status(&mut tx, order_id, "failed").await?;
                 }
                 tx.commit().await.context("failing an order")?;
@@ -311,7 +326,12 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
     }
 
     /// Gives back what an unpaid order holds: its stock reservation and its coupon use.
-    pub(crate) async fn release_unpaid(&self, conn: &mut PgConnection, order: &LockedOrder, reason: &str) -> anyhow::Result<()> {
+    pub(crate) async fn release_unpaid(
+        &self,
+        conn: &mut PgConnection,
+        order: &LockedOrder,
+        reason: &str,
+    ) -> anyhow::Result<()> {
         match self.reserver.release(conn, order.id, reason).await {
             Ok(_) | Err(inventory::reservations::SettleError::NotFound) => {}
             Err(inventory::reservations::SettleError::Unexpected(cause)) => return Err(cause),
@@ -373,7 +393,10 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
             .await?
             .into_iter()
             .map(|(product_id, quantity)| {
-                Ok(ReservationLine { product_id, quantity: Quantity::new(quantity, "quantity").map_err(|e| anyhow::anyhow!("{e:?}"))? })
+                Ok(ReservationLine {
+                    product_id,
+                    quantity: Quantity::new(quantity, "quantity").map_err(|e| anyhow::anyhow!("{e:?}"))?,
+                })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         match self.reserver.reserve(conn, order.id, &lines, expires_at).await {
@@ -393,7 +416,12 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
 
     /// The customer's orders, newest first.
     #[tracing::instrument(name = "orders.list", skip(self))]
-    pub async fn list_for(&self, user: Uuid, limit: Limit, after: Option<&Cursor>) -> Result<Page<Order>, ListOrdersError> {
+    pub async fn list_for(
+        &self,
+        user: Uuid,
+        limit: Limit,
+        after: Option<&Cursor>,
+    ) -> Result<Page<Order>, ListOrdersError> {
         let after = after.map(store::decode_cursor).transpose()?;
         Ok(store::list_for_user(&self.pool, user, limit, after).await?)
     }
@@ -470,8 +498,10 @@ struct NewOrder {
 /// `RM-YYYYMMDD-NNNNNN`: the day and a store-wide sequence (at most 40 characters, as
 /// Razorpay's receipt allows).
 async fn next_order_number(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<String> {
-    let sequence: i64 =
-        sqlx::query_scalar("SELECT nextval('orders.order_numbers')").fetch_one(conn).await.context("numbering an order")?;
+    let sequence: i64 = sqlx::query_scalar("SELECT nextval('orders.order_numbers')")
+        .fetch_one(conn)
+        .await
+        .context("numbering an order")?;
     Ok(format!("RM-{}-{sequence:06}", now.format("%Y%m%d")))
 }
 
@@ -518,9 +548,9 @@ async fn insert_order(
     }
     sqlx::query(
         "INSERT INTO orders.order_items (order_id, line_no, product_id, sku, name, brand, image, unit_price_paise,
-             tax_rate_bps, quantity, discount_paise, tax_paise, line_total_paise)
+             tax_rate_bps, unit_tax_paise, quantity, discount_paise, tax_paise, line_total_paise)
          SELECT $1, * FROM unnest($2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-             $8::bigint[], $9::int[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[])",
+             $8::bigint[], $9::int[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[])",
     )
     .bind(new.id)
     .bind(&columns.line_no)
@@ -531,6 +561,7 @@ async fn insert_order(
     .bind(&columns.image)
     .bind(&columns.unit_price)
     .bind(&columns.tax_rate_bps)
+    .bind(&columns.unit_tax)
     .bind(&columns.quantity)
     .bind(&columns.discount)
     .bind(&columns.tax)
@@ -555,6 +586,7 @@ struct ItemColumns {
     image: Vec<Option<String>>,
     unit_price: Vec<i64>,
     tax_rate_bps: Vec<i32>,
+    unit_tax: Vec<i64>,
     quantity: Vec<i64>,
     discount: Vec<i64>,
     tax: Vec<i64>,
@@ -572,6 +604,7 @@ impl ItemColumns {
         self.image.push(product.image.clone());
         self.unit_price.push(product.unit_price.paise());
         self.tax_rate_bps.push(i32::try_from(product.tax_rate_bps).unwrap_or(i32::MAX));
+        self.unit_tax.push(product.unit_tax.paise());
         self.quantity.push(line.quantity);
         self.discount.push(price.discount.paise());
         self.tax.push(price.tax.paise());

@@ -67,6 +67,7 @@ struct ItemRow {
     brand: String,
     image: Option<String>,
     unit_price_paise: i64,
+    unit_tax_paise: i64,
     quantity: i64,
     discount_paise: i64,
     tax_paise: i64,
@@ -125,7 +126,7 @@ impl OrderRow {
 async fn complete(conn: &mut PgConnection, rows: Vec<OrderRow>) -> anyhow::Result<Vec<Order>> {
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
     let items: Vec<ItemRow> = sqlx::query_as(
-        "SELECT order_id, product_id, sku, name, brand, image, unit_price_paise, quantity, discount_paise, tax_paise,
+        "SELECT order_id, product_id, sku, name, brand, image, unit_price_paise, unit_tax_paise, quantity, discount_paise, tax_paise,
                 line_total_paise
          FROM orders.order_items WHERE order_id = ANY($1) ORDER BY order_id, line_no",
     )
@@ -149,6 +150,7 @@ async fn complete(conn: &mut PgConnection, rows: Vec<OrderRow>) -> anyhow::Resul
             brand: item.brand,
             image: item.image,
             unit_price: Money::from_paise(item.unit_price_paise),
+            unit_tax: Money::from_paise(item.unit_tax_paise),
             quantity: item.quantity,
             discount: Money::from_paise(item.discount_paise),
             tax: Money::from_paise(item.tax_paise),

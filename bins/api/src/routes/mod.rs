@@ -61,9 +61,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .route(web::delete().to(admin_catalog::delete_product)),
                 )
                 .service(resource("/admin/categories").route(web::post().to(admin_catalog::create_category)))
-                .service(
-                    resource("/cart").route(web::get().to(cart::get)).route(web::delete().to(cart::clear)),
-                )
+                .service(resource("/cart").route(web::get().to(cart::get)).route(web::delete().to(cart::clear)))
                 .service(resource("/cart/items").route(web::post().to(cart::add_item)))
                 .service(
                     resource("/cart/items/{product_id}")
@@ -75,9 +73,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                         .route(web::post().to(cart::apply_coupon))
                         .route(web::delete().to(cart::remove_coupon)),
                 )
-                .service(
-                    resource("/orders").route(web::get().to(orders::list)).route(web::post().to(orders::place)),
-                )
+                .service(resource("/orders").route(web::get().to(orders::list)).route(web::post().to(orders::place)))
                 .service(resource("/orders/{id}").route(web::get().to(orders::get)))
                 .service(resource("/orders/{id}/payment/verify").route(web::post().to(orders::verify_payment)))
                 .service(resource("/orders/{id}/payment/retry").route(web::post().to(orders::retry_payment)))

@@ -52,9 +52,12 @@ struct OrderItemView {
     brand: String,
     image: Option<String>,
     unit_price_paise: i64,
+    /// GST on one unit.
     tax_paise: i64,
     quantity: i64,
     discount_paise: i64,
+    /// GST on the whole line, after its share of the discount.
+    line_tax_paise: i64,
     line_total_paise: i64,
 }
 
@@ -100,9 +103,10 @@ impl From<Order> for OrderView {
                     brand: item.brand,
                     image: item.image,
                     unit_price_paise: item.unit_price.paise(),
-                    tax_paise: item.tax.paise(),
+                    tax_paise: item.unit_tax.paise(),
                     quantity: item.quantity,
                     discount_paise: item.discount.paise(),
+                    line_tax_paise: item.tax.paise(),
                     line_total_paise: item.line_total.paise(),
                 })
                 .collect(),
@@ -361,7 +365,10 @@ pub async fn place(
                 .enumerate()
                 .filter_map(|(i, line)| {
                     let quantity = Quantity::new(line.quantity, &format!("items[{i}].quantity"));
-                    quantity.map_err(|e| errors.extend(e.0)).ok().map(|quantity| LineRequest { product_id: line.product_id, quantity })
+                    quantity
+                        .map_err(|e| errors.extend(e.0))
+                        .ok()
+                        .map(|quantity| LineRequest { product_id: line.product_id, quantity })
                 })
                 .collect::<Vec<_>>()
         });
@@ -371,7 +378,8 @@ pub async fn place(
             Some(Ok(code)) => Some(code),
             None => None,
         };
-        let address = shipping_address(user.id, body.address_id, body.shipping_address, &addresses, &mut errors).await?;
+        let address =
+            shipping_address(user.id, body.address_id, body.shipping_address, &addresses, &mut errors).await?;
         if !errors.is_empty() {
             return Err(InvalidInput(errors).into());
         }
@@ -379,9 +387,8 @@ pub async fn place(
             PaymentMethodBody::Razorpay => PaymentMethod::Razorpay,
             PaymentMethodBody::Cod => PaymentMethod::Cod,
         };
-        let placed = orders
-            .place(PlaceOrder { user: user.id, items, coupon, method, shipping_address: address })
-            .await?;
+        let placed =
+            orders.place(PlaceOrder { user: user.id, items, coupon, method, shipping_address: address }).await?;
         Ok((StatusCode::CREATED, placed_json(placed)))
     })
     .await
