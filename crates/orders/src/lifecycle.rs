@@ -8,7 +8,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::model::Order;
-use crate::payments::refund_due;
+use crate::payments::{Note, refund_due};
 use crate::ports::{PaymentProvider, ProductCatalog};
 use crate::service::Orders;
 use crate::status::{CancelReason, InvalidTransition, OrderStatus};
@@ -91,7 +91,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         if left.paise() <= 0 {
             return Ok(None);
         }
-        refund_due(conn, order, payment_id, left, "order cancelled").await
+        refund_due(conn, order, payment_id, left, "order cancelled", Note::Skip).await
     }
 }
 

@@ -153,7 +153,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
             OrderStatus::Cancelled if state.cancel_reason == Some(CancelReason::Expired) && !state.paid_online => true,
             _ => {
                 let reason = format!("order {} is {} and cannot take this payment", order.order_number, state.status);
-                let refund = refund_due(conn, &order, &payment.id, payment.amount, &reason).await?;
+                let refund = refund_due(conn, &order, &payment.id, payment.amount, &reason, Note::Add).await?;
                 return Ok((PaidOutcome::Refunding, FollowUp::refund(refund)));
             }
         };
@@ -161,7 +161,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
             let held = self.hold_again(conn, &order, Utc::now() + self.reservation_ttl).await?;
             if held.is_err() {
                 let reason = "the payment came after the order lapsed and its stock or coupon is gone";
-                let refund = refund_due(conn, &order, &payment.id, payment.amount, reason).await?;
+                let refund = refund_due(conn, &order, &payment.id, payment.amount, reason, Note::Add).await?;
                 return Ok((PaidOutcome::Refunding, FollowUp::refund(refund)));
             }
         }
@@ -383,14 +383,22 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
     }
 }
 
-/// Writes a refund the store owes for `payment_id` (once per payment), with a history
-/// note on the order. Returns its id when this call wrote it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Note {
+    Add,
+    Skip,
+}
+
+/// Writes a refund the store owes for `payment_id` (once per payment). A payment the
+/// order could not take also gets a history note (`Note::Add`); a cancellation writes
+/// its own. Returns its id when this call wrote it.
 pub(crate) async fn refund_due(
     conn: &mut PgConnection,
     order: &LockedOrder,
     payment_id: &str,
     amount: Money,
     reason: &str,
+    note: Note,
 ) -> anyhow::Result<Option<Uuid>> {
     let id: Option<Uuid> = sqlx::query_scalar(
         "INSERT INTO orders.refunds (id, order_id, razorpay_payment_id, amount_paise, reason, status)
@@ -405,7 +413,7 @@ pub(crate) async fn refund_due(
     .fetch_optional(&mut *conn)
     .await
     .context("writing a refund due")?;
-    if id.is_some() {
+    if id.is_some() && note == Note::Add {
         let note = format!("refund of payment {payment_id} due: {reason}");
         store::add_history(conn, order.id, order.status()?, Some(&note)).await?;
     }
