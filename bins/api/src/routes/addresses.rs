@@ -48,7 +48,9 @@ impl From<Address> for AddressView {
     }
 }
 
-#[derive(Debug, Deserialize, Validate)]
+/// Also the `shipping_address` of `POST /orders` (serialised for its idempotency
+/// fingerprint).
+#[derive(Debug, Serialize, Deserialize, Validate)]
 pub struct AddressBody {
     #[garde(length(chars, min = 1, max = 100))]
     name: String,

@@ -7,7 +7,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use garde::Validate;
-use kernel::{Cursor, FieldError, InvalidInput, Limit, Phone, Pincode, Quantity};
+use identity::addresses::NewAddress;
+use kernel::{Cursor, FieldError, InvalidInput, Limit, Quantity};
 use orders::coupons::CouponCode;
 use orders::idempotency::{Claim, Idempotency, IdempotencyKey, fingerprint};
 use orders::model::{Order, PaymentMethod, PlacedOrder, ShippingAddress};
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::addresses::AddressBody;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::ValidJson;
@@ -174,28 +176,6 @@ pub enum PaymentMethodBody {
     Cod,
 }
 
-#[derive(Debug, Serialize, Deserialize, Validate)]
-pub struct ShippingAddressBody {
-    #[garde(length(chars, min = 1, max = 100))]
-    name: String,
-    #[garde(length(chars, min = 1, max = 32))]
-    phone: String,
-    #[garde(length(chars, max = 100))]
-    company: Option<String>,
-    #[garde(length(chars, min = 1, max = 200))]
-    line1: String,
-    #[garde(length(chars, max = 200))]
-    line2: Option<String>,
-    #[garde(length(chars, min = 1, max = 100))]
-    city: String,
-    #[garde(length(chars, min = 1, max = 100))]
-    state: String,
-    #[garde(length(chars, min = 1, max = 16))]
-    pincode: String,
-    #[garde(length(chars, min = 2, max = 2))]
-    country: Option<String>,
-}
-
 /// The body of `POST /orders`. Serialised again (without any unknown fields, such as
 /// prices a client sent) for the idempotency fingerprint.
 #[derive(Debug, Serialize, Deserialize, Validate)]
@@ -205,7 +185,7 @@ pub struct PlaceOrderBody {
     #[garde(skip)]
     address_id: Option<Uuid>,
     #[garde(dive)]
-    shipping_address: Option<ShippingAddressBody>,
+    shipping_address: Option<AddressBody>,
     #[garde(skip)]
     payment_method: PaymentMethodBody,
     #[garde(length(min = 1, max = 100))]
@@ -295,34 +275,33 @@ where
     }
 }
 
-impl ShippingAddressBody {
-    fn parse(self, errors: &mut Vec<FieldError>) -> Option<ShippingAddress> {
-        let field = |name: &str| format!("shipping_address.{name}");
-        let phone = Phone::parse(&self.phone, &field("phone")).map_err(|e| errors.extend(e.0)).ok();
-        let pincode = Pincode::parse(&self.pincode, &field("pincode")).map_err(|e| errors.extend(e.0)).ok();
-        Some(ShippingAddress {
-            name: self.name.trim().to_owned(),
-            phone: phone?.as_str().to_owned(),
-            company: self.company,
-            line1: self.line1.trim().to_owned(),
-            line2: self.line2,
-            city: self.city.trim().to_owned(),
-            state: self.state.trim().to_owned(),
-            pincode: pincode?.as_str().to_owned(),
-            country: self.country.unwrap_or_else(|| "IN".to_owned()).to_uppercase(),
-        })
+/// An address as the order's snapshot.
+fn snapshot(address: NewAddress) -> ShippingAddress {
+    ShippingAddress {
+        name: address.name.as_str().to_owned(),
+        phone: address.phone.as_str().to_owned(),
+        company: address.company,
+        line1: address.line1,
+        line2: address.line2,
+        city: address.city,
+        state: address.state,
+        pincode: address.pincode.as_str().to_owned(),
+        country: address.country,
     }
 }
 
 async fn shipping_address(
     user: Uuid,
     address_id: Option<Uuid>,
-    inline: Option<ShippingAddressBody>,
+    inline: Option<AddressBody>,
     addresses: &AddressService,
     errors: &mut Vec<FieldError>,
 ) -> Result<Option<ShippingAddress>, ApiError> {
     if let Some(body) = inline {
-        return Ok(body.parse(errors));
+        return Ok(NewAddress::try_from(body)
+            .map_err(|invalid| errors.extend(invalid.0.into_iter().map(|e| e.under("shipping_address"))))
+            .ok()
+            .map(snapshot));
     }
     let Some(id) = address_id else { return Ok(None) };
     let found = addresses.list(user).await?.into_iter().find(|address| address.id == id);
