@@ -40,7 +40,9 @@ CREATE TABLE orders.orders (
 );
 CREATE UNIQUE INDEX orders_number ON orders.orders (order_number);
 CREATE INDEX orders_by_user ON orders.orders (user_id, created_at DESC, id DESC);
-CREATE INDEX orders_pending ON orders.orders (reconcile_after) WHERE status = 'payment_pending';
+-- The reconciliation queue: orders a payment may still arrive for.
+CREATE INDEX orders_to_reconcile ON orders.orders (reconcile_after)
+    WHERE status IN ('payment_pending', 'payment_failed', 'cancelled');
 CREATE UNIQUE INDEX orders_by_payment ON orders.orders (razorpay_payment_id) WHERE razorpay_payment_id IS NOT NULL;
 
 CREATE TABLE orders.order_items (

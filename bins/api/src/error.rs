@@ -513,9 +513,9 @@ impl From<orders::service::RetryError> for ApiError {
         match error {
             RetryError::NotFound => ApiError::not_found(),
             RetryError::InvalidTransition(invalid) => invalid_transition(invalid),
-            RetryError::OutOfStock { shortages } => {
-                out_of_stock(shortages.into_iter().enumerate().map(|(i, s)| (format!("items[{i}]"), s)).collect())
-            }
+            RetryError::OutOfStock { shortages } => out_of_stock(
+                shortages.into_iter().map(|line| (format!("items[{}]", line.index), line.shortage)).collect(),
+            ),
             RetryError::Coupon(rejection) => rejection.into(),
             RetryError::GatewayUnavailable { .. } => gateway_unavailable(),
             RetryError::Unexpected(cause) => ApiError::internal(cause),

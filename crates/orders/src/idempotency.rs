@@ -52,6 +52,10 @@ pub enum Claim {
     Reused,
 }
 
+/// A claim with no response after this long is taken to be abandoned. Far longer than a
+/// checkout takes (bounded by the gateway client's timeouts and retries).
+const ABANDONED_AFTER_SECONDS: f64 = 120.0;
+
 #[derive(Debug, Clone)]
 pub struct Idempotency {
     pool: PgPool,
@@ -83,6 +87,24 @@ impl Idempotency {
         .await
         .context("claiming an idempotency key")?;
         if inserted.rows_affected() == 1 {
+            return Ok(Claim::Proceed);
+        }
+        // A claim whose request never finished (the client went away mid-request, the
+        // process died) is taken over after a while, so the key is not stuck for ever.
+        let taken_over = sqlx::query(
+            "UPDATE orders.idempotency_keys SET created_at = now()
+             WHERE user_id = $1 AND scope = $2 AND key = $3 AND request_hash = $4 AND response_status IS NULL
+               AND created_at < now() - make_interval(secs => $5)",
+        )
+        .bind(user)
+        .bind(scope)
+        .bind(key.as_str())
+        .bind(fingerprint)
+        .bind(ABANDONED_AFTER_SECONDS)
+        .execute(&self.pool)
+        .await
+        .context("taking over an abandoned idempotency key")?;
+        if taken_over.rows_affected() == 1 {
             return Ok(Claim::Proceed);
         }
         let stored: Option<(String, Option<i32>, Option<Value>)> = sqlx::query_as(

@@ -146,6 +146,10 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         if order.razorpay_payment_id.as_deref() == Some(payment.id.as_str()) {
             return Ok((PaidOutcome::AlreadyPaid, FollowUp::default()));
         }
+        if refund_exists(conn, &payment.id).await? {
+            // Once a payment is owed back it never pays the order, whatever arrives after.
+            return Ok((PaidOutcome::Refunding, FollowUp::default()));
+        }
         let state = order.state()?;
         let late = match state.status {
             OrderStatus::PaymentPending => false,
@@ -160,6 +164,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         if late {
             let held = self.hold_again(conn, &order, Utc::now() + self.reservation_ttl).await?;
             if held.is_err() {
+                coupons::set_use(conn, order.id, "released").await?;
                 let reason = "the payment came after the order lapsed and its stock or coupon is gone";
                 let refund = refund_due(conn, &order, &payment.id, payment.amount, reason, Note::Add).await?;
                 return Ok((PaidOutcome::Refunding, FollowUp::refund(refund)));
@@ -282,7 +287,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
             return Err(VerifyError::SignatureInvalid);
         }
         match payment.status {
-            ProviderPaymentStatus::Captured | ProviderPaymentStatus::Refunded => {
+            ProviderPaymentStatus::Captured => {
                 self.pay_with(&payment).await?;
             }
             ProviderPaymentStatus::Authorized => {
@@ -290,7 +295,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
                     return Err(VerifyError::GatewayUnavailable(error));
                 }
             }
-            ProviderPaymentStatus::Created | ProviderPaymentStatus::Failed => {}
+            ProviderPaymentStatus::Created | ProviderPaymentStatus::Failed | ProviderPaymentStatus::Refunded => {}
         }
         Ok(self.load(order_id).await?)
     }
@@ -346,6 +351,8 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         refund_id: &str,
     ) -> anyhow::Result<()> {
         let mut tx = self.pool.begin().await.context("recording a refund")?;
+        // The owner's lock first, as everywhere (mark_paid may be writing a refund row).
+        self.reserver.lock_owner(&mut tx, order_id).await?;
         sqlx::query(
             "UPDATE orders.refunds SET status = 'sent', razorpay_refund_id = $2, updated_at = now() WHERE id = $1",
         )
@@ -354,7 +361,6 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         .execute(&mut *tx)
         .await
         .context("recording a refund")?;
-        self.reserver.lock_owner(&mut tx, order_id).await?;
         let order = store::lock(&mut tx, order_id).await?.context("a refunded order vanished")?;
         let own_payment = order.razorpay_payment_id.as_deref().is_none_or(|id| id == payment_id);
         sqlx::query(
@@ -387,6 +393,14 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
 pub(crate) enum Note {
     Add,
     Skip,
+}
+
+async fn refund_exists(conn: &mut PgConnection, payment_id: &str) -> anyhow::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM orders.refunds WHERE razorpay_payment_id = $1)")
+        .bind(payment_id)
+        .fetch_one(conn)
+        .await
+        .context("looking for a refund")
 }
 
 /// Writes a refund the store owes for `payment_id` (once per payment). A payment the

@@ -1,5 +1,7 @@
 //! Reconciliation: asks Razorpay about orders that have waited too long for payment
-//! (webhooks can be lost) and applies what happened; sends refunds still due.
+//! (webhooks can be lost) and applies what happened; sends refunds still due. Orders
+//! whose payment failed or whose reservation expired are asked about too (every ten
+//! minutes for a day), so that a capture whose webhook was lost is paid or refunded.
 //!
 //! Any number of processes may run it: an order is claimed by moving its
 //! `reconcile_after` lease forward under `FOR UPDATE SKIP LOCKED`, and no gateway call
@@ -29,15 +31,21 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
     /// refunds still due.
     #[tracing::instrument(name = "orders.reconcile", skip(self))]
     pub async fn reconcile(&self, older_than: Duration) -> anyhow::Result<ReconcileReport> {
-        let claimed: Vec<(Uuid, String)> = sqlx::query_as(
-            "UPDATE orders.orders SET reconcile_after = now() + interval '1 minute'
+        let claimed: Vec<Uuid> = sqlx::query_scalar(
+            "UPDATE orders.orders SET reconcile_after = CASE
+                 WHEN status = 'payment_pending' THEN now() + interval '1 minute'
+                 WHEN created_at < now() - interval '1 day' THEN 'infinity'
+                 ELSE now() + interval '10 minutes' END
              WHERE id IN (
                  SELECT id FROM orders.orders
-                 WHERE status = 'payment_pending' AND reconcile_after <= now()
-                   AND created_at <= now() - make_interval(secs => $1) AND razorpay_order_id IS NOT NULL
+                 WHERE reconcile_after <= now() AND payment_method = 'razorpay'
+                   AND status IN ('payment_pending', 'payment_failed', 'cancelled')
+                   AND (status = 'payment_pending' AND created_at <= now() - make_interval(secs => $1)
+                        OR status = 'payment_failed'
+                        OR (status = 'cancelled' AND cancel_reason = 'expired'))
                  ORDER BY reconcile_after LIMIT $2
                  FOR UPDATE SKIP LOCKED)
-             RETURNING id, razorpay_order_id",
+             RETURNING id",
         )
         .bind(older_than.as_secs_f64())
         .bind(BATCH)
@@ -45,8 +53,8 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         .await
         .context("claiming orders to reconcile")?;
         let mut report = ReconcileReport { orders_checked: claimed.len(), refunds_sent: 0 };
-        for (order_id, razorpay_order_id) in claimed {
-            if let Err(error) = self.reconcile_order(&razorpay_order_id).await {
+        for order_id in claimed {
+            if let Err(error) = self.reconcile_order(order_id).await {
                 tracing::warn!(error = %format!("{error:#}"), %order_id, "reconciling an order failed; retried later");
             }
         }
@@ -67,14 +75,29 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         Ok(report)
     }
 
-    async fn reconcile_order(&self, razorpay_order_id: &str) -> anyhow::Result<()> {
+    /// Every payment attempt of the order, oldest first.
+    async fn reconcile_order(&self, order_id: Uuid) -> anyhow::Result<()> {
+        let attempts: Vec<String> = sqlx::query_scalar(
+            "SELECT razorpay_order_id FROM orders.payment_attempts WHERE order_id = $1 ORDER BY created_at",
+        )
+        .bind(order_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("reading an order's payment attempts")?;
+        for razorpay_order_id in attempts {
+            self.reconcile_attempt(&razorpay_order_id).await?;
+        }
+        Ok(())
+    }
+
+    async fn reconcile_attempt(&self, razorpay_order_id: &str) -> anyhow::Result<()> {
         let payments = self.payments.order_payments(razorpay_order_id).await?;
         let settled = payments
             .iter()
             .any(|p| matches!(p.status, ProviderPaymentStatus::Captured | ProviderPaymentStatus::Authorized));
         for payment in payments {
             let news = match payment.status {
-                ProviderPaymentStatus::Captured | ProviderPaymentStatus::Refunded => PaymentNews::Captured(payment),
+                ProviderPaymentStatus::Captured => PaymentNews::Captured(payment),
                 ProviderPaymentStatus::Authorized => PaymentNews::Authorized(payment),
                 ProviderPaymentStatus::Failed if !settled => PaymentNews::Failed(payment),
                 _ => continue,

@@ -79,8 +79,9 @@ pub enum RetryError {
     NotFound,
     #[error(transparent)]
     InvalidTransition(#[from] InvalidTransition),
+    /// Each short line with its index among the order's items.
     #[error("not enough stock")]
-    OutOfStock { shortages: Vec<Shortage> },
+    OutOfStock { shortages: Vec<LineShortage> },
     #[error(transparent)]
     Coupon(CouponRejection),
     #[error("the payment gateway is unavailable")]
@@ -199,7 +200,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
             return Ok(PlacedOrder { order, payment: None });
         }
         match self.open_payment(order_id, &order.order_number, totals.total).await {
-            Ok(payment) => Ok(PlacedOrder { order: self.load(order_id).await?, payment: Some(payment) }),
+            Ok(payment) => Ok(PlacedOrder { order: self.load(order_id).await?, payment }),
             Err(OpenPaymentError::Unavailable(order)) => Err(PlaceOrderError::GatewayUnavailable { order }),
             Err(OpenPaymentError::Unexpected(cause)) => Err(cause.into()),
         }
@@ -272,7 +273,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         order_id: Uuid,
         receipt: &str,
         amount: Money,
-    ) -> Result<PaymentRequest, OpenPaymentError> {
+    ) -> Result<Option<PaymentRequest>, OpenPaymentError> {
         match self.payments.create_order(amount, CURRENCY, receipt).await {
             Ok(razorpay_order_id) => {
                 let mut tx = self.pool.begin().await.context("recording a payment attempt")?;
@@ -287,19 +288,28 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
                 .execute(&mut *tx)
                 .await
                 .context("recording a payment attempt")?;
-                sqlx::query("UPDATE orders.orders SET razorpay_order_id = $2, updated_at = now() WHERE id = $1")
-                    .bind(order_id)
-                    .bind(&razorpay_order_id)
-                    .execute(&mut *tx)
-                    .await
-                    .context("recording a payment attempt")?;
+                // Only while the order still waits for this payment (the customer may have
+                // cancelled meanwhile). The attempt is kept either way, so that a payment on
+                // it is recognised, and refunded.
+                let attached = sqlx::query(
+                    "UPDATE orders.orders SET razorpay_order_id = $2, updated_at = now()
+                     WHERE id = $1 AND status = 'payment_pending' AND razorpay_order_id IS NULL",
+                )
+                .bind(order_id)
+                .bind(&razorpay_order_id)
+                .execute(&mut *tx)
+                .await
+                .context("recording a payment attempt")?;
                 tx.commit().await.context("recording a payment attempt")?;
-                Ok(PaymentRequest {
+                if attached.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                Ok(Some(PaymentRequest {
                     key_id: self.payments.key_id().to_owned(),
                     razorpay_order_id,
                     amount,
                     currency: CURRENCY.to_owned(),
-                })
+                }))
             }
             Err(error) => {
                 tracing::warn!(error = %format!("{error:#}"), %order_id, "the payment gateway failed at checkout");
@@ -354,7 +364,17 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         let expires_at = Utc::now() + self.reservation_ttl;
         match self.hold_again(&mut tx, &order, expires_at).await? {
             Ok(()) => {}
-            Err(HoldAgain::OutOfStock(shortages)) => return Err(RetryError::OutOfStock { shortages }),
+            Err(HoldAgain::OutOfStock(shortages)) => {
+                let lines = store::lines(&mut tx, order_id).await?;
+                let shortages = shortages
+                    .into_iter()
+                    .map(|shortage| LineShortage {
+                        index: lines.iter().position(|(id, _)| *id == shortage.product_id).unwrap_or(0),
+                        shortage,
+                    })
+                    .collect();
+                return Err(RetryError::OutOfStock { shortages });
+            }
             Err(HoldAgain::Coupon(rejection)) => return Err(RetryError::Coupon(rejection)),
         }
         store::move_to(&mut tx, &order, OrderStatus::PaymentPending, Some("payment retried")).await?;
@@ -370,7 +390,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         .context("retrying a payment")?;
         tx.commit().await.context("committing a payment retry")?;
         match self.open_payment(order_id, &order.order_number, order.total()).await {
-            Ok(payment) => Ok(PlacedOrder { order: self.load(order_id).await?, payment: Some(payment) }),
+            Ok(payment) => Ok(PlacedOrder { order: self.load(order_id).await?, payment }),
             Err(OpenPaymentError::Unavailable(order)) => Err(RetryError::GatewayUnavailable { order }),
             Err(OpenPaymentError::Unexpected(cause)) => Err(cause.into()),
         }

@@ -263,7 +263,11 @@ where
     }
     match work().await {
         Ok((status, body)) => {
-            idempotency.complete(user, operation, key, status.as_u16(), &body).await?;
+            if let Err(error) = idempotency.complete(user, operation, key, status.as_u16(), &body).await {
+                // The work is done; the client gets its answer. A repeat of the key is
+                // answered 409 until the claim counts as abandoned.
+                tracing::warn!(error = %format!("{error:#}"), "storing an idempotent response failed");
+            }
             Ok(HttpResponse::build(status).json(body))
         }
         Err(error) => {
