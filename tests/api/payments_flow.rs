@@ -362,3 +362,75 @@ async fn a_gateway_outage_at_checkout_is_a_502_and_leaves_no_stock_held() {
     assert_eq!(orders[0]["status"], "payment_failed");
     assert_eq!(app.stock_levels(&product).await, (5, 0), "nothing held");
 }
+
+/// An app whose reconciliation job runs every second (for lapsed orders and refunds,
+/// not for orders still waiting), retrying refunds after a second.
+async fn spawn_with_quick_refund_retries(reservation_ttl_seconds: u64) -> TestApp {
+    spawn_shop_with(|settings| {
+        settings.inventory.reservation_ttl_seconds = reservation_ttl_seconds;
+        settings.inventory.expiry_interval_seconds = 1;
+        settings.orders.reconcile_interval_seconds = 1;
+        settings.orders.reconcile_after_seconds = 3600;
+        settings.orders.refund_retry_seconds = 1;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_payment_owed_back_never_pays_the_order_even_when_stock_returns() {
+    let app = spawn_with_quick_refund_retries(2).await;
+    let bought = order_two_of_five(&app).await;
+    expired(&app, &bought).await;
+    app.set_on_hand(&bought.admin, &bought.product, 0).await;
+    app.simulator.set_fault("refunds_500", None).await;
+    let handler = app.pay(&bought.placed, "success", "normal").await;
+    app.wait_for_order(&bought.customer, &bought.order_id(), "a refund due", |order| {
+        order["history"].as_array().unwrap().iter().any(|h| h["note"].as_str().is_some_and(|n| n.contains("refund")))
+    })
+    .await;
+
+    // Stock comes back while the refund still waits; the same capture is reported again.
+    app.set_on_hand(&bought.admin, &bought.product, 5).await;
+    let payment_id = handler["razorpay_payment_id"].as_str().unwrap();
+    let mut event = payment_event("payment.captured", payment_id, "captured");
+    event["payload"]["payment"]["entity"]["order_id"] = json!(bought.razorpay_order_id());
+    event["payload"]["payment"]["entity"]["amount"] = json!(bought.total());
+    let response = post_signed(&app, &event, "evt_captured_once_more").await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let order = app.order(&bought.customer, &bought.order_id()).await;
+    assert_eq!(order["status"], "cancelled", "{order}");
+    assert_eq!(app.ledger_entries(&bought.order_id(), "commit").await, 0);
+    assert_eq!(app.stock_levels(&bought.product).await, (5, 0), "nothing held for an order being refunded");
+
+    app.simulator.set_fault("none", None).await;
+    let refunded = app
+        .wait_for_order(&bought.customer, &bought.order_id(), "the refund sent", |order| {
+            order["payment"]["refunded_paise"] == bought.total()
+        })
+        .await;
+    assert_eq!(refunded["status"], "cancelled");
+    assert_eq!(app.ledger_entries(&bought.order_id(), "commit").await, 0);
+}
+
+#[tokio::test]
+async fn a_refund_whose_answer_was_lost_is_found_and_never_sent_twice() {
+    let app = spawn_with_quick_refund_retries(900).await;
+    let bought = order_two_of_five(&app).await;
+    let handler = app.pay(&bought.placed, "success", "normal").await;
+    app.wait_for_order_status(&bought.customer, &bought.order_id(), "paid").await;
+    app.simulator.set_fault("refunds_lost", None).await;
+
+    let cancelled = json_body(app.cancel_order(&bought.customer, &bought.order_id()).await, StatusCode::OK).await;
+
+    assert_eq!(cancelled["status"], "cancelled", "the refund's answer was lost: {cancelled}");
+    assert_eq!(cancelled["payment"]["refunded_paise"], 0);
+    app.simulator.set_fault("none", None).await;
+    let refunded = app.wait_for_order_status(&bought.customer, &bought.order_id(), "refunded").await;
+    assert_eq!(refunded["payment"]["refunded_paise"], bought.total());
+    let payment_id = handler["razorpay_payment_id"].as_str().unwrap();
+    let refund_calls = app.simulator.requests().await;
+    let refund_calls = refund_calls.iter().filter(|r| **r == format!("POST /v1/payments/{payment_id}/refund")).count();
+    assert_eq!(refund_calls, 1, "the lost refund was found, not sent again");
+    assert_eq!(app.stock_levels(&bought.product).await, (5, 0), "restocked once");
+}

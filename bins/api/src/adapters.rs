@@ -105,6 +105,7 @@ pub fn provider_payment(payment: &Payment) -> ProviderPayment {
             PaymentStatus::Refunded => ProviderPaymentStatus::Refunded,
             PaymentStatus::Failed => ProviderPaymentStatus::Failed,
         },
+        refunded: Money::from_paise(payment.amount_refunded),
         error: payment.error_description.clone(),
     }
 }

@@ -38,6 +38,7 @@ pub const PLAIN_VARIABLES: &[(&str, &str)] = &[
     ("RESERVATION_EXPIRY_INTERVAL_SECONDS", "inventory.expiry_interval_seconds"),
     ("RECONCILE_INTERVAL_SECONDS", "orders.reconcile_interval_seconds"),
     ("RECONCILE_AFTER_SECONDS", "orders.reconcile_after_seconds"),
+    ("REFUND_RETRY_SECONDS", "orders.refund_retry_seconds"),
     ("LOG_FORMAT", "log.format"),
     ("RUST_LOG", "log.filter"),
 ];
@@ -159,6 +160,8 @@ pub struct OrderSettings {
     /// An order waiting for payment this long is checked with Razorpay (webhooks may
     /// never have arrived).
     pub reconcile_after_seconds: u64,
+    /// A refund the gateway did not take is tried again after this pause.
+    pub refund_retry_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

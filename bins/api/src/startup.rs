@@ -153,7 +153,8 @@ pub fn orders_service(pool: PgPool, settings: &Settings) -> anyhow::Result<Order
         payments,
         PgStockReserver,
         Duration::from_secs(settings.inventory.reservation_ttl_seconds),
-    ))
+    )
+    .with_refund_retry_after(Duration::from_secs(settings.orders.refund_retry_seconds)))
 }
 
 fn build_server(

@@ -57,20 +57,24 @@ fn answer_and_deliver<T: Serialize>(
 async fn admit(shared: &Shared, request: &HttpRequest) -> Result<(), HttpResponse> {
     lock(&shared.requests).push(format!("{} {}", request.method(), request.path()));
     let fault = *lock(&shared.fault);
+    let refund = request.path().ends_with("/refund");
     match fault {
-        Fault::None => {}
+        Fault::None | Fault::RefundsLost => {}
+        Fault::Refunds500 if !refund => {}
         Fault::Slow { delay_ms } => tokio::time::sleep(Duration::from_millis(delay_ms)).await,
-        Fault::Error500 => {
-            return Err(refusal_response(&Refusal::new(
-                500,
-                error_codes::SERVER,
-                "We are facing some trouble completing your request at the moment. Please try again shortly.",
-                None,
-            )));
-        }
+        Fault::Error500 | Fault::Refunds500 => return Err(server_error()),
         Fault::Auth401 => return Err(authentication_failed()),
     }
     if has_the_api_keys(shared, request) { Ok(()) } else { Err(authentication_failed()) }
+}
+
+fn server_error() -> HttpResponse {
+    refusal_response(&Refusal::new(
+        500,
+        error_codes::SERVER,
+        "We are facing some trouble completing your request at the moment. Please try again shortly.",
+        None,
+    ))
 }
 
 fn has_the_api_keys(shared: &Shared, request: &HttpRequest) -> bool {
@@ -153,7 +157,11 @@ async fn refund(
         return response;
     }
     let refunded = json_body(&body).and_then(|body| shared.books().refund(&id, &body, unix_now()));
-    answer_and_deliver(&shared, refunded)
+    let answer = answer_and_deliver(&shared, refunded);
+    if *lock(&shared.fault) == Fault::RefundsLost && answer.status().is_success() {
+        return server_error();
+    }
+    answer
 }
 
 async fn unknown_route(shared: web::Data<Shared>, request: HttpRequest) -> HttpResponse {

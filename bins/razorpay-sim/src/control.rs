@@ -27,6 +27,12 @@ pub enum Fault {
     /// Every call fails with 401, as with wrong keys.
     #[serde(rename = "auth_401")]
     Auth401,
+    /// Refund calls fail with 500 and refund nothing; other calls work.
+    #[serde(rename = "refunds_500")]
+    Refunds500,
+    /// Refund calls refund (and send their webhooks) but answer 500, as when the
+    /// answer is lost on the way back; other calls work.
+    RefundsLost,
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -157,6 +163,8 @@ async fn set_fault(shared: web::Data<Shared>, body: web::Bytes) -> HttpResponse 
         "slow" => Fault::Slow { delay_ms: request.delay_ms.unwrap_or(10_000) },
         "error_500" => Fault::Error500,
         "auth_401" => Fault::Auth401,
+        "refunds_500" => Fault::Refunds500,
+        "refunds_lost" => Fault::RefundsLost,
         other => {
             let refusal = Refusal::bad_request(format!("Unknown fault mode {other:?}"), Some("mode"));
             return refusal_response(&refusal);

@@ -300,26 +300,39 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         Ok(self.load(order_id).await?)
     }
 
-    /// Sends a due refund to the gateway (once: a refund being sent is leased for a
-    /// minute). On success the order records the refunded amount and, if it was a
+    /// Sends a due refund to the gateway (once: a refund being sent is leased for the
+    /// retry pause). Before a second try it asks the gateway whether the first one went
+    /// through after all (its answer may have been lost), so a refund is never sent
+    /// twice. On success the order records the refunded amount and, if it was a
     /// cancelled paid order, becomes `refunded`.
     #[tracing::instrument(name = "orders.send_refund", skip(self))]
     pub async fn send_refund(&self, refund: Uuid) -> anyhow::Result<()> {
-        let claimed: Option<(Uuid, String, i64, String)> = sqlx::query_as(
+        let claimed: Option<(Uuid, String, i64, String, i32)> = sqlx::query_as(
             "UPDATE orders.refunds r SET attempts = attempts + 1, updated_at = now()
              FROM orders.orders o
              WHERE r.id = $1 AND r.status = 'due' AND o.id = r.order_id
-               AND (r.attempts = 0 OR r.updated_at < now() - interval '1 minute')
-             RETURNING r.order_id, r.razorpay_payment_id, r.amount_paise, o.order_number",
+               AND (r.attempts = 0 OR r.updated_at < now() - make_interval(secs => $2))
+             RETURNING r.order_id, r.razorpay_payment_id, r.amount_paise, o.order_number, r.attempts",
         )
         .bind(refund)
+        .bind(self.refund_retry_after.as_secs_f64())
         .fetch_optional(&self.pool)
         .await
         .context("claiming a refund")?;
-        let Some((order_id, payment_id, amount, receipt)) = claimed else { return Ok(()) };
+        let Some((order_id, payment_id, amount, receipt, attempts)) = claimed else { return Ok(()) };
         let amount = Money::from_paise(amount);
+        if attempts > 1 {
+            match self.payments.payment(&payment_id).await {
+                Ok(payment) if payment.refunded >= amount => {
+                    tracing::info!(%refund, %payment_id, "an earlier try of this refund went through");
+                    return self.refund_sent(refund, order_id, &payment_id, amount, None).await;
+                }
+                Ok(_) => {}
+                Err(error) => return self.refund_not_sent(refund, anyhow::Error::new(error)).await,
+            }
+        }
         match self.payments.refund(&payment_id, amount, &receipt).await {
-            Ok(refund_id) => self.refund_sent(refund, order_id, &payment_id, amount, &refund_id).await,
+            Ok(refund_id) => self.refund_sent(refund, order_id, &payment_id, amount, Some(&refund_id)).await,
             Err(ProviderError::Refused(reason)) => {
                 sqlx::query("UPDATE orders.refunds SET status = 'failed', last_error = $2 WHERE id = $1")
                     .bind(refund)
@@ -330,16 +343,19 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
                 tracing::error!(%refund, %reason, "the gateway refused a refund; an admin must look at it");
                 Ok(())
             }
-            Err(ProviderError::Unavailable(cause)) => {
-                sqlx::query("UPDATE orders.refunds SET last_error = $2 WHERE id = $1")
-                    .bind(refund)
-                    .bind(format!("{cause:#}"))
-                    .execute(&self.pool)
-                    .await
-                    .context("recording a refund failure")?;
-                Err(cause.context("the gateway is unavailable for a refund"))
-            }
+            Err(ProviderError::Unavailable(cause)) => self.refund_not_sent(refund, cause).await,
         }
+    }
+
+    /// The refund stays due; reconciliation tries again after the retry pause.
+    async fn refund_not_sent(&self, refund: Uuid, cause: anyhow::Error) -> anyhow::Result<()> {
+        sqlx::query("UPDATE orders.refunds SET last_error = $2 WHERE id = $1")
+            .bind(refund)
+            .bind(format!("{cause:#}"))
+            .execute(&self.pool)
+            .await
+            .context("recording a refund failure")?;
+        Err(cause.context("the gateway is unavailable for a refund"))
     }
 
     async fn refund_sent(
@@ -348,7 +364,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         order_id: Uuid,
         payment_id: &str,
         amount: Money,
-        refund_id: &str,
+        refund_id: Option<&str>,
     ) -> anyhow::Result<()> {
         let mut tx = self.pool.begin().await.context("recording a refund")?;
         // The owner's lock first, as everywhere (mark_paid may be writing a refund row).

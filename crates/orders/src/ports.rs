@@ -50,6 +50,8 @@ pub struct ProviderPayment {
     pub amount: Money,
     pub currency: String,
     pub status: ProviderPaymentStatus,
+    /// How much of it has been refunded so far.
+    pub refunded: Money,
     /// Why it failed, in the provider's words.
     pub error: Option<String>,
 }

@@ -59,10 +59,11 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
             }
         }
         let due: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM orders.refunds WHERE status = 'due' AND updated_at < now() - interval '1 minute'
+            "SELECT id FROM orders.refunds WHERE status = 'due' AND updated_at < now() - make_interval(secs => $2)
              ORDER BY created_at LIMIT $1",
         )
         .bind(BATCH)
+        .bind(self.refund_retry_after.as_secs_f64())
         .fetch_all(&self.pool)
         .await
         .context("finding refunds due")?;

@@ -115,6 +115,8 @@ pub struct Orders<C, P, R> {
     pub(crate) payments: P,
     pub(crate) reserver: R,
     pub(crate) reservation_ttl: Duration,
+    /// How long a refund that could not be sent waits before it is tried again.
+    pub(crate) refund_retry_after: std::time::Duration,
 }
 
 /// A line resolved against the catalog.
@@ -127,7 +129,21 @@ struct ResolvedLine<'a> {
 impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
     pub fn new(pool: PgPool, catalog: C, payments: P, reserver: R, reservation_ttl: std::time::Duration) -> Self {
         let reservation_ttl = Duration::from_std(reservation_ttl).unwrap_or(Duration::minutes(15));
-        Orders { pool, catalog, payments, reserver, reservation_ttl }
+        Orders {
+            pool,
+            catalog,
+            payments,
+            reserver,
+            reservation_ttl,
+            refund_retry_after: std::time::Duration::from_secs(60),
+        }
+    }
+
+    /// Sets how long a refund that could not be sent waits before it is tried again
+    /// (a minute unless set).
+    pub fn with_refund_retry_after(mut self, pause: std::time::Duration) -> Self {
+        self.refund_retry_after = pause;
+        self
     }
 
     pub fn payments(&self) -> &P {
