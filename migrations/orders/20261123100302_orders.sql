@@ -111,6 +111,9 @@ CREATE TABLE orders.idempotency_keys (
     request_hash    text NOT NULL,
     response_status int,
     response_body   jsonb,
+    -- What the request made, written in the same transaction (an order): a request that
+    -- died before storing its response is answered from it instead of being done again.
+    resource_id     uuid,
     created_at      timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (user_id, scope, key)
 );

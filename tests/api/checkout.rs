@@ -98,6 +98,31 @@ async fn one_idempotency_key_sent_ten_times_at_once_makes_one_order_and_replays_
 }
 
 #[tokio::test]
+async fn a_request_that_died_after_placing_its_order_is_answered_from_that_order() {
+    let app = spawn_shop().await;
+    let (_, customer, product) = shop_with_product(&app, 100_000, 5).await;
+    let (key, body) = (new_key(), order_of(&product, 1));
+    let first = json_body(app.place_order(&customer, &key, &body).await, StatusCode::CREATED).await;
+    // As if the process died after the checkout committed, before the answer was stored.
+    sqlx::query(
+        "UPDATE orders.idempotency_keys
+         SET response_status = NULL, response_body = NULL, created_at = now() - interval '10 minutes'",
+    )
+    .execute(&app.db.pool().await)
+    .await
+    .unwrap();
+
+    let again = json_body(app.place_order(&customer, &key, &body).await, StatusCode::CREATED).await;
+
+    assert_eq!(again["order"]["id"], first["order"]["id"], "the same order, not a second one");
+    assert_eq!(again["payment"], first["payment"]);
+    assert_eq!(app.orders(&customer).await.len(), 1);
+    assert_eq!(app.stock_levels(&product).await, (5, 1));
+    let third = json_body(app.place_order(&customer, &key, &body).await, StatusCode::CREATED).await;
+    assert_eq!(third, again, "the recovered answer is kept for later repeats");
+}
+
+#[tokio::test]
 async fn a_key_reused_with_another_body_is_refused_and_a_missing_key_is_a_bad_request() {
     let app = spawn_shop().await;
     let (_, customer, product) = shop_with_product(&app, 100_000, 10).await;

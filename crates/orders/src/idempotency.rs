@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use kernel::InvalidInput;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 /// 1–255 visible ASCII characters.
@@ -44,6 +44,9 @@ pub fn fingerprint(operation: &str, request: &Value) -> String {
 pub enum Claim {
     /// First time: do the work, then [`Idempotency::complete`] (or [`Idempotency::release`]).
     Proceed,
+    /// An earlier request with this key made `resource` and then died before storing its
+    /// response: answer from the resource as it is now, without doing the work again.
+    Resume { resource: Uuid },
     /// Done before: answer exactly this.
     Replay { status: u16, body: Value },
     /// The first request with this key is still running.
@@ -91,21 +94,24 @@ impl Idempotency {
         }
         // A claim whose request never finished (the client went away mid-request, the
         // process died) is taken over after a while, so the key is not stuck for ever.
-        let taken_over = sqlx::query(
+        let taken_over: Option<Option<Uuid>> = sqlx::query_scalar(
             "UPDATE orders.idempotency_keys SET created_at = now()
              WHERE user_id = $1 AND scope = $2 AND key = $3 AND request_hash = $4 AND response_status IS NULL
-               AND created_at < now() - make_interval(secs => $5)",
+               AND created_at < now() - make_interval(secs => $5)
+             RETURNING resource_id",
         )
         .bind(user)
         .bind(scope)
         .bind(key.as_str())
         .bind(fingerprint)
         .bind(ABANDONED_AFTER_SECONDS)
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await
         .context("taking over an abandoned idempotency key")?;
-        if taken_over.rows_affected() == 1 {
-            return Ok(Claim::Proceed);
+        match taken_over {
+            Some(Some(resource)) => return Ok(Claim::Resume { resource }),
+            Some(None) => return Ok(Claim::Proceed),
+            None => {}
         }
         let stored: Option<(String, Option<i32>, Option<Value>)> = sqlx::query_as(
             "SELECT request_hash, response_status, response_body FROM orders.idempotency_keys
@@ -124,6 +130,28 @@ impl Idempotency {
             Some((_, Some(status), Some(body))) => Claim::Replay { status: u16::try_from(status).unwrap_or(500), body },
             Some(_) => Claim::InProgress,
         })
+    }
+
+    /// Records, in the caller's transaction, what the claimed request made. Errors:
+    /// storage failures.
+    pub async fn attach(
+        conn: &mut PgConnection,
+        user: Uuid,
+        scope: &str,
+        key: &IdempotencyKey,
+        resource: Uuid,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE orders.idempotency_keys SET resource_id = $4 WHERE user_id = $1 AND scope = $2 AND key = $3",
+        )
+        .bind(user)
+        .bind(scope)
+        .bind(key.as_str())
+        .bind(resource)
+        .execute(conn)
+        .await
+        .context("attaching an order to its idempotency key")?;
+        Ok(())
     }
 
     /// Stores the response for replays. Errors: storage failures.

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::cart;
 use crate::coupons::{self, CouponCode, CouponRejection, HoldCouponError};
+use crate::idempotency::{Idempotency, IdempotencyKey};
 use crate::model::{Order, PaymentMethod, PaymentRequest, PlacedOrder, ShippingAddress};
 use crate::ports::{CatalogProduct, PaymentProvider, ProductCatalog};
 use crate::pricing::{PricedLine, Totals, price_basket};
@@ -42,7 +43,13 @@ pub struct PlaceOrder {
     pub coupon: Option<CouponCode>,
     pub method: PaymentMethod,
     pub shipping_address: Option<ShippingAddress>,
+    /// The `Idempotency-Key` claimed for this request (scope [`PLACE_SCOPE`]): the order
+    /// is attached to it in the checkout transaction.
+    pub idempotency_key: Option<IdempotencyKey>,
 }
+
+/// The idempotency scope of placing an order.
+pub const PLACE_SCOPE: &str = "orders.place";
 
 /// A line that cannot be held, with the index of the request line it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +212,9 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
             now,
         };
         insert_order(&mut tx, &new, &lines, &priced).await?;
+        if let Some(key) = &request.idempotency_key {
+            Idempotency::attach(&mut tx, user, PLACE_SCOPE, key, order_id).await?;
+        }
         if request.method == PaymentMethod::Cod {
             self.confirm_cash_on_delivery(&mut tx, &new, &ids).await?;
         }
@@ -441,6 +451,23 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
             Err(ReserveError::AlreadyReserved) => Ok(Ok(())),
             Err(ReserveError::Unexpected(cause)) => Err(cause),
         }
+    }
+
+    /// An order placed earlier, answered again as checkout answered it: with its current
+    /// payment request while it still waits for payment. `None` for another customer's.
+    #[tracing::instrument(name = "orders.placed", skip(self))]
+    pub async fn placed(&self, user: Uuid, order_id: Uuid) -> anyhow::Result<Option<PlacedOrder>> {
+        let Some(order) = self.get_for(user, order_id).await? else { return Ok(None) };
+        let payment = match (&order.payment.razorpay_order_id, order.status) {
+            (Some(razorpay_order_id), OrderStatus::PaymentPending) => Some(PaymentRequest {
+                key_id: self.payments.key_id().to_owned(),
+                razorpay_order_id: razorpay_order_id.clone(),
+                amount: order.total,
+                currency: order.currency.clone(),
+            }),
+            _ => None,
+        };
+        Ok(Some(PlacedOrder { order, payment }))
     }
 
     /// The customer's own order; someone else's is `None`, as if it did not exist.

@@ -12,7 +12,7 @@ use kernel::{Cursor, FieldError, InvalidInput, Limit, Quantity};
 use orders::coupons::CouponCode;
 use orders::idempotency::{Claim, Idempotency, IdempotencyKey, fingerprint};
 use orders::model::{Order, PaymentMethod, PlacedOrder, ShippingAddress};
-use orders::service::{LineRequest, PlaceOrder};
+use orders::service::{LineRequest, PLACE_SCOPE, PlaceOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -226,7 +226,8 @@ fn idempotency_key(request: &HttpRequest) -> Result<IdempotencyKey, ApiError> {
 
 /// Runs `work` once per (customer, operation, key): a repeat of the same request gets
 /// the first response again; a repeat while it runs gets 409; the key with another
-/// request gets 422. Only a success is kept for replay: a refused request changed
+/// request gets 422. `work` is given what an earlier, abandoned run made (if it made
+/// anything), to answer from instead of doing it again. Only a success is kept for replay: a refused request changed
 /// nothing, so its key is released and the client may send it again.
 async fn idempotent<Fut>(
     idempotency: &Idempotency,
@@ -234,13 +235,14 @@ async fn idempotent<Fut>(
     operation: &str,
     key: &IdempotencyKey,
     request: &Value,
-    work: impl FnOnce() -> Fut,
+    work: impl FnOnce(Option<Uuid>) -> Fut,
 ) -> Result<HttpResponse, ApiError>
 where
     Fut: Future<Output = Result<(StatusCode, Value), ApiError>>,
 {
-    match idempotency.claim(user, operation, key, &fingerprint(operation, request)).await? {
-        Claim::Proceed => {}
+    let resume = match idempotency.claim(user, operation, key, &fingerprint(operation, request)).await? {
+        Claim::Proceed => None,
+        Claim::Resume { resource } => Some(resource),
         Claim::Replay { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             return Ok(HttpResponse::build(status).json(body));
@@ -260,8 +262,8 @@ where
             )
             .with_details(vec![FieldError::new(KEY_HEADER, "was used with a different request")]));
         }
-    }
-    match work().await {
+    };
+    match work(resume).await {
         Ok((status, body)) => {
             if let Err(error) = idempotency.complete(user, operation, key, status.as_u16(), &body).await {
                 // The work is done; the client gets its answer. A repeat of the key is
@@ -340,7 +342,12 @@ pub async fn place(
     let key = idempotency_key(&request)?;
     let body = body.0;
     let fingerprinted = serde_json::to_value(&body).map_err(anyhow::Error::from)?;
-    idempotent(&idempotency, user.id, "orders.place", &key, &fingerprinted, || async {
+    let claimed_key = key.clone();
+    idempotent(&idempotency, user.id, PLACE_SCOPE, &key, &fingerprinted, |resume| async move {
+        if let Some(order_id) = resume {
+            let placed = orders.placed(user.id, order_id).await?.ok_or_else(ApiError::not_found)?;
+            return Ok((StatusCode::CREATED, placed_json(placed)));
+        }
         let mut errors = Vec::new();
         let items = body.items.map(|items| {
             items
@@ -370,8 +377,16 @@ pub async fn place(
             PaymentMethodBody::Razorpay => PaymentMethod::Razorpay,
             PaymentMethodBody::Cod => PaymentMethod::Cod,
         };
-        let placed =
-            orders.place(PlaceOrder { user: user.id, items, coupon, method, shipping_address: address }).await?;
+        let placed = orders
+            .place(PlaceOrder {
+                user: user.id,
+                items,
+                coupon,
+                method,
+                shipping_address: address,
+                idempotency_key: Some(claimed_key),
+            })
+            .await?;
         Ok((StatusCode::CREATED, placed_json(placed)))
     })
     .await
@@ -387,7 +402,7 @@ pub async fn retry_payment(
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&request)?;
     let order_id = order_id.into_inner();
-    idempotent(&idempotency, user.id, "orders.retry_payment", &key, &json!({ "order_id": order_id }), || async {
+    idempotent(&idempotency, user.id, "orders.retry_payment", &key, &json!({ "order_id": order_id }), |_| async {
         let placed = orders.retry_payment(user.id, order_id).await?;
         Ok((StatusCode::OK, placed_json(placed)))
     })
