@@ -3,7 +3,9 @@
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use kernel::{Cursor, InvalidCursor, InvalidInput, Limit, Money, Page};
-use sqlx::{PgConnection, PgPool};
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
+use sqlx::{PgConnection, PgPool, Postgres};
 use uuid::Uuid;
 
 const WHOLE_BPS: i64 = 10_000;
@@ -229,6 +231,25 @@ fn rules_are_consistent(rules: &CouponRules) -> Result<(), InvalidInput> {
     Ok(())
 }
 
+/// Binds a coupon's columns in table order (`code` … `is_active`), after its id.
+fn bind_coupon<'q>(
+    query: Query<'q, Postgres, PgArguments>,
+    code: &'q CouponCode,
+    rules: &CouponRules,
+) -> Query<'q, Postgres, PgArguments> {
+    query
+        .bind(code.as_str())
+        .bind(rules.kind.type_name())
+        .bind(rules.kind.value())
+        .bind(rules.min_order.map(Money::paise))
+        .bind(rules.max_discount.map(Money::paise))
+        .bind(rules.starts_at)
+        .bind(rules.expires_at)
+        .bind(rules.usage_limit)
+        .bind(rules.per_user_limit)
+        .bind(rules.is_active)
+}
+
 fn write_error(error: sqlx::Error, code: &CouponCode) -> CouponWriteError {
     match error.as_database_error() {
         Some(db) if db.code().as_deref() == Some("23505") => CouponWriteError::CodeTaken(code.as_str().to_owned()),
@@ -252,25 +273,13 @@ impl Coupons {
     pub async fn create(&self, code: CouponCode, rules: CouponRules) -> Result<Coupon, CouponWriteError> {
         rules_are_consistent(&rules).map_err(CouponWriteError::Invalid)?;
         let id = Uuid::now_v7();
-        sqlx::query(
+        let insert = sqlx::query(
             "INSERT INTO orders.coupons (id, code, kind, value, min_order_paise, max_discount_paise, starts_at,
                  expires_at, usage_limit, per_user_limit, is_active)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
-        .bind(id)
-        .bind(code.as_str())
-        .bind(rules.kind.type_name())
-        .bind(rules.kind.value())
-        .bind(rules.min_order.map(Money::paise))
-        .bind(rules.max_discount.map(Money::paise))
-        .bind(rules.starts_at)
-        .bind(rules.expires_at)
-        .bind(rules.usage_limit)
-        .bind(rules.per_user_limit)
-        .bind(rules.is_active)
-        .execute(&self.pool)
-        .await
-        .map_err(|error| write_error(error, &code))?;
+        .bind(id);
+        bind_coupon(insert, &code, &rules).execute(&self.pool).await.map_err(|error| write_error(error, &code))?;
         self.get(id).await?.ok_or(CouponWriteError::NotFound)
     }
 
@@ -296,26 +305,14 @@ impl Coupons {
         };
         rules_are_consistent(&rules).map_err(CouponWriteError::Invalid)?;
         let code = changes.code.unwrap_or(current.code);
-        sqlx::query(
+        let update = sqlx::query(
             "UPDATE orders.coupons SET code = $2, kind = $3, value = $4, min_order_paise = $5,
                  max_discount_paise = $6, starts_at = $7, expires_at = $8, usage_limit = $9, per_user_limit = $10,
                  is_active = $11, updated_at = now()
              WHERE id = $1",
         )
-        .bind(id)
-        .bind(code.as_str())
-        .bind(rules.kind.type_name())
-        .bind(rules.kind.value())
-        .bind(rules.min_order.map(Money::paise))
-        .bind(rules.max_discount.map(Money::paise))
-        .bind(rules.starts_at)
-        .bind(rules.expires_at)
-        .bind(rules.usage_limit)
-        .bind(rules.per_user_limit)
-        .bind(rules.is_active)
-        .execute(&mut *tx)
-        .await
-        .map_err(|error| write_error(error, &code))?;
+        .bind(id);
+        bind_coupon(update, &code, &rules).execute(&mut *tx).await.map_err(|error| write_error(error, &code))?;
         tx.commit().await.context("committing a coupon change")?;
         self.get(id).await?.ok_or(CouponWriteError::NotFound)
     }

@@ -186,13 +186,10 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         if request.method == PaymentMethod::Razorpay && totals.total < MIN_ONLINE_PAYMENT {
             return Err(PlaceOrderError::BelowOnlineMinimum);
         }
-        let reservation: Vec<ReservationLine> = lines
+        let reservation = lines
             .iter()
-            .map(|line| ReservationLine {
-                product_id: line.product.id,
-                quantity: Quantity::new(line.quantity, "quantity").expect("positive"),
-            })
-            .collect();
+            .map(|line| reservation_line(line.product.id, line.quantity))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         match self.reserver.reserve(&mut tx, order_id, &reservation, expires_at).await {
             Ok(()) => {}
             Err(ReserveError::OutOfStock { shortages }) => return Err(out_of_stock(&lines, shortages)),
@@ -438,12 +435,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         let lines = store::lines(conn, order.id)
             .await?
             .into_iter()
-            .map(|(product_id, quantity)| {
-                Ok(ReservationLine {
-                    product_id,
-                    quantity: Quantity::new(quantity, "quantity").map_err(|e| anyhow::anyhow!("{e:?}"))?,
-                })
-            })
+            .map(|(product_id, quantity)| reservation_line(product_id, quantity))
             .collect::<anyhow::Result<Vec<_>>>()?;
         match self.reserver.reserve(conn, order.id, &lines, expires_at).await {
             Ok(()) => Ok(Ok(())),
@@ -519,6 +511,12 @@ pub(crate) async fn set_payment_status(conn: &mut PgConnection, order: Uuid, sta
         .await
         .context("setting an order's payment status")?;
     Ok(())
+}
+
+fn reservation_line(product_id: Uuid, quantity: i64) -> anyhow::Result<ReservationLine> {
+    let quantity =
+        Quantity::new(quantity, "quantity").map_err(|e| anyhow::anyhow!("an order line holds {quantity}: {e}"))?;
+    Ok(ReservationLine { product_id, quantity })
 }
 
 fn resolve<'a>(
