@@ -9,7 +9,7 @@ export RIGMASTER_TEST_ADMIN_URL ?= postgres://postgres@127.0.0.1:$(PG_PORT)/post
 # nextest when installed (one process per test, clear summary), cargo test otherwise.
 NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: help run run-release test db db-stop db-status build fmt lint clean-data bench-inventory
+.PHONY: help run run-release test db db-stop db-status build fmt lint clean-data bench bench-inventory
 
 help:
 	@echo "make run          set up everything (PostgreSQL, migrations, demo data, simulator) and serve on :8080"
@@ -17,6 +17,7 @@ help:
 	@echo "make test         set up the test database cluster and run every test"
 	@echo "make db / db-stop / db-status   the private PostgreSQL cluster under .data/"
 	@echo "make lint         rustfmt check and clippy with warnings as errors"
+	@echo "make bench        the store under load beside pgbench (release build); writes bench/results/latest.md"
 	@echo "make bench-inventory  reservations per second vs pgbench running the same SQL"
 
 db:
@@ -52,6 +53,11 @@ fmt:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+# Catalog, checkout and purchase rates of a release rigmaster next to pgbench running the
+# bare SQL, peak memory, and the no-oversell check, in one run (deploy/bench/run.sh).
+bench: db
+	@deploy/bench/run.sh
 
 # Reservations per second (one hot product; 1,000 products) at 1, 8, 32 and 64 tasks,
 # next to pgbench running the bare SQL of the reserve transaction, in one run.

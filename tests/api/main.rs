@@ -8,6 +8,7 @@ mod admin_users;
 mod auth;
 mod cart;
 mod catalog;
+mod catalog_cache;
 mod checkout;
 mod coupons;
 mod errors;

@@ -73,6 +73,18 @@ async fn start_with(db: TestDatabase, settings: Settings, simulator: TestSimulat
 }
 
 impl TestApp {
+    /// Another app (another `rigmaster` process, as it were) on this app's database, with
+    /// the test defaults adjusted by `customize`, and a simulator of its own.
+    pub async fn spawn_beside(&self, customize: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = test_settings(self.db.url());
+        customize(&mut settings);
+        // The first app migrated the database.
+        settings.database.migrate_on_start = false;
+        let simulator = spawn_simulator(None).await;
+        settings.razorpay.api_base = simulator.api_base();
+        start_with(self.db.share(), settings, simulator).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -20,6 +20,8 @@ pub const TEST_DATABASE_PREFIX: &str = "rmtest_";
 pub struct TestDatabase {
     name: String,
     url: String,
+    /// False for a [`Self::share`]: only the original drops the database.
+    owned: bool,
 }
 
 impl TestDatabase {
@@ -49,7 +51,13 @@ impl TestDatabase {
         };
         run(&mut admin, statement).await.with_context(|| format!("creating {name}"))?;
         admin.close().await.ok();
-        Ok(TestDatabase { url: database_url(&admin_url, &name), name })
+        Ok(TestDatabase { url: database_url(&admin_url, &name), name, owned: true })
+    }
+
+    /// The same database, for a second app on it (several processes serving one store);
+    /// dropping the share leaves the database to the original.
+    pub fn share(&self) -> TestDatabase {
+        TestDatabase { name: self.name.clone(), url: self.url.clone(), owned: false }
     }
 
     pub fn name(&self) -> &str {
@@ -85,6 +93,9 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         if std::thread::panicking() {
             eprintln!("test database kept for inspection: {}", self.name);
             return;

@@ -21,6 +21,9 @@ const INSECURE_MARKER: &str = "insecure-dev";
 /// The private cluster of `make run`; a production database is never there.
 const DEVELOPMENT_CLUSTER: &str = "127.0.0.1:55432";
 
+/// The smallest catalog cache that holds a few pages in each of its shards.
+const MIN_CATALOG_CACHE_BYTES: u64 = 1024 * 1024;
+
 /// The documented plain variables and the setting each one sets. They win over the
 /// `RIGMASTER__…` form when both are given.
 pub const PLAIN_VARIABLES: &[(&str, &str)] = &[
@@ -39,6 +42,9 @@ pub const PLAIN_VARIABLES: &[(&str, &str)] = &[
     ("RECONCILE_INTERVAL_SECONDS", "orders.reconcile_interval_seconds"),
     ("RECONCILE_AFTER_SECONDS", "orders.reconcile_after_seconds"),
     ("REFUND_RETRY_SECONDS", "orders.refund_retry_seconds"),
+    ("CHECKOUT_CONCURRENCY", "orders.checkout_concurrency"),
+    ("CATALOG_CACHE_TTL_MS", "catalog_cache.ttl_ms"),
+    ("CATALOG_CACHE_MAX_BYTES", "catalog_cache.max_bytes"),
     ("LOG_FORMAT", "log.format"),
     ("RUST_LOG", "log.filter"),
 ];
@@ -54,6 +60,7 @@ pub struct Settings {
     pub razorpay: RazorpaySettings,
     pub inventory: InventorySettings,
     pub orders: OrderSettings,
+    pub catalog_cache: CatalogCacheSettings,
     pub log: LogSettings,
 }
 
@@ -162,6 +169,18 @@ pub struct OrderSettings {
     pub reconcile_after_seconds: u64,
     /// A refund the gateway did not take is tried again after this pause.
     pub refund_retry_seconds: u64,
+    /// Checkout transactions one process runs at once; the rest queue in memory.
+    pub checkout_concurrency: usize,
+}
+
+/// The in-process cache of shopper catalog pages ([`crate::read_cache`]).
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct CatalogCacheSettings {
+    /// The longest a cached page is served, in milliseconds: it bounds how stale
+    /// availability changed by orders can be. 0 turns the cache off.
+    pub ttl_ms: u64,
+    /// Memory for cached bodies, in bytes.
+    pub max_bytes: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -255,6 +274,15 @@ impl Settings {
             return Err(ConfigError::Invalid {
                 variable: "RESERVATION_TTL_SECONDS",
                 reason: "must be at least 1".into(),
+            });
+        }
+        if self.orders.checkout_concurrency == 0 {
+            return Err(ConfigError::Invalid { variable: "CHECKOUT_CONCURRENCY", reason: "must be at least 1".into() });
+        }
+        if self.catalog_cache.ttl_ms > 0 && self.catalog_cache.max_bytes < MIN_CATALOG_CACHE_BYTES {
+            return Err(ConfigError::Invalid {
+                variable: "CATALOG_CACHE_MAX_BYTES",
+                reason: format!("must be at least {MIN_CATALOG_CACHE_BYTES} (or set CATALOG_CACHE_TTL_MS=0)"),
             });
         }
         Ok(())
@@ -362,6 +390,22 @@ mod tests {
         assert_eq!(settings.inventory.reservation_ttl_seconds, 2);
         assert_eq!(settings.log.format, LogFormat::Json);
         assert_eq!(settings.database.url.expose_secret(), "postgres://u@h:1/db");
+    }
+
+    #[test]
+    fn the_catalog_cache_holds_pages_a_second_and_can_be_turned_off() {
+        let settings = Settings::load(Some(&config_dir()), &HashMap::new()).unwrap();
+        assert_eq!((settings.catalog_cache.ttl_ms, settings.catalog_cache.max_bytes), (1000, 32 * 1024 * 1024));
+        let settings = Settings::load(
+            None,
+            &env(&[("CATALOG_CACHE_TTL_MS", "0"), ("RIGMASTER__CATALOG_CACHE__MAX_BYTES", "2097152")]),
+        )
+        .unwrap();
+        assert_eq!((settings.catalog_cache.ttl_ms, settings.catalog_cache.max_bytes), (0, 2_097_152));
+        let err = Settings::load(None, &env(&[("CATALOG_CACHE_MAX_BYTES", "1000")])).unwrap_err();
+        assert!(err.to_string().starts_with("CATALOG_CACHE_MAX_BYTES"), "{err}");
+        let err = Settings::load(None, &env(&[("CATALOG_CACHE_TTL_MS", "soon")])).unwrap_err();
+        assert!(err.to_string().starts_with("CATALOG_CACHE_TTL_MS"), "{err}");
     }
 
     #[test]

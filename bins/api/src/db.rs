@@ -37,16 +37,32 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 /// A lazily connecting pool: nothing is opened until first use, so the process can start
 /// (and answer `/health`) while the database is still coming up.
 pub fn pool(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
-    let options = PgConnectOptions::from_str(settings.url.expose_secret())
-        .context("DATABASE_URL is not a valid PostgreSQL URL")?
-        .application_name("rigmaster")
-        .log_statements(tracing::log::LevelFilter::Debug)
-        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
     Ok(PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .min_connections(settings.min_connections)
         .acquire_timeout(Duration::from_millis(settings.acquire_timeout_ms))
-        .connect_lazy_with(options))
+        .connect_lazy_with(connect_options(settings, "rigmaster")?))
+}
+
+/// A lazy pool of one connection for `LISTEN` (`PgListener` holds its connection for good,
+/// so it must not take one from the request pool). No idle or lifetime limit: the listener
+/// keeps the connection open on purpose.
+pub fn listener_pool(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
+    Ok(PgPoolOptions::new()
+        .max_connections(1)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_millis(settings.acquire_timeout_ms))
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .connect_lazy_with(connect_options(settings, "rigmaster-listener")?))
+}
+
+fn connect_options(settings: &DatabaseSettings, application_name: &str) -> anyhow::Result<PgConnectOptions> {
+    Ok(PgConnectOptions::from_str(settings.url.expose_secret())
+        .context("DATABASE_URL is not a valid PostgreSQL URL")?
+        .application_name(application_name)
+        .log_statements(tracing::log::LevelFilter::Debug)
+        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500)))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod metrics;
 pub mod middleware;
 pub mod rate_limit;
+pub mod read_cache;
 pub mod request_id;
 pub mod routes;
 pub mod seed;

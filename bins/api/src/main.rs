@@ -8,6 +8,10 @@ use clap::{Parser, Subcommand};
 use rigmaster_api::configuration::ConfigError;
 use rigmaster_api::{Application, Settings, db, telemetry};
 
+/// See the workspace manifest for why the server does not use the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// sysexits(3): a configuration problem.
 const EXIT_CONFIG: u8 = 78;
 /// sysexits(3): bad input on the command line or standard input.

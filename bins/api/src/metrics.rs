@@ -47,3 +47,13 @@ pub fn render(handle: &PrometheusHandle, pool: &PgPool, max_connections: u32) ->
     metrics::gauge!("db_pool_max_connections").set(f64::from(max_connections));
     handle.render()
 }
+
+/// `catalog_cache_total{outcome="hit"}` and `{outcome="miss"}`, registered once so that the
+/// cache's hot path only adds to an existing counter (no label building per request).
+pub fn catalog_cache_counters() -> (metrics::Counter, metrics::Counter) {
+    install();
+    (
+        metrics::counter!("catalog_cache_total", "outcome" => "hit"),
+        metrics::counter!("catalog_cache_total", "outcome" => "miss"),
+    )
+}

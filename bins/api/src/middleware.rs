@@ -58,8 +58,9 @@ pub async fn request_context(
     let started = Instant::now();
 
     // Handlers' errors arrive as responses; an `Err` here could only come from an inner
-    // middleware, and there is none. (The request cannot be cloned before routing to turn
-    // one into a response: routing needs it unshared.)
+    // middleware, and the only ones (the catalog cache's, per resource) pass on what they
+    // get. (The request cannot be cloned before routing to turn one into a response:
+    // routing needs it unshared.)
     let response = next.call(request).await?.map_into_boxed_body();
     let mut response = if response.status().as_u16() >= 400 { with_envelope(response, &request_id) } else { response };
     response.headers_mut().insert(

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -32,7 +33,8 @@ use crate::error::ApiError;
 use crate::extract::BodyLimit;
 use crate::middleware::{RequestSpan, request_context};
 use crate::rate_limit::InMemoryRateLimiter;
-use crate::{db, metrics, routes};
+use crate::read_cache::ReadCache;
+use crate::{db, metrics, read_cache, routes};
 
 /// The services the handlers use, wired to their PostgreSQL adapters. Ports are held as
 /// concrete generic types chosen here (see the README's architecture notes).
@@ -59,6 +61,14 @@ pub struct Application {
     expiry_interval: Duration,
     reconcile: Option<(Duration, Duration)>,
     orders: OrdersService,
+    /// The catalog cache and the one-connection pool its listener uses (none when off).
+    catalog_cache: Option<(Arc<ReadCache>, PgPool)>,
+}
+
+/// The catalog cache's change listener, running.
+struct CacheListener {
+    job: JoinHandle<()>,
+    pool: PgPool,
 }
 
 impl Application {
@@ -73,7 +83,12 @@ impl Application {
             .with_context(|| format!("cannot listen on {} (HTTP_ADDR)", settings.http.addr))?;
         let port = listener.local_addr()?.port();
         let orders = orders_service(pool.clone(), &settings)?;
-        let server = build_server(listener, pool.clone(), &settings, orders.clone())?;
+        let catalog_cache = match ReadCache::new(&settings.catalog_cache)? {
+            Some(cache) => Some((Arc::new(cache), db::listener_pool(&settings.database)?)),
+            None => None,
+        };
+        let cache = catalog_cache.as_ref().map(|(cache, _)| Arc::clone(cache));
+        let server = build_server(listener, pool.clone(), &settings, orders.clone(), cache)?;
         let expiry_interval = Duration::from_secs(settings.inventory.expiry_interval_seconds);
         let reconcile = (settings.orders.reconcile_interval_seconds > 0).then(|| {
             (
@@ -81,7 +96,7 @@ impl Application {
                 Duration::from_secs(settings.orders.reconcile_after_seconds),
             )
         });
-        Ok(Application { port, server, pool, expiry_interval, reconcile, orders })
+        Ok(Application { port, server, pool, expiry_interval, reconcile, orders, catalog_cache })
     }
 
     pub fn port(&self) -> u16 {
@@ -95,6 +110,10 @@ impl Application {
         let upkeep = spawn_metrics_upkeep();
         let expiry = spawn_expiry_job(self.pool.clone(), self.expiry_interval);
         let reconcile = self.reconcile.map(|(every, after)| spawn_reconcile_job(self.orders.clone(), every, after));
+        let cache_listener = self.catalog_cache.map(|(cache, pool)| CacheListener {
+            job: tokio::spawn(read_cache::follow_changes(cache, pool.clone())),
+            pool,
+        });
         let handle = self.server.handle();
         let server = self.server;
         tokio::pin!(server);
@@ -111,6 +130,9 @@ impl Application {
         // A pass cut short rolls back and is redone by the next process or start.
         for job in [expiry, reconcile].into_iter().flatten() {
             job.abort();
+        }
+        if let Some(listener) = cache_listener {
+            listener.stop().await;
         }
         self.pool.close().await;
         result
@@ -154,7 +176,8 @@ pub fn orders_service(pool: PgPool, settings: &Settings) -> anyhow::Result<Order
         PgStockReserver,
         Duration::from_secs(settings.inventory.reservation_ttl_seconds),
     )
-    .with_refund_retry_after(Duration::from_secs(settings.orders.refund_retry_seconds)))
+    .with_refund_retry_after(Duration::from_secs(settings.orders.refund_retry_seconds))
+    .with_checkout_concurrency(settings.orders.checkout_concurrency))
 }
 
 fn build_server(
@@ -162,6 +185,7 @@ fn build_server(
     pool: PgPool,
     settings: &Settings,
     orders: OrdersService,
+    catalog_cache: Option<Arc<ReadCache>>,
 ) -> anyhow::Result<Server> {
     let metrics_handle = web::Data::new(metrics::install());
     let newsletter = web::Data::new(Newsletter::new(PgSubscriberStore::new(pool.clone())));
@@ -185,10 +209,15 @@ fn build_server(
     let pool = web::Data::new(pool);
     let limits = web::Data::new(PoolLimits { max_connections: settings.database.max_connections });
     let body_limit = BodyLimit(settings.http.body_limit_bytes);
+    // Registered only when on: without it the cache middleware passes every request through.
+    let catalog_cache = catalog_cache.map(web::Data::from);
 
     let mut server = HttpServer::new(move || {
-        App::new()
-            .wrap(from_fn(request_context))
+        let app = match &catalog_cache {
+            Some(cache) => App::new().app_data(cache.clone()),
+            None => App::new(),
+        };
+        app.wrap(from_fn(request_context))
             .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(body_limit)
             .app_data(body_limit.payload_config())
@@ -294,6 +323,17 @@ fn spawn_reconcile_job(orders: OrdersService, every: Duration, after: Duration) 
             }
         }
     })
+}
+
+impl CacheListener {
+    /// Stops listening and closes the listener's connection.
+    async fn stop(self) {
+        self.job.abort();
+        // The aborted task gives its connection back when it is dropped; wait for that so
+        // closing the pool does not wait on it.
+        let _ = self.job.await;
+        self.pool.close().await;
+    }
 }
 
 /// Histograms are drained by rendering; the upkeep keeps memory bounded when nobody

@@ -8,6 +8,7 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::{Algorithm, Argon2, Params, Version};
 use kernel::InvalidInput;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// A password as the user typed it. Its `Debug` shows nothing, so it cannot reach a log.
 #[derive(Clone)]
@@ -58,10 +59,14 @@ impl Default for PasswordCost {
 }
 
 /// Hashes and verifies passwords on Tokio's blocking pool, so a burst of logins does not
-/// stall other requests.
+/// stall other requests, and at most one per core at a time: each argon2 run holds its
+/// memory cost (19 MiB by default), so 64 sign-ups at once would otherwise need 1.2 GiB,
+/// and more threads than cores would only share the same CPUs.
 #[derive(Clone)]
 pub struct PasswordHasher {
     argon2: Arc<Argon2<'static>>,
+    running: Arc<Semaphore>,
+    max_running: usize,
     /// Verified against when the account does not exist, so that an unknown e-mail takes
     /// as long as a wrong password.
     dummy_hash: Arc<str>,
@@ -83,13 +88,31 @@ impl PasswordHasher {
             .hash_password(b"a password nobody has")
             .map_err(|error| anyhow::anyhow!("argon2 could not hash: {error}"))?
             .to_string();
-        Ok(PasswordHasher { argon2: Arc::new(argon2), dummy_hash: dummy_hash.into() })
+        let max_running = std::thread::available_parallelism().map_or(1, |cores| cores.get());
+        Ok(PasswordHasher {
+            argon2: Arc::new(argon2),
+            running: Arc::new(Semaphore::new(max_running)),
+            max_running,
+            dummy_hash: dummy_hash.into(),
+        })
+    }
+
+    /// How many hashes or verifications are running now.
+    pub fn running(&self) -> usize {
+        self.max_running - self.running.available_permits()
+    }
+
+    /// A turn at the hasher; waits while every core's turn is taken.
+    async fn turn(&self) -> anyhow::Result<OwnedSemaphorePermit> {
+        self.running.clone().acquire_owned().await.context("the password hasher is closed")
     }
 
     /// The PHC string (`$argon2id$v=19$…`) of `password`, with a fresh random salt.
     pub async fn hash(&self, password: Password) -> anyhow::Result<String> {
         let argon2 = self.argon2.clone();
+        let turn = self.turn().await?;
         tokio::task::spawn_blocking(move || {
+            let _turn = turn;
             argon2
                 .hash_password(password.0.as_bytes())
                 .map(|hash| hash.to_string())
@@ -105,7 +128,9 @@ impl PasswordHasher {
         let argon2 = self.argon2.clone();
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| self.dummy_hash.to_string());
+        let turn = self.turn().await?;
         let matches = tokio::task::spawn_blocking(move || {
+            let _turn = turn;
             let parsed = PasswordHash::new(&stored)
                 .map_err(|error| anyhow::anyhow!("a stored password hash is malformed: {error}"))?;
             anyhow::Ok(argon2.verify_password(password.0.as_bytes(), &parsed).is_ok())
@@ -166,5 +191,28 @@ mod tests {
     #[test]
     fn default_cost_is_owasps() {
         assert_eq!(PasswordCost::default(), PasswordCost { memory_kib: 19_456, iterations: 2, parallelism: 1 });
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn no_more_hashes_run_at_once_than_there_are_cores() {
+        // Costly enough that the hashes overlap while the test watches.
+        let hasher = PasswordHasher::new(PasswordCost { memory_kib: 8 * 1024, iterations: 2, parallelism: 1 }).unwrap();
+        let cores = std::thread::available_parallelism().unwrap().get();
+        let tasks: Vec<_> = (0..cores * 4)
+            .map(|_| {
+                let hasher = hasher.clone();
+                tokio::spawn(async move { hasher.hash(Password("a burst of sign-ups".into())).await })
+            })
+            .collect();
+        let mut most = 0;
+        while tasks.iter().any(|task| !task.is_finished()) {
+            most = most.max(hasher.running());
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        assert!(most >= 1, "the test never saw a hash running");
+        assert!(most <= cores, "{most} hashes ran at once on {cores} cores");
     }
 }

@@ -153,6 +153,43 @@ async fn lock_stock_rows(conn: &mut PgConnection, products: &[Uuid]) -> anyhow::
     .context("locking stock rows")
 }
 
+/// Holds every line or none, in one statement: lock the stock rows in product-id order,
+/// compare each line with what is available under the lock, and only when no line is
+/// short raise `reserved` and write the reservation and ledger rows. Returns each line
+/// with the units that were available (a line without a stock row has 0).
+///
+/// The lock is taken by `locked` before `changed` runs (its gate is an uncorrelated
+/// subquery, evaluated first); in READ COMMITTED both then see the row as the last
+/// committer left it, so `available` and the new `reserved` are never computed from an
+/// older version.
+const RESERVE: &str = "
+    WITH lines AS (SELECT * FROM unnest($1::uuid[], $2::bigint[]) AS l (product_id, quantity)),
+    locked AS (
+        SELECT product_id, on_hand, reserved FROM inventory.stock
+        WHERE product_id = ANY($1) ORDER BY product_id FOR UPDATE
+    ),
+    levels AS (
+        SELECT lines.product_id, lines.quantity, COALESCE(locked.on_hand - locked.reserved, 0) AS available
+        FROM lines LEFT JOIN locked USING (product_id)
+    ),
+    changed AS (
+        UPDATE inventory.stock s SET reserved = s.reserved + lines.quantity, updated_at = now()
+        FROM lines
+        WHERE s.product_id = lines.product_id
+          AND (SELECT count(*) FROM levels WHERE levels.available < levels.quantity) = 0
+        RETURNING s.product_id, lines.quantity, s.on_hand, s.reserved
+    ),
+    held AS (
+        INSERT INTO inventory.reservations (id, owner_id, product_id, quantity, expires_at)
+        SELECT gen_random_uuid(), $3, product_id, quantity, $4 FROM changed
+    ),
+    logged AS (
+        INSERT INTO inventory.ledger (id, product_id, at, kind, delta, on_hand_after, reserved_after, reason, order_id)
+        SELECT gen_random_uuid(), product_id, clock_timestamp(), 'reservation', quantity, on_hand, reserved, NULL, $3
+        FROM changed
+    )
+    SELECT product_id, quantity, available FROM levels";
+
 /// The status an owner's reservation is in, when none of it is in `from`.
 async fn settled_status(conn: &mut PgConnection, owner: Uuid) -> Result<Settlement, SettleError> {
     let status: Option<String> = sqlx::query_scalar(
@@ -248,49 +285,28 @@ impl StockReserver for PgStockReserver {
         let wanted = merged(lines);
         let products: Vec<Uuid> = wanted.keys().copied().collect();
         let quantities: Vec<i64> = wanted.values().copied().collect();
-        let levels = lock_stock_rows(conn, &products).await?;
-        let available: BTreeMap<Uuid, i64> =
-            levels.into_iter().map(|(product, on_hand, reserved)| (product, on_hand - reserved)).collect();
-        let shortages: Vec<Shortage> = wanted
-            .iter()
-            .filter_map(|(&product_id, &requested)| {
-                let available = available.get(&product_id).copied().unwrap_or(0).max(0);
-                (available < requested).then_some(Shortage { product_id, requested, available })
-            })
-            .collect();
-        if !shortages.is_empty() {
-            return Err(ReserveError::OutOfStock { shortages });
-        }
-        let result = sqlx::query(
-            "WITH lines AS (SELECT * FROM unnest($1::uuid[], $2::bigint[]) AS l (product_id, quantity)),
-             changed AS (
-                 UPDATE inventory.stock s SET reserved = s.reserved + lines.quantity, updated_at = now()
-                 FROM lines WHERE s.product_id = lines.product_id
-                 RETURNING s.product_id, lines.quantity, s.on_hand, s.reserved
-             ),
-             held AS (
-                 INSERT INTO inventory.reservations (id, owner_id, product_id, quantity, expires_at)
-                 SELECT gen_random_uuid(), $3, product_id, quantity, $4 FROM changed
-             )
-             INSERT INTO inventory.ledger
-                 (id, product_id, at, kind, delta, on_hand_after, reserved_after, reason, order_id)
-             SELECT gen_random_uuid(), product_id, clock_timestamp(), 'reservation', quantity, on_hand, reserved,
-                    NULL, $3
-             FROM changed",
-        )
-        .bind(&products)
-        .bind(&quantities)
-        .bind(owner)
-        .bind(expires_at)
-        .execute(&mut *conn)
-        .await;
-        match result {
-            Ok(_) => Ok(()),
+        // One statement locks, checks and holds, so a hot product's row stays locked for
+        // this statement and the caller's COMMIT only (see `RESERVE`).
+        let result = sqlx::query_as::<_, (Uuid, i64, i64)>(RESERVE)
+            .bind(&products)
+            .bind(&quantities)
+            .bind(owner)
+            .bind(expires_at)
+            .fetch_all(&mut *conn)
+            .await;
+        let levels = match result {
+            Ok(levels) => levels,
             Err(error) if error.as_database_error().and_then(|db| db.code()).as_deref() == Some("23505") => {
-                Err(ReserveError::AlreadyReserved)
+                return Err(ReserveError::AlreadyReserved);
             }
-            Err(error) => Err(anyhow::Error::new(error).context("holding stock").into()),
-        }
+            Err(error) => return Err(anyhow::Error::new(error).context("holding stock").into()),
+        };
+        let shortages: Vec<Shortage> = levels
+            .into_iter()
+            .filter(|&(_, requested, available)| available < requested)
+            .map(|(product_id, requested, available)| Shortage { product_id, requested, available: available.max(0) })
+            .collect();
+        if shortages.is_empty() { Ok(()) } else { Err(ReserveError::OutOfStock { shortages }) }
     }
 
     async fn lock_owner(&self, conn: &mut PgConnection, owner: Uuid) -> anyhow::Result<()> {

@@ -271,6 +271,7 @@ impl StockLevels {
             .await
             .context("recording a stock change")?;
         }
+        announce_change(&mut tx).await?;
         tx.commit().await.context("committing a stock change")?;
         Ok(row.into())
     }
@@ -300,6 +301,19 @@ impl StockLevels {
         let page = Page::from_rows(rows, limit, |row| (row.at, row.id));
         Ok(page.map(LedgerEntry::from))
     }
+}
+
+/// Tells every process that shopper-visible availability changed, delivered when (and only
+/// if) the caller's transaction commits. Only admin changes notify: reservations change
+/// stock thousands of times a second, and `NOTIFY` serialises commits, so shoppers see
+/// those within the catalog cache's TTL instead (see the README's "Catalog cache").
+async fn announce_change(conn: &mut PgConnection) -> anyhow::Result<()> {
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(kernel::channels::CATALOG_CHANGES)
+        .execute(conn)
+        .await
+        .context("announcing a stock change")?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy)]

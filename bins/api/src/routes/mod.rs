@@ -15,9 +15,12 @@ mod newsletter;
 mod orders;
 mod webhooks;
 
+use actix_web::dev::HttpServiceFactory;
+use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, Resource, web};
 
 use crate::error::ApiError;
+use crate::read_cache;
 
 pub fn configure(config: &mut web::ServiceConfig) {
     config
@@ -45,22 +48,24 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 )
                 .service(resource("/admin/users").route(web::get().to(admin_users::list)))
                 .service(resource("/admin/users/{id}").route(web::patch().to(admin_users::set_role)))
-                .service(resource("/categories").route(web::get().to(catalog::list_categories)))
-                .service(resource("/products").route(web::get().to(catalog::list_products)))
-                .service(resource("/products/{id_or_slug}").route(web::get().to(catalog::get_product)))
+                .service(cached(resource("/categories").route(web::get().to(catalog::list_categories))))
+                .service(cached(resource("/products").route(web::get().to(catalog::list_products))))
+                .service(cached(resource("/products/{id_or_slug}").route(web::get().to(catalog::get_product))))
                 .service(resource("/search/suggest").route(web::get().to(catalog::suggest)))
-                .service(
+                .service(catalog_write(
                     resource("/admin/products")
                         .route(web::get().to(admin_catalog::list_products))
                         .route(web::post().to(admin_catalog::create_product)),
-                )
-                .service(
+                ))
+                .service(catalog_write(
                     resource("/admin/products/{id}")
                         .route(web::get().to(admin_catalog::get_product))
                         .route(web::patch().to(admin_catalog::change_product))
                         .route(web::delete().to(admin_catalog::delete_product)),
-                )
-                .service(resource("/admin/categories").route(web::post().to(admin_catalog::create_category)))
+                ))
+                .service(catalog_write(
+                    resource("/admin/categories").route(web::post().to(admin_catalog::create_category)),
+                ))
                 .service(resource("/cart").route(web::get().to(cart::get)).route(web::delete().to(cart::clear)))
                 .service(resource("/cart/items").route(web::post().to(cart::add_item)))
                 .service(
@@ -86,17 +91,19 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .service(resource("/admin/coupons/{id}").route(web::patch().to(admin_coupons::change)))
                 .service(resource("/admin/inventory").route(web::get().to(admin_inventory::list)))
                 .service(resource("/admin/payments").route(web::get().to(admin_payments::list)))
-                .service(resource("/admin/inventory/{product_id}").route(web::put().to(admin_inventory::set)))
-                .service(
+                .service(catalog_write(
+                    resource("/admin/inventory/{product_id}").route(web::put().to(admin_inventory::set)),
+                ))
+                .service(catalog_write(
                     resource("/admin/inventory/{product_id}/adjustments")
                         .route(web::post().to(admin_inventory::adjust)),
-                )
+                ))
                 .service(resource("/admin/inventory/{product_id}/ledger").route(web::get().to(admin_inventory::ledger)))
-                .service(
+                .service(catalog_write(
                     resource("/admin/categories/{id}")
                         .route(web::patch().to(admin_catalog::change_category))
                         .route(web::delete().to(admin_catalog::delete_category)),
-                ),
+                )),
         );
 }
 
@@ -104,6 +111,18 @@ pub fn configure(config: &mut web::ServiceConfig) {
 /// would fall through to the app's 404).
 fn resource(path: &str) -> Resource {
     web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+/// A shopper catalog resource, answered from the in-process cache when it can be
+/// ([`crate::read_cache`]).
+fn cached(resource: Resource) -> impl HttpServiceFactory {
+    resource.wrap(from_fn(read_cache::serve))
+}
+
+/// An admin resource whose writes change what shoppers see: each write drops this
+/// process's catalog cache when done (other processes hear of it by notification).
+fn catalog_write(resource: Resource) -> impl HttpServiceFactory {
+    resource.wrap(from_fn(read_cache::invalidate_after_write))
 }
 
 /// Any path no route matches.

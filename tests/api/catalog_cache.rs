@@ -1,0 +1,334 @@
+//! The in-process catalog cache: admin changes reach every process at once through
+//! PostgreSQL notifications, availability changed by orders within the TTL, errors are
+//! never cached, and a cached answer is the uncached one byte for byte.
+//!
+//! To show that a page really is served from memory, these tests change a product in the
+//! database *silently* (triggers off, so no notification) and see the old page still
+//! served; a cache that never cached would show the change at once.
+
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use rigmaster_tests::app::{TestApp, TestUser, assert_error};
+use rigmaster_tests::shop::{items, product_body, spawn_shop_with};
+use rigmaster_tests::spawn_app_with;
+use serde_json::{Value, json};
+
+/// Long enough that only a notification can make a change visible during a test.
+const LONG_TTL_MS: u64 = 60_000;
+/// How late a notified change may show in another process.
+const NOTIFIED_WITHIN: Duration = Duration::from_secs(1);
+/// Scheduling slack on top of the TTL for changes that are not notified.
+const SLACK: Duration = Duration::from_millis(250);
+
+async fn spawn_long_ttl() -> TestApp {
+    spawn_app_with(|settings| settings.catalog_cache.ttl_ms = LONG_TTL_MS).await
+}
+
+/// A second process on `app`'s database, with the long TTL.
+async fn beside_long_ttl(app: &TestApp) -> TestApp {
+    app.spawn_beside(|settings| settings.catalog_cache.ttl_ms = LONG_TTL_MS).await
+}
+
+/// An active product in `gpu` with stock 5 and a brand of its own (so `?brand=` lists it
+/// alone); returns its id.
+async fn new_product(app: &TestApp, admin: &TestUser, brand: &str) -> String {
+    let mut body = product_body(100_000, 5);
+    body["brand"] = json!(brand);
+    app.create_product(admin, &body).await["id"].as_str().unwrap().to_owned()
+}
+
+fn detail(id: &str) -> String {
+    format!("/api/v1/products/{id}")
+}
+
+fn list(brand: &str) -> String {
+    format!("/api/v1/products?brand={brand}&limit=10")
+}
+
+/// The status and raw body of a GET.
+async fn fetch(app: &TestApp, path: &str) -> (StatusCode, String) {
+    let response = app.get(path).await;
+    (response.status(), response.text().await.unwrap())
+}
+
+/// Changes the product's rating count without any trigger firing, so no process hears of
+/// it: only an uncached read shows it.
+async fn change_silently(app: &TestApp, id: &str) {
+    let pool = app.db.pool().await;
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL session_replication_role = replica").execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE catalog.products SET rating_count = rating_count + 1 WHERE id = $1::uuid")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    pool.close().await;
+}
+
+/// Waits until `app` serves `path` (which shows product `id`) from its cache, i.e. its
+/// change listener is connected: after a silent change, a second read still shows the
+/// first read's body.
+async fn until_cached(app: &TestApp, path: &str, id: &str) {
+    for _ in 0..100 {
+        let first = fetch(app, path).await;
+        assert_eq!(first.0, StatusCode::OK, "GET {path}: {}", first.1);
+        change_silently(app, id).await;
+        if fetch(app, path).await == first {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{path} was never served from the cache");
+}
+
+/// Calls `probe` every 20 ms until it holds, for at most `limit`; returns how long it
+/// took from `since`, or fails naming `what`.
+async fn within(what: &str, since: Instant, limit: Duration, mut probe: impl AsyncFnMut() -> bool) -> Duration {
+    loop {
+        if probe().await {
+            return since.elapsed();
+        }
+        assert!(since.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn listed(page: &Value, id: &str) -> Option<Value> {
+    items(page).into_iter().find(|p| p["id"] == id)
+}
+
+async fn admin_send(app: &TestApp, admin: &TestUser, method: Method, path: &str, body: &Value) {
+    let response = app.send_json_as(method, path, &admin.access_token, body).await;
+    let status = response.status();
+    assert!(status.is_success(), "{path}: {status} {}", response.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn an_admin_price_change_is_served_by_every_process_within_a_second() {
+    let a = spawn_long_ttl().await;
+    let b = beside_long_ttl(&a).await;
+    let admin = a.register_admin().await;
+    let id = new_product(&a, &admin, "PriceProbe").await;
+    for app in [&a, &b] {
+        until_cached(app, &detail(&id), &id).await;
+        until_cached(app, &list("PriceProbe"), &id).await;
+    }
+
+    admin_send(
+        &a,
+        &admin,
+        Method::PATCH,
+        &format!("/api/v1/admin/products/{id}"),
+        &json!({"base_price_paise": 250_000}),
+    )
+    .await;
+    let changed = Instant::now();
+
+    let shown = a.get_json(&detail(&id)).await;
+    assert_eq!(shown["pricing"]["base_price_paise"], 250_000, "the admin's own process shows it at once");
+    let elapsed = within("B's product page shows the new price", changed, NOTIFIED_WITHIN, async || {
+        b.get_json(&detail(&id)).await["pricing"]["base_price_paise"] == 250_000
+    })
+    .await;
+    let elapsed_list = within("B's list shows the new price", changed, NOTIFIED_WITHIN, async || {
+        let page = b.get_json(&list("PriceProbe")).await;
+        listed(&page, &id).is_some_and(|p| p["pricing"]["base_price_paise"] == 250_000)
+    })
+    .await;
+    assert!(elapsed.max(elapsed_list) <= NOTIFIED_WITHIN, "{elapsed:?} / {elapsed_list:?}");
+}
+
+#[tokio::test]
+async fn a_deactivated_product_leaves_every_process_within_a_second() {
+    let a = spawn_long_ttl().await;
+    let b = beside_long_ttl(&a).await;
+    let admin = a.register_admin().await;
+    let id = new_product(&a, &admin, "GoneProbe").await;
+    until_cached(&b, &detail(&id), &id).await;
+    until_cached(&b, &list("GoneProbe"), &id).await;
+
+    let response = a.delete_as(&format!("/api/v1/admin/products/{id}"), &admin.access_token).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let changed = Instant::now();
+
+    within("B's list drops it", changed, NOTIFIED_WITHIN, async || {
+        listed(&b.get_json(&list("GoneProbe")).await, &id).is_none()
+    })
+    .await;
+    within("B's product page is gone", changed, NOTIFIED_WITHIN, async || {
+        b.get(&detail(&id)).await.status() == StatusCode::NOT_FOUND
+    })
+    .await;
+    assert_error(b.get(&detail(&id)).await, StatusCode::NOT_FOUND, "not_found").await;
+}
+
+#[tokio::test]
+async fn an_admin_stock_change_reaches_every_process_within_a_second() {
+    let a = spawn_long_ttl().await;
+    let b = beside_long_ttl(&a).await;
+    let admin = a.register_admin().await;
+    let id = new_product(&a, &admin, "StockProbe").await;
+    until_cached(&b, &detail(&id), &id).await;
+    until_cached(&b, &list("StockProbe"), &id).await;
+    assert_eq!(b.get_json(&detail(&id)).await["availability"], "in_stock");
+
+    a.set_on_hand(&admin, &id, 0).await;
+    let changed = Instant::now();
+
+    within("B's product page shows it out of stock", changed, NOTIFIED_WITHIN, async || {
+        let shown = b.get_json(&detail(&id)).await;
+        shown["availability"] == "out_of_stock" && shown["stock_available"] == 0
+    })
+    .await;
+    within("B's list shows it out of stock", changed, NOTIFIED_WITHIN, async || {
+        let page = b.get_json(&list("StockProbe")).await;
+        listed(&page, &id).is_some_and(|p| p["availability"] == "out_of_stock")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn availability_changed_by_orders_is_seen_within_the_ttl() {
+    let app = spawn_shop_with(|_| {}).await;
+    let ttl = Duration::from_millis(1000);
+    let admin = app.register_admin().await;
+    let id = new_product(&app, &admin, "OrderProbe").await;
+    until_cached(&app, &detail(&id), &id).await;
+
+    // Stock changed without a notification (as reservations change it) is not visible at
+    // once: the page is served from memory…
+    let pool = app.db.pool().await;
+    let mut probe = 0;
+    let (fetched, path, expected) = loop {
+        probe += 1;
+        // An unknown query parameter makes a new key, so this read starts a fresh entry.
+        let path = format!("{}?probe={probe}", detail(&id));
+        let fetched = Instant::now();
+        let before = fetch(&app, &path).await;
+        let on_hand: i64 = sqlx::query_scalar(
+            "UPDATE inventory.stock SET on_hand = on_hand + 7 WHERE product_id = $1::uuid RETURNING on_hand",
+        )
+        .bind(&id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        let again = fetch(&app, &path).await;
+        if fetched.elapsed() < ttl / 2 {
+            assert_eq!(again, before, "a read within the TTL is served from the cache");
+            break (fetched, path, on_hand);
+        }
+        assert!(probe < 5, "the machine is too slow to read twice within half the TTL");
+    };
+    // …and shows within the TTL of that entry's fetch.
+    let elapsed = within("the stock change", fetched, ttl + SLACK, async || {
+        app.get_json(&path).await["stock_available"] == expected
+    })
+    .await;
+    assert!(elapsed <= ttl + SLACK, "{elapsed:?}");
+
+    // An order taking the last units: the storefront shows it within the TTL.
+    app.set_on_hand(&admin, &id, 1).await;
+    until_cached(&app, &detail(&id), &id).await;
+    until_cached(&app, &list("OrderProbe"), &id).await;
+    let customer = app.register_customer().await;
+    app.buy(&customer, &id, 1).await;
+    let ordered = Instant::now();
+    let elapsed = within("the product page after the order", ordered, ttl + SLACK, async || {
+        app.get_json(&detail(&id)).await["availability"] == "out_of_stock"
+    })
+    .await;
+    let elapsed_list = within("the list after the order", ordered, ttl + SLACK, async || {
+        listed(&app.get_json(&list("OrderProbe")).await, &id).is_some_and(|p| p["availability"] == "out_of_stock")
+    })
+    .await;
+    assert!(elapsed.max(elapsed_list) <= ttl + SLACK, "{elapsed:?} / {elapsed_list:?}");
+}
+
+#[tokio::test]
+async fn errors_are_never_cached() {
+    let a = spawn_long_ttl().await;
+    let b = beside_long_ttl(&a).await;
+    let admin = a.register_admin().await;
+    let id = new_product(&a, &admin, "ErrorProbe").await;
+    until_cached(&b, &list("ErrorProbe"), &id).await;
+
+    for _ in 0..2 {
+        let error = assert_error(
+            b.get("/api/v1/products?limit=abc").await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(error["details"][0]["field"], "limit");
+    }
+    b.get_json("/api/v1/products?limit=5").await;
+    b.get_json("/api/v1/products?limit=5").await;
+    assert_error(b.get("/api/v1/products?limit=abc").await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+        .await;
+    assert_error(b.get("/api/v1/products?limit=0").await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+
+    // A 404 is not kept: a product that comes back (silently, so no notification
+    // helps) is shown at once, with a TTL of a minute.
+    let gone = new_product(&a, &admin, "ErrorProbe").await;
+    assert_eq!(a.delete_as(&format!("/api/v1/admin/products/{gone}"), &admin.access_token).await.status(), 204);
+    for _ in 0..2 {
+        assert_error(b.get(&detail(&gone)).await, StatusCode::NOT_FOUND, "not_found").await;
+    }
+    let pool = a.db.pool().await;
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL session_replication_role = replica").execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE catalog.products SET is_active = true WHERE id = $1::uuid")
+        .bind(&gone)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(b.get(&detail(&gone)).await.status(), StatusCode::OK, "the 404 was not cached");
+}
+
+#[tokio::test]
+async fn a_cached_answer_is_the_uncached_one_byte_for_byte() {
+    let cached = spawn_long_ttl().await;
+    let uncached = cached.spawn_beside(|settings| settings.catalog_cache.ttl_ms = 0).await;
+    let admin = cached.register_admin().await;
+    let probe = new_product(&cached, &admin, "ListenProbe").await;
+    let id = new_product(&cached, &admin, "BytesProbe").await;
+    // The listener is up once the probe's page is served from the cache.
+    until_cached(&cached, &detail(&probe), &probe).await;
+
+    let paths = [detail(&id), list("BytesProbe"), "/api/v1/categories".to_owned()];
+    let mut hits = Vec::new();
+    for path in &paths {
+        let miss = cached.get(path).await;
+        let (miss_type, miss_body) = (miss.headers()["content-type"].clone(), miss.bytes().await.unwrap());
+        let hit = cached.get(path).await;
+        let plain = uncached.get(path).await;
+        assert_eq!((hit.status(), plain.status()), (StatusCode::OK, StatusCode::OK), "{path}");
+        let names = |r: &reqwest::Response| {
+            let mut names: Vec<String> = r.headers().keys().map(|k| k.to_string()).collect();
+            names.sort();
+            names
+        };
+        assert_eq!(names(&hit), names(&plain), "{path}: the same headers");
+        assert!(hit.headers().contains_key("x-request-id"), "{path}: the request id is still added");
+        assert_eq!(hit.headers()["content-type"], "application/json", "{path}");
+        assert_eq!(plain.headers()["content-type"], "application/json", "{path}");
+        assert_eq!(miss_type, "application/json", "{path}");
+        let (hit_body, plain_body) = (hit.bytes().await.unwrap(), plain.bytes().await.unwrap());
+        assert_eq!(hit_body, plain_body, "{path}: the same bytes");
+        assert_eq!(hit_body, miss_body, "{path}: the same bytes");
+        hits.push(hit_body);
+    }
+
+    // Those second reads were hits: a silent change does not show in them, but does in
+    // the uncached process.
+    change_silently(&cached, &id).await;
+    assert_eq!(cached.get(&detail(&id)).await.bytes().await.unwrap(), hits[0], "still the cached page");
+    assert_ne!(uncached.get(&detail(&id)).await.bytes().await.unwrap(), hits[0], "the uncached process sees it");
+
+    let metrics = cached.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("catalog_cache_total{outcome=\"hit\"}"), "{metrics}");
+    assert!(metrics.contains("catalog_cache_total{outcome=\"miss\"}"), "{metrics}");
+}
