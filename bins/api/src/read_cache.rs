@@ -13,6 +13,11 @@
 //!   served from the cache (notifications could be missed), and reconnecting bumps.
 //! - Availability changed by orders is not notified (far too frequent): the TTL bounds it.
 //!
+//! One fetch per page at a time: when an entry is missing or stale, the first request
+//! fetches it and the others for the same page wait for that answer (at most
+//! [`FOLLOW_WAIT`], then they fetch for themselves), so a popular page that expires costs
+//! PostgreSQL one query, not one per connection.
+//!
 //! Errors are never cached: only 200 answers whose one header is `Content-Type` and whose
 //! body is already in memory, replayed byte for byte with that header. Outer middleware
 //! (request id, logs, metrics) runs as for any request.
@@ -34,8 +39,8 @@ use actix_web::http::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
-use quick_cache::sync::Cache;
-use quick_cache::{OptionsBuilder, Weighter};
+use quick_cache::sync::{Cache, DefaultLifecycle, PlaceholderGuard};
+use quick_cache::{DefaultHashBuilder, OptionsBuilder, Weighter};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 
@@ -45,6 +50,8 @@ use crate::configuration::CatalogCacheSettings;
 const RECONNECT_PAUSE: Duration = Duration::from_secs(1);
 /// What an entry costs beyond its key and body (the entry, its slot, the header value).
 const ENTRY_OVERHEAD: u64 = 128;
+/// How long a request waits for another request's fetch of the same page.
+const FOLLOW_WAIT: Duration = Duration::from_millis(250);
 /// A typical list page, to size the cache's tables.
 const TYPICAL_BODY: u64 = 8 * 1024;
 
@@ -57,6 +64,19 @@ pub struct ReadCache {
     listening: AtomicBool,
     hits: metrics::Counter,
     misses: metrics::Counter,
+}
+
+/// The right to fetch a page that other requests wait for.
+type Lead<'a> = PlaceholderGuard<'a, Box<str>, Entry, ByLength, DefaultHashBuilder, DefaultLifecycle<Box<str>, Entry>>;
+
+/// What a request that found no current entry does.
+enum Miss<'a> {
+    /// Another request's fetch finished meanwhile: its answer.
+    Served(Entry),
+    /// Fetch, and hand the answer to those waiting (or let the next one try).
+    Lead(Lead<'a>),
+    /// Fetch without waking anyone: not listening, or the leader took too long.
+    Alone,
 }
 
 #[derive(Clone)]
@@ -139,6 +159,52 @@ impl ReadCache {
             self.entries.insert(key, Entry { body, content_type, fetch });
         }
     }
+
+    /// Leads the fetch of `key`, or waits for the fetch already under way and takes its
+    /// answer. A stale entry is dropped first (only that one: a fresh answer that
+    /// replaced it meanwhile stays).
+    // `&Box<str>`, not `&str`: the cache makes its own key from this one by `ToOwned`,
+    // which for `str` would give a `String`.
+    #[allow(clippy::borrowed_box)]
+    async fn miss(&self, key: &Box<str>) -> Miss<'_> {
+        if !self.listening.load(Ordering::SeqCst) {
+            return Miss::Alone;
+        }
+        for _ in 0..2 {
+            match tokio::time::timeout(FOLLOW_WAIT, self.entries.get_value_or_guard_async(key)).await {
+                Err(_) => return Miss::Alone,
+                Ok(Err(lead)) => return Miss::Lead(lead),
+                Ok(Ok(entry)) if self.is_current(&entry.fetch) => return Miss::Served(entry),
+                Ok(Ok(stale)) => {
+                    self.entries.remove_if(key, |entry| entry.fetch.started == stale.fetch.started);
+                }
+            }
+        }
+        Miss::Alone
+    }
+
+    /// Hands the leader's answer to the requests waiting for it, if it may be kept;
+    /// otherwise dropping the lead lets the next waiter fetch.
+    fn settle(&self, lead: Lead<'_>, fetch: Fetch, body: Bytes, content_type: HeaderValue) {
+        if self.is_current(&fetch) {
+            let _ = lead.insert(Entry { body, content_type, fetch });
+        }
+    }
+}
+
+/// Where a fetched answer goes.
+enum Keeper<'a> {
+    Lead(&'a ReadCache, Lead<'a>),
+    Plain(&'a ReadCache, Box<str>),
+}
+
+impl Keeper<'_> {
+    fn keep(self, fetch: Fetch, body: Bytes, content_type: HeaderValue) {
+        match self {
+            Keeper::Lead(cache, lead) => cache.settle(lead, fetch, body, content_type),
+            Keeper::Plain(cache, key) => cache.put(key, fetch, body, content_type),
+        }
+    }
 }
 
 /// Middleware for the shopper catalog's GET resources: answers from the cache, or lets
@@ -156,11 +222,19 @@ pub async fn serve(
         cache.hits.increment(1);
         return Ok(request.into_response(replay(entry)));
     }
-    cache.misses.increment(1);
     let key: Box<str> = key.into();
+    let keeper = match cache.miss(&key).await {
+        Miss::Served(entry) => {
+            cache.hits.increment(1);
+            return Ok(request.into_response(replay(entry)));
+        }
+        Miss::Lead(lead) => Keeper::Lead(&cache, lead),
+        Miss::Alone => Keeper::Plain(&cache, key),
+    };
+    cache.misses.increment(1);
     let fetch = cache.begin();
     let response = next.call(request).await?;
-    Ok(keep(&cache, key, fetch, response))
+    Ok(keep(keeper, fetch, response))
 }
 
 fn replay(entry: Entry) -> HttpResponse {
@@ -172,8 +246,7 @@ fn replay(entry: Entry) -> HttpResponse {
 /// Stores a 200 whose body is in memory and whose only header is its content type (what
 /// `HttpResponse::json` gives), so the replay equals it; passes anything else through.
 fn keep<B: MessageBody + 'static>(
-    cache: &ReadCache,
-    key: Box<str>,
+    keeper: Keeper<'_>,
     fetch: Fetch,
     response: ServiceResponse<B>,
 ) -> ServiceResponse<BoxBody> {
@@ -184,7 +257,7 @@ fn keep<B: MessageBody + 'static>(
     let (head, body) = response.into_parts();
     let body = match body.try_into_bytes() {
         Ok(bytes) => {
-            cache.put(key, fetch, bytes.clone(), content_type);
+            keeper.keep(fetch, bytes.clone(), content_type);
             BoxBody::new(bytes)
         }
         Err(body) => BoxBody::new(body),
@@ -360,5 +433,45 @@ mod tests {
         assert_eq!(only_content_type(StatusCode::NOT_FOUND, &headers), None);
         headers.insert(actix_web::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         assert_eq!(only_content_type(StatusCode::OK, &headers), None);
+    }
+
+    #[tokio::test]
+    async fn requests_for_a_page_being_fetched_take_that_fetch() {
+        let cache = cache(Duration::from_secs(60));
+        let key: Box<str> = "/p".into();
+        let Miss::Lead(lead) = cache.miss(&key).await else { panic!("the first miss leads the fetch") };
+        let fetch = cache.begin();
+        let answer = async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            cache.settle(lead, fetch, Bytes::from_static(b"fresh"), JSON);
+        };
+        let (followed, ()) = tokio::join!(cache.miss(&key), answer);
+        assert!(matches!(followed, Miss::Served(entry) if entry.body == "fresh"), "the follower waited for the leader");
+    }
+
+    #[tokio::test]
+    async fn a_stale_entry_is_fetched_again_not_served() {
+        let ttl = Duration::from_millis(500);
+        let cache = cache(ttl);
+        let long_ago = Fetch { started: Instant::now() - ttl, ..cache.begin() };
+        cache
+            .entries
+            .insert("/p".into(), Entry { body: Bytes::from_static(b"old"), content_type: JSON, fetch: long_ago });
+        assert!(matches!(cache.miss(&"/p".into()).await, Miss::Lead(_)));
+    }
+
+    #[tokio::test]
+    async fn when_the_leader_cannot_keep_its_answer_the_next_request_fetches() {
+        let cache = cache(Duration::from_secs(60));
+        let key: Box<str> = "/p".into();
+        let Miss::Lead(lead) = cache.miss(&key).await else { panic!("the first miss leads the fetch") };
+        let fetch = cache.begin();
+        let changed_meanwhile = async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            cache.invalidate();
+            cache.settle(lead, fetch, Bytes::from_static(b"stale"), JSON);
+        };
+        let (followed, ()) = tokio::join!(cache.miss(&key), changed_meanwhile);
+        assert!(matches!(followed, Miss::Lead(_)), "a page fetched before a change is never handed on");
     }
 }
