@@ -12,25 +12,7 @@ use serde_json::{Value, json};
 
 use crate::load::Connection;
 
-/// Every category without children: a product is filed under one of these.
-pub const LEAF_CATEGORIES: [&str; 16] = [
-    "intel-custom",
-    "amd-custom",
-    "prebuilt",
-    "laptops",
-    "cpu",
-    "motherboard",
-    "memory",
-    "gpu",
-    "storage",
-    "psu",
-    "case",
-    "cooler",
-    "keyboards",
-    "mice",
-    "headsets",
-    "monitors",
-];
+pub use catalog::demo::LEAF_CATEGORIES;
 
 const BRANDS: [&str; 8] = ["Corsair", "ASUS", "MSI", "Gigabyte", "Kingston", "Logitech", "Zotac", "Lenovo"];
 const WORDS: [&str; 8] = ["Ryzen", "Core", "Vengeance", "Strix", "Aorus", "Fury", "Trinity", "Legion"];

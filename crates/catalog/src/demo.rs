@@ -22,6 +22,27 @@ use crate::values::{Sku, Slug};
 
 /// The seed every run starts from.
 const SEED: u64 = 0x5EED_2026_1121;
+
+/// Every category without children, as the catalog migration creates them: a product is
+/// filed under one of these.
+pub const LEAF_CATEGORIES: [&str; 16] = [
+    "intel-custom",
+    "amd-custom",
+    "prebuilt",
+    "laptops",
+    "cpu",
+    "motherboard",
+    "memory",
+    "gpu",
+    "storage",
+    "psu",
+    "case",
+    "cooler",
+    "keyboards",
+    "mice",
+    "headsets",
+    "monitors",
+];
 /// GST on computers, parts and peripherals.
 const GST_18: u32 = 1_800;
 
@@ -842,24 +863,7 @@ mod tests {
             *per_category.entry(slug.clone()).or_default() += 1;
             assert!(crate::pricing::price(p.base_price, p.discount, p.tax_rate_bps).is_ok(), "{} prices", p.name);
         }
-        for category in [
-            "intel-custom",
-            "amd-custom",
-            "prebuilt",
-            "laptops",
-            "cpu",
-            "motherboard",
-            "memory",
-            "gpu",
-            "storage",
-            "psu",
-            "case",
-            "cooler",
-            "keyboards",
-            "mice",
-            "headsets",
-            "monitors",
-        ] {
+        for category in LEAF_CATEGORIES {
             assert!(per_category.get(category).copied().unwrap_or(0) >= 8, "{category}: {per_category:?}");
         }
         assert!(products.iter().any(|p| p.is_featured));
