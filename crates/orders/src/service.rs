@@ -28,6 +28,11 @@ use crate::store::{self, LockedOrder, MoveError};
 
 /// Checkout transactions one process runs at once unless set otherwise.
 pub const DEFAULT_CHECKOUT_CONCURRENCY: usize = 4;
+/// The longest a checkout waits for its turn. The queue is deeper than the pool on
+/// purpose (a burst of buyers waits here, not on the database), so this is longer than
+/// the pool's acquire timeout, and well under the two minutes after which an unanswered
+/// idempotency key counts as abandoned.
+const CHECKOUT_TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Razorpay takes no payment below ₹1.00.
 pub const MIN_ONLINE_PAYMENT: Money = Money::from_paise(100);
@@ -190,10 +195,12 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         let prices: Vec<_> = lines.iter().map(|line| cart::line_price(line.product, line.quantity)).collect();
         let (_, undiscounted) = price_basket(&prices, Money::ZERO).context("pricing an order")?;
 
+        let turn = self.checkout_turn().await?;
+        // After the wait: the coupon's validity, the order's date and the hold's expiry
+        // are those of the moment the order is written.
         let now = Utc::now();
         let order_id = Uuid::now_v7();
         let expires_at = now + self.reservation_ttl;
-        let turn = self.checkout_turns.acquire().await.context("the checkout queue is closed")?;
         let mut tx = self.pool.begin().await.context("starting a checkout")?;
         let (coupon_id, discount) = match &coupon {
             None => (None, Money::ZERO),
@@ -248,6 +255,16 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
             Ok(payment) => Ok(PlacedOrder { order: self.load(order_id).await?, payment }),
             Err(OpenPaymentError::Unavailable(order)) => Err(PlaceOrderError::GatewayUnavailable { order }),
             Err(OpenPaymentError::Unexpected(cause)) => Err(cause.into()),
+        }
+    }
+
+    /// A turn at the checkout transaction, within [`CHECKOUT_TURN_WAIT`]: a stalled
+    /// database fails checkouts instead of holding them until a client's retry takes over
+    /// their idempotency key (after two minutes) and both place an order.
+    async fn checkout_turn(&self) -> anyhow::Result<tokio::sync::SemaphorePermit<'_>> {
+        match tokio::time::timeout(CHECKOUT_TURN_WAIT, self.checkout_turns.acquire()).await {
+            Ok(turn) => turn.context("the checkout queue is closed"),
+            Err(_) => Err(anyhow::anyhow!("no checkout turn within {CHECKOUT_TURN_WAIT:?}: the database is stalled")),
         }
     }
 

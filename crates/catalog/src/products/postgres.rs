@@ -38,7 +38,10 @@ impl<S: StockOpening> PgProductStore<S> {
     pub async fn explain_list(&self, query: &ProductQuery, categories: Option<&[Uuid]>) -> anyhow::Result<Vec<String>> {
         let mut sql = listing::build(query, categories, true).context("building the listing")?;
         let mut tx = self.pool.begin().await?;
-        prepare_search(&mut tx).await?;
+        // As `list` runs it: only a search changes the session's settings.
+        if query.search.is_some() {
+            prepare_search(&mut tx).await?;
+        }
         let lines: Vec<String> =
             sql.build_query_scalar().fetch_all(&mut *tx).await.context("explaining the listing")?;
         Ok(lines)
