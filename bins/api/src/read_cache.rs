@@ -359,6 +359,21 @@ mod tests {
         entry.map(|e| e.body)
     }
 
+    /// Keeps "old" under `key` as a fetch that started a whole `ttl` ago; returns that fetch.
+    fn keep_expired(cache: &ReadCache, key: &str, ttl: Duration) -> Fetch {
+        let long_ago = Fetch { started: Instant::now() - ttl, ..cache.begin() };
+        cache
+            .entries
+            .insert(key.into(), Entry { body: Bytes::from_static(b"old"), content_type: JSON, fetch: long_ago });
+        long_ago
+    }
+
+    /// The first miss of `key`, which must lead the fetch.
+    async fn lead<'a>(cache: &'a ReadCache, key: &str) -> Lead<'a> {
+        let Miss::Lead(lead) = cache.miss(&key.into()).await else { panic!("the first miss leads the fetch") };
+        lead
+    }
+
     #[test]
     fn a_fetch_is_served_until_the_ttl_from_its_start() {
         let cache = cache(Duration::from_secs(60));
@@ -391,10 +406,7 @@ mod tests {
     fn an_entry_expires_a_ttl_after_its_fetch_started() {
         let ttl = Duration::from_millis(500);
         let cache = cache(ttl);
-        let long_ago = Fetch { started: Instant::now() - ttl, ..cache.begin() };
-        cache
-            .entries
-            .insert("/p".into(), Entry { body: Bytes::from_static(b"old"), content_type: JSON, fetch: long_ago });
+        let long_ago = keep_expired(&cache, "/p", ttl);
         assert!(cache.get("/p").is_none(), "expired");
         cache.put("/q".into(), long_ago, Bytes::from_static(b"late"), JSON);
         assert!(cache.entries.get("/q").is_none(), "a fetch that took longer than the TTL is not kept");
@@ -439,7 +451,7 @@ mod tests {
     async fn requests_for_a_page_being_fetched_take_that_fetch() {
         let cache = cache(Duration::from_secs(60));
         let key: Box<str> = "/p".into();
-        let Miss::Lead(lead) = cache.miss(&key).await else { panic!("the first miss leads the fetch") };
+        let lead = lead(&cache, &key).await;
         let fetch = cache.begin();
         let answer = async {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -453,10 +465,7 @@ mod tests {
     async fn a_stale_entry_is_fetched_again_not_served() {
         let ttl = Duration::from_millis(500);
         let cache = cache(ttl);
-        let long_ago = Fetch { started: Instant::now() - ttl, ..cache.begin() };
-        cache
-            .entries
-            .insert("/p".into(), Entry { body: Bytes::from_static(b"old"), content_type: JSON, fetch: long_ago });
+        keep_expired(&cache, "/p", ttl);
         assert!(matches!(cache.miss(&"/p".into()).await, Miss::Lead(_)));
     }
 
@@ -464,7 +473,7 @@ mod tests {
     async fn when_the_leader_cannot_keep_its_answer_the_next_request_fetches() {
         let cache = cache(Duration::from_secs(60));
         let key: Box<str> = "/p".into();
-        let Miss::Lead(lead) = cache.miss(&key).await else { panic!("the first miss leads the fetch") };
+        let lead = lead(&cache, &key).await;
         let fetch = cache.begin();
         let changed_meanwhile = async {
             tokio::time::sleep(Duration::from_millis(20)).await;
