@@ -10,6 +10,7 @@ mod cart;
 mod catalog;
 mod catalog_cache;
 mod checkout;
+mod churn;
 mod coupons;
 mod errors;
 mod health;

@@ -427,6 +427,16 @@ fn out_of_stock(lines: Vec<(String, inventory::reservations::Shortage)>) -> ApiE
         .with_extra("shortages", Value::Array(shortages))
 }
 
+/// 409 `conflict`: the stock moved while it was being held; nothing was written.
+fn stock_changed() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "conflict",
+        "The stock changed while this order was being placed; nothing is held. Please try again.",
+    )
+    .with_retry_after(1)
+}
+
 fn gateway_unavailable() -> ApiError {
     ApiError::new(
         StatusCode::BAD_GATEWAY,
@@ -501,6 +511,7 @@ impl From<orders::service::PlaceOrderError> for ApiError {
                 "payment_method",
                 "orders below ₹1.00 cannot be paid online",
             )]),
+            PlaceOrderError::StockChanged => stock_changed(),
             PlaceOrderError::GatewayUnavailable { .. } => gateway_unavailable(),
             PlaceOrderError::Unexpected(cause) => ApiError::internal(cause),
         }
@@ -517,6 +528,7 @@ impl From<orders::service::RetryError> for ApiError {
                 shortages.into_iter().map(|line| (format!("items[{}]", line.index), line.shortage)).collect(),
             ),
             RetryError::Coupon(rejection) => rejection.into(),
+            RetryError::StockChanged => stock_changed(),
             RetryError::GatewayUnavailable { .. } => gateway_unavailable(),
             RetryError::Unexpected(cause) => ApiError::internal(cause),
         }

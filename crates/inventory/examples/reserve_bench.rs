@@ -119,11 +119,12 @@ fn pgbench_script(scenario: Scenario) -> String {
 WITH lines AS (SELECT lpad(:p::text, 32, '0')::uuid AS product_id, 1::bigint AS quantity),
 owner AS (SELECT gen_random_uuid() AS id),
 locked AS (SELECT product_id, on_hand, reserved FROM inventory.stock WHERE product_id = ANY(ARRAY[lpad(:p::text, 32, '0')::uuid]) ORDER BY product_id FOR UPDATE),
-levels AS (SELECT lines.product_id, lines.quantity, COALESCE(locked.on_hand - locked.reserved, 0) AS available FROM lines LEFT JOIN locked USING (product_id)),
-changed AS (UPDATE inventory.stock s SET reserved = s.reserved + lines.quantity, updated_at = now() FROM lines WHERE s.product_id = lines.product_id AND (SELECT count(*) FROM levels WHERE levels.available < levels.quantity) = 0 RETURNING s.product_id, lines.quantity, s.on_hand, s.reserved),
+existing AS (SELECT EXISTS (SELECT 1 FROM inventory.reservations, owner WHERE owner_id = owner.id AND status IN ('held', 'committed')) AS held),
+levels AS (SELECT lines.product_id, lines.quantity, locked.on_hand, locked.reserved, COALESCE(locked.on_hand - locked.reserved, 0) AS available FROM lines LEFT JOIN locked USING (product_id)),
+changed AS (UPDATE inventory.stock s SET on_hand = levels.on_hand, reserved = levels.reserved + levels.quantity, updated_at = now() FROM levels WHERE s.product_id = levels.product_id AND (SELECT count(*) FROM levels WHERE levels.available < levels.quantity) = 0 AND NOT (SELECT held FROM existing) RETURNING s.product_id, levels.quantity, s.on_hand, s.reserved),
 held AS (INSERT INTO inventory.reservations (id, owner_id, product_id, quantity, expires_at) SELECT gen_random_uuid(), owner.id, product_id, quantity, now() + interval '1 hour' FROM changed, owner),
 logged AS (INSERT INTO inventory.ledger (id, product_id, at, kind, delta, on_hand_after, reserved_after, reason, order_id) SELECT gen_random_uuid(), product_id, clock_timestamp(), 'reservation', quantity, on_hand, reserved, NULL, owner.id FROM changed, owner)
-SELECT product_id, quantity, available FROM levels;
+SELECT product_id, quantity, available, (SELECT held FROM existing) FROM levels;
 COMMIT;
 ",
         scenario.pgbench_product()

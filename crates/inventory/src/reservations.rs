@@ -38,9 +38,14 @@ pub enum ReserveError {
     /// At least one line is short; nothing was held. Lists every short product.
     #[error("not enough stock for {} product(s)", shortages.len())]
     OutOfStock { shortages: Vec<Shortage> },
-    /// This owner already holds a reservation.
+    /// This owner already holds a reservation (held or committed); nothing changed.
     #[error("this owner already has a reservation")]
     AlreadyReserved,
+    /// The stock moved under the hold in a way the database refused (a CHECK on the
+    /// stock row). Nothing was held, and the caller's transaction is aborted: it must
+    /// roll back, and may try again.
+    #[error("the stock changed while it was being held")]
+    StockChanged,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -69,7 +74,8 @@ pub enum SettleError {
 /// Holding and settling stock for orders. Implemented for PostgreSQL by [`PgStockReserver`].
 pub trait StockReserver: Send + Sync {
     /// Holds every line for `owner` until `expires_at`, or none. Errors: `OutOfStock` with
-    /// every shortage, `AlreadyReserved`, `Unexpected`.
+    /// every shortage, `AlreadyReserved` (the caller's transaction stays usable),
+    /// `StockChanged` (the caller's transaction is aborted), `Unexpected`.
     fn reserve(
         &self,
         conn: &mut PgConnection,
@@ -155,29 +161,49 @@ async fn lock_stock_rows(conn: &mut PgConnection, products: &[Uuid]) -> anyhow::
 
 /// Holds every line or none, in one statement: lock the stock rows in product-id order,
 /// compare each line with what is available under the lock, and only when no line is
-/// short raise `reserved` and write the reservation and ledger rows. Returns each line
-/// with the units that were available (a line without a stock row has 0).
+/// short (and the owner holds nothing yet) raise `reserved` and write the reservation and
+/// ledger rows. Returns each line with the units that were available (a line without a
+/// stock row has 0) and whether the owner already held a live reservation.
 ///
-/// The lock is taken by `locked` before `changed` runs (its gate is an uncorrelated
-/// subquery, evaluated first); in READ COMMITTED both then see the row as the last
-/// committer left it, so `available` and the new `reserved` are never computed from an
-/// older version.
+/// Why the new values come from `locked` and not from `s`: in READ COMMITTED the
+/// statement's snapshot is taken before `locked` waits for the row lock. `locked` returns
+/// the row as the last committer left it, but the `UPDATE`'s own scan of `s` sees the
+/// snapshot's version, and PostgreSQL checks the table's CHECK constraints on the new row
+/// built from *that* version before it notices the concurrent update and rebuilds the row
+/// from the latest one. So `SET reserved = s.reserved + q` failed `reserved <= on_hand`
+/// whenever a restock, release or sale committed while this statement waited (a 500
+/// instead of a hold), and its availability was not the one the gate had checked. Writing
+/// both columns from the locked version makes the row checked, written and gated the same
+/// one; the re-evaluation after the concurrent update yields the same values, since
+/// nobody else can change the row while this transaction holds its lock.
+///
+/// The owner's live reservation is looked for first, so that holding again what is held
+/// reports `AlreadyReserved` without a unique violation (which would abort the caller's
+/// transaction). Callers that may hold again take the owner's lock first.
 const RESERVE: &str = "
     WITH lines AS (SELECT * FROM unnest($1::uuid[], $2::bigint[]) AS l (product_id, quantity)),
+    existing AS (
+        SELECT EXISTS (
+            SELECT 1 FROM inventory.reservations WHERE owner_id = $3 AND status IN ('held', 'committed')
+        ) AS held
+    ),
     locked AS (
         SELECT product_id, on_hand, reserved FROM inventory.stock
         WHERE product_id = ANY($1) ORDER BY product_id FOR UPDATE
     ),
     levels AS (
-        SELECT lines.product_id, lines.quantity, COALESCE(locked.on_hand - locked.reserved, 0) AS available
+        SELECT lines.product_id, lines.quantity, locked.on_hand, locked.reserved,
+               COALESCE(locked.on_hand - locked.reserved, 0) AS available
         FROM lines LEFT JOIN locked USING (product_id)
     ),
     changed AS (
-        UPDATE inventory.stock s SET reserved = s.reserved + lines.quantity, updated_at = now()
-        FROM lines
-        WHERE s.product_id = lines.product_id
+        UPDATE inventory.stock s
+        SET on_hand = levels.on_hand, reserved = levels.reserved + levels.quantity, updated_at = now()
+        FROM levels
+        WHERE s.product_id = levels.product_id
           AND (SELECT count(*) FROM levels WHERE levels.available < levels.quantity) = 0
-        RETURNING s.product_id, lines.quantity, s.on_hand, s.reserved
+          AND NOT (SELECT held FROM existing)
+        RETURNING s.product_id, levels.quantity, s.on_hand, s.reserved
     ),
     held AS (
         INSERT INTO inventory.reservations (id, owner_id, product_id, quantity, expires_at)
@@ -188,7 +214,7 @@ const RESERVE: &str = "
         SELECT gen_random_uuid(), product_id, clock_timestamp(), 'reservation', quantity, on_hand, reserved, NULL, $3
         FROM changed
     )
-    SELECT product_id, quantity, available FROM levels";
+    SELECT product_id, quantity, available, (SELECT held FROM existing) FROM levels";
 
 /// The status an owner's reservation is in, when none of it is in `from`.
 async fn settled_status(conn: &mut PgConnection, owner: Uuid) -> Result<Settlement, SettleError> {
@@ -287,7 +313,7 @@ impl StockReserver for PgStockReserver {
         let quantities: Vec<i64> = wanted.values().copied().collect();
         // One statement locks, checks and holds, so a hot product's row stays locked for
         // this statement and the caller's COMMIT only (see `RESERVE`).
-        let result = sqlx::query_as::<_, (Uuid, i64, i64)>(RESERVE)
+        let result = sqlx::query_as::<_, (Uuid, i64, i64, bool)>(RESERVE)
             .bind(&products)
             .bind(&quantities)
             .bind(owner)
@@ -296,13 +322,20 @@ impl StockReserver for PgStockReserver {
             .await;
         let levels = match result {
             Ok(levels) => levels,
-            Err(error) if error.as_database_error().and_then(|db| db.code()).as_deref() == Some("23505") => {
-                return Err(ReserveError::AlreadyReserved);
-            }
-            Err(error) => return Err(anyhow::Error::new(error).context("holding stock").into()),
+            // Neither should happen (see `RESERVE`); if one does, the caller gets the
+            // business answer, and its transaction, now aborted, holds nothing.
+            Err(error) => match error.as_database_error().and_then(|db| db.code()).as_deref() {
+                Some("23505") => return Err(ReserveError::AlreadyReserved),
+                Some("23514") => return Err(ReserveError::StockChanged),
+                _ => return Err(anyhow::Error::new(error).context("holding stock").into()),
+            },
         };
+        if levels.iter().any(|&(_, _, _, already_held)| already_held) {
+            return Err(ReserveError::AlreadyReserved);
+        }
         let shortages: Vec<Shortage> = levels
             .into_iter()
+            .map(|(product_id, requested, available, _)| (product_id, requested, available))
             .filter(|&(_, requested, available)| available < requested)
             .map(|(product_id, requested, available)| Shortage { product_id, requested, available: available.max(0) })
             .collect();

@@ -163,6 +163,11 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         };
         if late {
             let held = self.hold_again(conn, &order, Utc::now() + self.reservation_ttl).await?;
+            if let Err(crate::service::HoldAgain::StockChanged) = held {
+                // The transaction is aborted: this news is applied again on the next
+                // delivery or reconciliation pass.
+                anyhow::bail!("the stock of order {} changed while it was held again", order.id);
+            }
             if held.is_err() {
                 coupons::set_use(conn, order.id, "released").await?;
                 let reason = "the payment came after the order lapsed and its stock or coupon is gone";

@@ -77,6 +77,9 @@ pub enum PlaceOrderError {
     NotForSale { index: usize },
     #[error("not enough stock")]
     OutOfStock { shortages: Vec<LineShortage> },
+    /// The stock moved while it was being held; nothing was written. Worth a retry.
+    #[error("the stock changed while the order was placed")]
+    StockChanged,
     #[error(transparent)]
     Coupon(CouponRejection),
     /// Online payment needs at least ₹1.
@@ -99,6 +102,9 @@ pub enum RetryError {
     /// Each short line with its index among the order's items.
     #[error("not enough stock")]
     OutOfStock { shortages: Vec<LineShortage> },
+    /// The stock moved while it was being held again; nothing changed. Worth a retry.
+    #[error("the stock changed while it was held again")]
+    StockChanged,
     #[error(transparent)]
     Coupon(CouponRejection),
     #[error("the payment gateway is unavailable")]
@@ -239,6 +245,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
             Ok(()) => {}
             Err(ReserveError::OutOfStock { shortages }) => return Err(out_of_stock(&lines, shortages)),
             Err(ReserveError::AlreadyReserved) => return Err(anyhow::anyhow!("a new order id was reserved").into()),
+            Err(ReserveError::StockChanged) => return Err(PlaceOrderError::StockChanged),
             Err(ReserveError::Unexpected(cause)) => return Err(cause.into()),
         }
         if request.method == PaymentMethod::Cod {
@@ -436,6 +443,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
                 return Err(RetryError::OutOfStock { shortages });
             }
             Err(HoldAgain::Coupon(rejection)) => return Err(RetryError::Coupon(rejection)),
+            Err(HoldAgain::StockChanged) => return Err(RetryError::StockChanged),
         }
         store::move_to(&mut tx, &order, OrderStatus::PaymentPending, Some("payment retried")).await?;
         sqlx::query(
@@ -478,6 +486,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
             Ok(()) => Ok(Ok(())),
             Err(ReserveError::OutOfStock { shortages }) => Ok(Err(HoldAgain::OutOfStock(shortages))),
             Err(ReserveError::AlreadyReserved) => Ok(Ok(())),
+            Err(ReserveError::StockChanged) => Ok(Err(HoldAgain::StockChanged)),
             Err(ReserveError::Unexpected(cause)) => Err(cause),
         }
     }
@@ -527,6 +536,8 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
 pub(crate) enum HoldAgain {
     OutOfStock(Vec<Shortage>),
     Coupon(CouponRejection),
+    /// See [`ReserveError::StockChanged`]: the transaction is aborted.
+    StockChanged,
 }
 
 pub(crate) enum OpenPaymentError {

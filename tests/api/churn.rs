@@ -1,0 +1,178 @@
+//! Checkout under churn: many customers placing, paying and cancelling orders for a product
+//! with almost no stock while an admin changes its stock level. Nothing answers 5xx, and the
+//! books agree at the end.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use rigmaster_tests::app::{TestApp, TestUser};
+use rigmaster_tests::shop::{all_at_once, new_key, order_id, register_customers, spawn_shop};
+use serde_json::{Value, json};
+
+/// How long the customers keep at it, and how many orders each places at most.
+const CHURN_FOR: Duration = Duration::from_secs(4);
+const MAX_ROUNDS: usize = 60;
+
+/// What one customer saw: every status answered, by route.
+#[derive(Default)]
+struct Seen {
+    placed: Vec<u16>,
+    cancelled: Vec<u16>,
+    refused_codes: Vec<String>,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_two_customers_churning_a_two_unit_product_get_no_server_error_and_the_books_agree() {
+    let app = Arc::new(spawn_shop().await);
+    let admin = app.register_admin().await;
+    let product = app.create_stocked_product(&admin, 50_000, 2).await;
+    let customers = register_customers(&app, 32).await;
+    let started = Instant::now();
+
+    let churn = all_at_once(customers.into_iter().enumerate().map(|(n, customer)| {
+        let (app, product) = (app.clone(), product.clone());
+        async move { churn_as(&app, &customer, &product, n, started).await }
+    }));
+    let admin_edits = {
+        let (app, admin, product) = (app.clone(), admin.clone(), product.clone());
+        tokio::spawn(async move { edit_stock_while(&app, &admin, &product, started).await })
+    };
+    let seen = churn.await;
+    let admin_statuses = admin_edits.await.unwrap();
+
+    let placed: Vec<u16> = seen.iter().flat_map(|s| s.placed.iter().copied()).collect();
+    let cancelled: Vec<u16> = seen.iter().flat_map(|s| s.cancelled.iter().copied()).collect();
+    let codes: Vec<&String> = seen.iter().flat_map(|s| s.refused_codes.iter()).collect();
+    assert!(placed.iter().all(|&s| s == 201 || s == 409), "checkout answers: {}", tally(&placed));
+    assert!(codes.iter().all(|c| *c == "out_of_stock"), "refusals: {codes:?}");
+    assert!(cancelled.iter().all(|&s| s == 200 || s == 409), "cancel answers: {}", tally(&cancelled));
+    assert!(admin_statuses.iter().all(|&s| s == 200 || s == 409), "admin answers: {}", tally(&admin_statuses));
+    assert!(placed.contains(&201) && placed.contains(&409), "real contention: {}", tally(&placed));
+    assert!(placed.len() >= 100, "enough churn: {}", tally(&placed));
+    assert_books_agree(&app, &product).await;
+}
+
+/// Places orders (cash on delivery and Razorpay, one or two units) and undoes them: cancels
+/// at once, or pays first and then cancels (a refund and a restock).
+async fn churn_as(app: &TestApp, customer: &TestUser, product: &str, n: usize, started: Instant) -> Seen {
+    let mut seen = Seen::default();
+    for round in 0..MAX_ROUNDS {
+        if started.elapsed() > CHURN_FOR {
+            break;
+        }
+        let method = if (n + round) % 2 == 0 { "cod" } else { "razorpay" };
+        let quantity = 1 + ((n + round) % 3 == 0) as i64;
+        let mut body = json!({"items": [{"product_id": product, "quantity": quantity}], "payment_method": method});
+        if method == "cod" {
+            body["shipping_address"] = address();
+        }
+        let response = app.place_order(customer, &new_key(), &body).await;
+        let status = response.status();
+        seen.placed.push(status.as_u16());
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        if status != StatusCode::CREATED {
+            seen.refused_codes.push(answer["error"]["code"].as_str().unwrap_or("no envelope").to_owned());
+            continue;
+        }
+        if method == "razorpay" && round % 3 == 0 {
+            // Paid, and its webhooks race the cancellation below.
+            app.pay(&answer, "success", "normal").await;
+        }
+        let cancel = app.cancel_order(customer, &order_id(&answer)).await;
+        seen.cancelled.push(cancel.status().as_u16());
+    }
+    seen
+}
+
+/// The admin sets the product's stock to 2, 3 or 4 units, over and over, while customers
+/// buy it: a 409 when that would go below what is held.
+async fn edit_stock_while(app: &TestApp, admin: &TestUser, product: &str, started: Instant) -> Vec<u16> {
+    let path = format!("/api/v1/admin/inventory/{product}");
+    let mut statuses = Vec::new();
+    let mut on_hand = 2;
+    while started.elapsed() < CHURN_FOR && statuses.len() < 400 {
+        on_hand = 2 + (on_hand + 1) % 3;
+        let response = app.send_json_as(Method::PUT, &path, &admin.access_token, &json!({"on_hand": on_hand})).await;
+        statuses.push(response.status().as_u16());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    statuses
+}
+
+fn address() -> Value {
+    json!({"name": "Asha Rao", "phone": "9876543210", "line1": "12 MG Road", "city": "Bengaluru",
+           "state": "Karnataka", "pincode": "560001"})
+}
+
+fn tally(statuses: &[u16]) -> String {
+    let mut counts = std::collections::BTreeMap::new();
+    for status in statuses {
+        *counts.entry(status).or_insert(0) += 1;
+    }
+    format!("{counts:?}")
+}
+
+/// In one snapshot: the stock row is within bounds and matches its ledger; `reserved` is
+/// what held reservations add up to, and what orders waiting for payment hold; the units
+/// committed are what confirmed and paid orders sold; no cancelled order holds anything.
+async fn assert_books_agree(app: &TestApp, product: &str) {
+    let pool = app.db.pool().await;
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await.unwrap();
+    let (on_hand, reserved): (i64, i64) =
+        sqlx::query_as("SELECT on_hand, reserved FROM inventory.stock WHERE product_id = $1::uuid")
+            .bind(product)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    assert!(0 <= reserved && reserved <= on_hand, "bounds: on hand {on_hand}, reserved {reserved}");
+
+    let (ledger_on_hand, ledger_reserved): (i64, i64) = sqlx::query_as(
+        "SELECT COALESCE(sum(delta) FILTER (WHERE kind IN ('adjustment', 'commit', 'restock')), 0)::bigint,
+                COALESCE(sum(delta) FILTER (WHERE kind IN ('reservation', 'release', 'commit')), 0)::bigint
+         FROM inventory.ledger WHERE product_id = $1::uuid",
+    )
+    .bind(product)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!((ledger_on_hand, ledger_reserved), (on_hand, reserved), "the ledger adds up to the stock row");
+
+    let by_status = |status: &'static str| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COALESCE(sum(quantity), 0)::bigint FROM inventory.reservations
+             WHERE product_id = $1::uuid AND status = $2",
+        )
+        .bind(product)
+        .bind(status)
+    };
+    let held = by_status("held").fetch_one(&mut *tx).await.unwrap();
+    let committed = by_status("committed").fetch_one(&mut *tx).await.unwrap();
+    assert_eq!(held, reserved, "reserved is what held reservations add up to");
+
+    let ordered = |statuses: &'static [&'static str]| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COALESCE(sum(i.quantity), 0)::bigint FROM orders.order_items i
+             JOIN orders.orders o ON o.id = i.order_id
+             WHERE i.product_id = $1::uuid AND o.status = ANY($2)",
+        )
+        .bind(product)
+        .bind(statuses)
+    };
+    let waiting = ordered(&["payment_pending"]).fetch_one(&mut *tx).await.unwrap();
+    let sold = ordered(&["confirmed", "paid"]).fetch_one(&mut *tx).await.unwrap();
+    assert_eq!(waiting, held, "orders waiting for payment hold exactly the units held");
+    assert_eq!(sold, committed, "confirmed and paid orders sold exactly the units committed");
+
+    let live_for_closed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM inventory.reservations r JOIN orders.orders o ON o.id = r.owner_id
+         WHERE r.status IN ('held', 'committed') AND o.status IN ('cancelled', 'refunded', 'payment_failed')",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!(live_for_closed, 0, "a cancelled, refunded or failed order holds no stock");
+    tx.rollback().await.unwrap();
+    pool.close().await;
+}
