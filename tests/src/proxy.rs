@@ -13,6 +13,8 @@ pub struct TcpProxy {
     open: Arc<AtomicBool>,
     /// Bumped on every cut; connections in flight end when it changes.
     cuts: watch::Sender<u64>,
+    /// Whether the proxy listens at all (see [`Self::stop`]).
+    listening: watch::Sender<bool>,
 }
 
 impl TcpProxy {
@@ -22,14 +24,37 @@ impl TcpProxy {
         let addr = listener.local_addr().unwrap();
         let open = Arc::new(AtomicBool::new(true));
         let (cuts, _) = watch::channel(0);
-        let proxy = TcpProxy { addr, open: open.clone(), cuts: cuts.clone() };
+        let (listening, mut listen) = watch::channel(true);
+        let proxy = TcpProxy { addr, open: open.clone(), cuts: cuts.clone(), listening };
         tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                if !open.load(Ordering::SeqCst) {
-                    drop(client);
+            let mut listener = Some(listener);
+            loop {
+                let Some(bound) = &listener else {
+                    // Stopped: wait to listen again, on the same port.
+                    if listen.wait_for(|on| *on).await.is_err() {
+                        return;
+                    }
+                    listener = Some(TcpListener::bind(addr).await.expect("bind the proxy again"));
                     continue;
+                };
+                tokio::select! {
+                    accepted = bound.accept() => {
+                        let Ok((client, _)) = accepted else { return };
+                        if !open.load(Ordering::SeqCst) {
+                            drop(client);
+                            continue;
+                        }
+                        tokio::spawn(forward(client, upstream.clone(), cuts.subscribe()));
+                    }
+                    changed = listen.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                        if !*listen.borrow() {
+                            listener = None;
+                        }
+                    }
                 }
-                tokio::spawn(forward(client, upstream.clone(), cuts.subscribe()));
             }
         });
         proxy
@@ -45,8 +70,16 @@ impl TcpProxy {
         self.cuts.send_modify(|n| *n += 1);
     }
 
+    /// Ends every open connection and stops listening, so that new connections are
+    /// refused, as they are by a stopped PostgreSQL, until [`Self::restore`].
+    pub fn stop(&self) {
+        self.listening.send_replace(false);
+        self.cut();
+    }
+
     pub fn restore(&self) {
         self.open.store(true, Ordering::SeqCst);
+        self.listening.send_replace(true);
     }
 }
 

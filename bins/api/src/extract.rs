@@ -1,8 +1,11 @@
-//! Request-body extractors that fail in the contract's terms: wrong content type or
+//! Request extractors that fail in the contract's terms: wrong content type or
 //! malformed JSON → 400 `bad_request`; too large → 413 `payload_too_large`; a body of
-//! the wrong shape → 422 `validation_failed` naming each field.
+//! the wrong shape, or text holding control characters → 422 `validation_failed` naming
+//! each field; a query parameter of the wrong type → 422 naming the parameter. Messages
+//! are the contract's words ("must be a whole number"), never serde's, and never echo
+//! more than a short prefix of what the client sent.
 
-use std::future::Future;
+use std::future::{Future, Ready, ready};
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
@@ -14,6 +17,7 @@ use kernel::FieldError;
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 
+use crate::control_chars;
 use crate::error::ApiError;
 
 /// A JSON body of type `T`.
@@ -30,15 +34,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let body = Bytes::from_request(req, payload);
         Box::pin(async move {
             if !content_type_ok {
-                return Err(ApiError::bad_request("The body must be JSON, sent with Content-Type: application/json."));
+                return Err(not_json());
             }
-            let bytes = body.await.map_err(|error| {
-                if error.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::payload_too_large(limit)
-                } else {
-                    ApiError::bad_request("The request body could not be read.")
-                }
-            })?;
+            let bytes = body.await.map_err(|error| read_error(&error, limit))?;
             parse(&bytes).map(Json)
         })
     }
@@ -66,6 +64,84 @@ where
     }
 }
 
+/// An optional JSON body of type `T` that passed `T`'s `garde` rules: `None` when the
+/// request has no body at all. A body that is there must be valid: unlike Actix's
+/// `Option<Json<T>>`, a malformed one is refused, not taken for a missing one.
+#[derive(Debug)]
+pub struct OptionalValidJson<T>(pub Option<T>);
+
+impl<T> FromRequest for OptionalValidJson<T>
+where
+    T: DeserializeOwned + Validate + 'static,
+    T::Context: Default,
+{
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type_ok = is_json_content_type(req);
+        let has_content_type = req.headers().contains_key(actix_web::http::header::CONTENT_TYPE);
+        let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_LIMIT, |limit| limit.0);
+        let body = Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = body.await.map_err(|error| read_error(&error, limit))?;
+            if bytes.is_empty() && (!has_content_type || content_type_ok) {
+                return Ok(OptionalValidJson(None));
+            }
+            if !content_type_ok {
+                return Err(not_json());
+            }
+            let value: T = parse(&bytes)?;
+            value.validate().map_err(|report| ApiError::validation(report_details(&report)))?;
+            Ok(OptionalValidJson(Some(value)))
+        })
+    }
+}
+
+/// Query parameters of type `T`, parsed as Actix's `web::Query` parses them, but refused in
+/// the contract's terms: 422 `validation_failed` naming the parameter.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+/// Parses a query string as `T`, naming the parameter a refusal is about.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        let (named, message) = plain_message(&message);
+        let field = match named {
+            Some(name) => name,
+            None if path == "." => "query".to_owned(),
+            None => path,
+        };
+        ApiError::validation(vec![FieldError::new(control_chars::short(&field), message)])
+    })
+}
+
 /// Actix's own default body limit, used when the app sets none.
 const DEFAULT_LIMIT: usize = 262_144;
 
@@ -81,6 +157,18 @@ impl BodyLimit {
     }
 }
 
+fn not_json() -> ApiError {
+    ApiError::bad_request("The body must be JSON, sent with Content-Type: application/json.")
+}
+
+fn read_error(error: &actix_web::Error, limit: usize) -> ApiError {
+    if error.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::payload_too_large(limit)
+    } else {
+        ApiError::bad_request("The request body could not be read.")
+    }
+}
+
 fn is_json_content_type(req: &HttpRequest) -> bool {
     let Some(value) = req.headers().get(actix_web::http::header::CONTENT_TYPE) else {
         return false;
@@ -93,8 +181,12 @@ fn is_json_content_type(req: &HttpRequest) -> bool {
 }
 
 /// Parses `bytes` as `T`, telling malformed JSON (400) from a well-formed body of the
-/// wrong shape (422 with the field's path).
+/// wrong shape or with control characters in its text (422 with each field's path).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let controls = control_chars::json_body_fields(bytes);
+    if !controls.is_empty() {
+        return Err(ApiError::validation(controls));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -114,32 +206,98 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-/// The field a serde data error is about. serde reports a missing field at its parent's
-/// path and names it only in the message, so the name is appended here.
+/// The field a serde data error is about. serde reports a missing or unknown field at its
+/// parent's path and names it only in the message, so the name is appended here.
 fn field_error(path: &str, error: &serde_json::Error) -> FieldError {
     let full = error.to_string();
     let message = full.rsplit_once(" at line ").map_or(full.as_str(), |(message, _)| message);
-    let named = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+    let (named, message) = plain_message(message);
     let parent = if path == "." { "" } else { path };
+    // serde puts an unknown or duplicate field's name in the path already, a missing one's not.
+    let missing = message == "is required";
     let field = match named {
-        Some(name) if parent.is_empty() => name.to_owned(),
-        Some(name) => format!("{parent}.{name}"),
-        None => parent.to_owned(),
+        Some(name) if missing && parent.is_empty() => name,
+        Some(name) if missing => format!("{parent}.{name}"),
+        Some(name) if parent.is_empty() => name,
+        _ => parent.to_owned(),
     };
-    FieldError::new(field, without_type_names(message))
+    FieldError::new(control_chars::short(&field), message)
 }
 
-/// serde names the Rust type it expected (`expected struct LineItem`); the client needs
-/// the JSON kind, not our internal names.
-fn without_type_names(message: &str) -> String {
-    for (marker, replacement) in
-        [(", expected struct ", ", expected an object"), (", expected enum ", ", expected one of the allowed values")]
-    {
-        if let Some((head, _)) = message.split_once(marker) {
-            return format!("{head}{replacement}");
-        }
+/// serde's message for a value of the wrong shape, in the contract's words: what the field
+/// must be, never the Rust type serde expected (`i64`, `struct LineItem`) nor the value the
+/// client sent (which may be huge). Returns the field's name too when serde put it in the
+/// message (a missing or unknown field). Messages of our own (custom deserializers) are
+/// kept, shortened.
+fn plain_message(message: &str) -> (Option<String>, String) {
+    let quoted = |rest: &str| rest.split('`').next().map(str::to_owned);
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        return (quoted(rest), "is required".to_owned());
     }
-    message.to_owned()
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        return (quoted(rest), "is not a known field".to_owned());
+    }
+    if let Some(rest) = message.strip_prefix("duplicate field `") {
+        return (quoted(rest), "is given twice".to_owned());
+    }
+    if let Some((_, allowed)) = message.strip_prefix("unknown variant `").and_then(|m| m.split_once("expected ")) {
+        let allowed = allowed.replace('`', "");
+        let allowed = allowed.strip_prefix("one of ").unwrap_or(&allowed);
+        return (None, format!("must be one of: {}", control_chars::short(allowed)));
+    }
+    let expected = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .and_then(|rest| rest.rsplit_once(", expected "))
+        .map(|(_, expected)| expected);
+    if let Some(expected) = expected {
+        return (None, must_be(expected).to_owned());
+    }
+    if message.starts_with("invalid length ") {
+        return (None, "has the wrong number of items".to_owned());
+    }
+    let integer_parse = ["invalid digit", "number too large", "number too small", "cannot parse integer"];
+    if integer_parse.iter().any(|marker| message.contains(marker)) {
+        return (None, "must be a whole number".to_owned());
+    }
+    if message.contains("provided string was not `true` or `false`") {
+        return (None, "must be true or false".to_owned());
+    }
+    if message.starts_with("UUID parsing failed") || message.starts_with("invalid character: expected") {
+        return (None, "must be a UUID".to_owned());
+    }
+    (None, control_chars::short(message))
+}
+
+/// What a field must be, from the `expected …` part of a serde message.
+fn must_be(expected: &str) -> &'static str {
+    const INTEGERS: [&str; 11] = ["i64", "i32", "i16", "i8", "u64", "u32", "u16", "u8", "usize", "isize", "integer"];
+    let words: Vec<&str> = expected.split(|c: char| !c.is_ascii_alphanumeric()).collect();
+    if words.iter().any(|word| INTEGERS.contains(word)) {
+        if words.iter().any(|word| word.starts_with('u')) && INTEGERS[4..9].iter().any(|t| words.contains(t)) {
+            "must be a whole number, 0 or more"
+        } else {
+            "must be a whole number"
+        }
+    } else if expected.contains("UUID") || expected.contains("uuid") {
+        "must be a UUID"
+    } else if expected.contains("bool") {
+        "must be true or false"
+    } else if expected.contains("string") || expected.contains("str") || expected.contains("String") {
+        "must be a string"
+    } else if expected.contains("sequence") || expected.contains("Vec") || expected.contains("tuple") {
+        "must be a list"
+    } else if expected.contains("struct") || expected.contains("map") || expected.contains("object") {
+        "must be an object"
+    } else if expected.contains("enum") || expected.contains("variant") {
+        "must be one of the allowed values"
+    } else if expected.contains("RFC 3339") || expected.contains("date") {
+        "must be an RFC 3339 date-time"
+    } else if expected.contains("f64") || expected.contains("f32") || expected.contains("number") {
+        "must be a number"
+    } else {
+        "has the wrong type"
+    }
 }
 
 fn report_details(report: &garde::Report) -> Vec<FieldError> {

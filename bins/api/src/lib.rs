@@ -4,7 +4,9 @@
 pub mod adapters;
 pub mod auth;
 pub mod configuration;
+pub mod control_chars;
 pub mod db;
+pub mod db_health;
 pub mod error;
 pub mod extract;
 pub mod metrics;

@@ -10,6 +10,7 @@ use actix_web::middleware::Next;
 use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
 
+use crate::control_chars;
 use crate::error::ApiError;
 use crate::request_id::{self, RequestId};
 
@@ -61,7 +62,10 @@ pub async fn request_context(
     // middleware, and the only ones (the catalog cache's, per resource) pass on what they
     // get. (The request cannot be cloned before routing to turn one into a response:
     // routing needs it unshared.)
-    let response = next.call(request).await?.map_into_boxed_body();
+    let response = match refused_url(&request) {
+        Some(refusal) => request.error_response(refusal),
+        None => next.call(request).await?.map_into_boxed_body(),
+    };
     let mut response = if response.status().as_u16() >= 400 { with_envelope(response, &request_id) } else { response };
     response.headers_mut().insert(
         HeaderName::from_static(request_id::HEADER),
@@ -74,6 +78,29 @@ pub async fn request_context(
     crate::metrics::record_request(method.as_str(), route, response.status(), elapsed);
     tracing::info!(status = response.status().as_u16(), latency_ms = elapsed.as_secs_f64() * 1e3, "request completed");
     Ok(response)
+}
+
+/// The longest URL (path and query) served. Longer ones are 414, in the envelope. (Past
+/// 64 KiB Actix's HTTP parser refuses the request line itself with a bare 400 before any
+/// of this runs.)
+pub const MAX_URL_BYTES: usize = 8 * 1024;
+
+/// A URL refused before routing: too long (414), or a path or query value holding control
+/// characters (400 naming it), which no route could store or look up.
+fn refused_url(request: &ServiceRequest) -> Option<ApiError> {
+    let uri = request.uri();
+    let length = uri.path_and_query().map_or(0, |pq| pq.as_str().len());
+    if length > MAX_URL_BYTES {
+        return Some(ApiError::new(
+            actix_web::http::StatusCode::URI_TOO_LONG,
+            "bad_request",
+            format!("The URL is longer than the limit of {MAX_URL_BYTES} bytes."),
+        ));
+    }
+    let fields = control_chars::url_fields(uri.path(), uri.query().unwrap_or(""));
+    (!fields.is_empty()).then(|| {
+        ApiError::bad_request("The URL holds control characters, which no text here may contain.").with_details(fields)
+    })
 }
 
 fn with_envelope(response: ServiceResponse<BoxBody>, request_id: &RequestId) -> ServiceResponse<BoxBody> {

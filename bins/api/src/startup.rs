@@ -17,7 +17,7 @@ use identity::newsletter::{Newsletter, PgSubscriberStore};
 use identity::password::{PasswordCost, PasswordHasher};
 use identity::tokens::AccessTokens;
 use inventory::reservations::PgStockReserver;
-use kernel::{FieldError, SystemClock};
+use kernel::SystemClock;
 use orders::coupons::Coupons;
 use orders::idempotency::Idempotency;
 use payments_razorpay::listing::PaymentRecords;
@@ -29,12 +29,13 @@ use tracing_actix_web::TracingLogger;
 
 use crate::adapters::{CatalogForOrders, InventoryStockOpening, RazorpayPayments};
 use crate::configuration::Settings;
+use crate::db_health::DatabaseHealth;
 use crate::error::ApiError;
 use crate::extract::BodyLimit;
 use crate::middleware::{RequestSpan, request_context};
 use crate::rate_limit::InMemoryRateLimiter;
 use crate::read_cache::ReadCache;
-use crate::{db, metrics, read_cache, routes};
+use crate::{db, db_health, metrics, read_cache, routes};
 
 /// The services the handlers use, wired to their PostgreSQL adapters. Ports are held as
 /// concrete generic types chosen here (see the README's architecture notes).
@@ -63,6 +64,7 @@ pub struct Application {
     orders: OrdersService,
     /// The catalog cache and the one-connection pool its listener uses (none when off).
     catalog_cache: Option<(Arc<ReadCache>, PgPool)>,
+    database_health: Arc<DatabaseHealth>,
 }
 
 /// The catalog cache's change listener, running.
@@ -88,7 +90,9 @@ impl Application {
             None => None,
         };
         let cache = catalog_cache.as_ref().map(|(cache, _)| Arc::clone(cache));
-        let server = build_server(listener, pool.clone(), &settings, orders.clone(), cache)?;
+        let database_health = Arc::new(DatabaseHealth::new(db::probe_pool(&settings.database)?));
+        let server =
+            build_server(listener, pool.clone(), &settings, orders.clone(), cache, Arc::clone(&database_health))?;
         let expiry_interval = Duration::from_secs(settings.inventory.expiry_interval_seconds);
         let reconcile = (settings.orders.reconcile_interval_seconds > 0).then(|| {
             (
@@ -96,7 +100,7 @@ impl Application {
                 Duration::from_secs(settings.orders.reconcile_after_seconds),
             )
         });
-        Ok(Application { port, server, pool, expiry_interval, reconcile, orders, catalog_cache })
+        Ok(Application { port, server, pool, expiry_interval, reconcile, orders, catalog_cache, database_health })
     }
 
     pub fn port(&self) -> u16 {
@@ -108,6 +112,7 @@ impl Application {
     /// [`shutdown_signal`]; tests pass a future that never completes.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let upkeep = spawn_metrics_upkeep();
+        let database_watcher = db_health::spawn_watcher(Arc::clone(&self.database_health));
         let expiry = spawn_expiry_job(self.pool.clone(), self.expiry_interval);
         let reconcile = self.reconcile.map(|(every, after)| spawn_reconcile_job(self.orders.clone(), every, after));
         let cache_listener = self.catalog_cache.map(|(cache, pool)| CacheListener {
@@ -127,6 +132,7 @@ impl Application {
             }
         };
         upkeep.abort();
+        database_watcher.abort();
         // A pass cut short rolls back and is redone by the next process or start.
         for job in [expiry, reconcile].into_iter().flatten() {
             job.abort();
@@ -186,7 +192,9 @@ fn build_server(
     settings: &Settings,
     orders: OrdersService,
     catalog_cache: Option<Arc<ReadCache>>,
+    database_health: Arc<DatabaseHealth>,
 ) -> anyhow::Result<Server> {
+    let database_health = web::Data::from(database_health);
     let metrics_handle = web::Data::new(metrics::install());
     let newsletter = web::Data::new(Newsletter::new(PgSubscriberStore::new(pool.clone())));
     let accounts = accounts_service(pool.clone(), settings)?;
@@ -221,9 +229,6 @@ fn build_server(
             .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(body_limit)
             .app_data(body_limit.payload_config())
-            .app_data(web::QueryConfig::default().error_handler(|error, _| {
-                ApiError::validation(vec![FieldError::new("query", error.to_string())]).into()
-            }))
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
             .app_data(pool.clone())
             .app_data(limits.clone())
@@ -243,6 +248,7 @@ fn build_server(
             .app_data(idempotency.clone())
             .app_data(orders.clone())
             .app_data(limiter.clone())
+            .app_data(database_health.clone())
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })

@@ -16,7 +16,7 @@ use super::auth::keep;
 use super::catalog::{CategoryView, ListParams, ProductSummaryView, ProductView, page_response};
 use crate::auth::AdminUser;
 use crate::error::ApiError;
-use crate::extract::ValidJson;
+use crate::extract::{Query, ValidJson};
 use crate::startup::{CategoriesService, ProductsService};
 
 /// The highest base price accepted (₹1,000 crore): far from `i64` overflow in any sum.
@@ -321,7 +321,7 @@ pub async fn get_product(
 #[tracing::instrument(name = "route.admin_list_products", skip_all)]
 pub async fn list_products(
     _admin: AdminUser,
-    params: web::Query<ListParams>,
+    params: Query<ListParams>,
     products: web::Data<ProductsService>,
 ) -> Result<HttpResponse, ApiError> {
     let query = params.into_inner().into_query(Audience::Admin)?;

@@ -13,7 +13,7 @@ use super::admin_catalog::nullable;
 use super::auth::keep;
 use crate::auth::AdminUser;
 use crate::error::ApiError;
-use crate::extract::ValidJson;
+use crate::extract::{Query, ValidJson};
 
 /// `Coupon` on the wire.
 #[derive(Debug, Serialize)]
@@ -192,7 +192,7 @@ pub async fn change(
 pub async fn list(
     _: AdminUser,
     coupons: web::Data<Coupons>,
-    params: web::Query<ListParams>,
+    params: Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let limit = Limit::new(params.limit)?;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::catalog::page_response;
 use crate::auth::AdminUser;
 use crate::error::ApiError;
-use crate::extract::ValidJson;
+use crate::extract::{Query, ValidJson};
 use crate::startup::ProductsService;
 
 /// The most units one stock row may hold.
@@ -98,7 +98,7 @@ async fn labelled(page: Page<StockLevel>, products: &ProductsService) -> Result<
 #[tracing::instrument(name = "route.admin_list_stock", skip_all)]
 pub async fn list(
     _admin: AdminUser,
-    params: web::Query<ListParams>,
+    params: Query<ListParams>,
     stock: web::Data<StockLevels>,
     products: web::Data<ProductsService>,
 ) -> Result<HttpResponse, ApiError> {
@@ -176,7 +176,7 @@ pub struct PageParams {
 pub async fn ledger(
     _admin: AdminUser,
     product_id: web::Path<Uuid>,
-    params: web::Query<PageParams>,
+    params: Query<PageParams>,
     stock: web::Data<StockLevels>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::catalog::{page_response, parse_bool, present};
 use crate::auth::AdminUser;
 use crate::error::ApiError;
+use crate::extract::Query;
 
 #[derive(Debug, Serialize)]
 struct PaymentView {
@@ -151,7 +152,7 @@ impl ListParams {
 #[tracing::instrument(name = "route.admin_list_payments", skip_all)]
 pub async fn list(
     _admin: AdminUser,
-    params: web::Query<ListParams>,
+    params: Query<ListParams>,
     records: web::Data<PaymentRecords>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();

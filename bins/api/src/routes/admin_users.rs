@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::auth::UserView;
 use crate::auth::AdminUser;
 use crate::error::ApiError;
-use crate::extract::ValidJson;
+use crate::extract::{Query, ValidJson};
 use crate::startup::AccountsService;
 
 #[derive(Debug, Deserialize)]
@@ -26,7 +26,7 @@ pub struct ListQuery {
 #[tracing::instrument(name = "route.admin_list_users", skip_all)]
 pub async fn list(
     _admin: AdminUser,
-    query: web::Query<ListQuery>,
+    query: Query<ListQuery>,
     accounts: web::Data<AccountsService>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();

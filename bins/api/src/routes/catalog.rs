@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::startup::{CategoriesService, ProductsService};
 
 #[derive(Debug, Serialize)]
@@ -278,7 +279,7 @@ pub async fn list_categories(categories: web::Data<CategoriesService>) -> Result
 
 #[tracing::instrument(name = "route.list_products", skip_all)]
 pub async fn list_products(
-    params: web::Query<ListParams>,
+    params: Query<ListParams>,
     products: web::Data<ProductsService>,
 ) -> Result<HttpResponse, ApiError> {
     let query = params.into_inner().into_query(Audience::Shopper)?;
@@ -302,7 +303,7 @@ pub struct SuggestParams {
 
 #[tracing::instrument(name = "route.suggest", skip_all)]
 pub async fn suggest(
-    params: web::Query<SuggestParams>,
+    params: Query<SuggestParams>,
     products: web::Data<ProductsService>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(q) = present(&params.q) else {

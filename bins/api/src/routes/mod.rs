@@ -29,6 +29,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(resource("/metrics").route(web::get().to(health::metrics)))
         .service(
             web::scope("/api/v1")
+                .wrap(from_fn(crate::db_health::gate))
                 .service(resource("/newsletter").route(web::post().to(newsletter::subscribe)))
                 .service(resource("/webhooks/razorpay").route(web::post().to(webhooks::razorpay)))
                 .service(resource("/auth/register").route(web::post().to(auth::register)))

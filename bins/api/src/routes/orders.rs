@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::addresses::AddressBody;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::extract::ValidJson;
+use crate::extract::{OptionalValidJson, Query, ValidJson};
 use crate::startup::{AddressService, OrdersService};
 
 /// `Order` on the wire.
@@ -434,9 +434,9 @@ pub async fn cancel(
     user: AuthUser,
     orders: web::Data<OrdersService>,
     order_id: web::Path<Uuid>,
-    body: Option<ValidJson<CancelBody>>,
+    body: OptionalValidJson<CancelBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let reason = body.and_then(|body| body.0.reason).filter(|reason| !reason.trim().is_empty());
+    let reason = body.0.and_then(|body| body.reason).filter(|reason| !reason.trim().is_empty());
     let order = orders.cancel(user.id, order_id.into_inner(), reason.as_deref()).await?;
     Ok(HttpResponse::Ok().json(OrderView::from(order)))
 }
@@ -455,7 +455,7 @@ pub async fn get(
 pub async fn list(
     user: AuthUser,
     orders: web::Data<OrdersService>,
-    params: web::Query<ListParams>,
+    params: Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let limit = Limit::new(params.limit)?;

@@ -1,0 +1,217 @@
+//! Whether the database can be reached, known without asking it on every request.
+//!
+//! When PostgreSQL stops, every request that needs a new connection would wait out the
+//! pool's acquire timeout (sqlx keeps retrying a refused connection until then) and only
+//! then fail. A watcher probes the database on a connection of its own: every
+//! [`PROBE_EVERY`] while it answers, at once when a request met a connection failure, and
+//! every [`PROBE_EVERY`] while it does not. While the database is known to be down, API
+//! requests are answered 503 `service_unavailable` with `Retry-After` at once, and
+//! `/ready` answers from the same state. The first answer from the database ends it, with
+//! no restart: the pool reconnects by itself.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web;
+use sqlx::PgPool;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use crate::error::ApiError;
+
+/// How often the watcher asks the database.
+pub const PROBE_EVERY: Duration = Duration::from_millis(500);
+/// A probe slower than this failed: a database that cannot answer `SELECT 1` in this time
+/// cannot serve a checkout either.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Failed probes in a row before the database counts as down, so that one slow answer on
+/// a busy machine does not close the store. A refused or dropped connection counts at once.
+const FAILURES_TO_GO_DOWN: u32 = 2;
+/// What clients are told to wait before trying again.
+pub const RETRY_AFTER_SECONDS: u64 = 2;
+
+/// The database's state as last seen; shared by the watcher, the gate and `/ready`.
+#[derive(Debug)]
+pub struct DatabaseHealth {
+    down: AtomicBool,
+    /// Wakes the watcher early: a request just met a connection failure.
+    suspect: Notify,
+    /// A pool of one connection for probes, apart from the request pool, so that a probe
+    /// never waits behind requests.
+    pool: PgPool,
+}
+
+impl DatabaseHealth {
+    /// Starts out up: the first probe runs as soon as the watcher starts.
+    pub fn new(probe_pool: PgPool) -> Self {
+        DatabaseHealth { down: AtomicBool::new(false), suspect: Notify::new(), pool: probe_pool }
+    }
+
+    /// Asks the database now (for `/ready`): true when it answered. A lost connection
+    /// marks it down at once.
+    pub async fn check_now(&self) -> bool {
+        match probe(&self.pool).await {
+            Ok(()) => true,
+            Err(failure) => {
+                tracing::warn!(%failure, "readiness: the database did not answer");
+                if failure.is_connection_lost() {
+                    self.set_down(true);
+                }
+                self.suspect();
+                false
+            }
+        }
+    }
+
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::Relaxed)
+    }
+
+    /// A request met a failure that looks like the database going away: probe now.
+    pub fn suspect(&self) {
+        self.suspect.notify_one();
+    }
+
+    fn set_down(&self, down: bool) {
+        if self.down.swap(down, Ordering::Relaxed) != down {
+            if down {
+                tracing::error!("the database is not reachable: API requests are answered 503 until it is back");
+            } else {
+                tracing::info!("the database is reachable again");
+            }
+        }
+        metrics::gauge!("database_up").set(if down { 0.0 } else { 1.0 });
+    }
+
+    /// The answer to every request the gate turns away while the database is down.
+    pub fn unavailable() -> ApiError {
+        ApiError::service_unavailable("The database is not reachable right now; please try again shortly.")
+            .with_retry_after(RETRY_AFTER_SECONDS)
+    }
+}
+
+/// Probes the database until aborted.
+pub fn spawn_watcher(health: Arc<DatabaseHealth>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut failures = 0_u32;
+        loop {
+            match probe(&health.pool).await {
+                Ok(()) => {
+                    failures = 0;
+                    health.set_down(false);
+                }
+                Err(failure) => {
+                    failures += 1;
+                    tracing::warn!(%failure, failures, "the database did not answer a probe");
+                    if failure.is_connection_lost() || failures >= FAILURES_TO_GO_DOWN {
+                        health.set_down(true);
+                    }
+                }
+            }
+            tokio::select! {
+                () = tokio::time::sleep(PROBE_EVERY) => {}
+                () = health.suspect.notified() => {}
+            }
+        }
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ProbeFailure {
+    #[error("no answer within {PROBE_TIMEOUT:?}")]
+    TimedOut,
+    #[error("{0}")]
+    Failed(sqlx::Error),
+}
+
+impl ProbeFailure {
+    fn is_connection_lost(&self) -> bool {
+        matches!(self, ProbeFailure::Failed(error) if is_connection_failure(error))
+    }
+}
+
+async fn probe(pool: &PgPool) -> Result<(), ProbeFailure> {
+    match tokio::time::timeout(PROBE_TIMEOUT, sqlx::query("SELECT 1").execute(pool)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => Err(ProbeFailure::Failed(error)),
+        Err(_) => Err(ProbeFailure::TimedOut),
+    }
+}
+
+/// A failure of the connection itself, or of a server that is going away or not taking
+/// connections: worth a 503 and a retry, never a 500.
+pub fn is_connection_failure(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(error) => is_transient_code(error.code().as_deref()),
+        _ => false,
+    }
+}
+
+/// SQLSTATEs that say "try again": connection exceptions (08…), the server shutting down
+/// or starting (57P01–57P03), too many connections (53300), and the concurrency failures
+/// a retry resolves (serialization failure, deadlock, lock not available).
+fn is_transient_code(code: Option<&str>) -> bool {
+    matches!(code, Some(code) if code.starts_with("08") || code.starts_with("57P")
+        || matches!(code, "53300" | "40001" | "40P01" | "55P03"))
+}
+
+/// Whether `cause` (a whole error chain) is a transient database failure.
+pub fn is_transient(cause: &anyhow::Error) -> bool {
+    cause.chain().any(|error| error.downcast_ref::<sqlx::Error>().is_some_and(is_connection_failure))
+}
+
+/// Turns API requests away at once while the database is known to be down, and wakes the
+/// watcher when a request fails the way an outage makes requests fail.
+pub async fn gate(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let health = request.app_data::<web::Data<DatabaseHealth>>().cloned();
+    if let Some(health) = &health
+        && health.is_down()
+    {
+        return Ok(request.error_response(DatabaseHealth::unavailable()));
+    }
+    let response = next.call(request).await?.map_into_boxed_body();
+    if let Some(health) = health
+        && response.response().error().and_then(|e| e.as_error::<ApiError>()).is_some_and(ApiError::is_database_outage)
+    {
+        health.suspect();
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_failures_and_shutdowns_are_transient_but_bugs_are_not() {
+        let refused = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert!(is_connection_failure(&refused));
+        assert!(is_connection_failure(&sqlx::Error::PoolTimedOut));
+        assert!(!is_connection_failure(&sqlx::Error::RowNotFound));
+        for code in ["08006", "08001", "57P01", "57P03", "53300", "40001", "40P01"] {
+            assert!(is_transient_code(Some(code)), "{code}");
+        }
+        for code in ["23505", "23514", "42P01", "22021"] {
+            assert!(!is_transient_code(Some(code)), "{code}");
+        }
+    }
+
+    #[test]
+    fn a_transient_failure_is_found_anywhere_in_the_chain() {
+        let cause = anyhow::Error::new(sqlx::Error::PoolTimedOut).context("reading a cart").context("checkout");
+        assert!(is_transient(&cause));
+        assert!(!is_transient(&anyhow::anyhow!("a bug")));
+    }
+}
