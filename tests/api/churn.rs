@@ -61,8 +61,8 @@ async fn churn_as(app: &TestApp, customer: &TestUser, product: &str, n: usize, s
         if started.elapsed() > CHURN_FOR {
             break;
         }
-        let method = if (n + round) % 2 == 0 { "cod" } else { "razorpay" };
-        let quantity = 1 + ((n + round) % 3 == 0) as i64;
+        let method = if (n + round).is_multiple_of(2) { "cod" } else { "razorpay" };
+        let quantity = 1 + i64::from((n + round).is_multiple_of(3));
         let mut body = json!({"items": [{"product_id": product, "quantity": quantity}], "payment_method": method});
         if method == "cod" {
             body["shipping_address"] = address();
@@ -75,7 +75,7 @@ async fn churn_as(app: &TestApp, customer: &TestUser, product: &str, n: usize, s
             seen.refused_codes.push(answer["error"]["code"].as_str().unwrap_or("no envelope").to_owned());
             continue;
         }
-        if method == "razorpay" && round % 3 == 0 {
+        if method == "razorpay" && round.is_multiple_of(3) {
             // Paid, and its webhooks race the cancellation below.
             app.pay(&answer, "success", "normal").await;
         }
