@@ -14,6 +14,7 @@ mod churn;
 mod coupons;
 mod errors;
 mod health;
+mod hostile_input;
 mod inventory;
 mod isolation;
 mod logs;

@@ -98,8 +98,23 @@ pub struct AddressPatch {
     is_default: Option<bool>,
 }
 
-fn text(value: &str) -> String {
-    value.trim().to_owned()
+/// A required line of an address: trimmed, not blank, on one line.
+fn line(value: &str, field: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        errors.push(FieldError::new(field, "must not be blank"));
+        None
+    } else if value.contains(['\n', '\r', '\t']) {
+        errors.push(FieldError::new(field, "must be a single line"));
+        None
+    } else {
+        Some(value.to_owned())
+    }
+}
+
+/// An optional line of an address: blank is the same as absent.
+fn optional_line(value: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty()).and_then(|v| line(v, field, errors))
 }
 
 fn country(raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
@@ -119,21 +134,30 @@ impl TryFrom<AddressBody> for NewAddress {
         let mut errors = Vec::new();
         let name = keep(PersonName::parse(&body.name, "name"), &mut errors);
         let phone = keep(Phone::parse(&body.phone, "phone"), &mut errors);
+        let company = optional_line(body.company.as_deref(), "company", &mut errors);
+        let line1 = line(&body.line1, "line1", &mut errors);
+        let line2 = optional_line(body.line2.as_deref(), "line2", &mut errors);
+        let city = line(&body.city, "city", &mut errors);
+        let state = line(&body.state, "state", &mut errors);
         let pincode = keep(Pincode::parse(&body.pincode, "pincode"), &mut errors);
         let country = country(body.country.as_deref().unwrap_or("IN"), &mut errors);
-        match (name, phone, pincode, country) {
-            (Some(name), Some(phone), Some(pincode), Some(country)) if errors.is_empty() => Ok(NewAddress {
-                name,
-                phone,
-                company: body.company.as_deref().map(text),
-                line1: text(&body.line1),
-                line2: body.line2.as_deref().map(text),
-                city: text(&body.city),
-                state: text(&body.state),
-                pincode,
-                country,
-                is_default: body.is_default.unwrap_or(false),
-            }),
+        match (name, phone, line1, city, state, pincode, country) {
+            (Some(name), Some(phone), Some(line1), Some(city), Some(state), Some(pincode), Some(country))
+                if errors.is_empty() =>
+            {
+                Ok(NewAddress {
+                    name,
+                    phone,
+                    company,
+                    line1,
+                    line2,
+                    city,
+                    state,
+                    pincode,
+                    country,
+                    is_default: body.is_default.unwrap_or(false),
+                })
+            }
             _ => Err(InvalidInput(errors)),
         }
     }
@@ -149,11 +173,14 @@ impl TryFrom<AddressPatch> for AddressChanges {
             phone: body.phone.as_deref().and_then(|v| keep(Phone::parse(v, "phone"), &mut errors)),
             pincode: body.pincode.as_deref().and_then(|v| keep(Pincode::parse(v, "pincode"), &mut errors)),
             country: body.country.as_deref().and_then(|v| country(v, &mut errors)),
-            company: body.company.as_deref().map(text),
-            line1: body.line1.as_deref().map(text),
-            line2: body.line2.as_deref().map(text),
-            city: body.city.as_deref().map(text),
-            state: body.state.as_deref().map(text),
+            company: body
+                .company
+                .as_deref()
+                .map(|v| optional_line(Some(v), "company", &mut errors).unwrap_or_default()),
+            line1: body.line1.as_deref().and_then(|v| line(v, "line1", &mut errors)),
+            line2: body.line2.as_deref().map(|v| optional_line(Some(v), "line2", &mut errors).unwrap_or_default()),
+            city: body.city.as_deref().and_then(|v| line(v, "city", &mut errors)),
+            state: body.state.as_deref().and_then(|v| line(v, "state", &mut errors)),
             is_default: body.is_default,
         };
         if errors.is_empty() { Ok(changes) } else { Err(InvalidInput(errors)) }
