@@ -3,16 +3,16 @@
 //! books agree at the end.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use rigmaster_tests::app::{TestApp, TestUser};
 use rigmaster_tests::shop::{all_at_once, new_key, order_id, register_customers, spawn_shop};
 use serde_json::{Value, json};
 
-/// How long the customers keep at it, and how many orders each places at most.
-const CHURN_FOR: Duration = Duration::from_secs(4);
-const MAX_ROUNDS: usize = 60;
+/// Orders each customer places (and undoes); the admin edits the stock while they do.
+const ROUNDS: usize = 6;
 
 /// What one customer saw: every status answered, by route.
 #[derive(Default)]
@@ -28,17 +28,18 @@ async fn thirty_two_customers_churning_a_two_unit_product_get_no_server_error_an
     let admin = app.register_admin().await;
     let product = app.create_stocked_product(&admin, 50_000, 2).await;
     let customers = register_customers(&app, 32).await;
-    let started = Instant::now();
+    let churning = Arc::new(AtomicBool::new(true));
 
     let churn = all_at_once(customers.into_iter().enumerate().map(|(n, customer)| {
         let (app, product) = (app.clone(), product.clone());
-        async move { churn_as(&app, &customer, &product, n, started).await }
+        async move { churn_as(&app, &customer, &product, n).await }
     }));
     let admin_edits = {
-        let (app, admin, product) = (app.clone(), admin.clone(), product.clone());
-        tokio::spawn(async move { edit_stock_while(&app, &admin, &product, started).await })
+        let (app, admin, product, churning) = (app.clone(), admin.clone(), product.clone(), churning.clone());
+        tokio::spawn(async move { edit_stock_while(&app, &admin, &product, &churning).await })
     };
     let seen = churn.await;
+    churning.store(false, Ordering::Relaxed);
     let admin_statuses = admin_edits.await.unwrap();
 
     let placed: Vec<u16> = seen.iter().flat_map(|s| s.placed.iter().copied()).collect();
@@ -49,18 +50,15 @@ async fn thirty_two_customers_churning_a_two_unit_product_get_no_server_error_an
     assert!(cancelled.iter().all(|&s| s == 200 || s == 409), "cancel answers: {}", tally(&cancelled));
     assert!(admin_statuses.iter().all(|&s| s == 200 || s == 409), "admin answers: {}", tally(&admin_statuses));
     assert!(placed.contains(&201) && placed.contains(&409), "real contention: {}", tally(&placed));
-    assert!(placed.len() >= 100, "enough churn: {}", tally(&placed));
+    assert!(!admin_statuses.is_empty(), "the admin edited the stock meanwhile");
     assert_books_agree(&app, &product).await;
 }
 
 /// Places orders (cash on delivery and Razorpay, one or two units) and undoes them: cancels
 /// at once, or pays first and then cancels (a refund and a restock).
-async fn churn_as(app: &TestApp, customer: &TestUser, product: &str, n: usize, started: Instant) -> Seen {
+async fn churn_as(app: &TestApp, customer: &TestUser, product: &str, n: usize) -> Seen {
     let mut seen = Seen::default();
-    for round in 0..MAX_ROUNDS {
-        if started.elapsed() > CHURN_FOR {
-            break;
-        }
+    for round in 0..ROUNDS {
         let method = if (n + round).is_multiple_of(2) { "cod" } else { "razorpay" };
         let quantity = 1 + i64::from((n + round).is_multiple_of(3));
         let mut body = json!({"items": [{"product_id": product, "quantity": quantity}], "payment_method": method});
@@ -87,11 +85,11 @@ async fn churn_as(app: &TestApp, customer: &TestUser, product: &str, n: usize, s
 
 /// The admin sets the product's stock to 2, 3 or 4 units, over and over, while customers
 /// buy it: a 409 when that would go below what is held.
-async fn edit_stock_while(app: &TestApp, admin: &TestUser, product: &str, started: Instant) -> Vec<u16> {
+async fn edit_stock_while(app: &TestApp, admin: &TestUser, product: &str, churning: &AtomicBool) -> Vec<u16> {
     let path = format!("/api/v1/admin/inventory/{product}");
     let mut statuses = Vec::new();
     let mut on_hand = 2;
-    while started.elapsed() < CHURN_FOR && statuses.len() < 400 {
+    while churning.load(Ordering::Relaxed) && statuses.len() < 1_000 {
         on_hand = 2 + (on_hand + 1) % 3;
         let response = app.send_json_as(Method::PUT, &path, &admin.access_token, &json!({"on_hand": on_hand})).await;
         statuses.push(response.status().as_u16());

@@ -86,7 +86,7 @@ async fn a_missing_field_is_named() {
     let response = app.post_json(NEWSLETTER, &json!({})).await;
 
     let error = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    assert_eq!(error["details"], json!([{"field": "email", "message": "missing field `email`"}]));
+    assert_eq!(error["details"], json!([{"field": "email", "message": "is required"}]));
 }
 
 #[tokio::test]

@@ -24,16 +24,17 @@ pub fn has_forbidden(text: &str) -> bool {
 }
 
 /// Every string (member names too) in a JSON body that holds a forbidden character, named
-/// by its path (`shipping_address.line1`, `items[0].name`). Empty when there is none, or when
-/// the body is not JSON at all (the parser reports that).
-pub fn json_body_fields(bytes: &[u8]) -> Vec<FieldError> {
+/// by its path (`shipping_address.line1`, `items[0].name`); empty when there is none. An
+/// error when the body, read as a whole, is not JSON: the walk reads every member, so a
+/// lone surrogate in a member the route ignores is found here too.
+pub fn json_body_fields(bytes: &[u8]) -> Result<Vec<FieldError>, serde_json::Error> {
     if !might_hold_controls(bytes) {
-        return Vec::new();
+        return Ok(Vec::new());
     }
-    let Ok(value) = serde_json::from_slice::<Value>(bytes) else { return Vec::new() };
+    let value = serde_json::from_slice::<Value>(bytes)?;
     let mut fields = Vec::new();
     walk(&value, &mut String::new(), &mut fields);
-    fields
+    Ok(fields)
 }
 
 /// Raw JSON cannot hold a C0 control (the parser refuses one outside an escape), so a
@@ -83,18 +84,35 @@ fn field_name(path: &str) -> String {
 /// reported as `query`.
 pub fn url_fields(path: &str, query: &str) -> Vec<FieldError> {
     let mut fields = Vec::new();
-    let decoded_path = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
-    if has_forbidden(&decoded_path) {
-        fields.push(FieldError::new("path", MESSAGE));
+    if let Some(problem) = text_problem(path) {
+        fields.push(FieldError::new("path", problem));
     }
-    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-        if has_forbidden(&name) {
-            fields.push(FieldError::new("query", format!("parameter names {MESSAGE}")));
-        } else if has_forbidden(&value) {
-            fields.push(FieldError::new(short(&name), MESSAGE));
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match text_problem(name) {
+            Some(problem) => fields.push(FieldError::new("query", format!("parameter names {problem}"))),
+            None => {
+                if let Some(problem) = text_problem(value) {
+                    fields.push(FieldError::new(short(&decoded(name)), problem));
+                }
+            }
         }
     }
     fields
+}
+
+/// What is wrong with a percent-encoded piece of a URL, once decoded (`+` is a space in a
+/// query, and harmless here).
+fn text_problem(encoded: &str) -> Option<&'static str> {
+    match percent_encoding::percent_decode_str(encoded).decode_utf8() {
+        Err(_) => Some("must be valid UTF-8"),
+        Ok(text) if has_forbidden(&text) => Some(MESSAGE),
+        Ok(_) => None,
+    }
+}
+
+fn decoded(encoded: &str) -> String {
+    percent_encoding::percent_decode_str(&encoded.replace('+', " ")).decode_utf8_lossy().into_owned()
 }
 
 /// At most 64 characters of a client's name for a thing, so that an answer never echoes a
@@ -112,7 +130,7 @@ mod tests {
     use super::*;
 
     fn fields(body: &str) -> Vec<String> {
-        json_body_fields(body.as_bytes()).into_iter().map(|f| f.field).collect()
+        json_body_fields(body.as_bytes()).unwrap().into_iter().map(|f| f.field).collect()
     }
 
     #[test]
@@ -147,7 +165,7 @@ mod tests {
     #[test]
     fn clean_bodies_and_other_escapes_pass() {
         assert!(fields(r#"{"name":"Ryzen \u00e9 \"quoted\""}"#).is_empty());
-        assert!(fields("not json \\u0000").is_empty(), "the parser reports malformed JSON");
+        assert!(json_body_fields(br#"{"ignored":"\ud800"}"#).is_err(), "a lone surrogate anywhere");
     }
 
     #[test]
@@ -156,6 +174,8 @@ mod tests {
             url_fields("/api/v1/products/a%00b", "category=%00&brand=ok&q=%1B").into_iter().map(|f| f.field).collect();
         assert_eq!(named, ["path", "category", "q"]);
         assert!(url_fields("/api/v1/products", "q=ryzen+7%20cpu&category=cpu").is_empty());
+        let invalid: Vec<String> = url_fields("/x%FF", "q=%FF%FE").into_iter().map(|f| f.message).collect();
+        assert_eq!(invalid, ["must be valid UTF-8", "must be valid UTF-8"]);
     }
 
     #[test]

@@ -183,7 +183,11 @@ fn is_json_content_type(req: &HttpRequest) -> bool {
 /// Parses `bytes` as `T`, telling malformed JSON (400) from a well-formed body of the
 /// wrong shape or with control characters in its text (422 with each field's path).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let controls = control_chars::json_body_fields(bytes);
+    // serde skips the members a type ignores without checking their bytes.
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(ApiError::bad_request("The body is not valid UTF-8."));
+    }
+    let controls = control_chars::json_body_fields(bytes).map_err(|error| not_valid_json(&error))?;
     if !controls.is_empty() {
         return Err(ApiError::validation(controls));
     }

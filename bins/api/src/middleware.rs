@@ -99,7 +99,7 @@ fn refused_url(request: &ServiceRequest) -> Option<ApiError> {
     }
     let fields = control_chars::url_fields(uri.path(), uri.query().unwrap_or(""));
     (!fields.is_empty()).then(|| {
-        ApiError::bad_request("The URL holds control characters, which no text here may contain.").with_details(fields)
+        ApiError::bad_request("The URL holds control characters or bytes that are not UTF-8.").with_details(fields)
     })
 }
 
