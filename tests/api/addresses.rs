@@ -1,9 +1,11 @@
+use identity::addresses::{AddressBook, AddressError, NewAddress, PgAddressStore};
+use kernel::{PersonName, Phone, Pincode};
 use reqwest::{Method, StatusCode};
 use rigmaster_tests::app::assert_error;
 use rigmaster_tests::spawn_app;
 use serde_json::{Value, json};
 
-fn home() -> Value {
+pub fn home() -> Value {
     json!({"name": "Asha Rao", "phone": "9876543210", "line1": "12 MG Road", "city": "Bengaluru", "state": "Karnataka", "pincode": "560001"})
 }
 
@@ -84,4 +86,26 @@ async fn an_invalid_address_names_each_field() {
     let error = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     let fields: Vec<&str> = error["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["phone", "pincode", "country"], "{error}");
+}
+
+#[tokio::test]
+async fn an_address_for_an_account_that_is_gone_is_a_business_error() {
+    let app = spawn_app().await;
+    let book = AddressBook::new(PgAddressStore::new(app.db.pool().await));
+    let address = NewAddress {
+        name: PersonName::parse("Asha Rao", "name").unwrap(),
+        phone: Phone::parse("9876543210", "phone").unwrap(),
+        company: None,
+        line1: "12 MG Road".into(),
+        line2: None,
+        city: "Bengaluru".into(),
+        state: "Karnataka".into(),
+        pincode: Pincode::parse("560001", "pincode").unwrap(),
+        country: "IN".into(),
+        is_default: false,
+    };
+
+    let added = book.add(uuid::Uuid::now_v7(), address).await;
+
+    assert!(matches!(added, Err(AddressError::UnknownOwner)), "{added:?}");
 }

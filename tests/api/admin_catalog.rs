@@ -1,7 +1,14 @@
 //! Admin product and category management.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use catalog::pricing::{Discount, price};
+use chrono::{DateTime, Utc};
+use kernel::Money;
 use reqwest::{Method, StatusCode};
 use rigmaster_tests::app::{TestApp, TestUser, assert_error};
+use rigmaster_tests::shop::{all_at_once, json_body};
 use rigmaster_tests::spawn_app;
 use serde_json::{Value, json};
 
@@ -124,6 +131,80 @@ async fn a_partial_update_changes_only_what_it_names_and_reprices() {
     assert_eq!(undiscounted["sku"], "EDIT-1");
     let listed = app.get_json("/api/v1/products?min_price_paise=236000&max_price_paise=236000").await;
     assert_eq!(listed["items"][0]["id"], created["id"], "price filters see the new price");
+}
+
+/// The fields eight racing admins change, two admins to a field.
+const RACED_FIELDS: [&str; 4] = ["base_price_paise", "discount", "name", "is_featured"];
+
+/// The field `writer` changes in `round`, and a value no other write of the test sends
+/// (but for `is_featured`, where the field's two writers send opposite values).
+fn racing_edit(round: i64, writer: i64) -> (&'static str, Value) {
+    let field = RACED_FIELDS[(writer % 4) as usize];
+    let n = round * 10 + writer;
+    let value = match field {
+        "base_price_paise" => json!(100_000 + n),
+        "discount" => json!({"type": "percentage", "value": 100 + n}),
+        "name" => json!(format!("Raced Card {n}")),
+        _ => json!(writer < 4),
+    };
+    (field, value)
+}
+
+/// A raced field as a `Product` body shows it.
+fn shown(product: &Value, field: &str) -> Value {
+    match field {
+        "base_price_paise" | "discount" => product["pricing"][field].clone(),
+        _ => product[field].clone(),
+    }
+}
+
+/// Asserts the stored final price is the pricing function's for the stored inputs.
+async fn assert_priced_by_the_pricing_function(app: &TestApp, id: &str) {
+    let (base, discount_bps, tax_rate_bps, final_price): (i64, Option<i64>, i32, i64) = sqlx::query_as(
+        "SELECT base_price_paise, discount_value, tax_rate_bps, final_price_paise FROM catalog.products WHERE id = $1::uuid",
+    )
+    .bind(id)
+    .fetch_one(&app.db.pool().await)
+    .await
+    .unwrap();
+    let discount = discount_bps.map(|bps| Discount::Percentage { bps: u32::try_from(bps).unwrap() });
+    let priced = price(Money::from_paise(base), discount, u32::try_from(tax_rate_bps).unwrap()).unwrap();
+    assert_eq!(final_price, priced.final_price.paise(), "base {base}, discount {discount:?}, tax {tax_rate_bps}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_edits_of_one_product_all_succeed_and_each_field_keeps_its_last_write() {
+    let app = Arc::new(spawn_app().await);
+    let admin = app.register_admin().await;
+    let id = app.create_product(&admin, &product("RACE-1", "Raced Card")).await["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/admin/products/{id}");
+
+    for round in 0..5 {
+        let answers = all_at_once((0..8).map(|writer| {
+            let (app, admin, path) = (app.clone(), admin.clone(), path.clone());
+            let (field, value) = racing_edit(round, writer);
+            async move {
+                let response = patch(&app, &admin, &path, &json!({ field: value })).await;
+                (field, value, json_body(response, StatusCode::OK).await)
+            }
+        }))
+        .await;
+
+        // Writes are applied one at a time; the latest `updated_at` is the last one.
+        let mut last_writes: HashMap<&str, (DateTime<Utc>, Value)> = HashMap::new();
+        for (field, value, answer) in answers {
+            assert_eq!(shown(&answer, field), value, "round {round}: a write answers with its own change");
+            let at: DateTime<Utc> = answer["updated_at"].as_str().unwrap().parse().unwrap();
+            if last_writes.get(field).is_none_or(|(last, _)| at > *last) {
+                last_writes.insert(field, (at, value));
+            }
+        }
+        let stored = json_body(app.get_as(&path, &admin.access_token).await, StatusCode::OK).await;
+        for (field, (_, value)) in &last_writes {
+            assert_eq!(&shown(&stored, field), value, "round {round}: {field} holds its last write");
+        }
+        assert_priced_by_the_pricing_function(&app, &id).await;
+    }
 }
 
 #[tokio::test]

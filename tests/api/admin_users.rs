@@ -48,7 +48,7 @@ async fn admins_list_users_by_role_and_search_and_page_through_them() {
 }
 
 #[tokio::test]
-async fn a_role_change_takes_effect_at_the_next_refresh() {
+async fn a_role_change_takes_effect_at_the_next_request() {
     let app = spawn_app().await;
     let admin = admin_session(&app).await;
     let user = app.register_customer().await;
@@ -57,8 +57,8 @@ async fn a_role_change_takes_effect_at_the_next_refresh() {
         .send_json_as(Method::PATCH, &format!("/api/v1/admin/users/{}", user.id), &admin, &json!({"role": "admin"}))
         .await;
     assert_eq!(promoted.status(), StatusCode::OK);
-    // The old access token still says customer; the refreshed one says admin.
-    assert_eq!(app.get_as("/api/v1/admin/users", &user.access_token).await.status(), StatusCode::FORBIDDEN);
+    // The access token still says customer, but the stored role is the one that counts.
+    assert_eq!(app.get_as("/api/v1/admin/users", &user.access_token).await.status(), StatusCode::OK);
     let refreshed: Value = app
         .post_json("/api/v1/auth/refresh", &json!({"refresh_token": user.refresh_token}))
         .await
@@ -82,6 +82,23 @@ async fn a_role_change_takes_effect_at_the_next_refresh() {
         .send_json_as(Method::PATCH, &format!("/api/v1/admin/users/{}", user.id), &admin, &json!({"role": "owner"}))
         .await;
     assert_error(bad_role, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+}
+
+#[tokio::test]
+async fn an_admin_demoted_in_the_database_is_refused_at_once_with_a_still_valid_token() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    assert_eq!(app.get_as("/api/v1/admin/users", &admin.access_token).await.status(), StatusCode::OK);
+
+    sqlx::query("UPDATE identity.users SET role = 'customer' WHERE email = $1")
+        .bind(&admin.email)
+        .execute(&app.db.pool().await)
+        .await
+        .unwrap();
+
+    let listed = app.get_as("/api/v1/admin/users", &admin.access_token).await;
+    assert_error(listed, StatusCode::FORBIDDEN, "forbidden").await;
+    assert_eq!(app.get_as("/api/v1/me", &admin.access_token).await.status(), StatusCode::OK, "still a customer");
 }
 
 #[tokio::test]

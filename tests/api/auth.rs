@@ -6,8 +6,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{TimeZone as _, Utc};
 use identity::tokens::{AccessTokens, Role};
-use reqwest::StatusCode;
-use rigmaster_tests::app::assert_error;
+use reqwest::{Method, StatusCode};
+use rigmaster_tests::app::{TestUser, assert_error};
+use rigmaster_tests::shop::{new_key, order_of};
 use rigmaster_tests::{TestApp, spawn_app, test_settings};
 use secrecy::ExposeSecret as _;
 use serde_json::{Value, json};
@@ -16,6 +17,8 @@ use serde_json::{Value, json};
 fn dev_access_secret() -> String {
     test_settings("postgres://unused@127.0.0.1:1/x").jwt.access_secret.expose_secret().to_owned()
 }
+
+use crate::addresses::home;
 
 async fn refresh(app: &TestApp, token: &str) -> reqwest::Response {
     app.post_json("/api/v1/auth/refresh", &json!({"refresh_token": token})).await
@@ -191,4 +194,53 @@ async fn a_customer_reads_and_changes_only_its_own_profile() {
     assert_eq!(body["email"], user.email.as_str(), "the e-mail is not a profile field");
     let me: Value = app.get_as("/api/v1/me", &user.access_token).await.json().await.unwrap();
     assert_eq!(me["name"], "New Name");
+}
+
+/// Runs `sql` with the user's id as `$1`.
+async fn change_user(app: &TestApp, user: &TestUser, sql: &'static str) {
+    sqlx::query(sql).bind(uuid::Uuid::parse_str(&user.id).unwrap()).execute(&app.db.pool().await).await.unwrap();
+}
+
+async fn count_for(app: &TestApp, user: &TestUser, sql: &'static str) -> i64 {
+    let id = uuid::Uuid::parse_str(&user.id).unwrap();
+    sqlx::query_scalar(sql).bind(id).fetch_one(&app.db.pool().await).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_token_of_a_deleted_user_is_refused_everywhere_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    let product = app.create_stocked_product(&admin, 100_000, 5).await;
+    let user = app.register_customer().await;
+    change_user(&app, &user, "DELETE FROM identity.users WHERE id = $1").await;
+
+    let address = app.send_json_as(Method::POST, "/api/v1/me/addresses", &user.access_token, &home()).await;
+    let cart = app.add_to_cart(&user, &product, 1).await;
+    let order = app.place_order(&user, &new_key(), &order_of(&product, 1)).await;
+    let me = app.get_as("/api/v1/me", &user.access_token).await;
+
+    for (what, response) in [("address", address), ("cart", cart), ("order", order), ("me", me)] {
+        let error = assert_error(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        assert!(error["message"].as_str().unwrap().contains("no longer exists"), "{what}: {error}");
+    }
+    assert_eq!(count_for(&app, &user, "SELECT count(*) FROM identity.addresses WHERE user_id = $1").await, 0);
+    assert_eq!(count_for(&app, &user, "SELECT count(*) FROM orders.cart_items WHERE user_id = $1").await, 0);
+    assert_eq!(count_for(&app, &user, "SELECT count(*) FROM orders.orders WHERE user_id = $1").await, 0);
+    assert_eq!(count_for(&app, &user, "SELECT count(*) FROM orders.idempotency_keys WHERE user_id = $1").await, 0);
+    assert_eq!(app.stock_levels(&product).await, (5, 0), "nothing reserved");
+}
+
+#[tokio::test]
+async fn a_token_of_a_disabled_user_is_refused_at_once() {
+    let app = spawn_app().await;
+    let user = app.register_customer().await;
+    assert_eq!(app.get_as("/api/v1/me", &user.access_token).await.status(), StatusCode::OK);
+
+    change_user(&app, &user, "UPDATE identity.users SET is_disabled = true WHERE id = $1").await;
+
+    let me = app.get_as("/api/v1/me", &user.access_token).await;
+    let address = app.send_json_as(Method::POST, "/api/v1/me/addresses", &user.access_token, &home()).await;
+    assert_error(me, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    assert_error(address, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    assert_eq!(count_for(&app, &user, "SELECT count(*) FROM identity.addresses WHERE user_id = $1").await, 0);
 }

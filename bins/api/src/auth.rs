@@ -1,16 +1,22 @@
 //! Who is calling: the one place bearer tokens are read. Protected handlers take
 //! [`AuthUser`] or [`AdminUser`] as an argument; no handler checks roles by hand.
+//!
+//! A token is checked against the account it names on every request
+//! ([`identity::accounts::Accounts::authenticate`]): a deleted or disabled account is
+//! refused at once, and the stored role, not the token's, decides what the caller may do.
 
-use std::future::{Ready, ready};
+use std::future::Future;
+use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
-use identity::tokens::{AccessTokenError, AccessTokens, Role};
+use identity::tokens::Role;
 use uuid::Uuid;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, unauthorized};
+use crate::startup::AccountsService;
 
 /// A caller with a valid access token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,43 +29,54 @@ pub struct AuthUser {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AdminUser(pub AuthUser);
 
+type Authenticating<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = Authenticating<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        Box::pin(authenticate(req))
     }
 }
 
 impl FromRequest for AdminUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = Authenticating<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).and_then(|user| match user.role {
-            Role::Admin => Ok(AdminUser(user)),
-            Role::Customer => Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "This needs an admin account.")),
-        }))
+        let user = authenticate(req);
+        Box::pin(async move {
+            let user = user.await?;
+            match user.role {
+                Role::Admin => Ok(AdminUser(user)),
+                Role::Customer => {
+                    Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "This needs an admin account."))
+                }
+            }
+        })
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
-    let unauthorized = || ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "A valid bearer token is required.");
-    let token = req
-        .headers()
+/// Reads the token now and checks it against its account in the returned future, which
+/// owns everything it needs.
+fn authenticate(req: &HttpRequest) -> impl Future<Output = Result<AuthUser, ApiError>> + 'static {
+    let token = bearer_token(req);
+    let accounts = req.app_data::<web::Data<AccountsService>>().expect("AccountsService is registered as app data");
+    let accounts = accounts.clone();
+    async move {
+        let token = token.ok_or_else(|| unauthorized("A valid bearer token is required."))?;
+        let caller = accounts.authenticate(&token).await?;
+        Ok(AuthUser { id: caller.id, role: caller.role })
+    }
+}
+
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    req.headers()
         .get(AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|token| !token.is_empty())
-        .ok_or_else(unauthorized)?;
-    let tokens = req.app_data::<web::Data<AccessTokens>>().expect("AccessTokens is registered as app data");
-    match tokens.verify(token) {
-        Ok(claims) => Ok(AuthUser { id: claims.sub, role: claims.role }),
-        Err(AccessTokenError::Expired) => {
-            Err(ApiError::new(StatusCode::UNAUTHORIZED, "token_expired", "The access token has expired; refresh it."))
-        }
-        Err(AccessTokenError::Invalid) => Err(unauthorized()),
-    }
+        .map(str::to_owned)
 }

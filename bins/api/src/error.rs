@@ -226,6 +226,27 @@ impl From<identity::accounts::RefreshError> for ApiError {
     }
 }
 
+/// 401 `unauthorized`: the bearer token cannot stand for a caller (any more).
+pub(crate) fn unauthorized(message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+}
+
+impl From<identity::accounts::AuthenticateError> for ApiError {
+    fn from(error: identity::accounts::AuthenticateError) -> Self {
+        use identity::accounts::AuthenticateError;
+        match error {
+            AuthenticateError::TokenExpired => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "token_expired", "The access token has expired; refresh it.")
+            }
+            AuthenticateError::InvalidToken => unauthorized("A valid bearer token is required."),
+            AuthenticateError::AccountClosed => {
+                unauthorized("The account of this token no longer exists or is disabled.")
+            }
+            AuthenticateError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
 impl From<identity::accounts::ProfileError> for ApiError {
     fn from(error: identity::accounts::ProfileError) -> Self {
         use identity::accounts::ProfileError;
@@ -253,6 +274,7 @@ impl From<identity::addresses::AddressError> for ApiError {
         use identity::addresses::AddressError;
         match error {
             AddressError::NotFound => ApiError::not_found(),
+            AddressError::UnknownOwner => unauthorized("The account of this token no longer exists."),
             AddressError::Unexpected(cause) => ApiError::internal(cause),
         }
     }

@@ -198,7 +198,6 @@ fn build_server(
     let metrics_handle = web::Data::new(metrics::install());
     let newsletter = web::Data::new(Newsletter::new(PgSubscriberStore::new(pool.clone())));
     let accounts = accounts_service(pool.clone(), settings)?;
-    let access_tokens = web::Data::new(accounts.access_tokens().clone());
     let accounts = web::Data::new(accounts);
     let addresses = web::Data::new(AddressBook::new(PgAddressStore::new(pool.clone())));
     let categories = web::Data::new(Categories::new(PgCategoryStore::new(pool.clone())));
@@ -235,7 +234,6 @@ fn build_server(
             .app_data(metrics_handle.clone())
             .app_data(newsletter.clone())
             .app_data(accounts.clone())
-            .app_data(access_tokens.clone())
             .app_data(addresses.clone())
             .app_data(categories.clone())
             .app_data(products.clone())

@@ -292,6 +292,15 @@ pub enum UpdateProductError {
     Unexpected(#[from] anyhow::Error),
 }
 
+impl From<StoreWriteError> for UpdateProductError {
+    fn from(error: StoreWriteError) -> Self {
+        match error {
+            StoreWriteError::Conflict(conflict) => UpdateProductError::Conflict(conflict),
+            StoreWriteError::Unexpected(cause) => UpdateProductError::Unexpected(cause),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ListProductsError {
     #[error("no such category")]
@@ -327,18 +336,15 @@ pub trait ProductStore: Send + Sync {
         stock: OpeningStock,
     ) -> impl Future<Output = Result<Product, StoreWriteError>> + Send;
 
-    /// The stored record and its version (`updated_at`). Errors: storage failures.
-    fn record(&self, id: Uuid) -> impl Future<Output = anyhow::Result<Option<(ProductRecord, DateTime<Utc>)>>> + Send;
-
-    /// Replaces the record if it is still at `version`; `Ok(None)` when it changed (or
-    /// went) meanwhile. Errors: [`WriteConflict`]s, storage failures.
-    fn replace(
+    /// Changes one product in one transaction: locks its row, hands the stored record to
+    /// `revise` and writes the record and price `revise` returns. Changes of one product thus
+    /// run one after another, each over the one before. Errors: [`UpdateProductError::NotFound`],
+    /// what `revise` refuses, [`WriteConflict`]s, storage failures.
+    fn update(
         &self,
         id: Uuid,
-        record: &ProductRecord,
-        price: &Price,
-        version: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Option<Product>, StoreWriteError>> + Send;
+        revise: impl FnOnce(ProductRecord) -> Result<(ProductRecord, Price), PricingError> + Send,
+    ) -> impl Future<Output = Result<Product, UpdateProductError>> + Send;
 
     /// Marks a product inactive; `false` when there is no such product. Errors: storage failures.
     fn deactivate(&self, id: Uuid) -> impl Future<Output = anyhow::Result<bool>> + Send;
@@ -386,8 +392,6 @@ impl ProductKey {
     }
 }
 
-/// How many times an update is retried when another write got there first.
-const UPDATE_ATTEMPTS: usize = 5;
 /// Search suggestions per request.
 pub const MAX_SUGGESTIONS: u32 = 10;
 
@@ -433,26 +437,22 @@ impl<S: ProductStore> Products<S> {
         })
     }
 
-    /// Applies a partial change. The price is recomputed from the merged record; a
-    /// concurrent write is retried against its result rather than overwritten.
+    /// Applies a partial change over the product as stored when its row is locked, so
+    /// concurrent changes all succeed and each field keeps the value last sent for it. The
+    /// price is recomputed from the merged record.
     #[tracing::instrument(name = "products.change", skip(self, changes))]
     pub async fn change(&self, id: Uuid, changes: ProductChanges) -> Result<Product, UpdateProductError> {
         let category_id = match &changes.category {
             Some(key) => Some(self.store.category_id(key).await?.ok_or(WriteConflict::UnknownCategory)?),
             None => None,
         };
-        for _ in 0..UPDATE_ATTEMPTS {
-            let (current, version) = self.store.record(id).await?.ok_or(UpdateProductError::NotFound)?;
-            let record = merged(current, &changes, category_id);
-            let price = record.price()?;
-            match self.store.replace(id, &record, &price, version).await {
-                Ok(Some(product)) => return Ok(product),
-                Ok(None) => continue,
-                Err(StoreWriteError::Conflict(conflict)) => return Err(conflict.into()),
-                Err(StoreWriteError::Unexpected(cause)) => return Err(cause.into()),
-            }
-        }
-        Err(anyhow::anyhow!("product {id} kept changing during {UPDATE_ATTEMPTS} update attempts").into())
+        self.store
+            .update(id, |current| {
+                let record = merged(current, &changes, category_id);
+                let price = record.price()?;
+                Ok((record, price))
+            })
+            .await
     }
 
     /// Soft delete: the product leaves the store but stays for order history and admins.

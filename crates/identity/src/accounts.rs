@@ -12,7 +12,7 @@ use uuid::Uuid;
 pub use postgres::PgAccountStore;
 
 use crate::password::{Password, PasswordHasher};
-use crate::tokens::{AccessTokens, RefreshToken, Role};
+use crate::tokens::{AccessTokenError, AccessTokens, RefreshToken, Role};
 
 /// A user as the rest of the system sees it (never with the password hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +32,14 @@ pub struct Registration {
     pub email: Email,
     pub phone: Option<Phone>,
     pub password: Password,
+}
+
+/// Who is calling, as the accounts store knows them now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    pub id: Uuid,
+    /// The account's current role, not the one its token was issued with.
+    pub role: Role,
 }
 
 /// A signed-in session: what login, registration and refresh hand back.
@@ -70,6 +78,9 @@ pub trait AccountStore: Send + Sync {
     fn credentials(&self, email: &Email) -> impl Future<Output = anyhow::Result<Option<(User, String, bool)>>> + Send;
 
     fn user(&self, id: Uuid) -> impl Future<Output = anyhow::Result<Option<User>>> + Send;
+
+    /// The role of the user with this id; `None` when there is no such user or it is disabled.
+    fn active_role(&self, id: Uuid) -> impl Future<Output = anyhow::Result<Option<Role>>> + Send;
 
     /// Changes the given fields; `None` leaves a field as it is. `None` if no such user.
     fn update_profile(
@@ -150,6 +161,28 @@ pub enum RefreshError {
     Unexpected(#[from] anyhow::Error),
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum AuthenticateError {
+    #[error("the access token has expired")]
+    TokenExpired,
+    #[error("the access token is not valid")]
+    InvalidToken,
+    /// The token is genuine but its account was deleted or disabled since it was issued.
+    #[error("the account no longer exists or is disabled")]
+    AccountClosed,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<AccessTokenError> for AuthenticateError {
+    fn from(error: AccessTokenError) -> Self {
+        match error {
+            AccessTokenError::Expired => AuthenticateError::TokenExpired,
+            AccessTokenError::Invalid => AuthenticateError::InvalidToken,
+        }
+    }
+}
+
 /// Which users an admin lists.
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {
@@ -191,6 +224,17 @@ impl<S: AccountStore, C: Clock> Accounts<S, C> {
 
     pub fn access_tokens(&self) -> &AccessTokens {
         &self.access_tokens
+    }
+
+    /// The caller behind an access token. A valid signature is not enough: the account must
+    /// still exist and be enabled, and its stored role is the one that counts, so deleting,
+    /// disabling or demoting a user takes effect at their next request. One primary-key
+    /// read per call.
+    #[tracing::instrument(name = "accounts.authenticate", skip_all)]
+    pub async fn authenticate(&self, access_token: &str) -> Result<Caller, AuthenticateError> {
+        let claims = self.access_tokens.verify(access_token)?;
+        let role = self.store.active_role(claims.sub).await?.ok_or(AuthenticateError::AccountClosed)?;
+        Ok(Caller { id: claims.sub, role })
     }
 
     /// Creates a customer account and signs it in.
@@ -262,7 +306,7 @@ impl<S: AccountStore, C: Clock> Accounts<S, C> {
         Ok(Page::from_rows(rows, limit, |user| (user.created_at, user.id)))
     }
 
-    /// Changes a user's role. The change reaches their access at their next refresh.
+    /// Changes a user's role. It applies from their next request ([`Self::authenticate`]).
     #[tracing::instrument(name = "accounts.set_role", skip(self))]
     pub async fn set_role(&self, user: Uuid, role: Role) -> Result<User, ProfileError> {
         self.store.set_role(user, role).await?.ok_or(ProfileError::NotFound)

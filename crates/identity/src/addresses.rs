@@ -57,17 +57,19 @@ pub struct AddressChanges {
 }
 
 /// Where addresses are kept. Every method is scoped to its owner: another user's
-/// address is "not found". Errors are unexpected storage failures.
+/// address is "not found". Errors are unexpected storage failures unless a method says
+/// otherwise.
 pub trait AddressStore: Send + Sync {
     fn list(&self, owner: Uuid) -> impl Future<Output = anyhow::Result<Vec<Address>>> + Send;
 
     /// Inserts; the first address, or one marked default, becomes the default.
+    /// Errors: [`AddressError::UnknownOwner`] when the owner's account is gone.
     fn insert(
         &self,
         owner: Uuid,
         id: Uuid,
         address: &NewAddress,
-    ) -> impl Future<Output = anyhow::Result<Address>> + Send;
+    ) -> impl Future<Output = Result<Address, AddressError>> + Send;
 
     /// `None` when the owner has no such address.
     fn update(
@@ -86,6 +88,8 @@ pub trait AddressStore: Send + Sync {
 pub enum AddressError {
     #[error("no such address")]
     NotFound,
+    #[error("the owner's account does not exist")]
+    UnknownOwner,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -108,7 +112,7 @@ impl<S: AddressStore> AddressBook<S> {
 
     #[tracing::instrument(name = "addresses.add", skip(self, address))]
     pub async fn add(&self, owner: Uuid, address: NewAddress) -> Result<Address, AddressError> {
-        Ok(self.store.insert(owner, Uuid::now_v7(), &address).await?)
+        self.store.insert(owner, Uuid::now_v7(), &address).await
     }
 
     #[tracing::instrument(name = "addresses.change", skip(self, changes))]

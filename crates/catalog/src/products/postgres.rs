@@ -13,11 +13,12 @@ use uuid::Uuid;
 use super::listing::{self, ListKey, SortColumns, WORD_SIMILARITY_THRESHOLD};
 use super::{
     Audience, Availability, CategoryRef, ForSale, ListProductsError, Product, ProductKey, ProductLabel, ProductQuery,
-    ProductRecord, ProductStore, ProductSummary, Rating, StoreWriteError, Suggestion, WriteConflict,
+    ProductRecord, ProductStore, ProductSummary, Rating, StoreWriteError, Suggestion, UpdateProductError,
+    WriteConflict,
 };
 use crate::categories::CategoryKey;
 use crate::ports::{OpeningStock, StockOpening};
-use crate::pricing::{Discount, Price, price};
+use crate::pricing::{Discount, Price, PricingError, price};
 use crate::search::SearchText;
 use crate::values::{Sku, Slug};
 
@@ -251,12 +252,11 @@ struct RecordRow {
     images: Vec<String>,
     is_active: bool,
     is_featured: bool,
-    updated_at: DateTime<Utc>,
 }
 
 impl RecordRow {
-    fn into_record(self) -> anyhow::Result<(ProductRecord, DateTime<Utc>)> {
-        let record = ProductRecord {
+    fn into_record(self) -> anyhow::Result<ProductRecord> {
+        Ok(ProductRecord {
             sku: Sku::parse(&self.sku, "sku").context("a stored SKU is not valid")?,
             slug: Slug::parse(&self.slug, "slug").context("a stored slug is not valid")?,
             name: self.name,
@@ -271,8 +271,7 @@ impl RecordRow {
             images: self.images,
             is_active: self.is_active,
             is_featured: self.is_featured,
-        };
-        Ok((record, self.updated_at))
+        })
     }
 }
 
@@ -340,47 +339,39 @@ impl<S: StockOpening> ProductStore for PgProductStore<S> {
         Ok(product)
     }
 
-    #[tracing::instrument(name = "products.record", skip(self))]
-    async fn record(&self, id: Uuid) -> anyhow::Result<Option<(ProductRecord, DateTime<Utc>)>> {
-        let row: Option<RecordRow> = sqlx::query_as(
-            "SELECT sku, slug, name, brand, category_id, base_price_paise, discount_type, discount_value,
-                    tax_rate_bps, short_description, description, specifications, images, is_active,
-                    is_featured, updated_at
-             FROM catalog.products WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .context("loading a product record")?;
-        row.map(RecordRow::into_record).transpose()
-    }
-
-    #[tracing::instrument(name = "products.replace", skip(self, record, price))]
-    async fn replace(
+    #[tracing::instrument(name = "products.update", skip(self, revise))]
+    async fn update(
         &self,
         id: Uuid,
-        record: &ProductRecord,
-        price: &Price,
-        version: DateTime<Utc>,
-    ) -> Result<Option<Product>, StoreWriteError> {
+        revise: impl FnOnce(ProductRecord) -> Result<(ProductRecord, Price), PricingError> + Send,
+    ) -> Result<Product, UpdateProductError> {
         let mut tx = self.pool.begin().await.context("starting a product update")?;
-        let update = sqlx::query(
-            "UPDATE catalog.products SET
-               sku = $3, slug = $4, name = $5, brand = $6, category_id = $7, base_price_paise = $8,
-               discount_type = $9, discount_value = $10, tax_rate_bps = $11, final_price_paise = $12,
-               short_description = $13, description = $14, specifications = $15, images = $16,
-               is_active = $17, is_featured = $18,
-               updated_at = greatest(clock_timestamp(), updated_at + interval '1 microsecond')
-             WHERE id = $1 AND updated_at = $2",
+        // The lock queues concurrent changes of this product: each merges over the last
+        // committed one instead of failing a version check. A plain SELECT fires none of the
+        // statement triggers, so only the UPDATE announces the change to the catalog cache.
+        let row: Option<RecordRow> = sqlx::query_as(
+            "SELECT sku, slug, name, brand, category_id, base_price_paise, discount_type, discount_value,
+                    tax_rate_bps, short_description, description, specifications, images, is_active, is_featured
+             FROM catalog.products WHERE id = $1 FOR UPDATE",
         )
         .bind(id)
-        .bind(version);
-        let updated =
-            bind_record(update, record, price)?.execute(&mut *tx).await.map_err(|e| write_error(e, record))?;
-        if updated.rows_affected() == 0 {
-            return Ok(None);
-        }
-        let product = product_by_id(&mut tx, id).await?;
+        .fetch_optional(&mut *tx)
+        .await
+        .context("locking a product")?;
+        let current = row.ok_or(UpdateProductError::NotFound)?.into_record()?;
+        let (record, price) = revise(current)?;
+        let update = sqlx::query(
+            "UPDATE catalog.products SET
+               sku = $2, slug = $3, name = $4, brand = $5, category_id = $6, base_price_paise = $7,
+               discount_type = $8, discount_value = $9, tax_rate_bps = $10, final_price_paise = $11,
+               short_description = $12, description = $13, specifications = $14, images = $15,
+               is_active = $16, is_featured = $17,
+               updated_at = greatest(clock_timestamp(), updated_at + interval '1 microsecond')
+             WHERE id = $1",
+        )
+        .bind(id);
+        bind_record(update, &record, &price)?.execute(&mut *tx).await.map_err(|e| write_error(e, &record))?;
+        let product = product_by_id(&mut tx, id).await?.context("the locked product is gone")?;
         tx.commit().await.context("committing a product update")?;
         Ok(product)
     }

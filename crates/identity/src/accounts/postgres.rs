@@ -34,13 +34,17 @@ impl TryFrom<UserRow> for User {
     type Error = anyhow::Error;
 
     fn try_from(row: UserRow) -> anyhow::Result<User> {
-        let role = match row.role.as_str() {
-            "admin" => Role::Admin,
-            "customer" => Role::Customer,
-            other => anyhow::bail!("unknown role {other:?} stored for a user"),
-        };
+        let role = role_of(&row.role)?;
         Ok(User { id: row.id, name: row.name, email: row.email, phone: row.phone, role, created_at: row.created_at })
     }
+}
+
+fn role_of(stored: &str) -> anyhow::Result<Role> {
+    Ok(match stored {
+        "admin" => Role::Admin,
+        "customer" => Role::Customer,
+        other => anyhow::bail!("unknown role {other:?} stored for a user"),
+    })
 }
 
 impl AccountStore for PgAccountStore {
@@ -103,6 +107,17 @@ impl AccountStore for PgAccountStore {
                 .await
                 .context("reading a user")?;
         row.map(User::try_from).transpose()
+    }
+
+    #[tracing::instrument(name = "accounts.active_role", skip(self))]
+    async fn active_role(&self, id: Uuid) -> anyhow::Result<Option<Role>> {
+        let role: Option<String> =
+            sqlx::query_scalar("SELECT role FROM identity.users WHERE id = $1 AND NOT is_disabled")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .context("reading a user's role")?;
+        role.map(|role| role_of(&role)).transpose()
     }
 
     #[tracing::instrument(name = "accounts.update_profile_row", skip_all)]

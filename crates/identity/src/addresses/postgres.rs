@@ -5,7 +5,7 @@ use kernel::{PersonName, Phone, Pincode};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{Address, AddressChanges, AddressStore, NewAddress};
+use super::{Address, AddressChanges, AddressError, AddressStore, NewAddress};
 
 #[derive(Debug, Clone)]
 pub struct PgAddressStore {
@@ -70,6 +70,16 @@ async fn clear_default(conn: &mut PgConnection, owner: Uuid) -> anyhow::Result<(
     Ok(())
 }
 
+/// An owner deleted since the request was authenticated is a business error, not a 500.
+fn insert_error(error: sqlx::Error) -> AddressError {
+    match error.as_database_error() {
+        Some(db) if db.code().as_deref() == Some("23503") && db.constraint() == Some("addresses_user_id_fkey") => {
+            AddressError::UnknownOwner
+        }
+        _ => AddressError::Unexpected(anyhow::Error::new(error).context("inserting an address")),
+    }
+}
+
 impl AddressStore for PgAddressStore {
     #[tracing::instrument(name = "addresses.rows", skip(self))]
     async fn list(&self, owner: Uuid) -> anyhow::Result<Vec<Address>> {
@@ -85,7 +95,7 @@ impl AddressStore for PgAddressStore {
     }
 
     #[tracing::instrument(name = "addresses.insert", skip(self, address))]
-    async fn insert(&self, owner: Uuid, id: Uuid, address: &NewAddress) -> anyhow::Result<Address> {
+    async fn insert(&self, owner: Uuid, id: Uuid, address: &NewAddress) -> Result<Address, AddressError> {
         let mut tx = self.pool.begin().await.context("starting an address insert")?;
         lock_owner(&mut tx, owner).await?;
         let has_any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM identity.addresses WHERE user_id = $1)")
@@ -117,7 +127,7 @@ impl AddressStore for PgAddressStore {
         .bind(is_default)
         .fetch_one(&mut *tx)
         .await
-        .context("inserting an address")?;
+        .map_err(insert_error)?;
         tx.commit().await.context("committing an address insert")?;
         Ok(row.into())
     }
