@@ -112,3 +112,15 @@ async fn an_internal_failure_is_opaque_and_carries_the_request_id() {
         assert!(!text.contains(leak), "{leak} leaked into {text}");
     }
 }
+
+#[tokio::test]
+async fn a_url_over_the_limit_is_414_in_the_envelope() {
+    let app = spawn_app().await;
+
+    let long = format!("/api/v1/products?q={}", "a".repeat(9_000));
+    let response = app.get(&long).await;
+
+    let error = assert_error(response, StatusCode::URI_TOO_LONG, "bad_request").await;
+    assert!(error["message"].as_str().unwrap().contains("8192"), "{error}");
+    assert!(error.to_string().len() < 1_000, "the URL is not echoed back: {error}");
+}
