@@ -593,3 +593,31 @@ async fn answer(shop: &Shop, probe: &Probe) -> (StatusCode, Value) {
     let body: Value = response.json().await.unwrap_or(Value::Null);
     (status, body["error"].clone())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_protected_route_refuses_a_caller_without_the_right_token() {
+    let shop = Arc::new(hostile_shop().await);
+    let mut wrong = Vec::new();
+    for route in routes().into_iter().filter(|route| route.caller != Caller::Anonymous) {
+        let mut callers = vec![(Caller::Anonymous, StatusCode::UNAUTHORIZED, "unauthorized")];
+        if route.caller == Caller::Admin {
+            callers.push((Caller::Customer, StatusCode::FORBIDDEN, "forbidden"));
+        }
+        for (caller, status, code) in callers {
+            let probe = Probe {
+                what: format!("as {caller:?}"),
+                method: route.method.clone(),
+                caller,
+                path: shop.ids.fill(route.path),
+                body: route.body.as_ref().map(|body| serde_json::to_vec(&shop.ids.fill_json(body)).unwrap()),
+                content_type: "application/json",
+                must_refuse: true,
+            };
+            let (answered, error) = answer(&shop, &probe).await;
+            if answered != status || error["code"] != code {
+                wrong.push(format!("{} {} as {caller:?}: {answered} {error}", route.method, route.path));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "routes that let the wrong caller in:\n{}", wrong.join("\n"));
+}
