@@ -57,16 +57,6 @@ pub fn listener_pool(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
         .connect_lazy_with(connect_options(settings, "rigmaster-listener")?))
 }
 
-/// A lazy pool of one connection for the database watcher's probes ([`crate::db_health`]).
-/// Its acquire timeout is short: a probe that cannot connect within a second has its answer.
-pub fn probe_pool(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
-    Ok(PgPoolOptions::new()
-        .max_connections(1)
-        .min_connections(0)
-        .acquire_timeout(Duration::from_secs(1))
-        .connect_lazy_with(connect_options(settings, "rigmaster-probe")?))
-}
-
 fn connect_options(settings: &DatabaseSettings, application_name: &str) -> anyhow::Result<PgConnectOptions> {
     Ok(PgConnectOptions::from_str(settings.url.expose_secret())
         .context("DATABASE_URL is not a valid PostgreSQL URL")?

@@ -1,13 +1,17 @@
 //! Whether the database can be reached, known without asking it on every request.
 //!
-//! When PostgreSQL stops, every request that needs a new connection would wait out the
-//! pool's acquire timeout (sqlx keeps retrying a refused connection until then) and only
-//! then fail. A watcher probes the database on a connection of its own: every
-//! [`PROBE_EVERY`] while it answers, at once when a request met a connection failure, and
-//! every [`PROBE_EVERY`] while it does not. While the database is known to be down, API
-//! requests are answered 503 `service_unavailable` with `Retry-After` at once, and
-//! `/ready` answers from the same state. The first answer from the database ends it, with
-//! no restart: the pool reconnects by itself.
+//! When PostgreSQL stops, a request that needs a new connection would wait out the pool's
+//! acquire timeout (sqlx keeps retrying a refused connection until then) and only then
+//! fail. A watcher probes the database on a connection of its own: every [`PROBE_EVERY`],
+//! and at once when a request met a connection failure. While the database is known to be
+//! down:
+//! - API requests are answered 503 `service_unavailable` with `Retry-After` by [`gate`];
+//! - the request pool's new connections fail at once instead of being retried, so requests
+//!   already waiting for one get their 503 now, not at the end of the acquire timeout;
+//! - `/ready` answers 503 from the same state.
+//!
+//! The first answer from the database ends it, with no restart: the pool reconnects by
+//! itself.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,8 +21,9 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
-use sqlx::PgPool;
-use tokio::sync::Notify;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions as _, Connection as _, PgConnection, PgPool};
+use tokio::sync::{Mutex, Notify};
 use tokio::task::JoinHandle;
 
 use crate::error::ApiError;
@@ -33,6 +38,9 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 const FAILURES_TO_GO_DOWN: u32 = 2;
 /// What clients are told to wait before trying again.
 pub const RETRY_AFTER_SECONDS: u64 = 2;
+/// Where the request pool "connects" while the database is down: a Unix socket in a folder
+/// that does not exist, so each try fails at once with an error sqlx does not retry.
+const NOWHERE: &str = "/nonexistent/rigmaster-database-is-down";
 
 /// The database's state as last seen; shared by the watcher, the gate and `/ready`.
 #[derive(Debug)]
@@ -40,21 +48,35 @@ pub struct DatabaseHealth {
     down: AtomicBool,
     /// Wakes the watcher early: a request just met a connection failure.
     suspect: Notify,
-    /// A pool of one connection for probes, apart from the request pool, so that a probe
-    /// never waits behind requests.
-    pool: PgPool,
+    /// Where the probes connect: the request pool's own database.
+    options: PgConnectOptions,
+    /// The request pool's options, given back when the database is up again.
+    request_options: PgConnectOptions,
+    /// The probes' connection, apart from the request pool, so that a probe never waits
+    /// behind requests. `None` until connected, and after a failure.
+    probe: Mutex<Option<PgConnection>>,
+    /// The request pool, whose new connections are held while the database is down.
+    requests: PgPool,
 }
 
 impl DatabaseHealth {
     /// Starts out up: the first probe runs as soon as the watcher starts.
-    pub fn new(probe_pool: PgPool) -> Self {
-        DatabaseHealth { down: AtomicBool::new(false), suspect: Notify::new(), pool: probe_pool }
+    pub fn new(requests: PgPool) -> Self {
+        let request_options = (*requests.connect_options()).clone();
+        DatabaseHealth {
+            down: AtomicBool::new(false),
+            suspect: Notify::new(),
+            options: request_options.clone().application_name("rigmaster-probe"),
+            request_options,
+            probe: Mutex::new(None),
+            requests,
+        }
     }
 
     /// Asks the database now (for `/ready`): true when it answered. A lost connection
     /// marks it down at once.
     pub async fn check_now(&self) -> bool {
-        match probe(&self.pool).await {
+        match self.probe().await {
             Ok(()) => true,
             Err(failure) => {
                 tracing::warn!(%failure, "readiness: the database did not answer");
@@ -78,6 +100,8 @@ impl DatabaseHealth {
 
     fn set_down(&self, down: bool) {
         if self.down.swap(down, Ordering::Relaxed) != down {
+            let connect_to = self.request_options.clone();
+            self.requests.set_connect_options(if down { connect_to.socket(NOWHERE) } else { connect_to });
             if down {
                 tracing::error!("the database is not reachable: API requests are answered 503 until it is back");
             } else {
@@ -92,6 +116,30 @@ impl DatabaseHealth {
         ApiError::service_unavailable("The database is not reachable right now; please try again shortly.")
             .with_retry_after(RETRY_AFTER_SECONDS)
     }
+
+    /// `SELECT 1` on the probe connection, connecting first if need be; a failed
+    /// connection is dropped, so the next probe connects afresh.
+    async fn probe(&self) -> Result<(), ProbeFailure> {
+        let mut probe = self.probe.lock().await;
+        let result = tokio::time::timeout(PROBE_TIMEOUT, async {
+            if probe.is_none() {
+                *probe = Some(self.options.connect().await?);
+            }
+            let connection = probe.as_mut().expect("connected just above");
+            sqlx::query("SELECT 1").execute(&mut *connection).await.map(|_| ())
+        })
+        .await;
+        let failure = match result {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(error)) => ProbeFailure::Failed(error),
+            Err(_) => ProbeFailure::TimedOut,
+        };
+        if let Some(connection) = probe.take() {
+            // A connection that failed a probe is not trusted again.
+            drop(tokio::time::timeout(Duration::from_millis(100), connection.close()).await);
+        }
+        Err(failure)
+    }
 }
 
 /// Probes the database until aborted.
@@ -99,7 +147,7 @@ pub fn spawn_watcher(health: Arc<DatabaseHealth>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut failures = 0_u32;
         loop {
-            match probe(&health.pool).await {
+            match health.probe().await {
                 Ok(()) => {
                     failures = 0;
                     health.set_down(false);
@@ -131,14 +179,6 @@ enum ProbeFailure {
 impl ProbeFailure {
     fn is_connection_lost(&self) -> bool {
         matches!(self, ProbeFailure::Failed(error) if is_connection_failure(error))
-    }
-}
-
-async fn probe(pool: &PgPool) -> Result<(), ProbeFailure> {
-    match tokio::time::timeout(PROBE_TIMEOUT, sqlx::query("SELECT 1").execute(pool)).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(error)) => Err(ProbeFailure::Failed(error)),
-        Err(_) => Err(ProbeFailure::TimedOut),
     }
 }
 

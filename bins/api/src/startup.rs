@@ -90,7 +90,7 @@ impl Application {
             None => None,
         };
         let cache = catalog_cache.as_ref().map(|(cache, _)| Arc::clone(cache));
-        let database_health = Arc::new(DatabaseHealth::new(db::probe_pool(&settings.database)?));
+        let database_health = Arc::new(DatabaseHealth::new(pool.clone()));
         let server =
             build_server(listener, pool.clone(), &settings, orders.clone(), cache, Arc::clone(&database_health))?;
         let expiry_interval = Duration::from_secs(settings.inventory.expiry_interval_seconds);
