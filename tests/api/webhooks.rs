@@ -1,6 +1,7 @@
 //! `POST /api/v1/webhooks/razorpay`: signed events stored once, tampered ones refused
-//! before they are read, and the simulator's deliveries (normal, twice, reversed,
-//! tampered, none, retried) as the store sees them.
+//! before they are read, signed ones that are no Razorpay event refused (never a 500),
+//! and the simulator's deliveries (normal, twice, reversed, tampered, none, retried) as
+//! the store sees them.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -8,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use payments_razorpay::signature::sign;
 use reqwest::StatusCode;
 use rigmaster_tests::app::assert_error;
+use rigmaster_tests::shop::{order_id, spawn_shop};
 use rigmaster_tests::{TestApp, spawn_app, spawn_simulator};
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -146,6 +148,7 @@ async fn a_tampered_body_is_refused_before_it_is_parsed_and_nothing_is_stored() 
     let mut tampered = body.clone();
     let at = tampered.windows(5).position(|w| w == b"50000").unwrap();
     tampered[at] = b'9';
+    let refused_before = refused_signatures(&app).await;
 
     let changed_amount = post_webhook(&app, &tampered, Some(&signature), Some("evt_t1")).await;
     // Not JSON at all: a parser would fail first, so a 400 `webhook_signature_invalid`
@@ -159,14 +162,19 @@ async fn a_tampered_body_is_refused_before_it_is_parsed_and_nothing_is_stored() 
         assert_error(response, StatusCode::BAD_REQUEST, "webhook_signature_invalid").await;
     }
     assert_eq!(stored_events(&pool).await, 0);
-    let metrics = app.get("/metrics").await.text().await.unwrap();
-    assert!(
-        metrics.lines().any(|l| l.starts_with("webhooks_total")
-            && l.contains(r#"outcome="signature_invalid""#)
-            && l.ends_with(" 5")),
-        "{metrics}"
-    );
+    // The recorder is process-wide: tests running beside this one may count refusals too.
+    assert!(refused_signatures(&app).await - refused_before >= 5);
     assert_eq!(payment_status(&pool, "pay_IH4NVgf4Dreq1l").await, None);
+}
+
+/// `webhooks_total{outcome="signature_invalid"}` as `/metrics` shows it now.
+async fn refused_signatures(app: &TestApp) -> u64 {
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    metrics
+        .lines()
+        .find(|l| l.starts_with("webhooks_total") && l.contains(r#"outcome="signature_invalid""#))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0)
 }
 
 #[tokio::test]
@@ -412,4 +420,153 @@ async fn a_refused_delivery_is_retried_until_it_is_accepted() {
     assert_eq!(statuses, [500, 500, 200]);
     assert_eq!(webhooks[0]["delivered"], true);
     assert_eq!(seen.load(Ordering::SeqCst), 3);
+}
+
+/// What the store must answer to a signed body with one defect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// 400 `bad_request` naming the body; nothing stored.
+    Refused,
+    /// 200: the event is stored and its payment flagged for an admin, never paid.
+    Flagged,
+}
+
+/// One defect: what it is, how it spoils a valid capture of the order, and the answer.
+struct Defect {
+    what: &'static str,
+    spoil: fn(&mut Value),
+    answer: Answer,
+}
+
+/// Turns the capture into an `order.paid` whose order is not the payment's.
+fn order_paid_for_another_order(event: &mut Value) {
+    event["event"] = json!("order.paid");
+    event["payload"]["order"] = json!({"entity": {
+        "id": "order_SomeoneElses01", "entity": "order", "amount": 50000, "amount_paid": 50000, "amount_due": 0,
+        "currency": "INR", "receipt": null, "offer_id": null, "status": "paid", "attempts": 1, "notes": [],
+        "created_at": 1763700000
+    }});
+}
+
+const fn refused(what: &'static str, spoil: fn(&mut Value)) -> Defect {
+    Defect { what, spoil, answer: Answer::Refused }
+}
+
+const fn flagged(what: &'static str, spoil: fn(&mut Value)) -> Defect {
+    Defect { what, spoil, answer: Answer::Flagged }
+}
+
+fn payment_of(event: &mut Value) -> &mut Value {
+    &mut event["payload"]["payment"]["entity"]
+}
+
+/// Turns the capture into a `refund.processed` of `amount` for the same payment.
+fn refund_of(event: &mut Value, amount: Value) {
+    event["event"] = json!("refund.processed");
+    event["payload"]["refund"] = json!({"entity": {
+        "id": "rfnd_FP8DDKxqJif6ca", "entity": "refund", "amount": amount, "currency": "INR",
+        "payment_id": payment_of(event)["id"], "notes": [], "receipt": null, "acquirer_data": {"arn": null},
+        "created_at": 1763700000, "batch_id": null, "status": "processed", "speed_processed": "normal",
+        "speed_requested": "normal"
+    }});
+}
+
+const DEFECTS: &[Defect] = &[
+    refused("a negative amount", |e| payment_of(e)["amount"] = json!(-50000)),
+    refused("an empty event name", |e| e["event"] = json!("")),
+    refused("an event name of 101 characters", |e| e["event"] = json!("p".repeat(101))),
+    refused("a NUL in the email", |e| payment_of(e)["email"] = json!("a\u{0}@example.com")),
+    refused("a NUL in a field the store does not read", |e| payment_of(e)["acquirer_data"] = json!({"rrn": "\u{0}"})),
+    refused("a NUL in a key", |e| payment_of(e)["notes"] = json!({"a\u{0}": "b"})),
+    refused("a NUL in an unknown event", |e| e["event"] = json!("invoice.\u{0}paid")),
+    refused("a terminal escape in the contact", |e| payment_of(e)["contact"] = json!("+91\u{1b}[2J9000000000")),
+    refused("a control character in the payment id", |e| payment_of(e)["id"] = json!("pay_\u{7}1")),
+    refused("an empty payment id", |e| payment_of(e)["id"] = json!("")),
+    refused("an amount beyond i64", |e| payment_of(e)["amount"] = json!(u64::MAX)),
+    refused("an amount of 1e30", |e| payment_of(e)["amount"] = json!(1e30)),
+    refused("an amount as text", |e| payment_of(e)["amount"] = json!("fifty")),
+    refused("a status Razorpay does not have", |e| payment_of(e)["status"] = json!("paid")),
+    refused("a capture of a failed payment", |e| payment_of(e)["status"] = json!("failed")),
+    refused("a lower-case currency", |e| payment_of(e)["currency"] = json!("inr")),
+    refused("a negative refunded amount", |e| payment_of(e)["amount_refunded"] = json!(-1)),
+    refused("a negative fee", |e| payment_of(e)["fee"] = json!(-1)),
+    refused("a payment without its entity", |e| e["payload"]["payment"] = json!({})),
+    refused("a payload without the payment", |e| e["payload"] = json!({})),
+    refused("a payload that is a list", |e| e["payload"] = json!([])),
+    refused("a body that is a list", |e| *e = json!([])),
+    refused("an order.paid naming another order", order_paid_for_another_order),
+    refused("a refund of nothing", |e| refund_of(e, json!(0))),
+    refused("a negative refund", |e| refund_of(e, json!(-100))),
+    flagged("an amount the order cannot be, i64::MAX", |e| payment_of(e)["amount"] = json!(i64::MAX)),
+];
+
+#[tokio::test]
+async fn signed_bodies_with_defects_are_refused_or_flagged_never_a_500_and_never_pay_the_order() {
+    let app = spawn_shop().await;
+    let admin = app.register_admin().await;
+    let customer = app.register_customer().await;
+    let product = app.create_stocked_product(&admin, 100_000, 5).await;
+    let placed = app.buy(&customer, &product, 2).await;
+    let mut capture = payment_event("payment.captured", "pay_IH4NVgf4Dreq1l", "captured");
+    payment_of(&mut capture)["order_id"] = placed["payment"]["razorpay_order_id"].clone();
+    payment_of(&mut capture)["amount"] = placed["order"]["total_paise"].clone();
+
+    for (number, defect) in DEFECTS.iter().enumerate() {
+        let mut event = capture.clone();
+        (defect.spoil)(&mut event);
+        let response = post_signed(&app, &event, &format!("evt_defect_{number}")).await;
+
+        let what = defect.what;
+        assert!(!response.status().is_server_error(), "{what}: {}", response.status());
+        match defect.answer {
+            Answer::Refused => {
+                assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{what}");
+                let error = assert_error(response, StatusCode::BAD_REQUEST, "bad_request").await;
+                assert_eq!(error["details"][0]["field"], "body", "{what}: {error}");
+            }
+            Answer::Flagged => assert_eq!(response.status(), StatusCode::OK, "{what}"),
+        }
+    }
+
+    let order = app.order(&customer, &order_id(&placed)).await;
+    assert_eq!(
+        (order["status"].as_str(), order["payment"]["status"].as_str()),
+        (Some("payment_pending"), Some("pending"))
+    );
+    assert_eq!(app.stock_levels(&product).await, (5, 2), "still held, none sold");
+    assert_eq!(app.ledger_entries(&order_id(&placed), "commit").await, 0);
+    let pool = app.db.pool().await;
+    assert_eq!(count(&pool, "SELECT count(*) FROM orders.refunds").await, 0, "no refund owed");
+    let flagged = DEFECTS.iter().filter(|d| d.answer == Answer::Flagged).count() as i64;
+    assert_eq!(stored_events(&pool).await, flagged, "refused bodies are not stored");
+    let gateway_calls = app.simulator.requests().await;
+    assert!(!gateway_calls.iter().any(|r| r.ends_with("/capture") || r.ends_with("/refund")), "{gateway_calls:?}");
+    let payments = app.admin_payments(&admin, "?flagged=true").await;
+    assert_eq!(payments.len(), 1, "{payments:?}");
+    assert!(payments[0]["flagged_reason"].as_str().is_some_and(|r| r.contains(&i64::MAX.to_string())), "{payments:?}");
+}
+
+#[tokio::test]
+async fn a_failed_refund_flags_its_payment_once_beside_its_other_reasons() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    let capture = payment_event("payment.captured", "pay_IH4NVgf4Dreq1l", "captured");
+    let mut refund_failed = capture.clone();
+    refund_of(&mut refund_failed, json!(50000));
+    refund_failed["event"] = json!("refund.failed");
+    refund_failed["payload"]["refund"]["entity"]["status"] = json!("failed");
+
+    post_signed(&app, &capture, "evt_capture").await;
+    let first = post_signed(&app, &refund_failed, "evt_refund_failed").await;
+    let again = post_signed(&app, &refund_failed, "evt_refund_failed_again").await;
+
+    assert_eq!((first.status(), again.status()), (StatusCode::OK, StatusCode::OK));
+    let flagged = app.admin_payments(&admin, "?flagged=true").await;
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    assert_eq!(
+        flagged[0]["flagged_reason"],
+        "Razorpay order order_IEIaMR65cu6nz3 is not an order of this store; \
+         Razorpay reports refund rfnd_FP8DDKxqJif6ca of 50000 paise failed"
+    );
+    assert_eq!(flagged[0]["refunds"][0]["status"], "failed");
 }

@@ -83,6 +83,12 @@ impl TestSimulator {
         self.post(&format!("/_sim/orders/{razorpay_order_id}/pay"), &request).await
     }
 
+    /// The bank authorises a failed payment late; it is captured at once if its order is
+    /// not paid yet. Returns the payment.
+    pub async fn authorize_late(&self, payment_id: &str) -> Value {
+        self.post(&format!("/_sim/payments/{payment_id}/authorize"), &json!({})).await
+    }
+
     pub async fn set_fault(&self, mode: &str, delay_ms: Option<u64>) {
         self.post("/_sim/faults", &json!({ "mode": mode, "delay_ms": delay_ms })).await;
     }

@@ -89,6 +89,19 @@ impl RazorpayPayments {
             tracing::warn!(error = %format!("{error:#}"), payment_id = %payment.id, "recording a payment failed");
         }
     }
+
+    /// Keeps a refund Razorpay refused beside the payment's records; like [`Self::record`],
+    /// a failure to record is logged, never fatal.
+    async fn record_refusal(&self, payment_id: &str, amount: Money, receipt: &str, reason: &str) {
+        let recorded = async {
+            let mut conn = self.pool.acquire().await?;
+            records::record_refund_refusal(&mut conn, payment_id, amount.paise(), Some(receipt), reason).await
+        }
+        .await;
+        if let Err(error) = recorded {
+            tracing::warn!(error = %format!("{error:#}"), %payment_id, "recording a refused refund failed");
+        }
+    }
 }
 
 /// A Razorpay payment in the orders domain's terms.
@@ -164,7 +177,15 @@ impl PaymentProvider for RazorpayPayments {
             receipt: Some(receipt.to_owned()),
             notes: Default::default(),
         };
-        let refund = self.client.refund_payment(payment_id, &refund).await.map_err(provider_error)?;
+        let refund = match self.client.refund_payment(payment_id, &refund).await {
+            Ok(refund) => refund,
+            Err(error) => {
+                if let GatewayError::BadRequest { description, .. } = &error {
+                    self.record_refusal(payment_id, amount, receipt, description).await;
+                }
+                return Err(provider_error(error));
+            }
+        };
         let recorded = async {
             let mut conn = self.pool.acquire().await?;
             records::record_refund(&mut conn, &refund).await
@@ -177,7 +198,11 @@ impl PaymentProvider for RazorpayPayments {
     }
 
     async fn flag(&self, conn: &mut PgConnection, payment_id: &str, reason: &str) -> anyhow::Result<()> {
-        records::flag_payment(conn, payment_id, reason).await.map(|_| ())
+        if !records::flag_payment(conn, payment_id, reason).await? {
+            // Its record is written by the webhook or the API answer that told us of it.
+            tracing::warn!(%payment_id, %reason, "a payment to flag is not on record yet");
+        }
+        Ok(())
     }
 }
 

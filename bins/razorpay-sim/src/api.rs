@@ -60,13 +60,17 @@ async fn admit(shared: &Shared, request: &HttpRequest) -> Result<(), HttpRespons
     let refund = request.path().ends_with("/refund");
     match fault {
         Fault::None | Fault::RefundsLost => {}
-        Fault::Refunds500 if !refund => {}
+        Fault::Refunds500 | Fault::RefundsRefused if !refund => {}
         Fault::Slow { delay_ms } => tokio::time::sleep(Duration::from_millis(delay_ms)).await,
         Fault::Error500 | Fault::Refunds500 => return Err(server_error()),
+        Fault::RefundsRefused => return Err(refusal_response(&Refusal::bad_request(NO_BALANCE, None))),
         Fault::Auth401 => return Err(authentication_failed()),
     }
     if has_the_api_keys(shared, request) { Ok(()) } else { Err(authentication_failed()) }
 }
+
+/// Razorpay's refusal of a refund the merchant's balance cannot cover.
+const NO_BALANCE: &str = "Your account does not have enough balance to carry out the refund operation.";
 
 fn server_error() -> HttpResponse {
     refusal_response(&Refusal::new(

@@ -33,6 +33,9 @@ pub enum Fault {
     /// Refund calls refund (and send their webhooks) but answer 500, as when the
     /// answer is lost on the way back; other calls work.
     RefundsLost,
+    /// Refund calls are refused with 400, as when the merchant's balance cannot cover
+    /// them, and refund nothing; other calls work.
+    RefundsRefused,
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -165,6 +168,7 @@ async fn set_fault(shared: web::Data<Shared>, body: web::Bytes) -> HttpResponse 
         "auth_401" => Fault::Auth401,
         "refunds_500" => Fault::Refunds500,
         "refunds_lost" => Fault::RefundsLost,
+        "refunds_refused" => Fault::RefundsRefused,
         other => {
             let refusal = Refusal::bad_request(format!("Unknown fault mode {other:?}"), Some("mode"));
             return refusal_response(&refusal);

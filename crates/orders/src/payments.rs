@@ -76,20 +76,56 @@ pub enum VerifyError {
 
 struct Attempt {
     order_id: Uuid,
+    order_number: String,
     amount: Money,
     currency: String,
 }
 
+impl Attempt {
+    /// Why `payment` cannot pay this attempt's order, when its amount or currency is not
+    /// the order's.
+    fn mismatch(&self, payment: &ProviderPayment) -> Option<String> {
+        let matches = payment.amount == self.amount && payment.currency == self.currency;
+        (!matches).then(|| {
+            format!(
+                "paid {} {} but order {} is {} {}",
+                payment.amount.paise(),
+                payment.currency,
+                self.order_number,
+                self.amount.paise(),
+                self.currency
+            )
+        })
+    }
+}
+
 async fn attempt(conn: &mut PgConnection, razorpay_order_id: Option<&str>) -> anyhow::Result<Option<Attempt>> {
     let Some(razorpay_order_id) = razorpay_order_id else { return Ok(None) };
-    let row: Option<(Uuid, i64, String)> = sqlx::query_as(
-        "SELECT order_id, amount_paise, currency FROM orders.payment_attempts WHERE razorpay_order_id = $1",
+    let row: Option<(Uuid, String, i64, String)> = sqlx::query_as(
+        "SELECT a.order_id, o.order_number, a.amount_paise, a.currency
+         FROM orders.payment_attempts a JOIN orders.orders o ON o.id = a.order_id
+         WHERE a.razorpay_order_id = $1",
     )
     .bind(razorpay_order_id)
     .fetch_optional(conn)
     .await
     .context("finding a payment attempt")?;
-    Ok(row.map(|(order_id, amount, currency)| Attempt { order_id, amount: Money::from_paise(amount), currency }))
+    Ok(row.map(|(order_id, order_number, amount, currency)| Attempt {
+        order_id,
+        order_number,
+        amount: Money::from_paise(amount),
+        currency,
+    }))
+}
+
+/// Why a payment for no order of ours needs a person: money was taken, or is held, for
+/// nothing the store sold. The same words for its authorisation and its capture, so that
+/// the flag says it once.
+fn no_order_of_ours(payment: &ProviderPayment) -> String {
+    match &payment.razorpay_order_id {
+        Some(razorpay_order_id) => format!("Razorpay order {razorpay_order_id} is not an order of this store"),
+        None => "the payment names no Razorpay order, so no order of this store".to_owned(),
+    }
 }
 
 impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
@@ -103,11 +139,17 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
                 Ok(FollowUp::default())
             }
             PaymentNews::Authorized(payment) => {
+                // Not captured unless it can pay its order; Razorpay gives an authorisation
+                // nobody captures back to the customer.
                 let Some(attempt) = attempt(conn, payment.razorpay_order_id.as_deref()).await? else {
+                    self.payments.flag(conn, &payment.id, &no_order_of_ours(payment)).await?;
                     return Ok(FollowUp::default());
                 };
-                let matches = payment.amount == attempt.amount && payment.currency == attempt.currency;
-                Ok(FollowUp { capture: matches.then(|| payment.clone()), refunds: Vec::new() })
+                if let Some(reason) = attempt.mismatch(payment) {
+                    self.payments.flag(conn, &payment.id, &reason).await?;
+                    return Ok(FollowUp::default());
+                }
+                Ok(FollowUp { capture: Some(payment.clone()), refunds: Vec::new() })
             }
         }
     }
@@ -125,20 +167,14 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         payment: &ProviderPayment,
     ) -> anyhow::Result<(PaidOutcome, FollowUp)> {
         let Some(attempt) = attempt(conn, payment.razorpay_order_id.as_deref()).await? else {
-            tracing::warn!(payment_id = %payment.id, "a captured payment for no order of ours");
+            let reason = no_order_of_ours(payment);
+            tracing::warn!(payment_id = %payment.id, %reason, "a captured payment for no order of ours");
+            self.payments.flag(conn, &payment.id, &reason).await?;
             return Ok((PaidOutcome::UnknownOrder, FollowUp::default()));
         };
         self.reserver.lock_owner(conn, attempt.order_id).await?;
         let order = store::lock(conn, attempt.order_id).await?.context("an order with a payment attempt vanished")?;
-        if payment.amount != attempt.amount || payment.currency != attempt.currency {
-            let reason = format!(
-                "paid {} {} but order {} is {} {}",
-                payment.amount.paise(),
-                payment.currency,
-                order.order_number,
-                attempt.amount.paise(),
-                attempt.currency
-            );
+        if let Some(reason) = attempt.mismatch(payment) {
             tracing::warn!(payment_id = %payment.id, %reason, "payment amount does not match its order");
             self.payments.flag(conn, &payment.id, &reason).await?;
             return Ok((PaidOutcome::Mismatch, FollowUp::default()));
@@ -156,8 +192,12 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
             OrderStatus::PaymentFailed => true,
             OrderStatus::Cancelled if state.cancel_reason == Some(CancelReason::Expired) && !state.paid_online => true,
             _ => {
-                let reason = format!("order {} is {} and cannot take this payment", order.order_number, state.status);
-                let refund = refund_due(conn, &order, &payment.id, payment.amount, &reason, Note::Add).await?;
+                let mut reason =
+                    format!("order {} is {} and cannot take this payment", order.order_number, state.status);
+                if let Some(paid_by) = &order.razorpay_payment_id {
+                    reason.push_str(&format!(" (it was paid by {paid_by})"));
+                }
+                let refund = self.refund_unwanted(conn, &order, payment, &reason).await?;
                 return Ok((PaidOutcome::Refunding, FollowUp::refund(refund)));
             }
         };
@@ -171,7 +211,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
             if held.is_err() {
                 coupons::set_use(conn, order.id, "released").await?;
                 let reason = "the payment came after the order lapsed and its stock or coupon is gone";
-                let refund = refund_due(conn, &order, &payment.id, payment.amount, reason, Note::Add).await?;
+                let refund = self.refund_unwanted(conn, &order, payment, reason).await?;
                 return Ok((PaidOutcome::Refunding, FollowUp::refund(refund)));
             }
         }
@@ -199,6 +239,20 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         }
         crate::metrics::order_paid();
         Ok((PaidOutcome::Paid, FollowUp::default()))
+    }
+
+    /// Owes back a captured payment the order cannot take, and flags it: the customer was
+    /// charged for nothing, and a person should see that the money went back.
+    async fn refund_unwanted(
+        &self,
+        conn: &mut PgConnection,
+        order: &LockedOrder,
+        payment: &ProviderPayment,
+        reason: &str,
+    ) -> anyhow::Result<Option<Uuid>> {
+        let refund = refund_due(conn, order, &payment.id, payment.amount, reason, Note::Add).await?;
+        self.payments.flag(conn, &payment.id, &format!("refunded automatically: {reason}")).await?;
+        Ok(refund)
     }
 
     /// A failed payment on the order's current attempt: the order is `payment_failed`
@@ -338,18 +392,26 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         }
         match self.payments.refund(&payment_id, amount, &receipt).await {
             Ok(refund_id) => self.refund_sent(refund, order_id, &payment_id, amount, Some(&refund_id)).await,
-            Err(ProviderError::Refused(reason)) => {
-                sqlx::query("UPDATE orders.refunds SET status = 'failed', last_error = $2 WHERE id = $1")
-                    .bind(refund)
-                    .bind(&reason)
-                    .execute(&self.pool)
-                    .await
-                    .context("recording a refused refund")?;
-                tracing::error!(%refund, %reason, "the gateway refused a refund; an admin must look at it");
-                Ok(())
-            }
+            Err(ProviderError::Refused(reason)) => self.refund_refused(refund, &payment_id, amount, &reason).await,
             Err(ProviderError::Unavailable(cause)) => self.refund_not_sent(refund, cause).await,
         }
+    }
+
+    /// The gateway said no: trying again would get the same answer, so the refund is
+    /// `failed` and its payment flagged, together, for a person to settle.
+    async fn refund_refused(&self, refund: Uuid, payment_id: &str, amount: Money, reason: &str) -> anyhow::Result<()> {
+        let mut tx = self.pool.begin().await.context("recording a refused refund")?;
+        sqlx::query("UPDATE orders.refunds SET status = 'failed', last_error = $2, updated_at = now() WHERE id = $1")
+            .bind(refund)
+            .bind(reason)
+            .execute(&mut *tx)
+            .await
+            .context("recording a refused refund")?;
+        let flag = format!("Razorpay refused a refund of {} paise: {reason}", amount.paise());
+        self.payments.flag(&mut tx, payment_id, &flag).await?;
+        tx.commit().await.context("recording a refused refund")?;
+        tracing::error!(%refund, %payment_id, %reason, "the gateway refused a refund; an admin must look at it");
+        Ok(())
     }
 
     /// The refund stays due; reconciliation tries again after the retry pause.
@@ -383,9 +445,12 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         .await
         .context("recording a refund")?;
         let order = store::lock(&mut tx, order_id).await?.context("a refunded order vanished")?;
+        // A refund of another payment (a second one, owed back) is money the order never
+        // counted as paid, so it is not the order's refund either: only the history says it.
         let own_payment = order.razorpay_payment_id.as_deref().is_none_or(|id| id == payment_id);
         sqlx::query(
-            "UPDATE orders.orders SET refunded_paise = refunded_paise + $2, updated_at = now(),
+            "UPDATE orders.orders SET updated_at = now(),
+                 refunded_paise = refunded_paise + CASE WHEN $3 THEN $2 ELSE 0 END,
                  payment_status = CASE WHEN $3 THEN 'refunded' ELSE payment_status END,
                  razorpay_payment_id = CASE WHEN $3 THEN $4 ELSE razorpay_payment_id END
              WHERE id = $1",

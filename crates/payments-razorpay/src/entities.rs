@@ -259,6 +259,76 @@ pub mod error_codes {
     pub const SERVER: &str = "SERVER_ERROR";
 }
 
+/// 1–100 visible ASCII characters: the shape of every Razorpay id (`pay_…`, `order_…`,
+/// `evt_…`) and event name. Anything else is nothing Razorpay gave out.
+pub fn is_short_visible_text(text: &str) -> bool {
+    (1..=100).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_graphic())
+}
+
+fn is_currency(code: &str) -> bool {
+    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// The first of `checks` that fails, as `"{entity}.{field} {problem}"`.
+fn first_defect(entity: &str, checks: &[(bool, &str, &str)]) -> Option<String> {
+    checks.iter().find(|(ok, _, _)| !ok).map(|(_, field, problem)| format!("{entity}.{field} {problem}"))
+}
+
+const NOT_AN_ID: &str = "is not a Razorpay id";
+const NEGATIVE: &str = "is negative";
+const NOT_A_CURRENCY: &str = "is not a three-letter currency code";
+
+impl Payment {
+    /// What no payment Razorpay reports can be (a negative amount, an id that is not
+    /// one), if anything: such a payment is neither recorded nor acted on.
+    pub fn defect(&self) -> Option<String> {
+        let refunded_ok = (0..=self.amount).contains(&self.amount_refunded);
+        first_defect(
+            "payment",
+            &[
+                (is_short_visible_text(&self.id), "id", NOT_AN_ID),
+                (self.order_id.as_deref().is_none_or(is_short_visible_text), "order_id", NOT_AN_ID),
+                (self.amount >= 0, "amount", NEGATIVE),
+                (is_currency(&self.currency), "currency", NOT_A_CURRENCY),
+                (refunded_ok, "amount_refunded", "is not between 0 and the amount"),
+                (self.fee.is_none_or(|fee| fee >= 0), "fee", NEGATIVE),
+                (self.tax.is_none_or(|tax| tax >= 0), "tax", NEGATIVE),
+            ],
+        )
+    }
+}
+
+impl Refund {
+    /// What no refund Razorpay reports can be, if anything (see [`Payment::defect`]).
+    pub fn defect(&self) -> Option<String> {
+        first_defect(
+            "refund",
+            &[
+                (is_short_visible_text(&self.id), "id", NOT_AN_ID),
+                (is_short_visible_text(&self.payment_id), "payment_id", NOT_AN_ID),
+                (self.amount > 0, "amount", "is not positive"),
+                (is_currency(&self.currency), "currency", NOT_A_CURRENCY),
+            ],
+        )
+    }
+}
+
+impl Order {
+    /// What no order Razorpay reports can be, if anything (see [`Payment::defect`]).
+    pub fn defect(&self) -> Option<String> {
+        first_defect(
+            "order",
+            &[
+                (is_short_visible_text(&self.id), "id", NOT_AN_ID),
+                (self.amount >= 0, "amount", NEGATIVE),
+                (self.amount_paid >= 0, "amount_paid", NEGATIVE),
+                (self.amount_due >= 0, "amount_due", NEGATIVE),
+                (is_currency(&self.currency), "currency", NOT_A_CURRENCY),
+            ],
+        )
+    }
+}
+
 /// A webhook's envelope; `payload` holds `{"payment":{"entity":…},"order":{"entity":…}}`
 /// or `{"refund":{"entity":…},"payment":{"entity":…}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -313,6 +383,53 @@ mod tests {
         .unwrap();
         assert_eq!(order.status, OrderStatus::Created);
         assert_eq!(order.amount, 50000);
+    }
+
+    fn payment() -> Payment {
+        serde_json::from_value(json!({
+            "id": "pay_IH4NVgf4Dreq1l", "entity": "payment", "amount": 50000, "currency": "INR",
+            "status": "captured", "order_id": "order_IEIaMR65cu6nz3", "amount_refunded": 0, "fee": 1180,
+            "tax": 180, "created_at": 1700000000
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_documented_payment_has_no_defect() {
+        assert_eq!(payment().defect(), None);
+        assert_eq!(Payment { amount: 0, fee: None, tax: None, ..payment() }.defect(), None);
+    }
+
+    #[test]
+    fn a_payment_no_gateway_would_report_names_its_first_defect() {
+        let defect = |payment: Payment| payment.defect().unwrap();
+        assert_eq!(defect(Payment { amount: -1, ..payment() }), "payment.amount is negative");
+        assert_eq!(defect(Payment { id: String::new(), ..payment() }), "payment.id is not a Razorpay id");
+        assert_eq!(defect(Payment { id: "pay 1".into(), ..payment() }), "payment.id is not a Razorpay id");
+        assert_eq!(
+            defect(Payment { order_id: Some("x".repeat(101)), ..payment() }),
+            "payment.order_id is not a Razorpay id"
+        );
+        assert_eq!(
+            defect(Payment { currency: "inr".into(), ..payment() }),
+            "payment.currency is not a three-letter currency code"
+        );
+        assert_eq!(
+            defect(Payment { amount_refunded: 50001, ..payment() }),
+            "payment.amount_refunded is not between 0 and the amount"
+        );
+        assert_eq!(defect(Payment { tax: Some(-1), ..payment() }), "payment.tax is negative");
+    }
+
+    #[test]
+    fn a_refund_of_nothing_is_a_defect() {
+        let refund: Refund = serde_json::from_value(json!({
+            "id": "rfnd_FP8DDKxqJif6ca", "entity": "refund", "amount": 100, "currency": "INR",
+            "payment_id": "pay_IH4NVgf4Dreq1l", "created_at": 1700000000, "status": "processed"
+        }))
+        .unwrap();
+        assert_eq!(refund.defect(), None);
+        assert_eq!(Refund { amount: 0, ..refund }.defect().unwrap(), "refund.amount is not positive");
     }
 
     #[test]

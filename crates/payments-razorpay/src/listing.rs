@@ -1,5 +1,5 @@
 //! Payment records for admins: newest first, by status or flag, each with the statuses
-//! it was reported in and its refunds.
+//! it was reported in, its refunds and the refunds Razorpay refused.
 
 use std::collections::HashMap;
 
@@ -51,6 +51,8 @@ pub struct PaymentRecord {
     pub history: Vec<HistoryEntry>,
     /// Oldest first.
     pub refunds: Vec<RefundRecord>,
+    /// Refunds asked for and refused by Razorpay, oldest first.
+    pub refused_refunds: Vec<RefusedRefund>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +75,16 @@ pub struct RefundRecord {
     pub speed_requested: Option<String>,
     pub speed_processed: Option<String>,
     pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RefusedRefund {
+    pub razorpay_payment_id: String,
+    pub amount_paise: i64,
+    pub receipt: Option<String>,
+    /// Razorpay's description of why.
+    pub reason: String,
+    pub refused_at: DateTime<Utc>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -120,7 +132,12 @@ struct HistoryRow {
 }
 
 impl PaymentRow {
-    fn into_record(self, history: Vec<HistoryEntry>, refunds: Vec<RefundRecord>) -> PaymentRecord {
+    fn into_record(
+        self,
+        history: Vec<HistoryEntry>,
+        refunds: Vec<RefundRecord>,
+        refused_refunds: Vec<RefusedRefund>,
+    ) -> PaymentRecord {
         let failure = self.error_code.map(|code| PaymentFailure {
             code,
             description: self.error_description,
@@ -149,6 +166,7 @@ impl PaymentRow {
             updated_at: self.updated_at,
             history,
             refunds,
+            refused_refunds,
         }
     }
 }
@@ -196,9 +214,14 @@ impl PaymentRecords {
         let ids: Vec<String> = page.items.iter().map(|row| row.razorpay_payment_id.clone()).collect();
         let mut history = self.history_of(&ids).await?;
         let mut refunds = self.refunds_of(&ids).await?;
+        let mut refusals = self.refusals_of(&ids).await?;
         Ok(page.map(|row| {
             let id = row.razorpay_payment_id.clone();
-            row.into_record(history.remove(&id).unwrap_or_default(), refunds.remove(&id).unwrap_or_default())
+            row.into_record(
+                history.remove(&id).unwrap_or_default(),
+                refunds.remove(&id).unwrap_or_default(),
+                refusals.remove(&id).unwrap_or_default(),
+            )
         }))
     }
 
@@ -240,6 +263,23 @@ impl PaymentRecords {
         let mut by_payment: HashMap<String, Vec<RefundRecord>> = HashMap::new();
         for refund in rows {
             by_payment.entry(refund.razorpay_payment_id.clone()).or_default().push(refund);
+        }
+        Ok(by_payment)
+    }
+
+    async fn refusals_of(&self, ids: &[String]) -> anyhow::Result<HashMap<String, Vec<RefusedRefund>>> {
+        let rows: Vec<RefusedRefund> = sqlx::query_as(
+            "SELECT razorpay_payment_id, amount_paise, receipt, reason, refused_at
+             FROM payments.refund_refusals WHERE razorpay_payment_id = ANY($1)
+             ORDER BY razorpay_payment_id, id",
+        )
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await
+        .context("reading refused refunds")?;
+        let mut by_payment: HashMap<String, Vec<RefusedRefund>> = HashMap::new();
+        for refusal in rows {
+            by_payment.entry(refusal.razorpay_payment_id.clone()).or_default().push(refusal);
         }
         Ok(by_payment)
     }

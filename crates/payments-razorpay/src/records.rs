@@ -137,19 +137,53 @@ pub async fn record_refund(conn: &mut PgConnection, refund: &Refund) -> anyhow::
     Ok(())
 }
 
-/// Marks a payment for an admin's attention, keeping the first reason given. Returns
-/// whether the payment is on record.
+/// Marks a payment for an admin's attention. A payment can need a person for more than
+/// one reason (a second payment whose refund is then refused): each distinct reason is
+/// kept, in the order given, and a reason already there (a redelivered webhook) is not
+/// repeated. Returns whether the payment is on record.
 #[tracing::instrument(name = "payments.flag_payment", skip(conn))]
 pub async fn flag_payment(conn: &mut PgConnection, payment_id: &str, reason: &str) -> anyhow::Result<bool> {
     let flagged = sqlx::query(
         "UPDATE payments.payments
-         SET flagged_reason = COALESCE(flagged_reason, $2), flagged_at = COALESCE(flagged_at, now()), updated_at = now()
+         SET flagged_reason = CASE
+                 WHEN flagged_reason IS NULL THEN $2
+                 WHEN strpos(flagged_reason, $2) > 0 THEN flagged_reason
+                 ELSE flagged_reason || $3 || $2 END,
+             flagged_at = COALESCE(flagged_at, now()), updated_at = now()
          WHERE razorpay_payment_id = $1",
     )
     .bind(payment_id)
     .bind(reason)
+    .bind(REASON_SEPARATOR)
     .execute(&mut *conn)
     .await
     .context("flagging a payment")?;
     Ok(flagged.rows_affected() == 1)
+}
+
+/// Between two reasons in `flagged_reason`.
+const REASON_SEPARATOR: &str = "; ";
+
+/// Records a refund Razorpay refused: there is no Razorpay refund to record, only our
+/// request and its answer.
+#[tracing::instrument(name = "payments.record_refund_refusal", skip(conn))]
+pub async fn record_refund_refusal(
+    conn: &mut PgConnection,
+    payment_id: &str,
+    amount_paise: i64,
+    receipt: Option<&str>,
+    reason: &str,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO payments.refund_refusals (razorpay_payment_id, amount_paise, receipt, reason)
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(payment_id)
+    .bind(amount_paise)
+    .bind(receipt)
+    .bind(reason)
+    .execute(&mut *conn)
+    .await
+    .context("recording a refused refund")?;
+    Ok(())
 }

@@ -10,7 +10,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sqlx::PgConnection;
 
-use crate::entities::{Order, Payment, Refund, WebhookEnvelope, Wrapped};
+use crate::entities::{
+    Order, Payment, PaymentStatus, Refund, RefundStatus, WebhookEnvelope, Wrapped, is_short_visible_text,
+};
 use crate::records::{self, RecordSource};
 use crate::signature::verify_webhook_signature;
 
@@ -93,7 +95,9 @@ pub enum WebhookError {
     /// No usable `X-Razorpay-Event-Id` (1–100 visible ASCII characters).
     #[error("the X-Razorpay-Event-Id header is missing or not valid")]
     MissingEventId,
-    /// Signed, but not an event as Razorpay documents it. Nothing was stored.
+    /// Signed, but not an event as Razorpay documents it (not JSON, a control character,
+    /// an entity no gateway would report, a payment the event contradicts). Nothing was
+    /// stored.
     #[error("the webhook body is not a Razorpay event: {0}")]
     Malformed(String),
     #[error(transparent)]
@@ -138,12 +142,12 @@ impl WebhookIntake {
         event_id: Option<&str>,
     ) -> Result<Intake, WebhookError> {
         self.verify(raw_body, signature)?;
-        let event_id = event_id.map(str::trim).filter(|id| is_event_id(id)).ok_or(WebhookError::MissingEventId)?;
+        let event_id =
+            event_id.map(str::trim).filter(|id| is_short_visible_text(id)).ok_or(WebhookError::MissingEventId)?;
         tracing::Span::current().record("event_id", event_id);
-        let envelope: WebhookEnvelope =
-            serde_json::from_slice(raw_body).map_err(|error| WebhookError::Malformed(error.to_string()))?;
+        let envelope = read_envelope(raw_body).map_err(malformed)?;
         tracing::Span::current().record("event_type", envelope.event.as_str());
-        let event = parse_event(&envelope).map_err(WebhookError::Malformed)?;
+        let event = parse_event(&envelope).map_err(malformed)?;
         if !store_event(conn, event_id, &envelope, &event).await? {
             return Ok(Intake::AlreadySeen { event_id: event_id.to_owned() });
         }
@@ -152,8 +156,48 @@ impl WebhookIntake {
     }
 }
 
-fn is_event_id(id: &str) -> bool {
-    (1..=100).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
+/// Signed, yet nothing Razorpay would send: the webhook secret has leaked, or Razorpay
+/// has a bug. Refused (Razorpay retries, and the store acts on nothing it cannot trust),
+/// and logged for a person.
+fn malformed(defect: String) -> WebhookError {
+    tracing::warn!(%defect, "a signed webhook body is not a Razorpay event");
+    WebhookError::Malformed(defect)
+}
+
+/// Reads the envelope, refusing what the store cannot keep: a control character in any
+/// string or key (PostgreSQL refuses NUL in text and jsonb; the others have no place in
+/// a gateway's JSON and would reach admin screens and logs), and an event name that is
+/// not 1–100 visible characters.
+fn read_envelope(raw_body: &[u8]) -> Result<WebhookEnvelope, String> {
+    let body: Value = serde_json::from_slice(raw_body).map_err(|error| error.to_string())?;
+    if let Some(place) = control_character_in(&body, "body") {
+        return Err(format!("{place} holds a control character"));
+    }
+    let envelope: WebhookEnvelope = serde_json::from_value(body).map_err(|error| error.to_string())?;
+    if !is_short_visible_text(&envelope.event) {
+        return Err("event is not 1 to 100 visible characters".to_owned());
+    }
+    Ok(envelope)
+}
+
+/// Where in `value` (found at `path`) a string or a key holds a control character other
+/// than tab, line feed and carriage return. A bad key is not echoed.
+fn control_character_in(value: &Value, path: &str) -> Option<String> {
+    let bad = |text: &str| text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'));
+    match value {
+        Value::String(text) => bad(text).then(|| path.to_owned()),
+        Value::Array(items) => {
+            items.iter().enumerate().find_map(|(at, item)| control_character_in(item, &format!("{path}[{at}]")))
+        }
+        Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            if bad(key) {
+                Some(format!("a key of {path}"))
+            } else {
+                control_character_in(item, &format!("{path}.{key}"))
+            }
+        }),
+        Value::Null | Value::Bool(_) | Value::Number(_) => None,
+    }
 }
 
 /// Types an event by its `event` name; unknown names are `Other`.
@@ -177,7 +221,57 @@ pub fn parse_event(envelope: &WebhookEnvelope) -> Result<WebhookEvent, String> {
         }
         other => WebhookEvent::Other { event_type: other.to_owned() },
     };
-    Ok(event)
+    match defect(&event).or_else(|| contradiction(&event)) {
+        Some(defect) => Err(defect),
+        None => Ok(event),
+    }
+}
+
+/// The first entity of the event that no gateway would report, if any.
+fn defect(event: &WebhookEvent) -> Option<String> {
+    let order = match event {
+        WebhookEvent::OrderPaid { order, .. } => order.defect(),
+        _ => None,
+    };
+    order.or_else(|| event.payment().and_then(Payment::defect)).or_else(|| event.refund().and_then(Refund::defect))
+}
+
+/// How the event contradicts what it carries, if it does: a `payment.captured` of a
+/// failed payment would otherwise pay an order. A payment may have moved on from the
+/// event's own status (an authorisation reported as captured), never back.
+fn contradiction(event: &WebhookEvent) -> Option<String> {
+    use PaymentStatus::{Authorized, Captured, Failed, Refunded};
+    match event {
+        WebhookEvent::PaymentAuthorized(payment) => payment_not_in(payment, &[Authorized, Captured, Refunded]),
+        WebhookEvent::PaymentCaptured(payment) => payment_not_in(payment, &[Captured, Refunded]),
+        WebhookEvent::PaymentFailed(payment) => payment_not_in(payment, &[Failed]),
+        WebhookEvent::OrderPaid { order, payment } => payment_not_in(payment, &[Captured, Refunded]).or_else(|| {
+            (payment.order_id.as_deref() != Some(order.id.as_str()))
+                .then(|| "the event's order is not its payment's order".to_owned())
+        }),
+        WebhookEvent::RefundCreated { refund, payment } => refund_not_of(refund, payment.as_ref()),
+        WebhookEvent::RefundProcessed { refund, payment } => {
+            refund_not(refund, RefundStatus::Processed).or_else(|| refund_not_of(refund, payment.as_ref()))
+        }
+        WebhookEvent::RefundFailed { refund, payment } => {
+            refund_not(refund, RefundStatus::Failed).or_else(|| refund_not_of(refund, payment.as_ref()))
+        }
+        WebhookEvent::Other { .. } => None,
+    }
+}
+
+fn payment_not_in(payment: &Payment, statuses: &[PaymentStatus]) -> Option<String> {
+    (!statuses.contains(&payment.status)).then(|| format!("the event's payment is {}", payment.status.as_str()))
+}
+
+fn refund_not(refund: &Refund, status: RefundStatus) -> Option<String> {
+    (refund.status != status).then(|| format!("the event's refund is {}", refund.status.as_str()))
+}
+
+fn refund_not_of(refund: &Refund, payment: Option<&Payment>) -> Option<String> {
+    payment
+        .is_some_and(|payment| payment.id != refund.payment_id)
+        .then(|| "the event's refund is not of its payment".to_owned())
 }
 
 fn entity<T: DeserializeOwned>(payload: &Value, name: &str) -> Result<T, String> {
@@ -232,6 +326,11 @@ async fn record_what_it_says(
     }
     if let Some(refund) = event.refund() {
         records::record_refund(conn, refund).await?;
+    }
+    if let WebhookEvent::RefundFailed { refund, .. } = event {
+        // The customer has not got the money back: only a person can settle that.
+        let reason = format!("Razorpay reports refund {} of {} paise failed", refund.id, refund.amount);
+        records::flag_payment(conn, &refund.payment_id, &reason).await?;
     }
     Ok(())
 }
@@ -304,9 +403,44 @@ mod tests {
 
     #[test]
     fn event_ids_are_short_visible_text() {
-        assert!(is_event_id("evt_JGMhJtMkF7ZALh"));
-        assert!(!is_event_id(""));
-        assert!(!is_event_id("evt 1"));
-        assert!(!is_event_id(&"e".repeat(101)));
+        assert!(is_short_visible_text("evt_JGMhJtMkF7ZALh"));
+        assert!(!is_short_visible_text(""));
+        assert!(!is_short_visible_text("evt 1"));
+        assert!(!is_short_visible_text(&"e".repeat(101)));
+    }
+
+    #[test]
+    fn a_capture_of_a_failed_payment_is_malformed() {
+        let event = parse_event(&envelope("payment.captured", json!({"payment": {"entity": payment_json("failed")}})));
+        assert_eq!(event, Err("the event's payment is failed".to_owned()));
+    }
+
+    #[test]
+    fn an_authorisation_reported_after_its_capture_is_read() {
+        let event =
+            parse_event(&envelope("payment.authorized", json!({"payment": {"entity": payment_json("captured")}})));
+        assert!(matches!(event, Ok(WebhookEvent::PaymentAuthorized(_))), "{event:?}");
+    }
+
+    #[test]
+    fn a_negative_amount_is_malformed() {
+        let mut payment = payment_json("captured");
+        payment["amount"] = json!(-1);
+        let event = parse_event(&envelope("payment.captured", json!({"payment": {"entity": payment}})));
+        assert_eq!(event, Err("payment.amount is negative".to_owned()));
+    }
+
+    #[test]
+    fn control_characters_are_found_wherever_they_are_and_bad_keys_not_echoed() {
+        let body = json!({"a": [1, {"b": "ok\tfine\r\n"}], "c": {"d": ["x", "\u{0}"]}});
+        assert_eq!(control_character_in(&body, "body").as_deref(), Some("body.c.d[1]"));
+        assert_eq!(control_character_in(&json!({"e": {"\u{1b}[2J": 1}}), "body").as_deref(), Some("a key of body.e"));
+        assert_eq!(control_character_in(&json!({"f": "caf\u{e9} \u{20b9}"}), "body"), None);
+    }
+
+    #[test]
+    fn an_empty_event_name_is_malformed() {
+        let body = br#"{"entity":"event","event":"","payload":{}}"#;
+        assert_eq!(read_envelope(body).unwrap_err(), "event is not 1 to 100 visible characters");
     }
 }

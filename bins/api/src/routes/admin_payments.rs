@@ -4,7 +4,9 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use kernel::{Cursor, FieldError, InvalidInput, Limit};
 use payments_razorpay::entities::PaymentStatus;
-use payments_razorpay::listing::{HistoryEntry, PaymentFilter, PaymentRecord, PaymentRecords, RefundRecord};
+use payments_razorpay::listing::{
+    HistoryEntry, PaymentFilter, PaymentRecord, PaymentRecords, RefundRecord, RefusedRefund,
+};
 use serde::{Deserialize, Serialize};
 
 use super::catalog::{page_response, parse_bool, present};
@@ -35,6 +37,8 @@ struct PaymentView {
     updated_at: DateTime<Utc>,
     history: Vec<HistoryView>,
     refunds: Vec<RefundView>,
+    /// Refunds Razorpay refused: no Razorpay refund exists for them.
+    refused_refunds: Vec<RefusedRefundView>,
 }
 
 #[derive(Debug, Serialize)]
@@ -64,6 +68,25 @@ struct RefundView {
     speed_requested: Option<String>,
     speed_processed: Option<String>,
     created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+struct RefusedRefundView {
+    amount_paise: i64,
+    receipt: Option<String>,
+    reason: String,
+    refused_at: DateTime<Utc>,
+}
+
+impl From<RefusedRefund> for RefusedRefundView {
+    fn from(r: RefusedRefund) -> Self {
+        RefusedRefundView {
+            amount_paise: r.amount_paise,
+            receipt: r.receipt,
+            reason: r.reason,
+            refused_at: r.refused_at,
+        }
+    }
 }
 
 impl From<HistoryEntry> for HistoryView {
@@ -122,6 +145,7 @@ impl From<PaymentRecord> for PaymentView {
             updated_at: p.updated_at,
             history: p.history.into_iter().map(HistoryView::from).collect(),
             refunds: p.refunds.into_iter().map(RefundView::from).collect(),
+            refused_refunds: p.refused_refunds.into_iter().map(RefusedRefundView::from).collect(),
         }
     }
 }
