@@ -133,11 +133,11 @@ impl CrashedCheckout {
             .unwrap();
     }
 
-    /// The payment block answers for this order: a Razorpay order of the order's amount,
-    /// with the order number as receipt, that exists at the gateway.
-    async fn assert_payable(&self, payment: &Value) -> String {
-        let razorpay_order_id = payment["razorpay_order_id"].as_str().unwrap_or_else(|| panic!("{payment}"));
-        assert_eq!(payment["amount_paise"], self.total);
+    /// A Razorpay order that exists at the gateway, for the order's amount, with the
+    /// order number as receipt; returns its id.
+    async fn assert_opened_at_gateway(&self, razorpay_order_id: &Value) -> String {
+        let razorpay_order_id =
+            razorpay_order_id.as_str().unwrap_or_else(|| panic!("no Razorpay order: {razorpay_order_id}"));
         let at_gateway = self.app.simulator.client().fetch_order(razorpay_order_id).await.expect("it exists");
         assert_eq!(at_gateway.amount, self.total);
         assert_eq!(at_gateway.receipt.as_deref(), Some(self.order_number.as_str()));
@@ -206,10 +206,8 @@ async fn crashed_checkout(extra: &[(&str, &str)]) -> (CrashedCheckout, Served) {
     first.kill_hard();
     let (order_id, order_number, total, first_deadline) = committed.expect("the order row was committed");
     assert!(checkout.await.unwrap().is_err(), "the checkout was never answered");
-    let missing: Option<String> = sqlx::query_scalar("SELECT razorpay_order_id FROM orders.orders")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let missing: Option<String> =
+        sqlx::query_scalar("SELECT razorpay_order_id FROM orders.orders").fetch_one(&pool).await.unwrap();
     assert_eq!(missing, None, "killed before the Razorpay order was stored");
 
     app.simulator.set_fault("none", None).await;
@@ -241,7 +239,8 @@ async fn the_replay_of_a_checkout_killed_after_commit_answers_with_a_payment_tha
     let replayed = json_body(replay, StatusCode::CREATED).await;
     assert_eq!(replayed["order"]["id"], crashed.order_id.as_str(), "the same order, not a second one");
     assert_eq!(replayed["order"]["status"], "payment_pending");
-    let razorpay_order_id = crashed.assert_payable(&replayed["payment"]).await;
+    let razorpay_order_id = crashed.assert_opened_at_gateway(&replayed["payment"]["razorpay_order_id"]).await;
+    assert_eq!(replayed["payment"]["amount_paise"], crashed.total);
     crashed.assert_hold_extended(&replayed["order"]).await;
     assert_eq!(crashed.razorpay_orders_since_restart().await, 1);
     assert_eq!(crashed.app.orders(&crashed.customer).await.len(), 1);
@@ -258,7 +257,8 @@ async fn a_payment_retry_makes_an_order_whose_checkout_was_killed_after_commit_p
 
     let retried = json_body(retry, StatusCode::OK).await;
     assert_eq!(retried["order"]["status"], "payment_pending");
-    let razorpay_order_id = crashed.assert_payable(&retried["payment"]).await;
+    let razorpay_order_id = crashed.assert_opened_at_gateway(&retried["payment"]["razorpay_order_id"]).await;
+    assert_eq!(retried["payment"]["amount_paise"], crashed.total);
     crashed.assert_hold_extended(&retried["order"]).await;
     assert_eq!(crashed.razorpay_orders_since_restart().await, 1);
     assert_eq!(crashed.payment_attempts().await, 1);
@@ -281,11 +281,7 @@ async fn reconciliation_opens_the_payment_of_an_order_whose_checkout_was_killed_
     };
 
     assert_eq!(opened["status"], "payment_pending");
-    let payment = serde_json::json!({
-        "razorpay_order_id": opened["payment"]["razorpay_order_id"],
-        "amount_paise": opened["total_paise"],
-    });
-    let razorpay_order_id = crashed.assert_payable(&payment).await;
+    let razorpay_order_id = crashed.assert_opened_at_gateway(&opened["payment"]["razorpay_order_id"]).await;
     crashed.assert_hold_extended(&opened).await;
     assert_eq!(crashed.razorpay_orders_since_restart().await, 1);
     crashed.pay(&razorpay_order_id).await;
@@ -295,6 +291,8 @@ async fn reconciliation_opens_the_payment_of_an_order_whose_checkout_was_killed_
 async fn the_replay_retries_and_reconciliation_racing_for_a_killed_checkout_open_one_razorpay_order() {
     let (crashed, _served) = crashed_checkout(&[("RECONCILE_INTERVAL_SECONDS", "1")]).await;
     crashed.key_abandoned().await;
+    // Whoever creates the Razorpay order waits half a second for it, while the others ask.
+    crashed.app.simulator.set_fault("slow", Some(500)).await;
     let (app, customer, order_id) = (&crashed.app, &crashed.customer, &crashed.order_id);
     let replay = app.client.post(app.url("/api/v1/orders")).header("Idempotency-Key", &crashed.key).json(&crashed.body);
     let retries = (0..4).map(|_| {
@@ -310,6 +308,7 @@ async fn the_replay_retries_and_reconciliation_racing_for_a_killed_checkout_open
     )
     .await;
 
+    crashed.app.simulator.set_fault("none", None).await;
     let mut payments = Vec::new();
     for (i, answer) in answers.into_iter().enumerate() {
         let status = if i == 0 { StatusCode::CREATED } else { StatusCode::OK };
@@ -319,10 +318,6 @@ async fn the_replay_retries_and_reconciliation_racing_for_a_killed_checkout_open
     assert!(payments.iter().all(|p| p.is_string() && *p == payments[0]), "one payment for all: {payments:?}");
     assert_eq!(crashed.razorpay_orders_since_restart().await, 1, "one Razorpay order");
     assert_eq!(crashed.payment_attempts().await, 1);
-    let razorpay_order_id = crashed.assert_payable(&serde_json::json!({
-        "razorpay_order_id": payments[0],
-        "amount_paise": crashed.total,
-    }))
-    .await;
+    let razorpay_order_id = crashed.assert_opened_at_gateway(&payments[0]).await;
     crashed.pay(&razorpay_order_id).await;
 }

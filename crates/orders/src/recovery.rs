@@ -62,16 +62,17 @@ pub(crate) fn payment_missing(order: &Order) -> bool {
 
 impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
     /// Opens the missing Razorpay order of an order waiting for payment, unless someone
-    /// else is (then waits for them, at most one lease, or skips). Does nothing when
-    /// nothing is missing. A gateway failure fails the order and releases its stock, as
-    /// at checkout. Errors: `Unavailable`, `Unexpected`.
+    /// else is (then waits for them, or skips). Does nothing when nothing is missing. A
+    /// gateway failure fails the order and releases its stock, as at checkout. Errors:
+    /// `Unavailable`, `Unexpected`.
     #[tracing::instrument(name = "orders.open_missing_payment", skip(self))]
     pub(crate) async fn open_missing_payment(
         &self,
         order_id: Uuid,
         others: WhileOpenedElsewhere,
     ) -> Result<(), OpenPaymentError> {
-        let give_up_at = Instant::now() + self.payment_opening_lease + LOOK_AGAIN_AFTER;
+        // Long enough for a dead holder's lease to run out and a live one to finish.
+        let give_up_at = Instant::now() + 2 * self.payment_opening_lease + LOOK_AGAIN_AFTER;
         loop {
             match self.claim_payment_opening(order_id).await? {
                 Claim::Claimed { receipt, amount } => {

@@ -492,7 +492,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         let order = self.load(order_id).await?;
         match self.payment_request(&order) {
             Some(payment) => Ok(PlacedOrder { order, payment: Some(payment) }),
-            // Cancelled or paid meanwhile.
+            // Cancelled or paid meanwhile, or another claimer still at it after a lease.
             None => Err(InvalidTransition { from: order.status, to: OrderStatus::PaymentPending }.into()),
         }
     }
