@@ -183,7 +183,9 @@ pub fn orders_service(pool: PgPool, settings: &Settings) -> anyhow::Result<Order
         Duration::from_secs(settings.inventory.reservation_ttl_seconds),
     )
     .with_refund_retry_after(Duration::from_secs(settings.orders.refund_retry_seconds))
-    .with_checkout_concurrency(settings.orders.checkout_concurrency))
+    .with_checkout_concurrency(settings.orders.checkout_concurrency)
+    // The slowest Razorpay call, plus a few seconds for the database around it.
+    .with_payment_opening_lease(settings.razorpay.client_settings().worst_case() + Duration::from_secs(5)))
 }
 
 fn build_server(

@@ -90,6 +90,16 @@ pub trait StockReserver: Send + Sync {
     /// Errors: storage failures.
     fn lock_owner(&self, conn: &mut PgConnection, owner: Uuid) -> impl Future<Output = anyhow::Result<()>> + Send;
 
+    /// Keeps the owner's held units held until at least `until` (a later deadline stays).
+    /// `false` when it holds nothing: settled units are never held again here. Takes the
+    /// owner's lock. Errors: storage failures.
+    fn extend(
+        &self,
+        conn: &mut PgConnection,
+        owner: Uuid,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = anyhow::Result<bool>> + Send;
+
     /// The held units are sold: `reserved` and `on_hand` both go down. Errors: `NotFound`,
     /// `Unexpected`.
     fn commit(
@@ -344,6 +354,21 @@ impl StockReserver for PgStockReserver {
 
     async fn lock_owner(&self, conn: &mut PgConnection, owner: Uuid) -> anyhow::Result<()> {
         lock_owner(conn, owner).await
+    }
+
+    #[tracing::instrument(name = "inventory.extend", skip(self, conn))]
+    async fn extend(&self, conn: &mut PgConnection, owner: Uuid, until: DateTime<Utc>) -> anyhow::Result<bool> {
+        lock_owner(conn, owner).await?;
+        let extended = sqlx::query(
+            "UPDATE inventory.reservations SET expires_at = greatest(expires_at, $2)
+             WHERE owner_id = $1 AND status = 'held'",
+        )
+        .bind(owner)
+        .bind(until)
+        .execute(conn)
+        .await
+        .context("extending a reservation")?;
+        Ok(extended.rows_affected() > 0)
     }
 
     #[tracing::instrument(name = "inventory.commit", skip(self, conn))]

@@ -4,7 +4,8 @@
 //! - [`coupons::Coupons`]: admin management; uses are counted atomically at checkout.
 //! - [`service::Orders`]: checkout (one transaction: price, coupon, stock, order), payment
 //!   retries, and reading orders; [`payments`] holds the one idempotent `mark_paid`;
-//!   [`lifecycle`] cancels; [`reconcile`] recovers from lost webhooks.
+//!   [`lifecycle`] cancels; [`reconcile`] recovers from lost webhooks; `recovery` opens
+//!   the Razorpay order of an order whose checkout died before making it.
 //! - [`status::check_move`]: the state machine, one pure function.
 //! - [`pricing`]: the coupon split over lines and line tax.
 //! - [`ports`]: what the domain needs from the catalog and the payment provider.
@@ -19,6 +20,7 @@ pub mod payments;
 pub mod ports;
 pub mod pricing;
 pub mod reconcile;
+mod recovery;
 pub mod service;
 pub mod status;
 mod store;

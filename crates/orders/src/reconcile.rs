@@ -2,6 +2,8 @@
 //! (webhooks can be lost) and applies what happened; sends refunds still due. Orders
 //! whose payment failed or whose reservation expired are asked about too (every ten
 //! minutes for a day), so that a capture whose webhook was lost is paid or refunded.
+//! An order whose checkout died before its Razorpay order existed is taken as soon as the
+//! dead checkout's lease runs out, and its Razorpay order is opened (`crate::recovery`).
 //!
 //! Any number of processes may run it: an order is claimed by moving its
 //! `reconcile_after` lease forward under `FOR UPDATE SKIP LOCKED`, and no gateway call
@@ -15,7 +17,8 @@ use uuid::Uuid;
 
 use crate::payments::PaymentNews;
 use crate::ports::{PaymentProvider, ProductCatalog, ProviderPaymentStatus};
-use crate::service::Orders;
+use crate::recovery::WhileOpenedElsewhere;
+use crate::service::{OpenPaymentError, Orders};
 
 /// Orders one pass looks at, at most.
 const BATCH: i64 = 50;
@@ -27,8 +30,8 @@ pub struct ReconcileReport {
 }
 
 impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
-    /// One pass over orders `payment_pending` for longer than `older_than`, and over
-    /// refunds still due.
+    /// One pass over orders `payment_pending` for longer than `older_than` (or missing
+    /// their Razorpay order), and over refunds still due.
     #[tracing::instrument(name = "orders.reconcile", skip(self))]
     pub async fn reconcile(&self, older_than: Duration) -> anyhow::Result<ReconcileReport> {
         let claimed: Vec<Uuid> = sqlx::query_scalar(
@@ -41,6 +44,8 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
                  WHERE reconcile_after <= now() AND payment_method = 'razorpay'
                    AND status IN ('payment_pending', 'payment_failed', 'cancelled')
                    AND (status = 'payment_pending' AND created_at <= now() - make_interval(secs => $1)
+                        OR (status = 'payment_pending' AND razorpay_order_id IS NULL
+                            AND payment_opening_until <= now())
                         OR status = 'payment_failed'
                         OR (status = 'cancelled' AND cancel_reason = 'expired'))
                  ORDER BY reconcile_after LIMIT $2
@@ -76,7 +81,8 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         Ok(report)
     }
 
-    /// Every payment attempt of the order, oldest first.
+    /// Every payment attempt of the order, oldest first; then its Razorpay order if it
+    /// still waits for payment without one.
     async fn reconcile_order(&self, order_id: Uuid) -> anyhow::Result<()> {
         let attempts: Vec<String> = sqlx::query_scalar(
             "SELECT razorpay_order_id FROM orders.payment_attempts WHERE order_id = $1 ORDER BY created_at",
@@ -88,7 +94,12 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         for razorpay_order_id in attempts {
             self.reconcile_attempt(&razorpay_order_id).await?;
         }
-        Ok(())
+        match self.open_missing_payment(order_id, WhileOpenedElsewhere::Skip).await {
+            // The order is `payment_failed` now, its stock released: nothing is held for
+            // a payment nobody can make.
+            Ok(()) | Err(OpenPaymentError::Unavailable(_)) => Ok(()),
+            Err(OpenPaymentError::Unexpected(cause)) => Err(cause),
+        }
     }
 
     async fn reconcile_attempt(&self, razorpay_order_id: &str) -> anyhow::Result<()> {

@@ -23,6 +23,7 @@ use crate::idempotency::{Idempotency, IdempotencyKey};
 use crate::model::{Order, PaymentMethod, PaymentRequest, PlacedOrder, ShippingAddress};
 use crate::ports::{CatalogProduct, PaymentProvider, ProductCatalog};
 use crate::pricing::{PricedLine, Totals, price_basket};
+use crate::recovery::{self, WhileOpenedElsewhere};
 use crate::status::{InvalidTransition, OrderStatus};
 use crate::store::{self, LockedOrder, MoveError};
 
@@ -33,6 +34,10 @@ pub const DEFAULT_CHECKOUT_CONCURRENCY: usize = 4;
 /// the pool's acquire timeout, and well under the two minutes after which an unanswered
 /// idempotency key counts as abandoned.
 const CHECKOUT_TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// How long whoever creates an order's Razorpay order holds it unless set otherwise (see
+/// [`Orders::with_payment_opening_lease`]).
+pub const DEFAULT_PAYMENT_OPENING_LEASE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Razorpay takes no payment below ₹1.00.
 pub const MIN_ONLINE_PAYMENT: Money = Money::from_paise(100);
@@ -142,6 +147,9 @@ pub struct Orders<C, P, R> {
     pub(crate) refund_retry_after: std::time::Duration,
     /// Turns at the checkout transaction (see [`Orders::with_checkout_concurrency`]).
     checkout_turns: Arc<Semaphore>,
+    /// How long creating an order's Razorpay order is left to whoever started it (see
+    /// [`crate::recovery`]).
+    pub(crate) payment_opening_lease: std::time::Duration,
 }
 
 /// A line resolved against the catalog.
@@ -162,6 +170,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
             reservation_ttl,
             refund_retry_after: std::time::Duration::from_secs(60),
             checkout_turns: Arc::new(Semaphore::new(DEFAULT_CHECKOUT_CONCURRENCY)),
+            payment_opening_lease: DEFAULT_PAYMENT_OPENING_LEASE,
         }
     }
 
@@ -181,6 +190,14 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
     /// (a minute unless set).
     pub fn with_refund_retry_after(mut self, pause: std::time::Duration) -> Self {
         self.refund_retry_after = pause;
+        self
+    }
+
+    /// Sets how long a checkout, a retry or a recovery that is creating an order's
+    /// Razorpay order holds it before anyone else may (30 s unless set). Longer than the
+    /// gateway client's slowest call, so that only a claimer that died is ever taken over.
+    pub fn with_payment_opening_lease(mut self, lease: std::time::Duration) -> Self {
+        self.payment_opening_lease = lease;
         self
     }
 
@@ -235,6 +252,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
             from_cart,
             expires_at,
             now,
+            payment_opening_lease: self.payment_opening_lease,
         };
         let order_number = insert_order(&mut tx, &new, &lines, &priced).await?;
         if let Some(key) = &request.idempotency_key {
@@ -355,7 +373,8 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
                          VALUES ($1, $2, $3, $4)
                      ),
                      attached AS (
-                         UPDATE orders.orders SET razorpay_order_id = $1, updated_at = now()
+                         UPDATE orders.orders SET razorpay_order_id = $1, payment_opening_until = NULL,
+                             updated_at = now()
                          WHERE id = $2 AND status = 'payment_pending' AND razorpay_order_id IS NULL
                          RETURNING id
                      )
@@ -418,7 +437,8 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
 
     /// A new payment attempt for a `payment_failed` order, or one cancelled because its
     /// reservation expired: holds its stock and coupon again, then opens a new Razorpay
-    /// order. Errors: every [`RetryError`].
+    /// order. An order still waiting for payment is answered with its payment, opened
+    /// first if its checkout died before making it. Errors: every [`RetryError`].
     #[tracing::instrument(name = "orders.retry_payment", skip(self))]
     pub async fn retry_payment(&self, user: Uuid, order_id: Uuid) -> Result<PlacedOrder, RetryError> {
         let mut tx = self.pool.begin().await.context("starting a payment retry")?;
@@ -426,6 +446,11 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         let order = store::lock(&mut tx, order_id).await?.filter(|o| o.user_id == user).ok_or(RetryError::NotFound)?;
         if order.payment_method != PaymentMethod::Razorpay.as_str() {
             return Err(InvalidTransition { from: order.status()?, to: OrderStatus::PaymentPending }.into());
+        }
+        if order.status()? == OrderStatus::PaymentPending {
+            // Nothing to hold again; the recovery takes its own locks.
+            drop(tx);
+            return self.pending_payment(order_id).await;
         }
         crate::status::check_move(order.state()?, OrderStatus::PaymentPending)?;
         let expires_at = Utc::now() + self.reservation_ttl;
@@ -448,11 +473,12 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
         store::move_to(&mut tx, &order, OrderStatus::PaymentPending, Some("payment retried")).await?;
         sqlx::query(
             "UPDATE orders.orders SET payment_status = 'pending', reservation_expires_at = $2, cancel_reason = NULL,
-                 razorpay_order_id = NULL
+                 razorpay_order_id = NULL, payment_opening_until = now() + make_interval(secs => $3)
              WHERE id = $1",
         )
         .bind(order_id)
         .bind(expires_at)
+        .bind(self.payment_opening_lease.as_secs_f64())
         .execute(&mut *tx)
         .await
         .context("retrying a payment")?;
@@ -461,6 +487,21 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
             Ok(payment) => Ok(PlacedOrder { order: self.load(order_id).await?, payment }),
             Err(OpenPaymentError::Unavailable(order)) => Err(RetryError::GatewayUnavailable { order }),
             Err(OpenPaymentError::Unexpected(cause)) => Err(cause.into()),
+        }
+    }
+
+    /// The payment of an order waiting for it, opened first if it is missing.
+    async fn pending_payment(&self, order_id: Uuid) -> Result<PlacedOrder, RetryError> {
+        match self.open_missing_payment(order_id, WhileOpenedElsewhere::Wait).await {
+            Ok(()) => {}
+            Err(OpenPaymentError::Unavailable(order)) => return Err(RetryError::GatewayUnavailable { order }),
+            Err(OpenPaymentError::Unexpected(cause)) => return Err(cause.into()),
+        }
+        let order = self.load(order_id).await?;
+        match self.payment_request(&order) {
+            Some(payment) => Ok(PlacedOrder { order, payment: Some(payment) }),
+            // Cancelled or paid meanwhile, or another claimer still at it after a lease.
+            None => Err(InvalidTransition { from: order.status, to: OrderStatus::PaymentPending }.into()),
         }
     }
 
@@ -492,11 +533,27 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
     }
 
     /// An order placed earlier, answered again as checkout answered it: with its current
-    /// payment request while it still waits for payment. `None` for another customer's.
+    /// payment request while it still waits for payment, opened first if the checkout died
+    /// before making it. `None` for another customer's. Errors: `GatewayUnavailable` (the
+    /// order is `payment_failed` then, as at checkout), `Unexpected`.
     #[tracing::instrument(name = "orders.placed", skip(self))]
-    pub async fn placed(&self, user: Uuid, order_id: Uuid) -> anyhow::Result<Option<PlacedOrder>> {
-        let Some(order) = self.get_for(user, order_id).await? else { return Ok(None) };
-        let payment = match (&order.payment.razorpay_order_id, order.status) {
+    pub async fn placed(&self, user: Uuid, order_id: Uuid) -> Result<Option<PlacedOrder>, PlaceOrderError> {
+        let Some(mut order) = self.get_for(user, order_id).await? else { return Ok(None) };
+        if recovery::payment_missing(&order) {
+            match self.open_missing_payment(order_id, WhileOpenedElsewhere::Wait).await {
+                Ok(()) => {}
+                Err(OpenPaymentError::Unavailable(order)) => return Err(PlaceOrderError::GatewayUnavailable { order }),
+                Err(OpenPaymentError::Unexpected(cause)) => return Err(cause.into()),
+            }
+            order = self.load(order_id).await?;
+        }
+        let payment = self.payment_request(&order);
+        Ok(Some(PlacedOrder { order, payment }))
+    }
+
+    /// What the storefront needs to pay an order waiting for payment.
+    fn payment_request(&self, order: &Order) -> Option<PaymentRequest> {
+        match (&order.payment.razorpay_order_id, order.status) {
             (Some(razorpay_order_id), OrderStatus::PaymentPending) => Some(PaymentRequest {
                 key_id: self.payments.key_id().to_owned(),
                 razorpay_order_id: razorpay_order_id.clone(),
@@ -504,8 +561,7 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
                 currency: order.currency.clone(),
             }),
             _ => None,
-        };
-        Ok(Some(PlacedOrder { order, payment }))
+        }
     }
 
     /// The customer's own order; someone else's is `None`, as if it did not exist.
@@ -602,6 +658,8 @@ struct NewOrder {
     from_cart: bool,
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
+    /// Checkout holds the order's payment opening from the start (see [`crate::recovery`]).
+    payment_opening_lease: std::time::Duration,
 }
 
 /// Writes the order, its item snapshot and (for an online payment) its first history
@@ -628,9 +686,11 @@ async fn insert_order(
          placed AS (
              INSERT INTO orders.orders (id, order_number, user_id, status, subtotal_paise, discount_paise, tax_paise,
                  shipping_paise, total_paise, currency, coupon_id, coupon_code, shipping_address, from_cart,
-                 payment_method, payment_status, reservation_expires_at, created_at, updated_at)
+                 payment_method, payment_status, reservation_expires_at, created_at, updated_at,
+                 payment_opening_until)
              SELECT $1, 'RM-' || $17 || '-' || repeat('0', greatest(0, 6 - length(n))) || n, $2, 'payment_pending',
-                 $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16
+                 $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16,
+                 CASE WHEN $13 = 'razorpay' THEN now() + make_interval(secs => $31) END
              FROM numbered
              RETURNING id, order_number
          ),
@@ -677,6 +737,7 @@ async fn insert_order(
     .bind(&columns.discount)
     .bind(&columns.tax)
     .bind(&columns.line_total)
+    .bind(new.payment_opening_lease.as_secs_f64())
     .fetch_one(&mut *conn)
     .await
     .context("writing an order")
