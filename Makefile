@@ -46,6 +46,9 @@ ifeq ($(NEXTEST),yes)
 else
 	cargo test --workspace --no-fail-fast
 endif
+	@# run.sh itself: a killed rigmaster comes back beside the same simulator; Ctrl-C stops both.
+	cargo build --bin rigmaster --bin razorpay-sim
+	deploy/local/run_test.sh
 
 fmt:
 	cargo fmt --all
