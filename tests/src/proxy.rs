@@ -34,7 +34,7 @@ impl TcpProxy {
                     if listen.wait_for(|on| *on).await.is_err() {
                         return;
                     }
-                    listener = Some(TcpListener::bind(addr).await.expect("bind the proxy again"));
+                    listener = Some(bind_again(addr).await);
                     continue;
                 };
                 tokio::select! {
@@ -81,6 +81,17 @@ impl TcpProxy {
         self.open.store(true, Ordering::SeqCst);
         self.listening.send_replace(true);
     }
+}
+
+/// The proxy's own port again; another socket may hold it for a moment after the stop.
+async fn bind_again(addr: SocketAddr) -> TcpListener {
+    for _ in 0..100 {
+        if let Ok(listener) = TcpListener::bind(addr).await {
+            return listener;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the proxy could not listen on {addr} again within 5 s");
 }
 
 async fn forward(mut client: TcpStream, upstream: String, mut cuts: watch::Receiver<u64>) {

@@ -11,6 +11,9 @@
 use kernel::FieldError;
 use serde_json::Value;
 
+/// Fields named in one answer, at most: a body of a million NULs gets a short answer.
+pub const MAX_FIELDS: usize = 20;
+
 /// The message every refused field carries.
 pub const MESSAGE: &str = "must not contain control characters (such as NUL or ESC)";
 
@@ -37,6 +40,12 @@ pub fn json_body_fields(bytes: &[u8]) -> Result<Vec<FieldError>, serde_json::Err
     Ok(fields)
 }
 
+fn push(fields: &mut Vec<FieldError>, field: &str, message: impl Into<String>) {
+    if fields.len() < MAX_FIELDS {
+        fields.push(FieldError::new(short(field), message));
+    }
+}
+
 /// Raw JSON cannot hold a C0 control (the parser refuses one outside an escape), so a
 /// forbidden character is either escaped (`\u0000`) or a raw DEL or C1 character. Bodies
 /// with none of these, nearly all of them, skip the walk.
@@ -47,7 +56,8 @@ fn might_hold_controls(bytes: &[u8]) -> bool {
 
 fn walk(value: &Value, path: &mut String, fields: &mut Vec<FieldError>) {
     match value {
-        Value::String(text) if has_forbidden(text) => fields.push(FieldError::new(field_name(path), MESSAGE)),
+        _ if fields.len() >= MAX_FIELDS => {}
+        Value::String(text) if has_forbidden(text) => push(fields, &field_name(path), MESSAGE),
         Value::Array(items) => {
             for (index, item) in items.iter().enumerate() {
                 let before = path.len();
@@ -59,7 +69,7 @@ fn walk(value: &Value, path: &mut String, fields: &mut Vec<FieldError>) {
         Value::Object(members) => {
             for (name, member) in members {
                 if has_forbidden(name) {
-                    fields.push(FieldError::new(field_name(path), format!("member names {MESSAGE}")));
+                    push(fields, &field_name(path), format!("member names {MESSAGE}"));
                     continue;
                 }
                 let before = path.len();
@@ -85,15 +95,15 @@ fn field_name(path: &str) -> String {
 pub fn url_fields(path: &str, query: &str) -> Vec<FieldError> {
     let mut fields = Vec::new();
     if let Some(problem) = text_problem(path) {
-        fields.push(FieldError::new("path", problem));
+        push(&mut fields, "path", problem);
     }
     for pair in query.split('&').filter(|pair| !pair.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         match text_problem(name) {
-            Some(problem) => fields.push(FieldError::new("query", format!("parameter names {problem}"))),
+            Some(problem) => push(&mut fields, "query", format!("parameter names {problem}")),
             None => {
                 if let Some(problem) = text_problem(value) {
-                    fields.push(FieldError::new(short(&decoded(name)), problem));
+                    push(&mut fields, &decoded(name), problem);
                 }
             }
         }
@@ -176,6 +186,15 @@ mod tests {
         assert!(url_fields("/api/v1/products", "q=ryzen+7%20cpu&category=cpu").is_empty());
         let invalid: Vec<String> = url_fields("/x%FF", "q=%FF%FE").into_iter().map(|f| f.message).collect();
         assert_eq!(invalid, ["must be valid UTF-8", "must be valid UTF-8"]);
+    }
+
+    #[test]
+    fn an_answer_names_at_most_twenty_fields_each_shortened() {
+        let many = format!("[{}]", vec![r#""\u0000""#; 1000].join(","));
+        assert_eq!(json_body_fields(many.as_bytes()).unwrap().len(), MAX_FIELDS);
+        let long_name = format!(r#"{{"{}":{{"a":"\u0000"}}}}"#, "n".repeat(10_000));
+        let named = json_body_fields(long_name.as_bytes()).unwrap();
+        assert!(named[0].field.chars().count() <= 65, "{}", named[0].field.len());
     }
 
     #[test]

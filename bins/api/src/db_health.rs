@@ -15,7 +15,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -53,8 +53,9 @@ pub struct DatabaseHealth {
     /// The request pool's options, given back when the database is up again.
     request_options: PgConnectOptions,
     /// The probes' connection, apart from the request pool, so that a probe never waits
-    /// behind requests. `None` until connected, and after a failure.
-    probe: Mutex<Option<PgConnection>>,
+    /// behind requests. `None` until connected, and after a failure. Its lock makes one
+    /// probe run at a time.
+    probe: Mutex<Probe>,
     /// The request pool, whose new connections are held while the database is down.
     requests: PgPool,
 }
@@ -68,15 +69,23 @@ impl DatabaseHealth {
             suspect: Notify::new(),
             options: request_options.clone().application_name("rigmaster-probe"),
             request_options,
-            probe: Mutex::new(None),
+            probe: Mutex::new(Probe { connection: None, last: None }),
             requests,
         }
     }
 
     /// Asks the database now (for `/ready`): true when it answered. A lost connection
-    /// marks it down at once.
+    /// marks it down at once. Callers that arrive while a probe runs take its answer, so a
+    /// flood of `/ready` costs one probe at a time and never queues behind itself.
     pub async fn check_now(&self) -> bool {
-        match self.probe().await {
+        let asked = Instant::now();
+        let mut probe = self.probe.lock().await;
+        if let Some((finished, answered)) = probe.last
+            && finished >= asked
+        {
+            return answered;
+        }
+        match probe.run(&self.options).await {
             Ok(()) => true,
             Err(failure) => {
                 tracing::warn!(%failure, "readiness: the database did not answer");
@@ -117,28 +126,44 @@ impl DatabaseHealth {
             .with_retry_after(RETRY_AFTER_SECONDS)
     }
 
-    /// `SELECT 1` on the probe connection, connecting first if need be; a failed
-    /// connection is dropped, so the next probe connects afresh.
-    async fn probe(&self) -> Result<(), ProbeFailure> {
-        let mut probe = self.probe.lock().await;
+    /// The answer to a request that lost a race inside the database.
+    pub fn busy() -> ApiError {
+        ApiError::service_unavailable("The store is busy right now; please try again.").with_retry_after(1)
+    }
+}
+
+/// The probe connection and when the last probe finished, with its answer.
+#[derive(Debug)]
+struct Probe {
+    connection: Option<PgConnection>,
+    last: Option<(Instant, bool)>,
+}
+
+impl Probe {
+    /// `SELECT 1`, connecting first if need be; a failed connection is dropped, so the
+    /// next probe connects afresh.
+    async fn run(&mut self, options: &PgConnectOptions) -> Result<(), ProbeFailure> {
         let result = tokio::time::timeout(PROBE_TIMEOUT, async {
-            if probe.is_none() {
-                *probe = Some(self.options.connect().await?);
-            }
-            let connection = probe.as_mut().expect("connected just above");
+            let connection = match &mut self.connection {
+                Some(connection) => connection,
+                slot @ None => slot.insert(options.connect().await?),
+            };
             sqlx::query("SELECT 1").execute(&mut *connection).await.map(|_| ())
         })
         .await;
-        let failure = match result {
-            Ok(Ok(())) => return Ok(()),
-            Ok(Err(error)) => ProbeFailure::Failed(error),
-            Err(_) => ProbeFailure::TimedOut,
+        let outcome = match result {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(ProbeFailure::Failed(error)),
+            Err(_) => Err(ProbeFailure::TimedOut),
         };
-        if let Some(connection) = probe.take() {
+        if outcome.is_err()
+            && let Some(connection) = self.connection.take()
+        {
             // A connection that failed a probe is not trusted again.
             drop(tokio::time::timeout(Duration::from_millis(100), connection.close()).await);
         }
-        Err(failure)
+        self.last = Some((Instant::now(), outcome.is_ok()));
+        outcome
     }
 }
 
@@ -147,7 +172,8 @@ pub fn spawn_watcher(health: Arc<DatabaseHealth>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut failures = 0_u32;
         loop {
-            match health.probe().await {
+            let probed = health.probe.lock().await.run(&health.options).await;
+            match probed {
                 Ok(()) => {
                     failures = 0;
                     health.set_down(false);
@@ -182,31 +208,48 @@ impl ProbeFailure {
     }
 }
 
+/// A database failure that the same request, sent again later, would not meet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transient {
+    /// The database cannot be reached, is going away, or takes no more connections.
+    Outage,
+    /// Two transactions got in each other's way (serialization failure, deadlock, a lock
+    /// not to be had): the database is fine, this request lost a race.
+    Contention,
+}
+
 /// A failure of the connection itself, or of a server that is going away or not taking
 /// connections: worth a 503 and a retry, never a 500.
 pub fn is_connection_failure(error: &sqlx::Error) -> bool {
+    classify_sqlx(error) == Some(Transient::Outage)
+}
+
+fn classify_sqlx(error: &sqlx::Error) -> Option<Transient> {
     match error {
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(error) => is_transient_code(error.code().as_deref()),
-        _ => false,
+        | sqlx::Error::WorkerCrashed => Some(Transient::Outage),
+        sqlx::Error::Database(error) => classify_code(error.code().as_deref()),
+        _ => None,
     }
 }
 
 /// SQLSTATEs that say "try again": connection exceptions (08…), the server shutting down
-/// or starting (57P01–57P03), too many connections (53300), and the concurrency failures
-/// a retry resolves (serialization failure, deadlock, lock not available).
-fn is_transient_code(code: Option<&str>) -> bool {
-    matches!(code, Some(code) if code.starts_with("08") || code.starts_with("57P")
-        || matches!(code, "53300" | "40001" | "40P01" | "55P03"))
+/// or starting (57P01–57P03) and too many connections (53300) are an outage; serialization
+/// failures, deadlocks and locks not to be had are contention.
+fn classify_code(code: Option<&str>) -> Option<Transient> {
+    match code? {
+        code if code.starts_with("08") || code.starts_with("57P") || code == "53300" => Some(Transient::Outage),
+        "40001" | "40P01" | "55P03" => Some(Transient::Contention),
+        _ => None,
+    }
 }
 
-/// Whether `cause` (a whole error chain) is a transient database failure.
-pub fn is_transient(cause: &anyhow::Error) -> bool {
-    cause.chain().any(|error| error.downcast_ref::<sqlx::Error>().is_some_and(is_connection_failure))
+/// Whether `cause` (a whole error chain) is a transient database failure, and which.
+pub fn classify(cause: &anyhow::Error) -> Option<Transient> {
+    cause.chain().find_map(|error| error.downcast_ref::<sqlx::Error>().and_then(classify_sqlx))
 }
 
 /// Turns API requests away at once while the database is known to be down, and wakes the
@@ -240,18 +283,21 @@ mod tests {
         assert!(is_connection_failure(&refused));
         assert!(is_connection_failure(&sqlx::Error::PoolTimedOut));
         assert!(!is_connection_failure(&sqlx::Error::RowNotFound));
-        for code in ["08006", "08001", "57P01", "57P03", "53300", "40001", "40P01"] {
-            assert!(is_transient_code(Some(code)), "{code}");
+        for code in ["08006", "08001", "57P01", "57P03", "53300"] {
+            assert_eq!(classify_code(Some(code)), Some(Transient::Outage), "{code}");
+        }
+        for code in ["40001", "40P01", "55P03"] {
+            assert_eq!(classify_code(Some(code)), Some(Transient::Contention), "{code}");
         }
         for code in ["23505", "23514", "42P01", "22021"] {
-            assert!(!is_transient_code(Some(code)), "{code}");
+            assert_eq!(classify_code(Some(code)), None, "{code}");
         }
     }
 
     #[test]
     fn a_transient_failure_is_found_anywhere_in_the_chain() {
         let cause = anyhow::Error::new(sqlx::Error::PoolTimedOut).context("reading a cart").context("checkout");
-        assert!(is_transient(&cause));
-        assert!(!is_transient(&anyhow::anyhow!("a bug")));
+        assert_eq!(classify(&cause), Some(Transient::Outage));
+        assert_eq!(classify(&anyhow::anyhow!("a bug")), None);
     }
 }

@@ -65,24 +65,27 @@ impl ApiError {
     }
 
     /// A failure the client cannot fix. The cause is logged with the request id; the
-    /// client sees only an opaque message. A database that went away (or is too busy to
-    /// take the work) is a 503 `service_unavailable` with `Retry-After` instead: nothing
-    /// was done, and the same request will work once it is back.
+    /// client sees only an opaque message. A database that went away, or a transaction
+    /// that lost a race (a deadlock, a serialization failure), is a 503
+    /// `service_unavailable` with `Retry-After` instead: nothing was done, and the same
+    /// request will work once it is sent again.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        use crate::db_health::{DatabaseHealth, Transient, classify};
         let cause = cause.into();
-        let mut error = if crate::db_health::is_transient(&cause) {
-            crate::db_health::DatabaseHealth::unavailable()
-        } else {
-            Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side.")
+        let mut error = match classify(&cause) {
+            Some(Transient::Outage) => DatabaseHealth::unavailable(),
+            Some(Transient::Contention) => DatabaseHealth::busy(),
+            None => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Something went wrong on our side."),
         };
         error.source = Some(cause);
         error
     }
 
-    /// A 503 caused by a database failure (see [`Self::internal`]).
+    /// A 503 caused by the database going away (see [`Self::internal`]).
     pub fn is_database_outage(&self) -> bool {
+        use crate::db_health::{Transient, classify};
         self.status == StatusCode::SERVICE_UNAVAILABLE
-            && self.source.as_ref().is_some_and(crate::db_health::is_transient)
+            && self.source.as_ref().and_then(classify) == Some(Transient::Outage)
     }
 
     pub fn with_details(mut self, details: Vec<FieldError>) -> Self {

@@ -98,6 +98,17 @@ where
     }
 }
 
+/// A body with no fields of its own (`{}`), for routes whose body is optional and carries
+/// nothing: sent, it must still be a JSON object.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct NoFields {}
+
+impl Validate for NoFields {
+    type Context = ();
+
+    fn validate_into(&self, _: &(), _: &mut dyn FnMut() -> garde::Path, _: &mut garde::Report) {}
+}
+
 /// Query parameters of type `T`, parsed as Actix's `web::Query` parses them, but refused in
 /// the contract's terms: 422 `validation_failed` naming the parameter.
 #[derive(Debug)]
@@ -186,6 +197,12 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // serde skips the members a type ignores without checking their bytes.
     if std::str::from_utf8(bytes).is_err() {
         return Err(ApiError::bad_request("The body is not valid UTF-8."));
+    }
+    // serde takes `[]` for a struct with no fields (as a tuple); every body here is an object.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|first| *first != b'{') {
+        let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|error| not_valid_json(&error));
+        is_json?;
+        return Err(ApiError::bad_request("The body must be a JSON object."));
     }
     let controls = control_chars::json_body_fields(bytes).map_err(|error| not_valid_json(&error))?;
     if !controls.is_empty() {

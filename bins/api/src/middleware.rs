@@ -5,6 +5,7 @@ use std::time::Instant;
 use actix_web::HttpMessage as _;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing::Span;
@@ -92,7 +93,7 @@ fn refused_url(request: &ServiceRequest) -> Option<ApiError> {
     let length = uri.path_and_query().map_or(0, |pq| pq.as_str().len());
     if length > MAX_URL_BYTES {
         return Some(ApiError::new(
-            actix_web::http::StatusCode::URI_TOO_LONG,
+            StatusCode::URI_TOO_LONG,
             "bad_request",
             format!("The URL is longer than the limit of {MAX_URL_BYTES} bytes."),
         ));
@@ -109,7 +110,9 @@ fn with_envelope(response: ServiceResponse<BoxBody>, request_id: &RequestId) -> 
     let api_error = response.error().and_then(|error| error.as_error::<ApiError>());
     let envelope = match api_error {
         Some(error) => {
-            if status.is_server_error() {
+            // A 503 with no cause is the database gate turning requests away: the watcher
+            // logs the outage once, not once per request.
+            if status.is_server_error() && (error.cause().is_some() || !status.eq(&StatusCode::SERVICE_UNAVAILABLE)) {
                 log_failure(request_id, &error.to_string(), error.cause().map(|cause| format!("{cause:#}")));
             }
             error.envelope(request_id.as_str())

@@ -38,7 +38,8 @@ pub enum ReserveError {
     /// At least one line is short; nothing was held. Lists every short product.
     #[error("not enough stock for {} product(s)", shortages.len())]
     OutOfStock { shortages: Vec<Shortage> },
-    /// This owner already holds a reservation (held or committed); nothing changed.
+    /// This owner already holds a reservation (held or committed); nothing changed and the
+    /// caller's transaction is usable.
     #[error("this owner already has a reservation")]
     AlreadyReserved,
     /// The stock moved under the hold in a way the database refused (a CHECK on the
@@ -226,6 +227,9 @@ const RESERVE: &str = "
     )
     SELECT product_id, quantity, available, (SELECT held FROM existing) FROM levels";
 
+/// The stock row's CHECK (`0 ≤ reserved ≤ on_hand`), as PostgreSQL names it.
+const STOCK_CHECK: &str = "stock_check";
+
 /// The status an owner's reservation is in, when none of it is in `from`.
 async fn settled_status(conn: &mut PgConnection, owner: Uuid) -> Result<Settlement, SettleError> {
     let status: Option<String> = sqlx::query_scalar(
@@ -332,13 +336,15 @@ impl StockReserver for PgStockReserver {
             .await;
         let levels = match result {
             Ok(levels) => levels,
-            // Neither should happen (see `RESERVE`); if one does, the caller gets the
-            // business answer, and its transaction, now aborted, holds nothing.
-            Err(error) => match error.as_database_error().and_then(|db| db.code()).as_deref() {
-                Some("23505") => return Err(ReserveError::AlreadyReserved),
-                Some("23514") => return Err(ReserveError::StockChanged),
-                _ => return Err(anyhow::Error::new(error).context("holding stock").into()),
-            },
+            // Should not happen (see `RESERVE`); if it does, the buyer gets a business
+            // answer, the caller's transaction (now aborted) holds nothing, and the log
+            // says so loudly. Any other failure, a unique violation included (a caller
+            // holding again without the owner's lock), is unexpected.
+            Err(error) if error.as_database_error().and_then(|db| db.constraint()) == Some(STOCK_CHECK) => {
+                tracing::error!(error = %error, %owner, "the stock row refused a hold: RESERVE read a stale version");
+                return Err(ReserveError::StockChanged);
+            }
+            Err(error) => return Err(anyhow::Error::new(error).context("holding stock").into()),
         };
         if levels.iter().any(|&(_, _, _, already_held)| already_held) {
             return Err(ReserveError::AlreadyReserved);

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::addresses::AddressBody;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::extract::{OptionalValidJson, Query, ValidJson};
+use crate::extract::{NoFields, OptionalValidJson, Query, ValidJson};
 use crate::startup::{AddressService, OrdersService};
 
 /// `Order` on the wire.
@@ -399,6 +399,7 @@ pub async fn retry_payment(
     orders: web::Data<OrdersService>,
     idempotency: web::Data<Idempotency>,
     order_id: web::Path<Uuid>,
+    _no_fields: OptionalValidJson<NoFields>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency_key(&request)?;
     let order_id = order_id.into_inner();

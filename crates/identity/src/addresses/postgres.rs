@@ -141,8 +141,8 @@ impl AddressStore for PgAddressStore {
         }
         let row: Option<AddressRow> = sqlx::query_as(
             "UPDATE identity.addresses SET
-               name = COALESCE($3, name), phone = COALESCE($4, phone), company = COALESCE($5, company),
-               line1 = COALESCE($6, line1), line2 = COALESCE($7, line2), city = COALESCE($8, city),
+               name = COALESCE($3, name), phone = COALESCE($4, phone), company = CASE WHEN $5::text IS NULL THEN company ELSE NULLIF($5, '') END,
+               line1 = COALESCE($6, line1), line2 = CASE WHEN $7::text IS NULL THEN line2 ELSE NULLIF($7, '') END, city = COALESCE($8, city),
                state = COALESCE($9, state), pincode = COALESCE($10, pincode), country = COALESCE($11, country),
                is_default = COALESCE($12, is_default)
              WHERE id = $1 AND user_id = $2
