@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use catalog::ports::{OpeningStock, StockOpening};
+use catalog::products::{PgProductStore, Products};
 use kernel::Money;
 use orders::payments::PaymentNews;
 use orders::ports::{CatalogProduct, PaymentProvider, ProviderError, ProviderPayment, ProviderPaymentStatus};
@@ -30,7 +31,7 @@ impl StockOpening for InventoryStockOpening {
 /// The orders domain's [`ProductCatalog`](orders::ports::ProductCatalog) port, served by
 /// the catalog's products service (prices from the one pricing function).
 #[derive(Debug, Clone)]
-pub struct CatalogForOrders(pub crate::startup::ProductsService);
+pub struct CatalogForOrders(pub Products<PgProductStore<InventoryStockOpening>>);
 
 impl orders::ports::ProductCatalog for CatalogForOrders {
     async fn products(&self, ids: &[Uuid]) -> anyhow::Result<HashMap<Uuid, CatalogProduct>> {

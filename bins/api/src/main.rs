@@ -147,7 +147,7 @@ async fn create_admin(settings: &Settings, email: &str, name: &str) -> anyhow::R
     };
     let pool = db::pool(&settings.database)?;
     db::migrate(&pool).await?;
-    let accounts = rigmaster_api::startup::accounts_service(pool.clone(), settings)?;
+    let accounts = rigmaster_api::state::accounts_service(pool.clone(), settings)?;
     let (admin, created) = accounts.create_admin(&email, &name, password).await?;
     pool.close().await;
     let what = if created { "created" } else { "promoted to admin" };

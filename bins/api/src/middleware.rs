@@ -11,8 +11,8 @@ use actix_web::middleware::Next;
 use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
 
-use crate::control_chars;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
+use crate::http::control_chars;
 use crate::request_id::{self, RequestId};
 
 /// The root span of each request. It decides the request id (the client's, when sane) so
@@ -94,7 +94,7 @@ fn refused_url(request: &ServiceRequest) -> Option<ApiError> {
     if length > MAX_URL_BYTES {
         return Some(ApiError::new(
             StatusCode::URI_TOO_LONG,
-            "bad_request",
+            ErrorCode::BadRequest,
             format!("The URL is longer than the limit of {MAX_URL_BYTES} bytes."),
         ));
     }

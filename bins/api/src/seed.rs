@@ -4,7 +4,7 @@
 use catalog::products::{CreateProductError, WriteConflict};
 use sqlx::PgPool;
 
-use crate::startup::products_service;
+use crate::state::products_service;
 
 /// What a seeding run did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -1,4 +1,6 @@
-//! Builds the application from settings: the pool, migrations, services and the server.
+//! Builds and runs the application: the pool, migrations, the HTTP server over the
+//! [`AppState`], and the background jobs (reservation expiry, payment reconciliation, the
+//! catalog cache's listener, the database watcher).
 
 use std::future::Future;
 use std::net::TcpListener;
@@ -9,51 +11,18 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
-use catalog::categories::{Categories, PgCategoryStore};
-use catalog::products::{PgProductStore, Products};
-use identity::accounts::{Accounts, PgAccountStore};
-use identity::addresses::{AddressBook, PgAddressStore};
-use identity::newsletter::{Newsletter, PgSubscriberStore};
-use identity::password::{PasswordCost, PasswordHasher};
-use identity::tokens::AccessTokens;
-use inventory::reservations::PgStockReserver;
-use kernel::SystemClock;
-use orders::coupons::Coupons;
-use orders::idempotency::Idempotency;
-use payments_razorpay::listing::PaymentRecords;
-use payments_razorpay::{RazorpayClient, WebhookIntake};
-use secrecy::ExposeSecret as _;
 use sqlx::PgPool;
 use tokio::task::JoinHandle;
 use tracing_actix_web::TracingLogger;
 
-use crate::adapters::{CatalogForOrders, InventoryStockOpening, RazorpayPayments};
 use crate::configuration::Settings;
 use crate::db_health::DatabaseHealth;
 use crate::error::ApiError;
-use crate::extract::BodyLimit;
+use crate::http::extract::BodyLimit;
 use crate::middleware::{RequestSpan, request_context};
-use crate::rate_limit::InMemoryRateLimiter;
 use crate::read_cache::ReadCache;
+use crate::state::{AppState, OrdersService, orders_service};
 use crate::{db, db_health, metrics, read_cache, routes};
-
-/// The services the handlers use, wired to their PostgreSQL adapters. Ports are held as
-/// concrete generic types chosen here (see the README's architecture notes).
-pub type NewsletterService = Newsletter<PgSubscriberStore>;
-pub type AccountsService = Accounts<PgAccountStore, SystemClock>;
-pub type AddressService = AddressBook<PgAddressStore>;
-pub type CategoriesService = Categories<PgCategoryStore>;
-pub type ProductsService = Products<PgProductStore<InventoryStockOpening>>;
-pub type CartService = orders::cart::Carts<CatalogForOrders>;
-pub type OrdersService = orders::service::Orders<CatalogForOrders, RazorpayPayments, PgStockReserver>;
-/// Per process for now; see [`crate::rate_limit::RateLimiter`].
-pub type AuthRateLimiter = InMemoryRateLimiter;
-
-/// The pool's configured ceiling, for the metrics endpoint.
-#[derive(Debug, Clone, Copy)]
-pub struct PoolLimits {
-    pub max_connections: u32,
-}
 
 pub struct Application {
     port: u16,
@@ -91,8 +60,8 @@ impl Application {
         };
         let cache = catalog_cache.as_ref().map(|(cache, _)| Arc::clone(cache));
         let database_health = Arc::new(DatabaseHealth::new(pool.clone()));
-        let server =
-            build_server(listener, pool.clone(), &settings, orders.clone(), cache, Arc::clone(&database_health))?;
+        let state = AppState::build(pool.clone(), &settings, orders.clone(), cache, Arc::clone(&database_health))?;
+        let server = build_server(listener, &settings, state)?;
         let expiry_interval = Duration::from_secs(settings.inventory.expiry_interval_seconds);
         let reconcile = (settings.orders.reconcile_interval_seconds > 0).then(|| {
             (
@@ -145,110 +114,16 @@ impl Application {
     }
 }
 
-/// The accounts service as configured (also used by `rigmaster create-admin`).
-pub fn accounts_service(pool: PgPool, settings: &Settings) -> anyhow::Result<AccountsService> {
-    let access_tokens = AccessTokens::new(
-        settings.jwt.access_secret.expose_secret().as_bytes(),
-        Duration::from_secs(settings.jwt.access_ttl_seconds),
-    );
-    let cost = settings.passwords;
-    let hasher = PasswordHasher::new(PasswordCost {
-        memory_kib: cost.memory_kib,
-        iterations: cost.iterations,
-        parallelism: cost.parallelism,
-    })?;
-    Ok(Accounts::new(
-        PgAccountStore::new(pool),
-        SystemClock,
-        hasher,
-        access_tokens,
-        Duration::from_secs(settings.jwt.refresh_ttl_days * 24 * 3600),
-    ))
-}
-
-/// The products service (also used by `rigmaster seed-demo`).
-pub fn products_service(pool: PgPool) -> ProductsService {
-    Products::new(PgProductStore::new(pool, InventoryStockOpening))
-}
-
-/// The orders service as configured: catalog prices, Razorpay, inventory reservations.
-pub fn orders_service(pool: PgPool, settings: &Settings) -> anyhow::Result<OrdersService> {
-    let client = RazorpayClient::new(settings.razorpay.client_settings())?;
-    let payments = RazorpayPayments::new(client, settings.razorpay.key_secret.clone(), pool.clone());
-    Ok(orders::service::Orders::new(
-        pool.clone(),
-        CatalogForOrders(products_service(pool)),
-        payments,
-        PgStockReserver,
-        Duration::from_secs(settings.inventory.reservation_ttl_seconds),
-    )
-    .with_refund_retry_after(Duration::from_secs(settings.orders.refund_retry_seconds))
-    .with_checkout_concurrency(settings.orders.checkout_concurrency)
-    // The slowest Razorpay call, plus a few seconds for the database around it.
-    .with_payment_opening_lease(settings.razorpay.client_settings().worst_case() + Duration::from_secs(5)))
-}
-
-fn build_server(
-    listener: TcpListener,
-    pool: PgPool,
-    settings: &Settings,
-    orders: OrdersService,
-    catalog_cache: Option<Arc<ReadCache>>,
-    database_health: Arc<DatabaseHealth>,
-) -> anyhow::Result<Server> {
-    let database_health = web::Data::from(database_health);
-    let metrics_handle = web::Data::new(metrics::install());
-    let newsletter = web::Data::new(Newsletter::new(PgSubscriberStore::new(pool.clone())));
-    let accounts = accounts_service(pool.clone(), settings)?;
-    let accounts = web::Data::new(accounts);
-    let addresses = web::Data::new(AddressBook::new(PgAddressStore::new(pool.clone())));
-    let categories = web::Data::new(Categories::new(PgCategoryStore::new(pool.clone())));
-    let products = web::Data::new(products_service(pool.clone()));
-    let stock = web::Data::new(inventory::stock::StockLevels::new(pool.clone()));
-    let webhooks = web::Data::new(WebhookIntake::new(settings.razorpay.webhook_secret.clone()));
-    let gateway = web::Data::new(RazorpayClient::new(settings.razorpay.client_settings())?);
-    let payment_records = web::Data::new(PaymentRecords::new(pool.clone()));
-    let carts =
-        web::Data::new(orders::cart::Carts::new(pool.clone(), CatalogForOrders(products_service(pool.clone()))));
-    let coupons = web::Data::new(Coupons::new(pool.clone()));
-    let idempotency = web::Data::new(Idempotency::new(pool.clone()));
-    let orders = web::Data::new(orders);
-    let limiter =
-        web::Data::new(InMemoryRateLimiter::new(settings.rate_limit.auth_per_minute, Duration::from_secs(60)));
-    let pool = web::Data::new(pool);
-    let limits = web::Data::new(PoolLimits { max_connections: settings.database.max_connections });
+fn build_server(listener: TcpListener, settings: &Settings, state: AppState) -> anyhow::Result<Server> {
     let body_limit = BodyLimit(settings.http.body_limit_bytes);
-    // Registered only when on: without it the cache middleware passes every request through.
-    let catalog_cache = catalog_cache.map(web::Data::from);
-
     let mut server = HttpServer::new(move || {
-        let app = match &catalog_cache {
-            Some(cache) => App::new().app_data(cache.clone()),
-            None => App::new(),
-        };
-        app.wrap(from_fn(request_context))
+        App::new()
+            .wrap(from_fn(request_context))
             .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(body_limit)
             .app_data(body_limit.payload_config())
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
-            .app_data(pool.clone())
-            .app_data(limits.clone())
-            .app_data(metrics_handle.clone())
-            .app_data(newsletter.clone())
-            .app_data(accounts.clone())
-            .app_data(addresses.clone())
-            .app_data(categories.clone())
-            .app_data(products.clone())
-            .app_data(stock.clone())
-            .app_data(webhooks.clone())
-            .app_data(gateway.clone())
-            .app_data(payment_records.clone())
-            .app_data(carts.clone())
-            .app_data(coupons.clone())
-            .app_data(idempotency.clone())
-            .app_data(orders.clone())
-            .app_data(limiter.clone())
-            .app_data(database_health.clone())
+            .configure(|config| state.register(config))
             .configure(routes::configure)
             .default_service(web::to(routes::not_found))
     })

@@ -3,16 +3,17 @@
 use actix_web::{HttpResponse, web};
 use garde::Validate;
 use identity::addresses::{Address, AddressChanges, NewAddress};
-use kernel::{FieldError, InvalidInput, PersonName, Phone, Pincode};
+use kernel::{InvalidInput, PersonName, Phone, Pincode};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::auth::keep;
-use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::extract::ValidJson;
-use crate::startup::AddressService;
+use crate::http::auth::AuthUser;
+use crate::http::extract::ValidJson;
+use crate::http::params::keep;
+use crate::state::AddressService;
+use crate::views::address::{AddressBody, country, line, optional_line};
 
 /// `Address` on the wire.
 #[derive(Debug, Serialize)]
@@ -48,32 +49,6 @@ impl From<Address> for AddressView {
     }
 }
 
-/// Also the `shipping_address` of `POST /orders` (serialised for its idempotency
-/// fingerprint).
-#[derive(Debug, Serialize, Deserialize, Validate)]
-pub struct AddressBody {
-    #[garde(length(chars, min = 1, max = 100))]
-    name: String,
-    #[garde(length(chars, min = 1, max = 32))]
-    phone: String,
-    #[garde(length(chars, max = 100))]
-    company: Option<String>,
-    #[garde(length(chars, min = 1, max = 200))]
-    line1: String,
-    #[garde(length(chars, max = 200))]
-    line2: Option<String>,
-    #[garde(length(chars, min = 1, max = 100))]
-    city: String,
-    #[garde(length(chars, min = 1, max = 100))]
-    state: String,
-    #[garde(length(chars, min = 1, max = 16))]
-    pincode: String,
-    #[garde(length(chars, min = 2, max = 2))]
-    country: Option<String>,
-    #[garde(skip)]
-    is_default: Option<bool>,
-}
-
 #[derive(Debug, Deserialize, Validate)]
 pub struct AddressPatch {
     #[garde(length(chars, min = 1, max = 100))]
@@ -96,71 +71,6 @@ pub struct AddressPatch {
     country: Option<String>,
     #[garde(skip)]
     is_default: Option<bool>,
-}
-
-/// A required line of an address: trimmed, not blank, on one line.
-fn line(value: &str, field: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    let value = value.trim();
-    if value.is_empty() {
-        errors.push(FieldError::new(field, "must not be blank"));
-        None
-    } else if value.contains(['\n', '\r', '\t']) {
-        errors.push(FieldError::new(field, "must be a single line"));
-        None
-    } else {
-        Some(value.to_owned())
-    }
-}
-
-/// An optional line of an address: blank is the same as absent.
-fn optional_line(value: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    value.filter(|v| !v.trim().is_empty()).and_then(|v| line(v, field, errors))
-}
-
-fn country(raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    let code = raw.trim().to_ascii_uppercase();
-    if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) {
-        Some(code)
-    } else {
-        errors.push(FieldError::new("country", "must be a two-letter country code such as IN"));
-        None
-    }
-}
-
-impl TryFrom<AddressBody> for NewAddress {
-    type Error = InvalidInput;
-
-    fn try_from(body: AddressBody) -> Result<Self, InvalidInput> {
-        let mut errors = Vec::new();
-        let name = keep(PersonName::parse(&body.name, "name"), &mut errors);
-        let phone = keep(Phone::parse(&body.phone, "phone"), &mut errors);
-        let company = optional_line(body.company.as_deref(), "company", &mut errors);
-        let line1 = line(&body.line1, "line1", &mut errors);
-        let line2 = optional_line(body.line2.as_deref(), "line2", &mut errors);
-        let city = line(&body.city, "city", &mut errors);
-        let state = line(&body.state, "state", &mut errors);
-        let pincode = keep(Pincode::parse(&body.pincode, "pincode"), &mut errors);
-        let country = country(body.country.as_deref().unwrap_or("IN"), &mut errors);
-        match (name, phone, line1, city, state, pincode, country) {
-            (Some(name), Some(phone), Some(line1), Some(city), Some(state), Some(pincode), Some(country))
-                if errors.is_empty() =>
-            {
-                Ok(NewAddress {
-                    name,
-                    phone,
-                    company,
-                    line1,
-                    line2,
-                    city,
-                    state,
-                    pincode,
-                    country,
-                    is_default: body.is_default.unwrap_or(false),
-                })
-            }
-            _ => Err(InvalidInput(errors)),
-        }
-    }
 }
 
 impl TryFrom<AddressPatch> for AddressChanges {

@@ -8,16 +8,17 @@ use catalog::products::{Audience, NewProduct, ProductChanges, ProductKey};
 use catalog::values::{Sku, Slug, text};
 use garde::Validate;
 use kernel::{FieldError, InvalidInput, Money};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::auth::keep;
-use super::catalog::{CategoryView, ListParams, ProductSummaryView, ProductView, page_response};
-use crate::auth::AdminUser;
 use crate::error::ApiError;
-use crate::extract::{Query, ValidJson};
-use crate::startup::{CategoriesService, ProductsService};
+use crate::http::auth::AdminUser;
+use crate::http::extract::{Query, ValidJson};
+use crate::http::pagination::page_response;
+use crate::http::params::{keep, nullable};
+use crate::state::{CategoriesService, ProductsService};
+use crate::views::catalog::{CategoryView, ProductListParams, ProductSummaryView, ProductView};
 
 /// The highest base price accepted (₹1,000 crore): far from `i64` overflow in any sum.
 const MAX_PRICE_PAISE: i64 = 1_000_000_000_000;
@@ -26,15 +27,6 @@ const MAX_STOCK: i64 = 1_000_000_000;
 const MAX_IMAGES: usize = 20;
 /// The largest `specifications` object, serialised.
 const MAX_SPECIFICATIONS_BYTES: usize = 16 * 1024;
-
-/// Tells "absent" (`None`) from "null" (`Some(None)`) for fields that can be cleared.
-pub(crate) fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct DiscountBody {
@@ -321,7 +313,7 @@ pub async fn get_product(
 #[tracing::instrument(name = "route.admin_list_products", skip_all)]
 pub async fn list_products(
     _admin: AdminUser,
-    params: Query<ListParams>,
+    params: Query<ProductListParams>,
     products: web::Data<ProductsService>,
 ) -> Result<HttpResponse, ApiError> {
     let query = params.into_inner().into_query(Audience::Admin)?;

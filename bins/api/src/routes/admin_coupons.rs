@@ -6,14 +6,13 @@ use garde::Validate;
 use kernel::{Cursor, FieldError, InvalidInput, Limit, Money};
 use orders::coupons::{Coupon, CouponChanges, CouponCode, CouponKind, CouponRules, Coupons};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use uuid::Uuid;
 
-use super::admin_catalog::nullable;
-use super::auth::keep;
-use crate::auth::AdminUser;
 use crate::error::ApiError;
-use crate::extract::{Query, ValidJson};
+use crate::http::auth::AdminUser;
+use crate::http::extract::{Query, ValidJson};
+use crate::http::pagination::{PageParams, page_response};
+use crate::http::params::{keep, nullable};
 
 /// `Coupon` on the wire.
 #[derive(Debug, Serialize)]
@@ -112,12 +111,6 @@ pub struct CouponPatch {
     is_active: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ListParams {
-    limit: Option<u32>,
-    cursor: Option<String>,
-}
-
 fn done<T>(parsed: Option<T>, errors: Vec<FieldError>) -> Result<T, ApiError> {
     match parsed {
         Some(value) if errors.is_empty() => Ok(value),
@@ -192,13 +185,11 @@ pub async fn change(
 pub async fn list(
     _: AdminUser,
     coupons: web::Data<Coupons>,
-    params: Query<ListParams>,
+    params: Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let limit = Limit::new(params.limit)?;
     let cursor = params.cursor.map(Cursor::from_token);
     let page = coupons.list(limit, cursor.as_ref()).await?;
-    let next_cursor = page.next_cursor.map(Cursor::into_string);
-    let items: Vec<CouponView> = page.items.into_iter().map(CouponView::from).collect();
-    Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": next_cursor })))
+    Ok(page_response(page, CouponView::from))
 }

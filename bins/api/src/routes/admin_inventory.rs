@@ -2,20 +2,19 @@
 
 use actix_web::{HttpResponse, web};
 use catalog::categories::CategoryKey;
-use catalog::products::ProductLabel;
 use chrono::{DateTime, Utc};
 use garde::Validate;
-use inventory::stock::{LedgerEntry, StockFilter, StockLevel, StockLevels};
-use kernel::{Cursor, InvalidInput, Limit, Page};
+use inventory::stock::{LedgerEntry, StockLevels};
+use kernel::{InvalidInput, Limit};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use uuid::Uuid;
 
-use super::catalog::page_response;
-use crate::auth::AdminUser;
+use crate::app::stock_levels::{self, LabelledStock, StockLevelsFilter};
 use crate::error::ApiError;
-use crate::extract::{Query, ValidJson};
-use crate::startup::ProductsService;
+use crate::http::auth::AdminUser;
+use crate::http::extract::{Query, ValidJson};
+use crate::http::pagination::{PageParams, cursor_unless_blank, page_response};
+use crate::state::ProductsService;
 
 /// The most units one stock row may hold.
 const MAX_ON_HAND: i64 = 1_000_000_000;
@@ -31,8 +30,9 @@ struct StockView {
     low_stock_threshold: i64,
 }
 
-impl StockView {
-    fn new(level: StockLevel, label: Option<&ProductLabel>) -> Self {
+impl From<LabelledStock> for StockView {
+    fn from(LabelledStock { level, label }: LabelledStock) -> Self {
+        let label = label.as_ref();
         StockView {
             product_id: level.product_id,
             sku: label.map(|l| l.sku.clone()),
@@ -82,19 +82,6 @@ pub struct ListParams {
     cursor: Option<String>,
 }
 
-fn cursor(raw: Option<String>) -> Option<Cursor> {
-    raw.filter(|c| !c.trim().is_empty()).map(Cursor::from_token)
-}
-
-async fn labelled(page: Page<StockLevel>, products: &ProductsService) -> Result<HttpResponse, ApiError> {
-    let ids: Vec<Uuid> = page.items.iter().map(|level| level.product_id).collect();
-    let labels: HashMap<Uuid, ProductLabel> = products.labels(&ids).await?;
-    Ok(page_response(page, |level| {
-        let label = labels.get(&level.product_id);
-        StockView::new(level, label)
-    }))
-}
-
 #[tracing::instrument(name = "route.admin_list_stock", skip_all)]
 pub async fn list(
     _admin: AdminUser,
@@ -104,13 +91,13 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let limit = Limit::new(params.limit)?;
-    let only = match params.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(category) => Some(products.ids_in_category(&CategoryKey::parse(category)).await?),
-        None => None,
+    let filter = StockLevelsFilter {
+        low_stock: params.low_stock.unwrap_or(false),
+        category: params.category.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(CategoryKey::parse),
     };
-    let filter = StockFilter { low_stock: params.low_stock.unwrap_or(false), products: only };
-    let page = stock.list(&filter, limit, cursor(params.cursor).as_ref()).await?;
-    labelled(page, &products).await
+    let page =
+        stock_levels::list(&stock, &products, filter, limit, cursor_unless_blank(params.cursor).as_ref()).await?;
+    Ok(page_response(page, StockView::from))
 }
 
 #[derive(Debug, Deserialize, Validate)]
@@ -131,7 +118,7 @@ pub async fn set(
 ) -> Result<HttpResponse, ApiError> {
     let actor = admin.0.id.to_string();
     let level = stock.set_on_hand(*product_id, body.0.on_hand, body.0.low_stock_threshold, &actor).await?;
-    one(level, &products).await
+    Ok(HttpResponse::Ok().json(StockView::from(stock_levels::label(level, &products).await?)))
 }
 
 #[derive(Debug, Deserialize, Validate)]
@@ -157,19 +144,7 @@ pub async fn adjust(
     let reason = catalog::values::text(&body.reason, "reason", 1, 500, false)?;
     let actor = admin.0.id.to_string();
     let level = stock.adjust(*product_id, body.delta, &reason, &actor).await?;
-    one(level, &products).await
-}
-
-async fn one(level: StockLevel, products: &ProductsService) -> Result<HttpResponse, ApiError> {
-    let labels = products.labels(&[level.product_id]).await?;
-    let label = labels.get(&level.product_id);
-    Ok(HttpResponse::Ok().json(StockView::new(level, label)))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PageParams {
-    limit: Option<u32>,
-    cursor: Option<String>,
+    Ok(HttpResponse::Ok().json(StockView::from(stock_levels::label(level, &products).await?)))
 }
 
 #[tracing::instrument(name = "route.admin_stock_ledger", skip_all)]
@@ -184,6 +159,6 @@ pub async fn ledger(
     if stock.level(*product_id).await?.is_none() {
         return Err(ApiError::not_found());
     }
-    let page = stock.ledger(*product_id, limit, cursor(params.cursor).as_ref()).await?;
+    let page = stock.ledger(*product_id, limit, cursor_unless_blank(params.cursor).as_ref()).await?;
     Ok(page_response(page, LedgerView::from))
 }

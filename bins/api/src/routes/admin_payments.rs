@@ -2,17 +2,18 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use kernel::{Cursor, FieldError, InvalidInput, Limit};
+use kernel::{FieldError, InvalidInput, Limit};
 use payments_razorpay::entities::PaymentStatus;
 use payments_razorpay::listing::{
     HistoryEntry, PaymentFilter, PaymentRecord, PaymentRecords, RefundRecord, RefusedRefund,
 };
 use serde::{Deserialize, Serialize};
 
-use super::catalog::{page_response, parse_bool, present};
-use crate::auth::AdminUser;
 use crate::error::ApiError;
-use crate::extract::Query;
+use crate::http::auth::AdminUser;
+use crate::http::extract::Query;
+use crate::http::pagination::{cursor_unless_blank, page_response};
+use crate::http::params::{parse_bool, present};
 
 #[derive(Debug, Serialize)]
 struct PaymentView {
@@ -182,7 +183,7 @@ pub async fn list(
     let params = params.into_inner();
     let filter = params.filter()?;
     let limit = Limit::new(params.limit)?;
-    let cursor = params.cursor.filter(|c| !c.trim().is_empty()).map(Cursor::from_token);
+    let cursor = cursor_unless_blank(params.cursor);
     let page = records.list(&filter, limit, cursor.as_ref()).await?;
     Ok(page_response(page, PaymentView::from))
 }

@@ -6,14 +6,14 @@ use identity::accounts::UserFilter;
 use identity::tokens::Role;
 use kernel::Limit;
 use serde::Deserialize;
-use serde_json::json;
 use uuid::Uuid;
 
-use super::auth::UserView;
-use crate::auth::AdminUser;
 use crate::error::ApiError;
-use crate::extract::{Query, ValidJson};
-use crate::startup::AccountsService;
+use crate::http::auth::AdminUser;
+use crate::http::extract::{Query, ValidJson};
+use crate::http::pagination::page_response;
+use crate::state::AccountsService;
+use crate::views::user::UserView;
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
@@ -33,8 +33,7 @@ pub async fn list(
     let limit = Limit::new(query.limit)?;
     let filter = UserFilter { role: query.role, query: query.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()) };
     let page = accounts.list_users(&filter, limit, query.cursor.as_deref()).await?;
-    let items: Vec<UserView> = page.items.into_iter().map(UserView::from).collect();
-    Ok(HttpResponse::Ok().json(json!({ "items": items, "next_cursor": page.next_cursor.map(|c| c.into_string()) })))
+    Ok(page_response(page, UserView::from))
 }
 
 #[derive(Debug, Deserialize, Validate)]

@@ -4,44 +4,20 @@ use std::time::Instant;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
 use garde::Validate;
-use identity::accounts::{Registration, Session, User};
+use identity::accounts::{Registration, Session};
 use identity::password::Password;
-use identity::tokens::{RefreshToken, Role};
-use kernel::{Email, FieldError, InvalidInput, PersonName, Phone};
+use identity::tokens::RefreshToken;
+use kernel::{Email, InvalidInput, PersonName, Phone};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-use crate::auth::AuthUser;
-use crate::error::ApiError;
-use crate::extract::ValidJson;
+use crate::error::{ApiError, ErrorCode};
+use crate::http::auth::AuthUser;
+use crate::http::extract::ValidJson;
+use crate::http::params::keep;
 use crate::rate_limit::RateLimiter as _;
-use crate::startup::{AccountsService, AuthRateLimiter};
-
-/// `User` on the wire.
-#[derive(Debug, Serialize)]
-pub struct UserView {
-    id: Uuid,
-    name: String,
-    email: String,
-    phone: Option<String>,
-    role: Role,
-    created_at: DateTime<Utc>,
-}
-
-impl From<User> for UserView {
-    fn from(user: User) -> Self {
-        UserView {
-            id: user.id,
-            name: user.name,
-            email: user.email,
-            phone: user.phone,
-            role: user.role,
-            created_at: user.created_at,
-        }
-    }
-}
+use crate::state::{AccountsService, AuthRateLimiter};
+use crate::views::user::UserView;
 
 /// `AuthResponse` on the wire.
 #[derive(Debug, Serialize)]
@@ -95,11 +71,6 @@ impl TryFrom<RegisterBody> for Registration {
     }
 }
 
-/// Keeps a parsed value, or records why it could not be parsed.
-pub(crate) fn keep<T>(parsed: Result<T, InvalidInput>, errors: &mut Vec<FieldError>) -> Option<T> {
-    parsed.map_err(|invalid| errors.extend(invalid.0)).ok()
-}
-
 /// Counts one attempt against the caller's IP and the e-mail; 429 once either is over.
 fn limit_attempts(limiter: &AuthRateLimiter, request: &HttpRequest, action: &str, email: &str) -> Result<(), ApiError> {
     let ip = request.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_default();
@@ -108,7 +79,7 @@ fn limit_attempts(limiter: &AuthRateLimiter, request: &HttpRequest, action: &str
         if let Err(retry_after) = limiter.hit(&key, now) {
             return Err(ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 "Too many attempts; try again later.",
             )
             .with_retry_after(retry_after.as_secs().max(1)));

@@ -8,10 +8,10 @@ use orders::coupons::CouponCode;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
-use crate::error::ApiError;
-use crate::extract::ValidJson;
-use crate::startup::CartService;
+use crate::error::{ApiError, ErrorCode};
+use crate::http::auth::AuthUser;
+use crate::http::extract::ValidJson;
+use crate::state::CartService;
 
 /// `Cart` on the wire.
 #[derive(Debug, Serialize)]
@@ -48,10 +48,10 @@ struct CartCouponView {
     code: String,
     discount_paise: i64,
     /// Why the coupon gives nothing now (it is re-checked on every read), else null.
-    problem: Option<&'static str>,
+    problem: Option<ErrorCode>,
 }
 
-fn problem_code(rejection: orders::coupons::CouponRejection) -> &'static str {
+fn problem_code(rejection: orders::coupons::CouponRejection) -> ErrorCode {
     ApiError::from(rejection).code()
 }
 

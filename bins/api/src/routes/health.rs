@@ -7,7 +7,7 @@ use sqlx::PgPool;
 
 use crate::db_health::{DatabaseHealth, RETRY_AFTER_SECONDS};
 use crate::error::ApiError;
-use crate::startup::PoolLimits;
+use crate::state::PoolLimits;
 
 /// The process is alive (says nothing about its dependencies).
 #[tracing::instrument(name = "health")]

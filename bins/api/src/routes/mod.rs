@@ -19,7 +19,7 @@ use actix_web::dev::HttpServiceFactory;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, Resource, web};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::read_cache;
 
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -134,7 +134,7 @@ pub async fn not_found() -> Result<HttpResponse, ApiError> {
 async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(
         actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         "This method is not allowed on this resource.",
     ))
 }

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::ApiError;
-use crate::extract::ValidJson;
-use crate::startup::NewsletterService;
+use crate::http::extract::ValidJson;
+use crate::state::NewsletterService;
 
 #[derive(Debug, Deserialize, Validate)]
 pub struct SubscribeBody {

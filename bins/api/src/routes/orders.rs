@@ -17,11 +17,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::addresses::AddressBody;
-use crate::auth::AuthUser;
-use crate::error::ApiError;
-use crate::extract::{NoFields, OptionalValidJson, Query, ValidJson};
-use crate::startup::{AddressService, OrdersService};
+use crate::error::{ApiError, ErrorCode};
+use crate::http::auth::AuthUser;
+use crate::http::extract::{NoFields, OptionalValidJson, Query, ValidJson};
+use crate::state::{AddressService, OrdersService};
+use crate::views::address::AddressBody;
 
 /// `Order` on the wire.
 #[derive(Debug, Serialize)]
@@ -250,14 +250,14 @@ where
         Claim::InProgress => {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
-                "idempotency_in_progress",
+                ErrorCode::IdempotencyInProgress,
                 "A request with this Idempotency-Key is still being processed.",
             ));
         }
         Claim::Reused => {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
+                ErrorCode::IdempotencyKeyReused,
                 "This Idempotency-Key was used with a different request.",
             )
             .with_details(vec![FieldError::new(KEY_HEADER, "was used with a different request")]));

@@ -11,7 +11,7 @@ use orders::payments::FollowUp;
 
 use crate::adapters::payment_news;
 use crate::error::ApiError;
-use crate::startup::OrdersService;
+use crate::state::OrdersService;
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok())

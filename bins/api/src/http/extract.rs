@@ -17,8 +17,8 @@ use kernel::FieldError;
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 
-use crate::control_chars;
 use crate::error::ApiError;
+use crate::http::control_chars;
 
 /// A JSON body of type `T`.
 #[derive(Debug)]
@@ -337,6 +337,7 @@ mod tests {
     use serde::Deserialize;
 
     use super::*;
+    use crate::error::ErrorCode;
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -353,7 +354,7 @@ mod tests {
         quantity: u32,
     }
 
-    fn details(body: &str) -> (String, Vec<FieldError>) {
+    fn details(body: &str) -> (ErrorCode, Vec<FieldError>) {
         let error = parse::<Order>(body.as_bytes()).unwrap_err();
         let envelope = error.envelope("r");
         let fields = envelope["error"]["details"]
@@ -362,14 +363,14 @@ mod tests {
             .iter()
             .map(|d| FieldError::new(d["field"].as_str().unwrap(), d["message"].as_str().unwrap()))
             .collect();
-        (error.code().to_owned(), fields)
+        (error.code(), fields)
     }
 
     #[test]
     fn names_the_nested_field_with_the_wrong_type() {
         let (code, fields) =
             details(r#"{"items":[{"product_id":"a","quantity":1},{"product_id":"b","quantity":"two"}]}"#);
-        assert_eq!(code, "validation_failed");
+        assert_eq!(code, ErrorCode::ValidationFailed);
         assert_eq!(fields[0].field, "items[1].quantity");
         assert!(!fields[0].message.contains("line"), "{}", fields[0].message);
     }
@@ -391,7 +392,7 @@ mod tests {
     #[test]
     fn never_shows_rust_type_names() {
         let (code, fields) = details(r#"{"items":["not-an-object"]}"#);
-        assert_eq!(code, "validation_failed");
+        assert_eq!(code, ErrorCode::ValidationFailed);
         assert_eq!(fields[0].field, "items[0]");
         assert!(!fields[0].message.contains("Line"), "{}", fields[0].message);
         assert_eq!(fields[0].message, "must be an object");
@@ -401,7 +402,7 @@ mod tests {
     fn a_body_that_is_not_an_object_is_a_bad_request() {
         for body in ["null", "[]", r#""text""#, "42"] {
             let error = parse::<Order>(body.as_bytes()).unwrap_err();
-            assert_eq!(error.code(), "bad_request", "{body}");
+            assert_eq!(error.code(), ErrorCode::BadRequest, "{body}");
             assert!(!error.envelope("r").to_string().contains("Order"), "{body}");
         }
     }
@@ -456,7 +457,7 @@ mod tests {
             let envelope = error.envelope("r");
             let detail = &envelope["error"]["details"][0];
             assert_eq!((detail["field"].as_str(), detail["message"].as_str()), (Some(field), Some(message)), "{query}");
-            assert_eq!(error.code(), "validation_failed");
+            assert_eq!(error.code(), ErrorCode::ValidationFailed);
         }
     }
 
@@ -464,7 +465,7 @@ mod tests {
     fn malformed_json_is_a_bad_request() {
         for body in [r#"{"items":"#, "not json", r#"{"items":[]} trailing"#, ""] {
             let error = parse::<Order>(body.as_bytes()).unwrap_err();
-            assert_eq!(error.code(), "bad_request", "{body:?}");
+            assert_eq!(error.code(), ErrorCode::BadRequest, "{body:?}");
         }
     }
 }

@@ -15,8 +15,8 @@ use actix_web::{FromRequest, HttpRequest, web};
 use identity::tokens::Role;
 use uuid::Uuid;
 
-use crate::error::{ApiError, unauthorized};
-use crate::startup::AccountsService;
+use crate::error::{ApiError, ErrorCode, unauthorized};
+use crate::state::AccountsService;
 
 /// A caller with a valid access token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +51,7 @@ impl FromRequest for AdminUser {
             match user.role {
                 Role::Admin => Ok(AdminUser(user)),
                 Role::Customer => {
-                    Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "This needs an admin account."))
+                    Err(ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "This needs an admin account."))
                 }
             }
         })

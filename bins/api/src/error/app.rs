@@ -1,0 +1,13 @@
+//! The application use cases' failures (`crate::app`) on the wire.
+
+use kernel::FieldError;
+
+use super::{ApiError, from_operation_error, invalid_cursor};
+use crate::app::stock_levels::ListStockLevelsError;
+
+from_operation_error!(ListStockLevelsError {
+    ListStockLevelsError::UnknownCategory => {
+        ApiError::validation(vec![FieldError::new("category", "no such category")])
+    },
+    ListStockLevelsError::InvalidCursor(_) => invalid_cursor(),
+});

@@ -1,0 +1,77 @@
+//! The catalog's failures (categories, products, prices) on the wire.
+
+use actix_web::http::StatusCode;
+use catalog::categories::{CategoryWriteError, DeleteCategoryError};
+use catalog::pricing::PricingError;
+use catalog::products::{CreateProductError, ListProductsError, UpdateProductError, WriteConflict};
+use kernel::FieldError;
+
+use super::{ApiError, ErrorCode, from_operation_error, invalid_cursor};
+
+from_operation_error!(CategoryWriteError {
+    CategoryWriteError::NotFound => ApiError::not_found(),
+    CategoryWriteError::SlugTaken { slug } => {
+        ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, format!("The slug {slug} is already used."))
+            .with_details(vec![FieldError::new("slug", "is already used by another category")])
+    },
+    CategoryWriteError::ParentNotFound => {
+        ApiError::validation(vec![FieldError::new("parent_id", "no such category")])
+    },
+    CategoryWriteError::ParentCycle => ApiError::validation(vec![FieldError::new(
+        "parent_id",
+        "cannot be the category itself or one of its sub-categories",
+    )]),
+});
+
+from_operation_error!(DeleteCategoryError {
+    DeleteCategoryError::NotFound => ApiError::not_found(),
+    DeleteCategoryError::InUse => ApiError::new(
+        StatusCode::CONFLICT,
+        ErrorCode::Conflict,
+        "The category still has products or sub-categories; move or delete them first.",
+    ),
+});
+
+impl From<WriteConflict> for ApiError {
+    fn from(conflict: WriteConflict) -> Self {
+        match conflict {
+            WriteConflict::SkuTaken(sku) => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::SkuTaken, format!("The SKU {sku} is already used."))
+                    .with_details(vec![FieldError::new("sku", "is already used by another product")])
+            }
+            WriteConflict::SlugTaken(slug) => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, format!("The slug {slug} is already used."))
+                    .with_details(vec![FieldError::new("slug", "is already used by another product")])
+            }
+            WriteConflict::UnknownCategory => {
+                ApiError::validation(vec![FieldError::new("category_id", "no such category")])
+            }
+        }
+    }
+}
+
+/// A price the pricing function refuses, named by the field that causes it.
+fn pricing_error(error: PricingError) -> ApiError {
+    let field = match error {
+        PricingError::NegativeBase | PricingError::Overflow => "base_price_paise",
+        PricingError::DiscountOverWhole | PricingError::NegativeDiscount => "discount.value",
+        PricingError::TaxRateOutOfRange => "tax_rate_bps",
+    };
+    ApiError::validation(vec![FieldError::new(field, error.to_string())])
+}
+
+from_operation_error!(CreateProductError {
+    CreateProductError::Conflict(conflict) => conflict.into(),
+    CreateProductError::InvalidPrice(error) => pricing_error(error),
+});
+
+from_operation_error!(UpdateProductError {
+    UpdateProductError::NotFound => ApiError::not_found(),
+    UpdateProductError::Conflict(conflict) => conflict.into(),
+    UpdateProductError::InvalidPrice(error) => pricing_error(error),
+});
+
+from_operation_error!(ListProductsError {
+    ListProductsError::UnknownCategory => ApiError::validation(vec![FieldError::new("category", "no such category")]),
+    ListProductsError::InvalidCursor(_) => invalid_cursor(),
+});

@@ -1,0 +1,182 @@
+//! The one list of error codes: every `code` an error envelope can carry.
+
+use serde::Serialize;
+
+/// An error envelope's `code`, written in `snake_case` on the wire. The contract's table
+/// lists every code with its status; the status each is answered with today is noted here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400 (and 414, 415, other 4xx): the request could not be understood.
+    BadRequest,
+    /// 400: the checkout handler's Razorpay signature does not match.
+    PaymentSignatureInvalid,
+    /// 400: a webhook's signature is missing or does not sign its body.
+    WebhookSignatureInvalid,
+    /// 401.
+    Unauthorized,
+    /// 401: a wrong e-mail or password.
+    InvalidCredentials,
+    /// 401: the access token has expired.
+    TokenExpired,
+    /// 401: a rotated refresh token was used again.
+    RefreshTokenReused,
+    /// 403.
+    Forbidden,
+    /// 404.
+    NotFound,
+    /// 405.
+    MethodNotAllowed,
+    /// 409.
+    Conflict,
+    /// 409, with `shortages`.
+    OutOfStock,
+    /// 409: the order's state machine refuses the move.
+    InvalidTransition,
+    /// 409.
+    EmailTaken,
+    /// 409.
+    SkuTaken,
+    /// 409: a request with the same `Idempotency-Key` is still running.
+    IdempotencyInProgress,
+    /// 413.
+    PayloadTooLarge,
+    /// 422, naming each field in `details`.
+    ValidationFailed,
+    /// 422.
+    CouponInvalid,
+    /// 422.
+    CouponExpired,
+    /// 422.
+    CouponMinOrderNotMet,
+    /// 422.
+    CouponUsageExhausted,
+    /// 422: the `Idempotency-Key` was used with another request.
+    IdempotencyKeyReused,
+    /// 422: in the contract for the PC builder; not written yet.
+    BuildIncompatible,
+    /// 422.
+    CartEmpty,
+    /// 429, with `Retry-After`.
+    RateLimited,
+    /// 502.
+    PaymentGatewayUnavailable,
+    /// 503, with `Retry-After`.
+    ServiceUnavailable,
+    /// 500.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, in the contract's order.
+    pub const ALL: [ErrorCode; 29] = [
+        ErrorCode::BadRequest,
+        ErrorCode::PaymentSignatureInvalid,
+        ErrorCode::WebhookSignatureInvalid,
+        ErrorCode::Unauthorized,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::TokenExpired,
+        ErrorCode::RefreshTokenReused,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::Conflict,
+        ErrorCode::OutOfStock,
+        ErrorCode::InvalidTransition,
+        ErrorCode::EmailTaken,
+        ErrorCode::SkuTaken,
+        ErrorCode::IdempotencyInProgress,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::ValidationFailed,
+        ErrorCode::CouponInvalid,
+        ErrorCode::CouponExpired,
+        ErrorCode::CouponMinOrderNotMet,
+        ErrorCode::CouponUsageExhausted,
+        ErrorCode::IdempotencyKeyReused,
+        ErrorCode::BuildIncompatible,
+        ErrorCode::CartEmpty,
+        ErrorCode::RateLimited,
+        ErrorCode::PaymentGatewayUnavailable,
+        ErrorCode::ServiceUnavailable,
+        ErrorCode::Internal,
+    ];
+
+    /// The code as written on the wire (for logs; the envelope serialises the enum).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::PaymentSignatureInvalid => "payment_signature_invalid",
+            ErrorCode::WebhookSignatureInvalid => "webhook_signature_invalid",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::TokenExpired => "token_expired",
+            ErrorCode::RefreshTokenReused => "refresh_token_reused",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::OutOfStock => "out_of_stock",
+            ErrorCode::InvalidTransition => "invalid_transition",
+            ErrorCode::EmailTaken => "email_taken",
+            ErrorCode::SkuTaken => "sku_taken",
+            ErrorCode::IdempotencyInProgress => "idempotency_in_progress",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::CouponInvalid => "coupon_invalid",
+            ErrorCode::CouponExpired => "coupon_expired",
+            ErrorCode::CouponMinOrderNotMet => "coupon_min_order_not_met",
+            ErrorCode::CouponUsageExhausted => "coupon_usage_exhausted",
+            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
+            ErrorCode::BuildIncompatible => "build_incompatible",
+            ErrorCode::CartEmpty => "cart_empty",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::PaymentGatewayUnavailable => "payment_gateway_unavailable",
+            ErrorCode::ServiceUnavailable => "service_unavailable",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn the_wire_form_is_the_snake_case_name_and_every_code_is_distinct() {
+        for code in ErrorCode::ALL {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str(), "{code:?}");
+        }
+        let distinct: HashSet<&str> = ErrorCode::ALL.iter().map(|code| code.as_str()).collect();
+        assert_eq!(distinct.len(), ErrorCode::ALL.len());
+    }
+
+    #[test]
+    fn the_list_holds_every_code_of_the_contract() {
+        // The contract's table of error codes, by status.
+        let contract = [
+            "bad_request payment_signature_invalid webhook_signature_invalid",
+            "unauthorized invalid_credentials token_expired refresh_token_reused",
+            "forbidden",
+            "not_found",
+            "conflict out_of_stock invalid_transition email_taken sku_taken idempotency_in_progress",
+            "payload_too_large",
+            "validation_failed coupon_invalid coupon_expired coupon_min_order_not_met coupon_usage_exhausted \
+             idempotency_key_reused build_incompatible cart_empty",
+            "rate_limited",
+            "payment_gateway_unavailable service_unavailable",
+            "internal",
+        ];
+        let ours: HashSet<&str> = ErrorCode::ALL.iter().map(|code| code.as_str()).collect();
+        for code in contract.iter().flat_map(|codes| codes.split_whitespace()) {
+            assert!(ours.contains(code), "{code} is missing");
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! Identity's failures (accounts, tokens, addresses, the newsletter) on the wire.
+
+use actix_web::http::StatusCode;
+use identity::accounts::{AuthenticateError, ListUsersError, LoginError, ProfileError, RefreshError, RegisterError};
+use identity::addresses::AddressError;
+use identity::newsletter::SubscribeError;
+use kernel::FieldError;
+
+use super::{ApiError, ErrorCode, from_operation_error, invalid_cursor};
+
+/// 401 `unauthorized`: the bearer token cannot stand for a caller (any more).
+pub(crate) fn unauthorized(message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message)
+}
+
+from_operation_error!(SubscribeError {});
+
+from_operation_error!(RegisterError {
+    RegisterError::EmailTaken => {
+        ApiError::new(StatusCode::CONFLICT, ErrorCode::EmailTaken, "This e-mail is already registered.")
+            .with_details(vec![FieldError::new("email", "is already registered")])
+    },
+});
+
+from_operation_error!(LoginError {
+    LoginError::InvalidCredentials => {
+        ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials, "The e-mail or password is wrong.")
+    },
+});
+
+from_operation_error!(RefreshError {
+    RefreshError::Invalid => ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthorized,
+        "The refresh token is not valid; sign in again.",
+    ),
+    RefreshError::Reused => ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::RefreshTokenReused,
+        "This refresh token was already used; every session of this login has been signed out.",
+    ),
+});
+
+from_operation_error!(AuthenticateError {
+    AuthenticateError::TokenExpired => {
+        ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::TokenExpired, "The access token has expired; refresh it.")
+    },
+    AuthenticateError::InvalidToken => unauthorized("A valid bearer token is required."),
+    AuthenticateError::AccountClosed => unauthorized("The account of this token no longer exists or is disabled."),
+});
+
+from_operation_error!(ProfileError {
+    ProfileError::NotFound => ApiError::not_found(),
+});
+
+from_operation_error!(ListUsersError {
+    ListUsersError::InvalidCursor(_) => invalid_cursor(),
+});
+
+from_operation_error!(AddressError {
+    AddressError::NotFound => ApiError::not_found(),
+    AddressError::UnknownOwner => unauthorized("The account of this token no longer exists."),
+});

@@ -1,0 +1,158 @@
+//! The orders domain's failures (cart, coupons, checkout, payment, cancellation) on the wire.
+
+use actix_web::http::StatusCode;
+use inventory::reservations::Shortage;
+use kernel::FieldError;
+use orders::cart::{CartError, MAX_LINE_QUANTITY};
+use orders::coupons::{CouponRejection, CouponWriteError, ListCouponsError};
+use orders::lifecycle::CancelError;
+use orders::payments::VerifyError;
+use orders::service::{ListOrdersError, PlaceOrderError, RetryError};
+use orders::status::InvalidTransition;
+use serde_json::{Value, json};
+
+use super::{ApiError, ErrorCode, from_operation_error, invalid_cursor};
+
+fn shortage_json(shortage: &Shortage) -> Value {
+    json!({"product_id": shortage.product_id, "requested": shortage.requested, "available": shortage.available})
+}
+
+/// 409 `out_of_stock`, naming each short line (`items[i]`) and listing the shortages.
+fn out_of_stock(lines: Vec<(String, Shortage)>) -> ApiError {
+    let details = lines
+        .iter()
+        .map(|(field, s)| {
+            FieldError::new(field.clone(), format!("only {} available, {} requested", s.available, s.requested))
+        })
+        .collect();
+    let shortages = lines.iter().map(|(_, shortage)| shortage_json(shortage)).collect();
+    ApiError::new(StatusCode::CONFLICT, ErrorCode::OutOfStock, "Some items are not in stock in the quantity asked for.")
+        .with_details(details)
+        .with_extra("shortages", Value::Array(shortages))
+}
+
+/// 409 `conflict`: the stock moved while it was being held; nothing was written.
+fn stock_changed() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        ErrorCode::Conflict,
+        "The stock changed while this order was being placed; nothing is held. Please try again.",
+    )
+    .with_retry_after(1)
+}
+
+fn gateway_unavailable() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_GATEWAY,
+        ErrorCode::PaymentGatewayUnavailable,
+        "The payment gateway could not be reached; nothing is held. Please try again shortly.",
+    )
+}
+
+fn invalid_transition(invalid: InvalidTransition) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        ErrorCode::InvalidTransition,
+        format!("This order is {} and cannot become {}.", invalid.from, invalid.to),
+    )
+}
+
+impl From<CouponRejection> for ApiError {
+    fn from(rejection: CouponRejection) -> Self {
+        let code = match rejection {
+            CouponRejection::Invalid => ErrorCode::CouponInvalid,
+            CouponRejection::Expired => ErrorCode::CouponExpired,
+            CouponRejection::MinOrderNotMet { .. } => ErrorCode::CouponMinOrderNotMet,
+            CouponRejection::UsageExhausted => ErrorCode::CouponUsageExhausted,
+        };
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, format!("{}.", capitalised(&rejection.to_string())))
+            .with_details(vec![FieldError::new("code", rejection.to_string())])
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+from_operation_error!(CartError {
+    CartError::ProductNotFound | CartError::LineNotFound => ApiError::not_found(),
+    CartError::TooMany => ApiError::validation(vec![FieldError::new(
+        "quantity",
+        format!("a cart line holds 1 to {MAX_LINE_QUANTITY} units"),
+    )]),
+    CartError::OutOfStock { shortage } => out_of_stock(vec![("quantity".to_owned(), shortage)]),
+    CartError::Coupon(rejection) => rejection.into(),
+});
+
+from_operation_error!(PlaceOrderError {
+    PlaceOrderError::CartEmpty => {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CartEmpty, "The cart is empty; add items first.")
+    },
+    PlaceOrderError::NotForSale { index } => ApiError::validation(vec![FieldError::new(
+        format!("items[{index}].product_id"),
+        "no such product for sale",
+    )]),
+    PlaceOrderError::OutOfStock { shortages } => out_of_stock(
+        shortages.into_iter().map(|line| (format!("items[{}]", line.index), line.shortage)).collect(),
+    ),
+    PlaceOrderError::Coupon(rejection) => {
+        let mut error: ApiError = rejection.into();
+        error.details = vec![FieldError::new("coupon_code", rejection.to_string())];
+        error
+    },
+    PlaceOrderError::BelowOnlineMinimum => ApiError::validation(vec![FieldError::new(
+        "payment_method",
+        "orders below ₹1.00 cannot be paid online",
+    )]),
+    PlaceOrderError::StockChanged => stock_changed(),
+    PlaceOrderError::GatewayUnavailable { .. } => gateway_unavailable(),
+});
+
+from_operation_error!(RetryError {
+    RetryError::NotFound => ApiError::not_found(),
+    RetryError::InvalidTransition(invalid) => invalid_transition(invalid),
+    RetryError::OutOfStock { shortages } => out_of_stock(
+        shortages.into_iter().map(|line| (format!("items[{}]", line.index), line.shortage)).collect(),
+    ),
+    RetryError::Coupon(rejection) => rejection.into(),
+    RetryError::StockChanged => stock_changed(),
+    RetryError::GatewayUnavailable { .. } => gateway_unavailable(),
+});
+
+from_operation_error!(VerifyError {
+    VerifyError::SignatureInvalid => ApiError::new(
+        StatusCode::BAD_REQUEST,
+        ErrorCode::PaymentSignatureInvalid,
+        "The payment signature does not match this order's payment.",
+    ),
+    VerifyError::NotFound => ApiError::not_found(),
+    VerifyError::GatewayUnavailable(cause) => {
+        let mut error = gateway_unavailable();
+        error.message = "The payment gateway could not be reached to confirm the payment; it will be confirmed automatically.".into();
+        error.source = Some(cause);
+        error
+    },
+});
+
+from_operation_error!(CancelError {
+    CancelError::NotFound => ApiError::not_found(),
+    CancelError::InvalidTransition(invalid) => invalid_transition(invalid),
+});
+
+from_operation_error!(ListOrdersError {
+    ListOrdersError::InvalidCursor(_) => invalid_cursor(),
+});
+
+from_operation_error!(CouponWriteError {
+    CouponWriteError::CodeTaken(code) => {
+        ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, format!("The coupon code {code} is already used."))
+            .with_details(vec![FieldError::new("code", "is already used by another coupon")])
+    },
+    CouponWriteError::NotFound => ApiError::not_found(),
+    CouponWriteError::Invalid(invalid) => invalid.into(),
+});
+
+from_operation_error!(ListCouponsError {
+    ListCouponsError::InvalidCursor(_) => invalid_cursor(),
+});

@@ -1,0 +1,36 @@
+//! Helpers that turn request values (query text, JSON members) into domain values,
+//! collecting every refusal so that one answer names all the fields at fault.
+
+use kernel::{FieldError, InvalidInput};
+use serde::{Deserialize, Deserializer};
+
+/// Keeps a parsed value, or records why it could not be parsed.
+pub fn keep<T>(parsed: Result<T, InvalidInput>, errors: &mut Vec<FieldError>) -> Option<T> {
+    parsed.map_err(|invalid| errors.extend(invalid.0)).ok()
+}
+
+/// Tells "absent" (`None`) from "null" (`Some(None)`) for fields that can be cleared.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A query value, or `None` when absent or blank (storefront forms send `brand=`).
+pub fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// A `true`/`false` (or `1`/`0`) query value; `None` when absent or blank.
+pub fn parse_bool(value: &Option<String>, field: &str, errors: &mut Vec<FieldError>) -> Option<bool> {
+    match present(value)? {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => {
+            errors.push(FieldError::new(field, "must be true or false"));
+            None
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! What the handlers share: the services wired to their adapters, and the process's own
+//! state (pool, metrics, database health, catalog cache), gathered in one [`AppState`].
+//!
+//! Ports are held as concrete generic types chosen here (see the README's architecture
+//! notes). Routes, extractors and adapters import the type aliases from this module;
+//! `startup.rs` only builds and serves.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+use catalog::categories::{Categories, PgCategoryStore};
+use catalog::products::{PgProductStore, Products};
+use identity::accounts::{Accounts, PgAccountStore};
+use identity::addresses::{AddressBook, PgAddressStore};
+use identity::newsletter::{Newsletter, PgSubscriberStore};
+use identity::password::{PasswordCost, PasswordHasher};
+use identity::tokens::AccessTokens;
+use inventory::reservations::PgStockReserver;
+use inventory::stock::StockLevels;
+use kernel::SystemClock;
+use metrics_exporter_prometheus::PrometheusHandle;
+use orders::cart::Carts;
+use orders::coupons::Coupons;
+use orders::idempotency::Idempotency;
+use payments_razorpay::listing::PaymentRecords;
+use payments_razorpay::{RazorpayClient, WebhookIntake};
+use secrecy::ExposeSecret as _;
+use sqlx::PgPool;
+
+use crate::adapters::{CatalogForOrders, InventoryStockOpening, RazorpayPayments};
+use crate::configuration::Settings;
+use crate::db_health::DatabaseHealth;
+use crate::metrics;
+use crate::rate_limit::InMemoryRateLimiter;
+use crate::read_cache::ReadCache;
+
+pub type NewsletterService = Newsletter<PgSubscriberStore>;
+pub type AccountsService = Accounts<PgAccountStore, SystemClock>;
+pub type AddressService = AddressBook<PgAddressStore>;
+pub type CategoriesService = Categories<PgCategoryStore>;
+pub type ProductsService = Products<PgProductStore<InventoryStockOpening>>;
+pub type CartService = Carts<CatalogForOrders>;
+pub type OrdersService = orders::service::Orders<CatalogForOrders, RazorpayPayments, PgStockReserver>;
+/// Per process for now; see [`crate::rate_limit::RateLimiter`].
+pub type AuthRateLimiter = InMemoryRateLimiter;
+
+/// The pool's configured ceiling, for the metrics endpoint.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolLimits {
+    pub max_connections: u32,
+}
+
+/// The accounts service as configured (also used by `rigmaster create-admin`).
+pub fn accounts_service(pool: PgPool, settings: &Settings) -> anyhow::Result<AccountsService> {
+    let access_tokens = AccessTokens::new(
+        settings.jwt.access_secret.expose_secret().as_bytes(),
+        Duration::from_secs(settings.jwt.access_ttl_seconds),
+    );
+    let cost = settings.passwords;
+    let hasher = PasswordHasher::new(PasswordCost {
+        memory_kib: cost.memory_kib,
+        iterations: cost.iterations,
+        parallelism: cost.parallelism,
+    })?;
+    Ok(Accounts::new(
+        PgAccountStore::new(pool),
+        SystemClock,
+        hasher,
+        access_tokens,
+        Duration::from_secs(settings.jwt.refresh_ttl_days * 24 * 3600),
+    ))
+}
+
+/// The products service (also used by `rigmaster seed-demo`).
+pub fn products_service(pool: PgPool) -> ProductsService {
+    Products::new(PgProductStore::new(pool, InventoryStockOpening))
+}
+
+/// The orders service as configured: catalog prices, Razorpay, inventory reservations.
+pub fn orders_service(pool: PgPool, settings: &Settings) -> anyhow::Result<OrdersService> {
+    let client = RazorpayClient::new(settings.razorpay.client_settings())?;
+    let payments = RazorpayPayments::new(client, settings.razorpay.key_secret.clone(), pool.clone());
+    Ok(orders::service::Orders::new(
+        pool.clone(),
+        CatalogForOrders(products_service(pool)),
+        payments,
+        PgStockReserver,
+        Duration::from_secs(settings.inventory.reservation_ttl_seconds),
+    )
+    .with_refund_retry_after(Duration::from_secs(settings.orders.refund_retry_seconds))
+    .with_checkout_concurrency(settings.orders.checkout_concurrency)
+    // The slowest Razorpay call, plus a few seconds for the database around it.
+    .with_payment_opening_lease(settings.razorpay.client_settings().worst_case() + Duration::from_secs(5)))
+}
+
+/// Everything the handlers, extractors and middleware take from the app, built once per
+/// process and shared by every worker. Each part is registered as its own `web::Data`, so
+/// a handler asks for exactly the services it uses.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: web::Data<PgPool>,
+    pub limits: web::Data<PoolLimits>,
+    pub metrics: web::Data<PrometheusHandle>,
+    pub database_health: web::Data<DatabaseHealth>,
+    /// The catalog cache, when on; without it the cache middleware passes every request
+    /// through.
+    pub catalog_cache: Option<web::Data<ReadCache>>,
+    pub newsletter: web::Data<NewsletterService>,
+    pub accounts: web::Data<AccountsService>,
+    pub addresses: web::Data<AddressService>,
+    pub categories: web::Data<CategoriesService>,
+    pub products: web::Data<ProductsService>,
+    pub stock: web::Data<StockLevels>,
+    pub webhooks: web::Data<WebhookIntake>,
+    pub gateway: web::Data<RazorpayClient>,
+    pub payment_records: web::Data<PaymentRecords>,
+    pub carts: web::Data<CartService>,
+    pub coupons: web::Data<Coupons>,
+    pub idempotency: web::Data<Idempotency>,
+    pub orders: web::Data<OrdersService>,
+    pub limiter: web::Data<AuthRateLimiter>,
+}
+
+impl AppState {
+    /// Wires every service to its PostgreSQL adapter on `pool`. The orders service, the
+    /// catalog cache and the database watcher are built by the caller, which also runs
+    /// their background jobs.
+    pub fn build(
+        pool: PgPool,
+        settings: &Settings,
+        orders: OrdersService,
+        catalog_cache: Option<Arc<ReadCache>>,
+        database_health: Arc<DatabaseHealth>,
+    ) -> anyhow::Result<AppState> {
+        let database_health = web::Data::from(database_health);
+        let metrics = web::Data::new(metrics::install());
+        let newsletter = web::Data::new(Newsletter::new(PgSubscriberStore::new(pool.clone())));
+        let accounts = web::Data::new(accounts_service(pool.clone(), settings)?);
+        let addresses = web::Data::new(AddressBook::new(PgAddressStore::new(pool.clone())));
+        let categories = web::Data::new(Categories::new(PgCategoryStore::new(pool.clone())));
+        let products = web::Data::new(products_service(pool.clone()));
+        let stock = web::Data::new(StockLevels::new(pool.clone()));
+        let webhooks = web::Data::new(WebhookIntake::new(settings.razorpay.webhook_secret.clone()));
+        let gateway = web::Data::new(RazorpayClient::new(settings.razorpay.client_settings())?);
+        let payment_records = web::Data::new(PaymentRecords::new(pool.clone()));
+        let carts = web::Data::new(Carts::new(pool.clone(), CatalogForOrders(products_service(pool.clone()))));
+        let coupons = web::Data::new(Coupons::new(pool.clone()));
+        let idempotency = web::Data::new(Idempotency::new(pool.clone()));
+        let orders = web::Data::new(orders);
+        let limiter =
+            web::Data::new(InMemoryRateLimiter::new(settings.rate_limit.auth_per_minute, Duration::from_secs(60)));
+        let limits = web::Data::new(PoolLimits { max_connections: settings.database.max_connections });
+        Ok(AppState {
+            pool: web::Data::new(pool),
+            limits,
+            metrics,
+            database_health,
+            catalog_cache: catalog_cache.map(web::Data::from),
+            newsletter,
+            accounts,
+            addresses,
+            categories,
+            products,
+            stock,
+            webhooks,
+            gateway,
+            payment_records,
+            carts,
+            coupons,
+            idempotency,
+            orders,
+            limiter,
+        })
+    }
+
+    /// Registers every part as app data (`App::configure(|config| state.register(config))`).
+    pub fn register(&self, config: &mut web::ServiceConfig) {
+        if let Some(cache) = &self.catalog_cache {
+            config.app_data(cache.clone());
+        }
+        config
+            .app_data(self.pool.clone())
+            .app_data(self.limits.clone())
+            .app_data(self.metrics.clone())
+            .app_data(self.newsletter.clone())
+            .app_data(self.accounts.clone())
+            .app_data(self.addresses.clone())
+            .app_data(self.categories.clone())
+            .app_data(self.products.clone())
+            .app_data(self.stock.clone())
+            .app_data(self.webhooks.clone())
+            .app_data(self.gateway.clone())
+            .app_data(self.payment_records.clone())
+            .app_data(self.carts.clone())
+            .app_data(self.coupons.clone())
+            .app_data(self.idempotency.clone())
+            .app_data(self.orders.clone())
+            .app_data(self.limiter.clone())
+            .app_data(self.database_health.clone());
+    }
+}
