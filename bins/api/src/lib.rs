@@ -1,10 +1,12 @@
 //! The `rigmaster` application: configuration, the HTTP API over the domain crates, and
 //! the wiring of ports to their adapters. Domain rules live in the domain crates.
 //!
-//! Layers, each using only those below it: `routes` (one module per resource) → `app`
-//! (use cases that span domains) → `views` (wire types shared by routes) and `http`
-//! (extractors and helpers) → `error` (the envelope) → `state` (the services, wired by
-//! `adapters`) → the domain crates. `startup` builds and serves it all.
+//! How it is layered: a route module (`routes`, one per resource) parses the request, calls
+//! a domain service and shapes the answer, using `http` (extractors and helpers) and `views`
+//! (wire types shared by route modules), never another route module; work that spans domains
+//! is a use case in `app`. `error` turns every failure into the contract's envelope. `state`
+//! holds the services, wired to their ports' adapters (`adapters`); `startup` builds and
+//! serves it all and is used by `main.rs` alone.
 
 pub mod adapters;
 pub mod app;

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::http::params::keep;
 
-/// Also the `shipping_address` of `POST /orders` (serialised for its idempotency
-/// fingerprint).
+/// The body of `POST /me/addresses`, and the `shipping_address` of `POST /orders`
+/// (serialised again there, for the order's idempotency fingerprint).
 #[derive(Debug, Serialize, Deserialize, Validate)]
 pub struct AddressBody {
     #[garde(length(chars, min = 1, max = 100))]
