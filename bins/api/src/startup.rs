@@ -206,7 +206,6 @@ fn build_server(
     let products = web::Data::new(products_service(pool.clone()));
     let stock = web::Data::new(inventory::stock::StockLevels::new(pool.clone()));
     let webhooks = web::Data::new(WebhookIntake::new(settings.razorpay.webhook_secret.clone()));
-    let gateway = web::Data::new(RazorpayClient::new(settings.razorpay.client_settings())?);
     let payment_records = web::Data::new(PaymentRecords::new(pool.clone()));
     let carts =
         web::Data::new(orders::cart::Carts::new(pool.clone(), CatalogForOrders(products_service(pool.clone()))));
@@ -241,7 +240,6 @@ fn build_server(
             .app_data(products.clone())
             .app_data(stock.clone())
             .app_data(webhooks.clone())
-            .app_data(gateway.clone())
             .app_data(payment_records.clone())
             .app_data(carts.clone())
             .app_data(coupons.clone())
