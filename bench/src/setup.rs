@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::load::Connection;
 
-pub use catalog::demo::LEAF_CATEGORIES;
+pub use demo_data::LEAF_CATEGORIES;
 
 const BRANDS: [&str; 8] = ["Corsair", "ASUS", "MSI", "Gigabyte", "Kingston", "Logitech", "Zotac", "Lenovo"];
 const WORDS: [&str; 8] = ["Ryzen", "Core", "Vengeance", "Strix", "Aorus", "Fury", "Trinity", "Legion"];

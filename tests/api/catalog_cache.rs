@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use rigmaster_tests::app::{TestApp, TestUser, assert_error};
 use rigmaster_tests::shop::{items, product_body, spawn_shop_with};
-use rigmaster_tests::spawn_app_with;
+use rigmaster_tests::{Patience, eventually_with, spawn_app_with};
 use serde_json::{Value, json};
 
 /// Long enough that only a notification can make a change visible during a test.
@@ -71,28 +71,22 @@ async fn change_silently(app: &TestApp, id: &str) {
 /// change listener is connected: after a silent change, a second read still shows the
 /// first read's body.
 async fn until_cached(app: &TestApp, path: &str, id: &str) {
-    for _ in 0..100 {
+    let patience = Patience::within(Duration::from_secs(10)).every(Duration::from_millis(50));
+    eventually_with(&format!("{path} is served from the cache"), patience, async || {
         let first = fetch(app, path).await;
         assert_eq!(first.0, StatusCode::OK, "GET {path}: {}", first.1);
         change_silently(app, id).await;
-        if fetch(app, path).await == first {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{path} was never served from the cache");
+        (fetch(app, path).await == first).then_some(())
+    })
+    .await;
 }
 
-/// Calls `probe` every 20 ms until it holds, for at most `limit`; returns how long it
-/// took from `since`, or fails naming `what`.
+/// Calls `probe` every 20 ms until it holds, for at most `limit` from `since`; returns how
+/// long it took from `since`, or fails naming `what`.
 async fn within(what: &str, since: Instant, limit: Duration, mut probe: impl AsyncFnMut() -> bool) -> Duration {
-    loop {
-        if probe().await {
-            return since.elapsed();
-        }
-        assert!(since.elapsed() < limit, "{what}: not within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let patience = Patience::within(limit).since(since).every(Duration::from_millis(20));
+    eventually_with(what, patience, async || probe().await.then_some(())).await;
+    since.elapsed()
 }
 
 fn listed(page: &Value, id: &str) -> Option<Value> {
@@ -299,6 +293,7 @@ async fn a_cached_answer_is_the_uncached_one_byte_for_byte() {
     until_cached(&cached, &detail(&probe), &probe).await;
 
     let paths = [detail(&id), list("BytesProbe"), "/api/v1/categories".to_owned()];
+    let before = cached.metrics().await;
     let mut hits = Vec::new();
     for path in &paths {
         let miss = cached.get(path).await;
@@ -328,7 +323,8 @@ async fn a_cached_answer_is_the_uncached_one_byte_for_byte() {
     assert_eq!(cached.get(&detail(&id)).await.bytes().await.unwrap(), hits[0], "still the cached page");
     assert_ne!(uncached.get(&detail(&id)).await.bytes().await.unwrap(), hits[0], "the uncached process sees it");
 
-    let metrics = cached.get("/metrics").await.text().await.unwrap();
-    assert!(metrics.contains("catalog_cache_total{outcome=\"hit\"}"), "{metrics}");
-    assert!(metrics.contains("catalog_cache_total{outcome=\"miss\"}"), "{metrics}");
+    // Counted as increases: other tests in this process may use a cache too.
+    let after = cached.metrics().await;
+    assert!(after.increase_since(&before, "catalog_cache_total", &[("outcome", "hit")]) >= 1.0, "{after}");
+    assert!(after.increase_since(&before, "catalog_cache_total", &[("outcome", "miss")]) >= 1.0, "{after}");
 }

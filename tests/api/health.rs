@@ -1,5 +1,5 @@
 use reqwest::StatusCode;
-use rigmaster_tests::spawn_app;
+use rigmaster_tests::{Metrics, spawn_app};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -34,6 +34,9 @@ async fn the_clients_request_id_is_echoed() {
 #[tokio::test]
 async fn metrics_show_requests_by_route_and_status_and_the_pool() {
     let app = spawn_app().await;
+    let health = [("method", "GET"), ("route", "/health"), ("status", "200")];
+    let unmatched = [("method", "GET"), ("route", "unmatched"), ("status", "404")];
+    let before = app.metrics().await;
     app.get("/health").await;
     app.get("/no/such/page").await;
 
@@ -41,14 +44,15 @@ async fn metrics_show_requests_by_route_and_status_and_the_pool() {
 
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
-    let body = response.text().await.unwrap();
-    let has = |needle: &str| body.lines().any(|line| line.contains(needle));
-    assert!(has(r#"http_requests_total{method="GET",route="/health",status="200"}"#), "{body}");
-    assert!(has(r#"http_requests_total{method="GET",route="unmatched",status="404"}"#), "{body}");
+    let after = Metrics::parse(response.text().await.unwrap());
+    // Increases, not values: under `cargo test` other tests' requests count here too.
+    assert!(after.increase_since(&before, "http_requests_total", &health) >= 1.0, "{after}");
+    assert!(after.increase_since(&before, "http_requests_total", &unmatched) >= 1.0, "{after}");
+    assert!(after.increase_since(&before, "http_request_duration_seconds_count", &health) >= 1.0, "{after}");
     assert!(
-        has(r#"http_request_duration_seconds_bucket{method="GET",route="/health",status="200",le="0.005"}"#),
-        "{body}"
+        after.has(r#"http_request_duration_seconds_bucket{method="GET",route="/health",status="200",le="0.005"}"#),
+        "{after}"
     );
-    assert!(has(r#"db_pool_connections{state="idle"}"#), "{body}");
-    assert!(has("db_pool_max_connections 10"), "{body}");
+    assert!(after.has(r#"db_pool_connections{state="idle"}"#), "{after}");
+    assert!(after.has("db_pool_max_connections 10"), "{after}");
 }

@@ -1,14 +1,19 @@
 //! Reservations under real concurrency against the real database: no oversell, no
-//! deadlock, every reservation settled exactly once, expiry shared by several workers.
+//! deadlock, every reservation settled exactly once, expiry shared by several workers;
+//! and which stock changes notify the catalog cache.
 
 use std::collections::HashMap;
 
 use chrono::{Duration, Utc};
 use inventory::expiry::{NobodyListens, release_expired};
 use inventory::reservations::{PgStockReserver, ReservationLine, ReserveError, Settlement, StockReserver as _};
+use inventory::stock::{StockChangeError, StockLevels};
 use kernel::Quantity;
+use kernel::channels::CATALOG_CHANGES;
 use rigmaster_tests::database::TestDatabase;
+use rigmaster_tests::eventually;
 use sqlx::PgPool;
+use sqlx::postgres::PgListener;
 use uuid::Uuid;
 
 async fn stocked(pool: &PgPool, on_hand: i64) -> Uuid {
@@ -260,20 +265,62 @@ async fn the_running_app_releases_an_expired_reservation_by_itself() {
     reserve(&pool, owner, &[line(product, 4)], Duration::seconds(1)).await.unwrap();
     assert_eq!(levels(&pool, product).await, (10, 4));
 
-    let mut released = false;
-    for _ in 0..100 {
-        if levels(&pool, product).await == (10, 0) {
-            released = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    eventually("the expiry job releases the reservation", async || {
+        (levels(&pool, product).await == (10, 0)).then_some(())
+    })
+    .await;
 
-    assert!(released, "released within ten seconds");
     let status: String = sqlx::query_scalar("SELECT status FROM inventory.reservations WHERE owner_id = $1")
         .bind(owner)
         .fetch_one(&pool)
         .await
         .unwrap();
     assert_eq!(status, "released");
+}
+
+/// The payload of the next notification on the catalog cache's channel (5 s at most).
+async fn next_catalog_change(listener: &mut PgListener) -> String {
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv()).await;
+    waited.expect("a notification within 5 s").unwrap().payload().to_owned()
+}
+
+/// Sends a notification of our own; one that arrives before it was sent earlier.
+async fn send_marker(pool: &PgPool) {
+    sqlx::query("SELECT pg_notify($1, 'marker')").bind(CATALOG_CHANGES).execute(pool).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_admins_stock_change_notifies_the_catalog_cache_and_checkouts_stock_changes_do_not() {
+    let db = TestDatabase::create().await;
+    let pool = db.pool().await;
+    let product = stocked(&pool, 10).await;
+    let mut listener = PgListener::connect_with(&pool).await.unwrap();
+    listener.listen(CATALOG_CHANGES).await.unwrap();
+
+    // Checkout's statements: hold, sell and take back; hold and let go.
+    let (sold, dropped) = (Uuid::now_v7(), Uuid::now_v7());
+    reserve(&pool, sold, &[line(product, 2)], Duration::hours(1)).await.unwrap();
+    assert_eq!(settle(pool.clone(), sold, "commit").await, Settlement::Done);
+    let mut tx = pool.begin().await.unwrap();
+    assert_eq!(PgStockReserver.restock(&mut tx, sold, "returned").await.unwrap(), Settlement::Done);
+    tx.commit().await.unwrap();
+    reserve(&pool, dropped, &[line(product, 3)], Duration::hours(1)).await.unwrap();
+    assert_eq!(settle(pool.clone(), dropped, "release").await, Settlement::Done);
+    send_marker(&pool).await;
+    assert_eq!(next_catalog_change(&mut listener).await, "marker", "no notification before the marker");
+
+    // An admin's change notifies when it commits, even one that leaves the level as it was.
+    let stock = StockLevels::new(pool.clone());
+    stock.set_on_hand(product, 20, Some(4), "admin").await.unwrap();
+    assert_eq!(next_catalog_change(&mut listener).await, "", "setting the level");
+    stock.adjust(product, 0, "counted again", "admin").await.unwrap();
+    assert_eq!(next_catalog_change(&mut listener).await, "", "an adjustment by nothing");
+    // A refused change is rolled back, and tells nobody.
+    reserve(&pool, Uuid::now_v7(), &[line(product, 5)], Duration::hours(1)).await.unwrap();
+    assert!(matches!(
+        stock.set_on_hand(product, 4, None, "admin").await,
+        Err(StockChangeError::BelowReserved { requested: 4, reserved: 5 })
+    ));
+    send_marker(&pool).await;
+    assert_eq!(next_catalog_change(&mut listener).await, "marker", "no notification for the refused change");
 }

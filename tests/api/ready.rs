@@ -30,13 +30,10 @@ async fn ready_follows_the_database_down_and_back_up_in_the_same_process() {
     assert_eq!(app.get("/health").await.status(), StatusCode::OK);
 
     proxy.restore();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut status = app.get("/ready").await.status();
-    while status != StatusCode::OK && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        status = app.get("/ready").await.status();
-    }
-    assert_eq!(status, StatusCode::OK, "ready again once the database is back");
+    eventually("ready again once the database is back", async || {
+        (app.get("/ready").await.status() == StatusCode::OK).then_some(())
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

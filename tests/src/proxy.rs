@@ -84,6 +84,10 @@ impl TcpProxy {
 }
 
 /// The proxy's own port again; another socket may hold it for a moment after the stop.
+///
+/// A loop of its own rather than `polling::poll_with`: this runs inside the proxy's spawned
+/// task, which must be `Send`, and the compiler cannot yet prove that of an `AsyncFnMut`
+/// probe's future for every borrow.
 async fn bind_again(addr: SocketAddr) -> TcpListener {
     for _ in 0..100 {
         if let Ok(listener) = TcpListener::bind(addr).await {

@@ -3,17 +3,14 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use reqwest::{Method, Response, StatusCode};
 use rigmaster_api::Settings;
 use serde_json::{Value, json};
 
 use crate::app::{TestApp, TestUser, spawn_app_with};
-
-/// How often and how long [`eventually`] looks: every 100 ms for 10 s.
-const POLL_EVERY: Duration = Duration::from_millis(100);
-const POLL_TRIES: usize = 100;
+// The waiting helpers live in `polling`; shop tests import them from here too.
+pub use crate::polling::{eventually, poll};
 
 /// An app whose auth rate limit lets a test register as many customers as it needs.
 pub async fn spawn_shop() -> TestApp {
@@ -78,22 +75,6 @@ pub async fn register_customers(app: &Arc<TestApp>, count: usize) -> Vec<TestUse
         async move { app.register_customer().await }
     }))
     .await
-}
-
-/// Calls `probe` until it returns `Some` (every 100 ms, for at most 10 s); `None` if it never does.
-pub async fn poll<T>(mut probe: impl AsyncFnMut() -> Option<T>) -> Option<T> {
-    for _ in 0..POLL_TRIES {
-        if let Some(found) = probe().await {
-            return Some(found);
-        }
-        tokio::time::sleep(POLL_EVERY).await;
-    }
-    None
-}
-
-/// [`poll`], failing the test with `what` when `probe` never succeeds.
-pub async fn eventually<T>(what: &str, probe: impl AsyncFnMut() -> Option<T>) -> T {
-    poll(probe).await.unwrap_or_else(|| panic!("{what}: not within 10 s"))
 }
 
 /// A product body in category `cpu` with this price (18% GST) and opening stock.

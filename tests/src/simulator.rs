@@ -10,6 +10,8 @@ use razorpay_sim::{SimControl, SimSettings, Simulator};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::polling::{Patience, poll_with};
+
 pub struct TestSimulator {
     pub port: u16,
     /// `http://127.0.0.1:<port>`.
@@ -102,21 +104,21 @@ impl TestSimulator {
 
     /// Waits until `count` deliveries have finished (delivered, or out of attempts).
     pub async fn settled_webhooks(&self, count: usize) -> Vec<Value> {
-        for _ in 0..200 {
-            let webhooks = self.webhooks().await;
-            let finished = webhooks
+        let mut last = Vec::new();
+        let patience = Patience::within(Duration::from_secs(10)).every(Duration::from_millis(25));
+        let settled = poll_with(patience, async || {
+            last = self.webhooks().await;
+            let finished = last
                 .iter()
                 .filter(|w| {
                     w["delivered"] == json!(true)
                         || w["attempts"].as_array().map_or(0, Vec::len) >= self.settings.delivery_attempts as usize
                 })
                 .count();
-            if finished >= count {
-                return webhooks;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("fewer than {count} webhook deliveries finished: {:?}", self.webhooks().await);
+            (finished >= count).then(|| last.clone())
+        })
+        .await;
+        settled.unwrap_or_else(|| panic!("fewer than {count} webhook deliveries finished: {last:?}"))
     }
 
     /// Every call made to the Razorpay routes, as `METHOD /path`.

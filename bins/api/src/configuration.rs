@@ -32,7 +32,6 @@ pub const PLAIN_VARIABLES: &[(&str, &str)] = &[
     ("DATABASE_URL", "database.url"),
     ("DATABASE_MAX_CONNECTIONS", "database.max_connections"),
     ("JWT_ACCESS_SECRET", "jwt.access_secret"),
-    ("JWT_REFRESH_SECRET", "jwt.refresh_secret"),
     ("RAZORPAY_KEY_ID", "razorpay.key_id"),
     ("RAZORPAY_KEY_SECRET", "razorpay.key_secret"),
     ("RAZORPAY_WEBHOOK_SECRET", "razorpay.webhook_secret"),
@@ -107,7 +106,6 @@ pub struct DatabaseSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct JwtSettings {
     pub access_secret: SecretString,
-    pub refresh_secret: SecretString,
     pub access_ttl_seconds: u64,
     pub refresh_ttl_days: u64,
 }
@@ -295,9 +293,8 @@ impl Settings {
         if self.app.env != AppEnv::Production {
             return Ok(());
         }
-        let secrets: [(&'static str, &str, usize); 5] = [
+        let secrets: [(&'static str, &str, usize); 4] = [
             ("JWT_ACCESS_SECRET", self.jwt.access_secret.expose_secret(), 32),
-            ("JWT_REFRESH_SECRET", self.jwt.refresh_secret.expose_secret(), 32),
             ("RAZORPAY_KEY_ID", self.razorpay.key_id.as_str(), 1),
             ("RAZORPAY_KEY_SECRET", self.razorpay.key_secret.expose_secret(), 1),
             ("RAZORPAY_WEBHOOK_SECRET", self.razorpay.webhook_secret.expose_secret(), 1),
@@ -353,7 +350,6 @@ mod tests {
         vec![
             ("APP_ENV", "production"),
             ("JWT_ACCESS_SECRET", "a-production-access-secret-of-40-characters"),
-            ("JWT_REFRESH_SECRET", "a-production-refresh-secret-of-40-characters"),
             ("RAZORPAY_KEY_ID", "rzp_live_abc"),
             ("RAZORPAY_KEY_SECRET", "live-secret"),
             ("RAZORPAY_WEBHOOK_SECRET", "webhook-secret"),
@@ -417,17 +413,23 @@ mod tests {
 
     #[test]
     fn production_without_a_secret_names_the_missing_variable() {
-        for missing in [
-            "JWT_ACCESS_SECRET",
-            "JWT_REFRESH_SECRET",
-            "RAZORPAY_KEY_ID",
-            "RAZORPAY_KEY_SECRET",
-            "RAZORPAY_WEBHOOK_SECRET",
-        ] {
+        for missing in ["JWT_ACCESS_SECRET", "RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET"] {
             let vars: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != missing).collect();
             let settings = Settings::load(Some(&config_dir()), &env(&vars)).unwrap();
             let err = settings.check_secrets().unwrap_err();
             assert!(err.to_string().starts_with(missing), "{missing}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_refresh_secret_left_in_the_environment_is_ignored() {
+        // Refresh tokens are random and stored hashed, so no secret signs them; a
+        // deployment that still sets JWT_REFRESH_SECRET (in either form) starts as before.
+        for leftover in ["JWT_REFRESH_SECRET", "RIGMASTER__JWT__REFRESH_SECRET"] {
+            let mut vars = production_env();
+            vars.push((leftover, "insecure-dev-refresh-secret"));
+            let settings = Settings::load(Some(&config_dir()), &env(&vars)).unwrap();
+            settings.check_secrets().unwrap();
         }
     }
 
@@ -491,7 +493,6 @@ mod tests {
         let debug = format!("{settings:?}");
         for secret in [
             settings.jwt.access_secret.expose_secret(),
-            settings.jwt.refresh_secret.expose_secret(),
             settings.razorpay.key_secret.expose_secret(),
             settings.razorpay.webhook_secret.expose_secret(),
             settings.database.url.expose_secret(),

@@ -19,7 +19,7 @@ pub struct SeedReport {
 pub async fn seed_demo(pool: &PgPool) -> anyhow::Result<SeedReport> {
     let products = products_service(pool.clone());
     let mut report = SeedReport::default();
-    for product in catalog::demo::products() {
+    for product in demo_data::products() {
         match products.create(product).await {
             Ok(_) => report.added += 1,
             Err(CreateProductError::Conflict(WriteConflict::SkuTaken(_) | WriteConflict::SlugTaken(_))) => {

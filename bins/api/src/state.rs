@@ -113,7 +113,6 @@ pub struct AppState {
     pub products: web::Data<ProductsService>,
     pub stock: web::Data<StockLevels>,
     pub webhooks: web::Data<WebhookIntake>,
-    pub gateway: web::Data<RazorpayClient>,
     pub payment_records: web::Data<PaymentRecords>,
     pub carts: web::Data<CartService>,
     pub coupons: web::Data<Coupons>,
@@ -142,7 +141,6 @@ impl AppState {
         let products = web::Data::new(products_service(pool.clone()));
         let stock = web::Data::new(StockLevels::new(pool.clone()));
         let webhooks = web::Data::new(WebhookIntake::new(settings.razorpay.webhook_secret.clone()));
-        let gateway = web::Data::new(RazorpayClient::new(settings.razorpay.client_settings())?);
         let payment_records = web::Data::new(PaymentRecords::new(pool.clone()));
         let carts = web::Data::new(Carts::new(pool.clone(), CatalogForOrders(products_service(pool.clone()))));
         let coupons = web::Data::new(Coupons::new(pool.clone()));
@@ -164,7 +162,6 @@ impl AppState {
             products,
             stock,
             webhooks,
-            gateway,
             payment_records,
             carts,
             coupons,
@@ -190,7 +187,6 @@ impl AppState {
             .app_data(self.products.clone())
             .app_data(self.stock.clone())
             .app_data(self.webhooks.clone())
-            .app_data(self.gateway.clone())
             .app_data(self.payment_records.clone())
             .app_data(self.carts.clone())
             .app_data(self.coupons.clone())

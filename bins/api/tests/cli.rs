@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use rigmaster_tests::TestDatabase;
+use rigmaster_tests::{Patience, TestDatabase, eventually_with};
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
@@ -35,7 +35,6 @@ fn production_without_an_access_secret_refuses_to_start_and_names_it() {
         rigmaster()
             .arg("serve")
             .env("APP_ENV", "production")
-            .env("JWT_REFRESH_SECRET", "a-production-refresh-secret-of-40-characters")
             .env("RAZORPAY_KEY_ID", "rzp_live_x")
             .env("RAZORPAY_KEY_SECRET", "s")
             .env("RAZORPAY_WEBHOOK_SECRET", "w")
@@ -162,14 +161,8 @@ fn send_signal(child: &KillOnDrop, signal: &str) {
 
 /// Waits up to 15 s for the child to exit and returns how it exited.
 async fn exit_status(child: &mut KillOnDrop) -> std::process::ExitStatus {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            return status;
-        }
-        assert!(Instant::now() < deadline, "rigmaster did not exit within 15 s");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let patience = Patience::within(Duration::from_secs(15)).every(Duration::from_millis(50));
+    eventually_with("rigmaster exits", patience, async || child.0.try_wait().unwrap()).await
 }
 
 /// Runs `create-admin` on `db` with `password` on standard input.

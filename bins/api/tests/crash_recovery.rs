@@ -11,7 +11,7 @@ use payments_razorpay::PaymentGateway as _;
 use reqwest::StatusCode;
 use rigmaster_tests::app::{TestApp, TestUser};
 use rigmaster_tests::shop::{all_at_once, json_body, new_key, order_of, poll};
-use rigmaster_tests::{TestDatabase, TestSimulator, spawn_simulator};
+use rigmaster_tests::{Patience, TestDatabase, TestSimulator, poll_with, spawn_simulator};
 use serde_json::Value;
 
 /// One Razorpay call may take this long. The dead checkout's lease on opening the payment
@@ -270,15 +270,14 @@ async fn reconciliation_opens_the_payment_of_an_order_whose_checkout_was_killed_
     let (crashed, _served) = crashed_checkout(&[("RECONCILE_INTERVAL_SECONDS", "1")]).await;
 
     // Nobody asks: the job finds the order once the dead checkout's lease has run out.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let opened = loop {
-        let order = crashed.app.order(&crashed.customer, &crashed.order_id).await;
-        if order["payment"]["razorpay_order_id"].is_string() {
-            break order;
-        }
-        assert!(Instant::now() < deadline, "reconciliation did not open the payment within 30 s: {order}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let mut order = Value::Null;
+    let patience = Patience::within(Duration::from_secs(30)).every(Duration::from_millis(200));
+    let opened = poll_with(patience, async || {
+        order = crashed.app.order(&crashed.customer, &crashed.order_id).await;
+        order["payment"]["razorpay_order_id"].is_string().then(|| order.clone())
+    })
+    .await;
+    let opened = opened.unwrap_or_else(|| panic!("reconciliation did not open the payment within 30 s: {order}"));
 
     assert_eq!(opened["status"], "payment_pending");
     let razorpay_order_id = crashed.assert_opened_at_gateway(&opened["payment"]["razorpay_order_id"]).await;

@@ -5,7 +5,6 @@
 //! to inventory through [`ports::StockOpening`], in the same transaction as the product.
 
 pub mod categories;
-pub mod demo;
 pub mod ports;
 pub mod pricing;
 pub mod products;

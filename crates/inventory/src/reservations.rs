@@ -8,6 +8,10 @@
 //! - settling (`commit`, `release`, `restock`) first takes the owner's transaction-scoped
 //!   advisory lock, then its reservation rows, then stock rows in product-id order;
 //! - the expiry job only ever *tries* the owner's lock, so it never waits on a checkout.
+//!
+//! None of these statements names `low_stock_threshold`, so none of them notifies the
+//! catalog cache (inventory's trigger fires only for the admin's statement, which does):
+//! `NOTIFY` serialises commits, and the checkout path must not pay for it.
 
 use std::collections::BTreeMap;
 use std::future::Future;

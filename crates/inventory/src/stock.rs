@@ -242,6 +242,9 @@ impl StockLevels {
         if on_hand < current.reserved || on_hand < 0 {
             return Err(StockChangeError::BelowReserved { requested: on_hand, reserved: current.reserved });
         }
+        // Naming `low_stock_threshold` in the SET list (even unchanged) is what tells every
+        // process's catalog cache: inventory's trigger `stock_announce_admin_change` fires
+        // for statements that name it, and checkout's never do (migration 20261126100204).
         let row: LevelRow = sqlx::query_as(
             "UPDATE inventory.stock SET on_hand = $2, low_stock_threshold = COALESCE($3, low_stock_threshold),
                  updated_at = now()
@@ -271,7 +274,6 @@ impl StockLevels {
             .await
             .context("recording a stock change")?;
         }
-        announce_change(&mut tx).await?;
         tx.commit().await.context("committing a stock change")?;
         Ok(row.into())
     }
@@ -301,19 +303,6 @@ impl StockLevels {
         let page = Page::from_rows(rows, limit, |row| (row.at, row.id));
         Ok(page.map(LedgerEntry::from))
     }
-}
-
-/// Tells every process that shopper-visible availability changed, delivered when (and only
-/// if) the caller's transaction commits. Only admin changes notify: reservations change
-/// stock thousands of times a second, and `NOTIFY` serialises commits, so shoppers see
-/// those within the catalog cache's TTL instead (see the README's "Catalog cache").
-async fn announce_change(conn: &mut PgConnection) -> anyhow::Result<()> {
-    sqlx::query("SELECT pg_notify($1, '')")
-        .bind(kernel::channels::CATALOG_CHANGES)
-        .execute(conn)
-        .await
-        .context("announcing a stock change")?;
-    Ok(())
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -4,6 +4,10 @@
 //! Prices are plausible street prices in rupees at the end of 2026; GST is 18 % on
 //! computers, parts and peripherals. Specifications carry what the PC builder checks:
 //! sockets, memory types, form factors, TDPs, GPU lengths, PSU wattage.
+//!
+//! A crate of its own, outside the `catalog` library: `rigmaster seed-demo` loads it
+//! through the catalog service, and the bench files its products under
+//! [`LEAF_CATEGORIES`]; the domain itself never needs it.
 
 // Rupee amounts are grouped the Indian way (1_14_999 is ₹1,14,999), as a shop writes them.
 #![allow(clippy::inconsistent_digit_grouping)]
@@ -11,14 +15,13 @@
 // table would triple this file without making a row easier to read.
 #![allow(clippy::type_complexity, clippy::too_many_arguments)]
 
+use catalog::categories::CategoryKey;
+use catalog::ports::OpeningStock;
+use catalog::pricing::Discount;
+use catalog::products::NewProduct;
+use catalog::values::{Sku, Slug};
 use kernel::Money;
 use serde_json::{Map, Value, json};
-
-use crate::categories::CategoryKey;
-use crate::ports::OpeningStock;
-use crate::pricing::Discount;
-use crate::products::NewProduct;
-use crate::values::{Sku, Slug};
 
 /// The seed every run starts from.
 const SEED: u64 = 0x5EED_2026_1121;
@@ -861,7 +864,7 @@ mod tests {
         for p in &products {
             let CategoryKey::Slug(slug) = &p.category else { panic!("demo products name categories by slug") };
             *per_category.entry(slug.clone()).or_default() += 1;
-            assert!(crate::pricing::price(p.base_price, p.discount, p.tax_rate_bps).is_ok(), "{} prices", p.name);
+            assert!(catalog::pricing::price(p.base_price, p.discount, p.tax_rate_bps).is_ok(), "{} prices", p.name);
         }
         for category in LEAF_CATEGORIES {
             assert!(per_category.get(category).copied().unwrap_or(0) >= 8, "{category}: {per_category:?}");
