@@ -447,12 +447,12 @@ impl From<payments_razorpay::listing::ListPaymentsError> for ApiError {
     }
 }
 
-fn shortage_json(shortage: &inventory::reservations::Shortage) -> Value {
+fn shortage_json(shortage: &orders::ports::Shortage) -> Value {
     json!({"product_id": shortage.product_id, "requested": shortage.requested, "available": shortage.available})
 }
 
 /// 409 `out_of_stock`, naming each short line (`items[i]`) and listing the shortages.
-fn out_of_stock(lines: Vec<(String, inventory::reservations::Shortage)>) -> ApiError {
+fn out_of_stock(lines: Vec<(String, orders::ports::Shortage)>) -> ApiError {
     let details = lines
         .iter()
         .map(|(field, s)| {
@@ -526,9 +526,9 @@ impl From<orders::cart::CartError> for ApiError {
     }
 }
 
-impl From<orders::service::PlaceOrderError> for ApiError {
-    fn from(error: orders::service::PlaceOrderError) -> Self {
-        use orders::service::PlaceOrderError;
+impl From<orders::checkout::PlaceOrderError> for ApiError {
+    fn from(error: orders::checkout::PlaceOrderError) -> Self {
+        use orders::checkout::PlaceOrderError;
         match error {
             PlaceOrderError::CartEmpty => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "cart_empty", "The cart is empty; add items first.")
@@ -556,9 +556,9 @@ impl From<orders::service::PlaceOrderError> for ApiError {
     }
 }
 
-impl From<orders::service::RetryError> for ApiError {
-    fn from(error: orders::service::RetryError) -> Self {
-        use orders::service::RetryError;
+impl From<orders::retry::RetryError> for ApiError {
+    fn from(error: orders::retry::RetryError) -> Self {
+        use orders::retry::RetryError;
         match error {
             RetryError::NotFound => ApiError::not_found(),
             RetryError::InvalidTransition(invalid) => invalid_transition(invalid),
@@ -594,9 +594,9 @@ impl From<orders::payments::VerifyError> for ApiError {
     }
 }
 
-impl From<orders::lifecycle::CancelError> for ApiError {
-    fn from(error: orders::lifecycle::CancelError) -> Self {
-        use orders::lifecycle::CancelError;
+impl From<orders::cancellation::CancelError> for ApiError {
+    fn from(error: orders::cancellation::CancelError) -> Self {
+        use orders::cancellation::CancelError;
         match error {
             CancelError::NotFound => ApiError::not_found(),
             CancelError::InvalidTransition(invalid) => invalid_transition(invalid),
@@ -605,9 +605,9 @@ impl From<orders::lifecycle::CancelError> for ApiError {
     }
 }
 
-impl From<orders::service::ListOrdersError> for ApiError {
-    fn from(error: orders::service::ListOrdersError) -> Self {
-        use orders::service::ListOrdersError;
+impl From<orders::queries::ListOrdersError> for ApiError {
+    fn from(error: orders::queries::ListOrdersError) -> Self {
+        use orders::queries::ListOrdersError;
         match error {
             ListOrdersError::InvalidCursor(_) => {
                 ApiError::validation(vec![FieldError::new("cursor", "is not valid for this list")])

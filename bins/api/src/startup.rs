@@ -11,15 +11,15 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use catalog::categories::{Categories, PgCategoryStore};
 use catalog::products::{PgProductStore, Products};
+use idempotency::Idempotency;
 use identity::accounts::{Accounts, PgAccountStore};
 use identity::addresses::{AddressBook, PgAddressStore};
 use identity::newsletter::{Newsletter, PgSubscriberStore};
 use identity::password::{PasswordCost, PasswordHasher};
 use identity::tokens::AccessTokens;
-use inventory::reservations::PgStockReserver;
 use kernel::SystemClock;
 use orders::coupons::Coupons;
-use orders::idempotency::Idempotency;
+use orders::postgres::PgStores;
 use payments_razorpay::listing::PaymentRecords;
 use payments_razorpay::{RazorpayClient, WebhookIntake};
 use secrecy::ExposeSecret as _;
@@ -27,7 +27,9 @@ use sqlx::PgPool;
 use tokio::task::JoinHandle;
 use tracing_actix_web::TracingLogger;
 
-use crate::adapters::{CatalogForOrders, InventoryStockOpening, RazorpayPayments};
+use crate::adapters::{
+    CancelExpiredOrders, CatalogForOrders, InventoryForOrders, InventoryStockOpening, RazorpayPayments,
+};
 use crate::configuration::Settings;
 use crate::db_health::DatabaseHealth;
 use crate::error::ApiError;
@@ -45,7 +47,7 @@ pub type AddressService = AddressBook<PgAddressStore>;
 pub type CategoriesService = Categories<PgCategoryStore>;
 pub type ProductsService = Products<PgProductStore<InventoryStockOpening>>;
 pub type CartService = orders::cart::Carts<CatalogForOrders>;
-pub type OrdersService = orders::service::Orders<CatalogForOrders, RazorpayPayments, PgStockReserver>;
+pub type OrdersService = orders::service::Orders<CatalogForOrders, RazorpayPayments, InventoryForOrders>;
 /// Per process for now; see [`crate::rate_limit::RateLimiter`].
 pub type AuthRateLimiter = InMemoryRateLimiter;
 
@@ -113,7 +115,7 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let upkeep = spawn_metrics_upkeep();
         let database_watcher = db_health::spawn_watcher(Arc::clone(&self.database_health));
-        let expiry = spawn_expiry_job(self.pool.clone(), self.expiry_interval);
+        let expiry = spawn_expiry_job(self.pool.clone(), self.orders.clone(), self.expiry_interval);
         let reconcile = self.reconcile.map(|(every, after)| spawn_reconcile_job(self.orders.clone(), every, after));
         let cache_listener = self.catalog_cache.map(|(cache, pool)| CacheListener {
             job: tokio::spawn(read_cache::follow_changes(cache, pool.clone())),
@@ -176,10 +178,10 @@ pub fn orders_service(pool: PgPool, settings: &Settings) -> anyhow::Result<Order
     let client = RazorpayClient::new(settings.razorpay.client_settings())?;
     let payments = RazorpayPayments::new(client, settings.razorpay.key_secret.clone(), pool.clone());
     Ok(orders::service::Orders::new(
-        pool.clone(),
+        PgStores::new(pool.clone()),
         CatalogForOrders(products_service(pool)),
         payments,
-        PgStockReserver,
+        InventoryForOrders,
         Duration::from_secs(settings.inventory.reservation_ttl_seconds),
     )
     .with_refund_retry_after(Duration::from_secs(settings.orders.refund_retry_seconds))
@@ -208,9 +210,11 @@ fn build_server(
     let webhooks = web::Data::new(WebhookIntake::new(settings.razorpay.webhook_secret.clone()));
     let gateway = web::Data::new(RazorpayClient::new(settings.razorpay.client_settings())?);
     let payment_records = web::Data::new(PaymentRecords::new(pool.clone()));
-    let carts =
-        web::Data::new(orders::cart::Carts::new(pool.clone(), CatalogForOrders(products_service(pool.clone()))));
-    let coupons = web::Data::new(Coupons::new(pool.clone()));
+    let carts = web::Data::new(orders::cart::Carts::new(
+        PgStores::new(pool.clone()),
+        CatalogForOrders(products_service(pool.clone())),
+    ));
+    let coupons = web::Data::new(Coupons::new(PgStores::new(pool.clone())));
     let idempotency = web::Data::new(Idempotency::new(pool.clone()));
     let orders = web::Data::new(orders);
     let limiter =
@@ -287,7 +291,7 @@ pub async fn shutdown_signal() {
 
 /// Releases expired reservations every `every` (never, when zero). Every process runs it;
 /// they share the work through row and advisory locks (`inventory::expiry`).
-fn spawn_expiry_job(pool: PgPool, every: Duration) -> Option<JoinHandle<()>> {
+fn spawn_expiry_job(pool: PgPool, orders: OrdersService, every: Duration) -> Option<JoinHandle<()>> {
     if every.is_zero() {
         return None;
     }
@@ -296,7 +300,7 @@ fn spawn_expiry_job(pool: PgPool, every: Duration) -> Option<JoinHandle<()>> {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            match inventory::expiry::release_expired(&pool, &orders::lifecycle::CancelExpiredOrders).await {
+            match inventory::expiry::release_expired(&pool, &CancelExpiredOrders(&orders)).await {
                 Ok(0) => {}
                 Ok(released) => tracing::info!(released, "released expired reservations"),
                 Err(error) => tracing::warn!(error = %format!("{error:#}"), "an expiry pass failed; it is retried"),
