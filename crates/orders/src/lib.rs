@@ -30,7 +30,7 @@ pub mod postgres;
 pub mod pricing;
 pub mod queries;
 pub mod reconcile;
-mod recovery;
+pub mod recovery;
 pub mod refunds;
 pub mod retry;
 pub mod service;

@@ -1,4 +1,4 @@
-//! Opening an order's Razorpay order ([`PaymentOpening::open_payment`], once checkout or
+//! Opening an order's Razorpay order (`PaymentOpening::open_payment`, once checkout or
 //! a retry has committed), and recovering an order whose checkout died after its
 //! transaction committed and before its Razorpay order existed (the process was killed
 //! while the gateway was slow): the order waits for a payment nobody can make. The idempotent replay of the checkout, a
