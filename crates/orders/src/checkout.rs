@@ -14,7 +14,7 @@ use crate::cart;
 use crate::coupons::{self, CouponCode, CouponRejection, CouponUseStatus, HoldCouponError};
 use crate::deps::Deps;
 use crate::holds::stock_line;
-use crate::model::{PaymentMethod, PaymentStatus, PlacedOrder, ShippingAddress};
+use crate::model::{Order, PaymentMethod, PaymentStatus, PlacedOrder, ShippingAddress};
 use crate::ports::{
     CatalogProduct, HoldError, OrderPlacedHook, OrderStock, PaymentProvider, ProductCatalog, Shortage, Tx,
 };
@@ -77,7 +77,7 @@ pub enum PlaceOrderError {
     /// The order was written, the gateway failed: the order is `payment_failed` and its
     /// stock released.
     #[error("the payment gateway is unavailable")]
-    GatewayUnavailable { order: Box<crate::model::Order> },
+    GatewayUnavailable { order: Box<Order> },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

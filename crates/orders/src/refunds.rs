@@ -7,7 +7,7 @@ use kernel::Money;
 use uuid::Uuid;
 
 use crate::deps::Deps;
-use crate::ports::{OrderStock, PaymentProvider, ProductCatalog, ProviderPayment, Tx};
+use crate::ports::{OrderStock, PaymentProvider, ProductCatalog, ProviderError, ProviderPayment, Tx};
 use crate::status::OrderStatus;
 use crate::stores::{LockedOrder, OrderStore as _, RefundStore as _, Stores};
 
@@ -93,10 +93,8 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Refunds<'_
         }
         match deps.provider.refund(payment_id, amount, &claimed.receipt).await {
             Ok(refund_id) => self.sent(refund, order_id, payment_id, amount, Some(&refund_id)).await,
-            Err(crate::ports::ProviderError::Refused(reason)) => {
-                self.refused(refund, payment_id, amount, &reason).await
-            }
-            Err(crate::ports::ProviderError::Unavailable(cause)) => self.not_sent(refund, cause).await,
+            Err(ProviderError::Refused(reason)) => self.refused(refund, payment_id, amount, &reason).await,
+            Err(ProviderError::Unavailable(cause)) => self.not_sent(refund, cause).await,
         }
     }
 

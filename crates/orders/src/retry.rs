@@ -9,7 +9,7 @@ use crate::checkout::LineShortage;
 use crate::coupons::CouponRejection;
 use crate::deps::{Deps, MoveError};
 use crate::holds::HoldAgain;
-use crate::model::{PaymentMethod, PlacedOrder};
+use crate::model::{Order, PaymentMethod, PlacedOrder};
 use crate::ports::{OrderStock, PaymentProvider, ProductCatalog};
 use crate::recovery::{OpenPaymentError, WhileOpenedElsewhere};
 use crate::status::{InvalidTransition, OrderStatus, check_move};
@@ -30,7 +30,7 @@ pub enum RetryError {
     #[error(transparent)]
     Coupon(CouponRejection),
     #[error("the payment gateway is unavailable")]
-    GatewayUnavailable { order: Box<crate::model::Order> },
+    GatewayUnavailable { order: Box<Order> },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
