@@ -226,7 +226,7 @@ async fn a_token_of_a_deleted_user_is_refused_everywhere_and_nothing_is_written(
     assert_eq!(count_for(&app, &user, "SELECT count(*) FROM identity.addresses WHERE user_id = $1").await, 0);
     assert_eq!(count_for(&app, &user, "SELECT count(*) FROM orders.cart_items WHERE user_id = $1").await, 0);
     assert_eq!(count_for(&app, &user, "SELECT count(*) FROM orders.orders WHERE user_id = $1").await, 0);
-    assert_eq!(count_for(&app, &user, "SELECT count(*) FROM orders.idempotency_keys WHERE user_id = $1").await, 0);
+    assert_eq!(count_for(&app, &user, "SELECT count(*) FROM idempotency.idempotency_keys WHERE user_id = $1").await, 0);
     assert_eq!(app.stock_levels(&product).await, (5, 0), "nothing reserved");
 }
 

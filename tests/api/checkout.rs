@@ -105,7 +105,7 @@ async fn a_request_that_died_after_placing_its_order_is_answered_from_that_order
     let first = json_body(app.place_order(&customer, &key, &body).await, StatusCode::CREATED).await;
     // As if the process died after the checkout committed, before the answer was stored.
     sqlx::query(
-        "UPDATE orders.idempotency_keys
+        "UPDATE idempotency.idempotency_keys
          SET response_status = NULL, response_body = NULL, created_at = now() - interval '10 minutes'",
     )
     .execute(&app.db.pool().await)

@@ -5,9 +5,20 @@ use std::collections::HashMap;
 
 use catalog::ports::{OpeningStock, StockOpening};
 use catalog::products::{PgProductStore, Products};
+use chrono::{DateTime, Utc};
+use idempotency::{Idempotency, IdempotencyKey};
+use inventory::expiry::ExpiryListener;
+use inventory::reservations::{
+    PgStockReserver, ReservationLine, ReserveError, SettleError, Settlement, StockReserver as _,
+};
 use kernel::Money;
 use orders::payments::PaymentNews;
-use orders::ports::{CatalogProduct, PaymentProvider, ProviderError, ProviderPayment, ProviderPaymentStatus};
+use orders::ports::{
+    CatalogProduct, HoldError, OrderPlacedHook, OrderStock, PaymentProvider, ProductCatalog, ProviderError,
+    ProviderPayment, ProviderPaymentStatus, Sale, Shortage, StockLine,
+};
+use orders::service::Orders;
+use orders::stores::Stores;
 use payments_razorpay::entities::{Payment, PaymentStatus};
 use payments_razorpay::records::{self, RecordSource};
 use payments_razorpay::signature::verify_checkout_signature;
@@ -28,12 +39,12 @@ impl StockOpening for InventoryStockOpening {
     }
 }
 
-/// The orders domain's [`ProductCatalog`](orders::ports::ProductCatalog) port, served by
-/// the catalog's products service (prices from the one pricing function).
+/// The orders domain's [`ProductCatalog`] port, served by the catalog's products service
+/// (prices from the one pricing function).
 #[derive(Debug, Clone)]
 pub struct CatalogForOrders(pub Products<PgProductStore<InventoryStockOpening>>);
 
-impl orders::ports::ProductCatalog for CatalogForOrders {
+impl ProductCatalog for CatalogForOrders {
     async fn products(&self, ids: &[Uuid]) -> anyhow::Result<HashMap<Uuid, CatalogProduct>> {
         let for_sale = self.0.for_sale(ids).await?;
         Ok(for_sale
@@ -204,6 +215,96 @@ impl PaymentProvider for RazorpayPayments {
             tracing::warn!(%payment_id, %reason, "a payment to flag is not on record yet");
         }
         Ok(())
+    }
+}
+
+/// The orders domain's [`OrderStock`] port, served by inventory's reservations: the order
+/// id owns its reservation, in the order's own transaction.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InventoryForOrders;
+
+impl OrderStock for InventoryForOrders {
+    async fn lock_order(&self, tx: &mut PgConnection, order: Uuid) -> anyhow::Result<()> {
+        PgStockReserver.lock_owner(tx, order).await
+    }
+
+    async fn hold(
+        &self,
+        tx: &mut PgConnection,
+        order: Uuid,
+        lines: &[StockLine],
+        until: DateTime<Utc>,
+    ) -> Result<(), HoldError> {
+        let lines: Vec<ReservationLine> =
+            lines.iter().map(|line| ReservationLine { product_id: line.product_id, quantity: line.quantity }).collect();
+        match PgStockReserver.reserve(tx, order, &lines, until).await {
+            Ok(()) => Ok(()),
+            Err(ReserveError::OutOfStock { shortages }) => Err(HoldError::OutOfStock {
+                shortages: shortages
+                    .into_iter()
+                    .map(|s| Shortage { product_id: s.product_id, requested: s.requested, available: s.available })
+                    .collect(),
+            }),
+            Err(ReserveError::AlreadyReserved) => Err(HoldError::AlreadyHeld),
+            Err(ReserveError::StockChanged) => Err(HoldError::StockChanged),
+            Err(ReserveError::Unexpected(cause)) => Err(HoldError::Unexpected(cause)),
+        }
+    }
+
+    async fn extend_hold(&self, tx: &mut PgConnection, order: Uuid, until: DateTime<Utc>) -> anyhow::Result<bool> {
+        PgStockReserver.extend(tx, order, until).await
+    }
+
+    async fn sell(&self, tx: &mut PgConnection, order: Uuid) -> anyhow::Result<Sale> {
+        match PgStockReserver.commit(tx, order).await {
+            Ok(Settlement::Done | Settlement::AlreadyCommitted) => Ok(Sale::Sold),
+            Ok(Settlement::AlreadyReleased) => Ok(Sale::NotSold("AlreadyReleased")),
+            Ok(Settlement::AlreadyRestocked) => Ok(Sale::NotSold("AlreadyRestocked")),
+            Ok(Settlement::NotCommitted) => Ok(Sale::NotSold("NotCommitted")),
+            Err(error) => Err(anyhow::Error::new(error)),
+        }
+    }
+
+    async fn release(&self, tx: &mut PgConnection, order: Uuid, reason: &str) -> anyhow::Result<()> {
+        match PgStockReserver.release(tx, order, reason).await {
+            Ok(_) | Err(SettleError::NotFound) => Ok(()),
+            Err(SettleError::Unexpected(cause)) => Err(cause),
+        }
+    }
+
+    async fn restock(&self, tx: &mut PgConnection, order: Uuid, reason: &str) -> anyhow::Result<()> {
+        match PgStockReserver.restock(tx, order, reason).await {
+            Ok(_) | Err(SettleError::NotFound) => Ok(()),
+            Err(SettleError::Unexpected(cause)) => Err(cause),
+        }
+    }
+}
+
+/// Inventory's [`ExpiryListener`], served by orders: the order whose reservation expired
+/// before payment is cancelled, in the releasing transaction.
+pub struct CancelExpiredOrders<'a, C, P, K, S>(pub &'a Orders<C, P, K, S>);
+
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> ExpiryListener
+    for CancelExpiredOrders<'_, C, P, K, S>
+{
+    async fn reservation_expired(&self, conn: &mut PgConnection, owner: Uuid) -> anyhow::Result<()> {
+        self.0.cancel_expired(conn, owner).await
+    }
+}
+
+/// The orders domain's [`OrderPlacedHook`], served by the idempotency keys: checkout
+/// attaches its order to the request's key inside its own transaction, so a request that
+/// died after placing its order is answered from that order when repeated.
+#[derive(Debug, Clone, Copy)]
+pub struct AttachToIdempotencyKey<'a> {
+    pub user: Uuid,
+    pub scope: &'a str,
+    pub key: &'a IdempotencyKey,
+}
+
+impl OrderPlacedHook for AttachToIdempotencyKey<'_> {
+    async fn order_placed(&self, tx: &mut PgConnection, order: Uuid) -> anyhow::Result<()> {
+        Idempotency::attach(tx, self.user, self.scope, self.key, order).await
     }
 }
 

@@ -12,13 +12,16 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use crate::configuration::DatabaseSettings;
 
 /// Each domain's migrator, in the order they are applied. Domains do not reference each
-/// other's tables, so the order only matters for shared extensions.
+/// other's tables, so the order only matters for shared extensions, and for the
+/// idempotency keys, which began in the orders schema.
 pub fn migrators() -> Vec<(&'static str, Migrator)> {
     vec![
         (identity::SCHEMA, identity::migrator()),
         (catalog::SCHEMA, catalog::migrator()),
         (inventory::SCHEMA, inventory::migrator()),
         (orders::SCHEMA, orders::migrator()),
+        // After orders: its first migration moves `orders.idempotency_keys` into its schema.
+        (idempotency::SCHEMA, idempotency::migrator()),
         (payments_razorpay::SCHEMA, payments_razorpay::migrator()),
         (analytics::SCHEMA, analytics::migrator()),
     ]

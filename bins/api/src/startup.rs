@@ -15,6 +15,7 @@ use sqlx::PgPool;
 use tokio::task::JoinHandle;
 use tracing_actix_web::TracingLogger;
 
+use crate::adapters::CancelExpiredOrders;
 use crate::configuration::Settings;
 use crate::db_health::DatabaseHealth;
 use crate::error::ApiError;
@@ -82,7 +83,7 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let upkeep = spawn_metrics_upkeep();
         let database_watcher = db_health::spawn_watcher(Arc::clone(&self.database_health));
-        let expiry = spawn_expiry_job(self.pool.clone(), self.expiry_interval);
+        let expiry = spawn_expiry_job(self.pool.clone(), self.orders.clone(), self.expiry_interval);
         let reconcile = self.reconcile.map(|(every, after)| spawn_reconcile_job(self.orders.clone(), every, after));
         let cache_listener = self.catalog_cache.map(|(cache, pool)| CacheListener {
             job: tokio::spawn(read_cache::follow_changes(cache, pool.clone())),
@@ -162,7 +163,7 @@ pub async fn shutdown_signal() {
 
 /// Releases expired reservations every `every` (never, when zero). Every process runs it;
 /// they share the work through row and advisory locks (`inventory::expiry`).
-fn spawn_expiry_job(pool: PgPool, every: Duration) -> Option<JoinHandle<()>> {
+fn spawn_expiry_job(pool: PgPool, orders: OrdersService, every: Duration) -> Option<JoinHandle<()>> {
     if every.is_zero() {
         return None;
     }
@@ -171,7 +172,7 @@ fn spawn_expiry_job(pool: PgPool, every: Duration) -> Option<JoinHandle<()>> {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            match inventory::expiry::release_expired(&pool, &orders::lifecycle::CancelExpiredOrders).await {
+            match inventory::expiry::release_expired(&pool, &CancelExpiredOrders(&orders)).await {
                 Ok(0) => {}
                 Ok(released) => tracing::info!(released, "released expired reservations"),
                 Err(error) => tracing::warn!(error = %format!("{error:#}"), "an expiry pass failed; it is retried"),

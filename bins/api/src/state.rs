@@ -11,24 +11,24 @@ use std::time::Duration;
 use actix_web::web;
 use catalog::categories::{Categories, PgCategoryStore};
 use catalog::products::{PgProductStore, Products};
+use idempotency::Idempotency;
 use identity::accounts::{Accounts, PgAccountStore};
 use identity::addresses::{AddressBook, PgAddressStore};
 use identity::newsletter::{Newsletter, PgSubscriberStore};
 use identity::password::{PasswordCost, PasswordHasher};
 use identity::tokens::AccessTokens;
-use inventory::reservations::PgStockReserver;
 use inventory::stock::StockLevels;
 use kernel::SystemClock;
 use metrics_exporter_prometheus::PrometheusHandle;
 use orders::cart::Carts;
 use orders::coupons::Coupons;
-use orders::idempotency::Idempotency;
+use orders::postgres::PgStores;
 use payments_razorpay::listing::PaymentRecords;
 use payments_razorpay::{RazorpayClient, WebhookIntake};
 use secrecy::ExposeSecret as _;
 use sqlx::PgPool;
 
-use crate::adapters::{CatalogForOrders, InventoryStockOpening, RazorpayPayments};
+use crate::adapters::{CatalogForOrders, InventoryForOrders, InventoryStockOpening, RazorpayPayments};
 use crate::configuration::Settings;
 use crate::db_health::DatabaseHealth;
 use crate::metrics;
@@ -41,7 +41,7 @@ pub type AddressService = AddressBook<PgAddressStore>;
 pub type CategoriesService = Categories<PgCategoryStore>;
 pub type ProductsService = Products<PgProductStore<InventoryStockOpening>>;
 pub type CartService = Carts<CatalogForOrders>;
-pub type OrdersService = orders::service::Orders<CatalogForOrders, RazorpayPayments, PgStockReserver>;
+pub type OrdersService = orders::service::Orders<CatalogForOrders, RazorpayPayments, InventoryForOrders>;
 /// Per process for now; see [`crate::rate_limit::RateLimiter`].
 pub type AuthRateLimiter = InMemoryRateLimiter;
 
@@ -82,10 +82,10 @@ pub fn orders_service(pool: PgPool, settings: &Settings) -> anyhow::Result<Order
     let client = RazorpayClient::new(settings.razorpay.client_settings())?;
     let payments = RazorpayPayments::new(client, settings.razorpay.key_secret.clone(), pool.clone());
     Ok(orders::service::Orders::new(
-        pool.clone(),
+        PgStores::new(pool.clone()),
         CatalogForOrders(products_service(pool)),
         payments,
-        PgStockReserver,
+        InventoryForOrders,
         Duration::from_secs(settings.inventory.reservation_ttl_seconds),
     )
     .with_refund_retry_after(Duration::from_secs(settings.orders.refund_retry_seconds))
@@ -142,8 +142,9 @@ impl AppState {
         let stock = web::Data::new(StockLevels::new(pool.clone()));
         let webhooks = web::Data::new(WebhookIntake::new(settings.razorpay.webhook_secret.clone()));
         let payment_records = web::Data::new(PaymentRecords::new(pool.clone()));
-        let carts = web::Data::new(Carts::new(pool.clone(), CatalogForOrders(products_service(pool.clone()))));
-        let coupons = web::Data::new(Coupons::new(pool.clone()));
+        let carts =
+            web::Data::new(Carts::new(PgStores::new(pool.clone()), CatalogForOrders(products_service(pool.clone()))));
+        let coupons = web::Data::new(Coupons::new(PgStores::new(pool.clone())));
         let idempotency = web::Data::new(Idempotency::new(pool.clone()));
         let orders = web::Data::new(orders);
         let limiter =

@@ -127,7 +127,7 @@ impl CrashedCheckout {
     /// As if the customer repeated the request two minutes later: until then a repeat
     /// of a key whose request never answered is told it is still in progress.
     async fn key_abandoned(&self) {
-        sqlx::query("UPDATE orders.idempotency_keys SET created_at = now() - interval '3 minutes'")
+        sqlx::query("UPDATE idempotency.idempotency_keys SET created_at = now() - interval '3 minutes'")
             .execute(&self.app.db.pool().await)
             .await
             .unwrap();

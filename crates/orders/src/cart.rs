@@ -4,14 +4,14 @@ use std::collections::HashMap;
 
 use anyhow::Context as _;
 use chrono::Utc;
-use inventory::reservations::Shortage;
 use kernel::{Money, Quantity};
-use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::coupons::{self, CouponCode, CouponRejection};
-use crate::ports::{CatalogProduct, ProductCatalog};
+use crate::ports::{CatalogProduct, ProductCatalog, Shortage};
+use crate::postgres::{PgStores, Tx};
 use crate::pricing::{LinePrice, Totals, price_basket};
+use crate::stores::{CartStore as _, CouponStore as _, StoredCart, Stores};
 
 /// The most units of one product a cart line (and so an order line from a cart) holds.
 pub const MAX_LINE_QUANTITY: i64 = 10;
@@ -86,53 +86,6 @@ pub enum CartError {
     Unexpected(#[from] anyhow::Error),
 }
 
-/// A cart as stored: lines in the order they were added, and a coupon code.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct StoredCart {
-    pub lines: Vec<(Uuid, i64)>,
-    pub coupon: Option<String>,
-}
-
-pub(crate) async fn stored(conn: &mut PgConnection, user: Uuid) -> anyhow::Result<StoredCart> {
-    let lines: Vec<(Uuid, i64)> = sqlx::query_as(
-        "SELECT product_id, quantity FROM orders.cart_items WHERE user_id = $1 ORDER BY added_at, product_id",
-    )
-    .bind(user)
-    .fetch_all(&mut *conn)
-    .await
-    .context("reading a cart")?;
-    let coupon: Option<String> = sqlx::query_scalar("SELECT code FROM orders.cart_coupons WHERE user_id = $1")
-        .bind(user)
-        .fetch_optional(&mut *conn)
-        .await
-        .context("reading a cart's coupon")?;
-    Ok(StoredCart { lines, coupon })
-}
-
-/// Takes the ordered products out of the cart (and its coupon, when the order used it).
-pub(crate) async fn remove_ordered(
-    conn: &mut PgConnection,
-    user: Uuid,
-    products: &[Uuid],
-    coupon: Option<&str>,
-) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM orders.cart_items WHERE user_id = $1 AND product_id = ANY($2)")
-        .bind(user)
-        .bind(products)
-        .execute(&mut *conn)
-        .await
-        .context("emptying the cart")?;
-    if let Some(code) = coupon {
-        sqlx::query("DELETE FROM orders.cart_coupons WHERE user_id = $1 AND code = $2")
-            .bind(user)
-            .bind(code)
-            .execute(&mut *conn)
-            .await
-            .context("removing the cart's coupon")?;
-    }
-    Ok(())
-}
-
 pub(crate) fn line_price(product: &CatalogProduct, quantity: i64) -> LinePrice {
     LinePrice {
         unit_price: product.unit_price,
@@ -144,24 +97,24 @@ pub(crate) fn line_price(product: &CatalogProduct, quantity: i64) -> LinePrice {
 
 /// Carts, priced through the catalog port.
 #[derive(Debug, Clone)]
-pub struct Carts<C> {
-    pool: PgPool,
+pub struct Carts<C, S = PgStores> {
+    stores: S,
     catalog: C,
 }
 
-impl<C: ProductCatalog> Carts<C> {
-    pub fn new(pool: PgPool, catalog: C) -> Self {
-        Carts { pool, catalog }
+impl<C: ProductCatalog, S: Stores> Carts<C, S> {
+    pub fn new(stores: S, catalog: C) -> Self {
+        Carts { stores, catalog }
     }
 
     /// The customer's cart, priced now. Errors: storage failures.
     #[tracing::instrument(name = "cart.view", skip(self))]
     pub async fn view(&self, user: Uuid) -> anyhow::Result<Cart> {
-        let mut conn = self.pool.acquire().await.context("reading a cart")?;
-        let stored = stored(&mut conn, user).await?;
+        let mut conn = self.stores.connect().await.context("reading a cart")?;
+        let stored = self.stores.carts().stored(&mut conn, user).await?;
         let ids: Vec<Uuid> = stored.lines.iter().map(|(id, _)| *id).collect();
         let products = self.catalog.products(&ids).await?;
-        price_cart(&mut conn, user, &stored, &products).await
+        price_cart(&self.stores, &mut conn, user, &stored, &products).await
     }
 
     /// Adds `quantity` units to the product's line. Errors: `ProductNotFound`, `TooMany`,
@@ -169,19 +122,9 @@ impl<C: ProductCatalog> Carts<C> {
     #[tracing::instrument(name = "cart.add", skip(self))]
     pub async fn add(&self, user: Uuid, product_id: Uuid, quantity: Quantity) -> Result<Cart, CartError> {
         let product = self.for_sale(product_id).await?;
-        let mut tx = self.pool.begin().await.context("adding to a cart")?;
-        let total: i64 = sqlx::query_scalar(
-            "INSERT INTO orders.cart_items (user_id, product_id, quantity) VALUES ($1, $2, $3)
-             ON CONFLICT (user_id, product_id) DO UPDATE
-                 SET quantity = orders.cart_items.quantity + EXCLUDED.quantity
-             RETURNING quantity",
-        )
-        .bind(user)
-        .bind(product_id)
-        .bind(quantity.get())
-        .fetch_one(&mut *tx)
-        .await
-        .or_else(too_many_or)?;
+        let mut tx = self.stores.begin().await.context("adding to a cart")?;
+        let total =
+            self.stores.carts().add(&mut tx, user, product_id, quantity.get()).await?.ok_or(CartError::TooMany)?;
         check_line(&product, total)?;
         tx.commit().await.context("adding to a cart")?;
         Ok(self.view(user).await?)
@@ -199,14 +142,7 @@ impl<C: ProductCatalog> Carts<C> {
         }
         let product = self.for_sale(product_id).await?;
         check_line(&product, quantity)?;
-        let changed = sqlx::query("UPDATE orders.cart_items SET quantity = $3 WHERE user_id = $1 AND product_id = $2")
-            .bind(user)
-            .bind(product_id)
-            .bind(quantity)
-            .execute(&self.pool)
-            .await
-            .context("changing a cart line")?;
-        if changed.rows_affected() == 0 {
+        if !self.stores.carts().set_quantity(user, product_id, quantity).await? {
             return Err(CartError::LineNotFound);
         }
         Ok(self.view(user).await?)
@@ -215,13 +151,7 @@ impl<C: ProductCatalog> Carts<C> {
     /// Errors: `LineNotFound`, `Unexpected`.
     #[tracing::instrument(name = "cart.remove", skip(self))]
     pub async fn remove(&self, user: Uuid, product_id: Uuid) -> Result<Cart, CartError> {
-        let removed = sqlx::query("DELETE FROM orders.cart_items WHERE user_id = $1 AND product_id = $2")
-            .bind(user)
-            .bind(product_id)
-            .execute(&self.pool)
-            .await
-            .context("removing a cart line")?;
-        if removed.rows_affected() == 0 {
+        if !self.stores.carts().remove_line(user, product_id).await? {
             return Err(CartError::LineNotFound);
         }
         Ok(self.view(user).await?)
@@ -230,40 +160,25 @@ impl<C: ProductCatalog> Carts<C> {
     /// Empties the cart and drops its coupon. Errors: storage failures.
     #[tracing::instrument(name = "cart.clear", skip(self))]
     pub async fn clear(&self, user: Uuid) -> anyhow::Result<()> {
-        let mut tx = self.pool.begin().await.context("clearing a cart")?;
-        for sql in
-            ["DELETE FROM orders.cart_items WHERE user_id = $1", "DELETE FROM orders.cart_coupons WHERE user_id = $1"]
-        {
-            sqlx::query(sql).bind(user).execute(&mut *tx).await.context("clearing a cart")?;
-        }
-        tx.commit().await.context("clearing a cart")?;
-        Ok(())
+        self.stores.carts().clear(user).await
     }
 
     /// Applies a coupon if it gives a discount on the cart as it is now. Errors:
     /// `Coupon` with the reason, `Unexpected`.
     #[tracing::instrument(name = "cart.apply_coupon", skip(self))]
     pub async fn apply_coupon(&self, user: Uuid, code: &CouponCode) -> Result<Cart, CartError> {
-        let mut conn = self.pool.acquire().await.context("applying a coupon")?;
-        let coupon = coupons::find_by_code(&mut conn, code).await?.ok_or(CouponRejection::Invalid)?;
-        let mut stored = stored(&mut conn, user).await?;
+        let mut conn = self.stores.connect().await.context("applying a coupon")?;
+        let coupon = self.stores.coupons().find_by_code(&mut conn, code).await?.ok_or(CouponRejection::Invalid)?;
+        let mut stored = self.stores.carts().stored(&mut conn, user).await?;
         stored.coupon = None;
         let ids: Vec<Uuid> = stored.lines.iter().map(|(id, _)| *id).collect();
         let products = self.catalog.products(&ids).await?;
-        let cart = price_cart(&mut conn, user, &stored, &products).await?;
+        let cart = price_cart(&self.stores, &mut conn, user, &stored, &products).await?;
         coupon.rules.discount(cart.totals.subtotal, Utc::now())?;
-        if !coupons::uses_left(&mut conn, &coupon, user).await? {
+        if !coupons::uses_left(&self.stores, &mut conn, &coupon, user).await? {
             return Err(CouponRejection::UsageExhausted.into());
         }
-        sqlx::query(
-            "INSERT INTO orders.cart_coupons (user_id, code) VALUES ($1, $2)
-             ON CONFLICT (user_id) DO UPDATE SET code = EXCLUDED.code",
-        )
-        .bind(user)
-        .bind(code.as_str())
-        .execute(&mut *conn)
-        .await
-        .context("applying a coupon")?;
+        self.stores.carts().set_coupon(&mut conn, user, code).await?;
         drop(conn);
         Ok(self.view(user).await?)
     }
@@ -271,11 +186,7 @@ impl<C: ProductCatalog> Carts<C> {
     /// Errors: storage failures.
     #[tracing::instrument(name = "cart.remove_coupon", skip(self))]
     pub async fn remove_coupon(&self, user: Uuid) -> anyhow::Result<Cart> {
-        sqlx::query("DELETE FROM orders.cart_coupons WHERE user_id = $1")
-            .bind(user)
-            .execute(&self.pool)
-            .await
-            .context("removing a coupon")?;
+        self.stores.carts().remove_coupon(user).await?;
         self.view(user).await
     }
 
@@ -298,19 +209,11 @@ fn check_line(product: &CatalogProduct, quantity: i64) -> Result<(), CartError> 
     Ok(())
 }
 
-/// The table's CHECK (1–10 units a line) is what refuses a line that grows too large,
-/// so two racing adds cannot pass it together.
-fn too_many_or(error: sqlx::Error) -> Result<i64, CartError> {
-    match error.as_database_error().and_then(|db| db.code()).as_deref() {
-        Some("23514") => Err(CartError::TooMany),
-        _ => Err(anyhow::Error::new(error).context("adding to a cart").into()),
-    }
-}
-
 /// Prices a stored cart: lines still sold count towards the totals; the coupon is
 /// re-checked against them.
-pub(crate) async fn price_cart(
-    conn: &mut PgConnection,
+async fn price_cart<S: Stores>(
+    stores: &S,
+    conn: &mut Tx,
     user: Uuid,
     stored: &StoredCart,
     products: &HashMap<Uuid, CatalogProduct>,
@@ -324,7 +227,7 @@ pub(crate) async fn price_cart(
     let (_, undiscounted) = price_basket(&prices, Money::ZERO).context("pricing a cart")?;
     let coupon = match &stored.coupon {
         None => None,
-        Some(code) => Some(coupon_on(conn, user, code, undiscounted.subtotal).await?),
+        Some(code) => Some(coupon_on(stores, conn, user, code, undiscounted.subtotal).await?),
     };
     let discount = coupon.as_ref().map_or(Money::ZERO, |coupon| coupon.discount);
     let (priced, totals) = price_basket(&prices, discount).context("pricing a cart")?;
@@ -367,13 +270,21 @@ pub(crate) async fn price_cart(
     Ok(Cart { items, coupon, totals, item_count })
 }
 
-async fn coupon_on(conn: &mut PgConnection, user: Uuid, code: &str, subtotal: Money) -> anyhow::Result<CartCoupon> {
+async fn coupon_on<S: Stores>(
+    stores: &S,
+    conn: &mut Tx,
+    user: Uuid,
+    code: &str,
+    subtotal: Money,
+) -> anyhow::Result<CartCoupon> {
     let none = |problem| CartCoupon { code: code.to_owned(), discount: Money::ZERO, problem: Some(problem) };
     let Ok(parsed) = CouponCode::parse(code, "code") else { return Ok(none(CouponRejection::Invalid)) };
-    let Some(coupon) = coupons::find_by_code(conn, &parsed).await? else { return Ok(none(CouponRejection::Invalid)) };
+    let Some(coupon) = stores.coupons().find_by_code(conn, &parsed).await? else {
+        return Ok(none(CouponRejection::Invalid));
+    };
     match coupon.rules.discount(subtotal, Utc::now()) {
         Err(problem) => Ok(none(problem)),
-        Ok(_) if !coupons::uses_left(conn, &coupon, user).await? => Ok(none(CouponRejection::UsageExhausted)),
+        Ok(_) if !coupons::uses_left(stores, conn, &coupon, user).await? => Ok(none(CouponRejection::UsageExhausted)),
         Ok(discount) => Ok(CartCoupon { code: code.to_owned(), discount, problem: None }),
     }
 }

@@ -3,10 +3,10 @@
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use kernel::{Cursor, InvalidCursor, InvalidInput, Limit, Money, Page};
-use sqlx::postgres::PgArguments;
-use sqlx::query::Query;
-use sqlx::{PgConnection, PgPool, Postgres};
 use uuid::Uuid;
+
+use crate::postgres::{PgStores, Tx};
+use crate::stores::{CouponStore as _, Stores};
 
 const WHOLE_BPS: i64 = 10_000;
 
@@ -29,6 +29,11 @@ impl CouponCode {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// A code as it was stored (checked when it was written).
+    pub(crate) fn stored(code: String) -> Self {
+        CouponCode(code)
     }
 }
 
@@ -92,6 +97,18 @@ pub struct Coupon {
     pub used_count: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Where an order's use of a coupon stands. Held and used uses count against the
+/// coupon's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CouponUseStatus {
+    /// The order waits for payment.
+    Held,
+    /// The order is paid or confirmed.
+    Used,
+    /// The order failed, expired or was cancelled before payment.
+    Released,
 }
 
 /// Why a coupon does not apply.
@@ -159,59 +176,6 @@ pub struct CouponChanges {
     pub is_active: Option<bool>,
 }
 
-#[derive(sqlx::FromRow)]
-struct CouponRow {
-    id: Uuid,
-    code: String,
-    kind: String,
-    value: i64,
-    min_order_paise: Option<i64>,
-    max_discount_paise: Option<i64>,
-    starts_at: Option<DateTime<Utc>>,
-    expires_at: Option<DateTime<Utc>>,
-    usage_limit: Option<i64>,
-    per_user_limit: Option<i64>,
-    is_active: bool,
-    used_count: i64,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl CouponRow {
-    fn into_coupon(self) -> anyhow::Result<Coupon> {
-        Ok(Coupon {
-            id: self.id,
-            code: CouponCode(self.code),
-            rules: CouponRules {
-                kind: CouponKind::parse(&self.kind, self.value).map_err(|e| anyhow::anyhow!("stored coupon: {e}"))?,
-                min_order: self.min_order_paise.map(Money::from_paise),
-                max_discount: self.max_discount_paise.map(Money::from_paise),
-                starts_at: self.starts_at,
-                expires_at: self.expires_at,
-                usage_limit: self.usage_limit,
-                per_user_limit: self.per_user_limit,
-                is_active: self.is_active,
-            },
-            used_count: self.used_count,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        })
-    }
-}
-
-/// A coupon's columns with its live use count; completed with `FROM orders.coupons c …`.
-macro_rules! coupon_select {
-    ($rest:literal) => {
-        concat!(
-            "SELECT c.id, c.code, c.kind, c.value, c.min_order_paise, c.max_discount_paise, c.starts_at, ",
-            "c.expires_at, c.usage_limit, c.per_user_limit, c.is_active, c.created_at, c.updated_at, ",
-            "(SELECT count(*) FROM orders.coupon_uses u WHERE u.coupon_id = c.id AND u.status <> 'released') ",
-            "AS used_count FROM orders.coupons c ",
-            $rest
-        )
-    };
-}
-
 fn rules_are_consistent(rules: &CouponRules) -> Result<(), InvalidInput> {
     if let (Some(starts), Some(expires)) = (rules.starts_at, rules.expires_at)
         && starts >= expires
@@ -231,41 +195,15 @@ fn rules_are_consistent(rules: &CouponRules) -> Result<(), InvalidInput> {
     Ok(())
 }
 
-/// Binds a coupon's columns in table order (`code` … `is_active`), after its id.
-fn bind_coupon<'q>(
-    query: Query<'q, Postgres, PgArguments>,
-    code: &'q CouponCode,
-    rules: &CouponRules,
-) -> Query<'q, Postgres, PgArguments> {
-    query
-        .bind(code.as_str())
-        .bind(rules.kind.type_name())
-        .bind(rules.kind.value())
-        .bind(rules.min_order.map(Money::paise))
-        .bind(rules.max_discount.map(Money::paise))
-        .bind(rules.starts_at)
-        .bind(rules.expires_at)
-        .bind(rules.usage_limit)
-        .bind(rules.per_user_limit)
-        .bind(rules.is_active)
-}
-
-fn write_error(error: sqlx::Error, code: &CouponCode) -> CouponWriteError {
-    match error.as_database_error() {
-        Some(db) if db.code().as_deref() == Some("23505") => CouponWriteError::CodeTaken(code.as_str().to_owned()),
-        _ => CouponWriteError::Unexpected(anyhow::Error::new(error).context("writing a coupon")),
-    }
-}
-
 /// Admin management of coupons.
 #[derive(Debug, Clone)]
-pub struct Coupons {
-    pool: PgPool,
+pub struct Coupons<S = PgStores> {
+    stores: S,
 }
 
-impl Coupons {
-    pub fn new(pool: PgPool) -> Self {
-        Coupons { pool }
+impl<S: Stores> Coupons<S> {
+    pub fn new(stores: S) -> Self {
+        Coupons { stores }
     }
 
     /// Errors: `CodeTaken`, `Invalid` (inconsistent rules), `Unexpected`.
@@ -273,26 +211,15 @@ impl Coupons {
     pub async fn create(&self, code: CouponCode, rules: CouponRules) -> Result<Coupon, CouponWriteError> {
         rules_are_consistent(&rules).map_err(CouponWriteError::Invalid)?;
         let id = Uuid::now_v7();
-        let insert = sqlx::query(
-            "INSERT INTO orders.coupons (id, code, kind, value, min_order_paise, max_discount_paise, starts_at,
-                 expires_at, usage_limit, per_user_limit, is_active)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(id);
-        bind_coupon(insert, &code, &rules).execute(&self.pool).await.map_err(|error| write_error(error, &code))?;
+        self.stores.coupons().insert(id, &code, &rules).await?;
         self.get(id).await?.ok_or(CouponWriteError::NotFound)
     }
 
     /// Errors: `NotFound`, `CodeTaken`, `Invalid`, `Unexpected`.
     #[tracing::instrument(name = "coupons.change", skip(self))]
     pub async fn change(&self, id: Uuid, changes: CouponChanges) -> Result<Coupon, CouponWriteError> {
-        let mut tx = self.pool.begin().await.context("starting a coupon change")?;
-        let current: Option<CouponRow> = sqlx::query_as(coupon_select!("WHERE c.id = $1 FOR UPDATE"))
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .context("loading a coupon")?;
-        let current = current.ok_or(CouponWriteError::NotFound)?.into_coupon()?;
+        let mut tx = self.stores.begin().await.context("starting a coupon change")?;
+        let current = self.stores.coupons().lock_for_change(&mut tx, id).await?.ok_or(CouponWriteError::NotFound)?;
         let rules = CouponRules {
             kind: changes.kind.unwrap_or(current.rules.kind),
             min_order: changes.min_order.unwrap_or(current.rules.min_order),
@@ -305,44 +232,21 @@ impl Coupons {
         };
         rules_are_consistent(&rules).map_err(CouponWriteError::Invalid)?;
         let code = changes.code.unwrap_or(current.code);
-        let update = sqlx::query(
-            "UPDATE orders.coupons SET code = $2, kind = $3, value = $4, min_order_paise = $5,
-                 max_discount_paise = $6, starts_at = $7, expires_at = $8, usage_limit = $9, per_user_limit = $10,
-                 is_active = $11, updated_at = now()
-             WHERE id = $1",
-        )
-        .bind(id);
-        bind_coupon(update, &code, &rules).execute(&mut *tx).await.map_err(|error| write_error(error, &code))?;
+        self.stores.coupons().update(&mut tx, id, &code, &rules).await?;
         tx.commit().await.context("committing a coupon change")?;
         self.get(id).await?.ok_or(CouponWriteError::NotFound)
     }
 
     #[tracing::instrument(name = "coupons.get", skip(self))]
     pub async fn get(&self, id: Uuid) -> anyhow::Result<Option<Coupon>> {
-        let row: Option<CouponRow> = sqlx::query_as(coupon_select!("WHERE c.id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .context("loading a coupon")?;
-        row.map(CouponRow::into_coupon).transpose()
+        self.stores.coupons().get(id).await
     }
 
     /// Newest first, by keyset.
     #[tracing::instrument(name = "coupons.list", skip(self))]
     pub async fn list(&self, limit: Limit, after: Option<&Cursor>) -> Result<Page<Coupon>, ListCouponsError> {
         let after: Option<(DateTime<Utc>, Uuid)> = after.map(|c| Cursor::decode(c.as_str())).transpose()?;
-        let rows: Vec<CouponRow> = sqlx::query_as(coupon_select!(
-            "WHERE ($1::timestamptz IS NULL OR (c.created_at, c.id) < ($1, $2))
-             ORDER BY c.created_at DESC, c.id DESC LIMIT $3"
-        ))
-        .bind(after.map(|(at, _)| at))
-        .bind(after.map(|(_, id)| id))
-        .bind(limit.fetch_size())
-        .fetch_all(&self.pool)
-        .await
-        .context("listing coupons")?;
-        let coupons = rows.into_iter().map(CouponRow::into_coupon).collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(Page::from_rows(coupons, limit, |c| (c.created_at, c.id)))
+        Ok(self.stores.coupons().list(limit, after).await?)
     }
 }
 
@@ -354,28 +258,15 @@ pub enum ListCouponsError {
     Unexpected(#[from] anyhow::Error),
 }
 
-/// The coupon with this code, if any (not locked).
-pub(crate) async fn find_by_code(conn: &mut PgConnection, code: &CouponCode) -> anyhow::Result<Option<Coupon>> {
-    let row: Option<CouponRow> = sqlx::query_as(coupon_select!("WHERE c.code = $1"))
-        .bind(code.as_str())
-        .fetch_optional(conn)
-        .await
-        .context("finding a coupon")?;
-    row.map(CouponRow::into_coupon).transpose()
-}
-
 /// Whether `user` may use the coupon once more, counting live uses (not locked: a cart
 /// shows this; checkout counts again under the lock).
-pub(crate) async fn uses_left(conn: &mut PgConnection, coupon: &Coupon, user: Uuid) -> anyhow::Result<bool> {
-    let (all, mine): (i64, i64) = sqlx::query_as(
-        "SELECT count(*), count(*) FILTER (WHERE user_id = $2) FROM orders.coupon_uses
-         WHERE coupon_id = $1 AND status <> 'released'",
-    )
-    .bind(coupon.id)
-    .bind(user)
-    .fetch_one(conn)
-    .await
-    .context("counting a coupon's uses")?;
+pub(crate) async fn uses_left<S: Stores>(
+    stores: &S,
+    conn: &mut Tx,
+    coupon: &Coupon,
+    user: Uuid,
+) -> anyhow::Result<bool> {
+    let (all, mine) = stores.coupons().live_uses(conn, coupon.id, user).await?;
     Ok(coupon.rules.usage_limit.is_none_or(|limit| all < limit)
         && coupon.rules.per_user_limit.is_none_or(|limit| mine < limit))
 }
@@ -383,69 +274,46 @@ pub(crate) async fn uses_left(conn: &mut PgConnection, coupon: &Coupon, user: Uu
 /// Holds one use of the coupon for `order`, or says why not. Locks the coupon row, so
 /// that uses of one coupon are counted one checkout at a time: a coupon with a limit of
 /// N is never held N+1 times. Locks are taken coupon first, stock after (deadlock-free).
-pub(crate) async fn hold_use(
-    conn: &mut PgConnection,
+pub(crate) async fn hold_use<S: Stores>(
+    stores: &S,
+    tx: &mut Tx,
     code: &CouponCode,
     order: Uuid,
     user: Uuid,
     subtotal: Money,
     now: DateTime<Utc>,
 ) -> Result<(Coupon, Money), HoldCouponError> {
-    let locked: Option<Uuid> = sqlx::query_scalar("SELECT id FROM orders.coupons WHERE code = $1 FOR UPDATE")
-        .bind(code.as_str())
-        .fetch_optional(&mut *conn)
-        .await
-        .context("locking a coupon")?;
-    if locked.is_none() {
+    if !stores.coupons().lock_code(tx, code).await? {
         return Err(CouponRejection::Invalid.into());
     }
-    let coupon = find_by_code(conn, code).await?.ok_or(CouponRejection::Invalid)?;
+    let coupon = stores.coupons().find_by_code(tx, code).await?.ok_or(CouponRejection::Invalid)?;
     let discount = coupon.rules.discount(subtotal, now)?;
-    if !uses_left(conn, &coupon, user).await? {
+    if !uses_left(stores, tx, &coupon, user).await? {
         return Err(CouponRejection::UsageExhausted.into());
     }
-    sqlx::query(
-        "INSERT INTO orders.coupon_uses (order_id, coupon_id, user_id, status) VALUES ($1, $2, $3, 'held')
-         ON CONFLICT (order_id) DO UPDATE SET status = 'held', updated_at = now()",
-    )
-    .bind(order)
-    .bind(coupon.id)
-    .bind(user)
-    .execute(&mut *conn)
-    .await
-    .context("holding a coupon use")?;
+    stores.coupons().hold_use(tx, order, coupon.id, user).await?;
     Ok((coupon, discount))
 }
 
 /// Holds the order's coupon use again after it was released (a retry or a late
 /// payment), if the limits still allow it; `false` when they do not. Under the coupon
 /// row's lock, like [`hold_use`].
-pub(crate) async fn hold_again(
-    conn: &mut PgConnection,
+pub(crate) async fn hold_again<S: Stores>(
+    stores: &S,
+    tx: &mut Tx,
     coupon_id: Uuid,
     order: Uuid,
     user: Uuid,
 ) -> anyhow::Result<bool> {
-    let code: Option<String> = sqlx::query_scalar("SELECT code FROM orders.coupons WHERE id = $1 FOR UPDATE")
-        .bind(coupon_id)
-        .fetch_optional(&mut *conn)
-        .await
-        .context("locking a coupon")?;
-    let Some(code) = code else { return Ok(false) };
-    let live: Option<String> =
-        sqlx::query_scalar("SELECT status FROM orders.coupon_uses WHERE order_id = $1 AND status <> 'released'")
-            .bind(order)
-            .fetch_optional(&mut *conn)
-            .await
-            .context("reading a coupon use")?;
-    if live.is_some() {
+    let Some(code) = stores.coupons().lock_id(tx, coupon_id).await? else { return Ok(false) };
+    if stores.coupons().has_live_use(tx, order).await? {
         return Ok(true);
     }
-    let coupon = find_by_code(conn, &CouponCode(code)).await?.context("a locked coupon vanished")?;
-    if !uses_left(conn, &coupon, user).await? {
+    let coupon = stores.coupons().find_by_code(tx, &code).await?.context("a locked coupon vanished")?;
+    if !uses_left(stores, tx, &coupon, user).await? {
         return Ok(false);
     }
-    set_use(conn, order, "held").await?;
+    stores.coupons().set_use(tx, order, CouponUseStatus::Held).await?;
     Ok(true)
 }
 
@@ -455,17 +323,6 @@ pub(crate) enum HoldCouponError {
     Rejected(#[from] CouponRejection),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
-}
-
-/// Moves the order's coupon use to `status` (`used` or `released`), if it has one.
-pub(crate) async fn set_use(conn: &mut PgConnection, order: Uuid, status: &str) -> anyhow::Result<()> {
-    sqlx::query("UPDATE orders.coupon_uses SET status = $2, updated_at = now() WHERE order_id = $1")
-        .bind(order)
-        .bind(status)
-        .execute(conn)
-        .await
-        .context("settling a coupon use")?;
-    Ok(())
 }
 
 #[cfg(test)]

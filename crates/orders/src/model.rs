@@ -54,11 +54,38 @@ pub struct OrderItem {
     pub line_total: Money,
 }
 
+/// Where an order's payment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentStatus {
+    /// Waiting for an online payment.
+    Pending,
+    /// Paid online.
+    Captured,
+    /// The online payment failed (or the order expired before it came).
+    Failed,
+    /// Paid online and refunded.
+    Refunded,
+    /// Cash on delivery: paid at the door.
+    Cod,
+}
+
+impl PaymentStatus {
+    /// The status as the API contract names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentStatus::Pending => "pending",
+            PaymentStatus::Captured => "captured",
+            PaymentStatus::Failed => "failed",
+            PaymentStatus::Refunded => "refunded",
+            PaymentStatus::Cod => "cod",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderPayment {
     pub method: PaymentMethod,
-    /// `pending`, `captured`, `failed`, `refunded` or `cod`.
-    pub status: String,
+    pub status: PaymentStatus,
     pub razorpay_order_id: Option<String>,
     pub razorpay_payment_id: Option<String>,
     pub paid_at: Option<DateTime<Utc>>,

@@ -1,13 +1,17 @@
-//! What the orders domain needs from the outside: today's catalog, and a payment
-//! provider (Razorpay). Adapters live in the binary; stock is held through inventory's
-//! [`inventory::reservations::StockReserver`] in the order's own transaction.
+//! What the orders domain needs from the outside: today's catalog, the shop's stock, a
+//! payment provider (Razorpay), and whoever asked for a checkout. The orders domain owns
+//! these ports (and their types, such as [`Shortage`]); the adapters live in `bins/api`.
+//! Ports that change another domain's rows take the caller's transaction ([`Tx`]), so that
+//! an order and its stock, or its payment flag, commit together or not at all.
 
 use std::collections::HashMap;
 use std::future::Future;
 
-use kernel::Money;
-use sqlx::PgConnection;
+use chrono::{DateTime, Utc};
+use kernel::{Money, Quantity};
 use uuid::Uuid;
+
+pub use crate::postgres::Tx;
 
 /// A product as the catalog sells it today.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,10 +115,108 @@ pub trait PaymentProvider: Send + Sync {
 
     /// Marks a payment for an admin's attention, in the caller's transaction. Errors:
     /// storage failures.
-    fn flag(
+    fn flag(&self, conn: &mut Tx, payment_id: &str, reason: &str) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+/// Units of one product an order wants held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StockLine {
+    pub product_id: Uuid,
+    pub quantity: Quantity,
+}
+
+/// A line that cannot be held: what was asked for and what is there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shortage {
+    pub product_id: Uuid,
+    pub requested: i64,
+    pub available: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HoldError {
+    /// At least one line is short; nothing was held. Lists every short product.
+    #[error("not enough stock for {} product(s)", shortages.len())]
+    OutOfStock { shortages: Vec<Shortage> },
+    /// The order holds (or has bought) its stock already; nothing changed and the caller's
+    /// transaction is usable.
+    #[error("this order holds its stock already")]
+    AlreadyHeld,
+    /// The stock moved under the hold in a way the database refused. Nothing was held,
+    /// and the caller's transaction is aborted: it must roll back, and may try again.
+    #[error("the stock changed while it was being held")]
+    StockChanged,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// What became of an order's held units when they were to be sold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sale {
+    /// Sold, by this call or an earlier one.
+    Sold,
+    /// Not sold, and not sellable any more: how they stand instead (released, restocked …).
+    NotSold(&'static str),
+}
+
+/// The shop's stock, as orders use it: units held for an order (the order id owns them)
+/// in the order's own transaction, then sold, released or restocked exactly once. Every
+/// method takes the caller's transaction; calling a settling method again is safe.
+///
+/// Lock order: [`OrderStock::lock_order`] comes before the order's own row, so that
+/// settling and the expiry job (which holds that lock while it tells orders) never wait
+/// on each other in opposite orders.
+pub trait OrderStock: Send + Sync {
+    /// Takes the order's stock lock for the rest of the caller's transaction. Errors:
+    /// storage failures.
+    fn lock_order(&self, tx: &mut Tx, order: Uuid) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// Holds every line for `order` until `until`, or none. Errors: `OutOfStock` with every
+    /// shortage, `AlreadyHeld` (the transaction stays usable), `StockChanged` (the
+    /// transaction is aborted), `Unexpected`.
+    fn hold(
         &self,
-        conn: &mut PgConnection,
-        payment_id: &str,
-        reason: &str,
-    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+        tx: &mut Tx,
+        order: Uuid,
+        lines: &[StockLine],
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), HoldError>> + Send;
+
+    /// Keeps the order's held units held until at least `until` (a later deadline stays).
+    /// `false` when it holds nothing: units released or sold are never held again here.
+    /// Errors: storage failures.
+    fn extend_hold(
+        &self,
+        tx: &mut Tx,
+        order: Uuid,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = anyhow::Result<bool>> + Send;
+
+    /// Sells the order's held units. Errors: storage failures, and an order that never
+    /// held stock.
+    fn sell(&self, tx: &mut Tx, order: Uuid) -> impl Future<Output = anyhow::Result<Sale>> + Send;
+
+    /// Puts the order's held units back on sale; nothing held (or nothing left to
+    /// release) is fine. Errors: storage failures.
+    fn release(&self, tx: &mut Tx, order: Uuid, reason: &str) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// Puts the order's sold units back on the shelf; nothing sold is fine. Errors:
+    /// storage failures.
+    fn restock(&self, tx: &mut Tx, order: Uuid, reason: &str) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+/// Whoever asked for a checkout, told of the order in the checkout's own transaction
+/// (the application attaches it to the request's idempotency key, so a request that dies
+/// after placing its order is answered from that order when repeated). `()` records
+/// nothing.
+pub trait OrderPlacedHook: Send + Sync {
+    /// Records that `order` was placed, in the checkout's transaction. Errors: storage
+    /// failures (the checkout rolls back).
+    fn order_placed(&self, tx: &mut Tx, order: Uuid) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+impl OrderPlacedHook for () {
+    async fn order_placed(&self, _: &mut Tx, _: Uuid) -> anyhow::Result<()> {
+        Ok(())
+    }
 }

@@ -12,13 +12,13 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use inventory::reservations::StockReserver;
 use uuid::Uuid;
 
+use crate::deps::Deps;
 use crate::payments::PaymentNews;
-use crate::ports::{PaymentProvider, ProductCatalog, ProviderPaymentStatus};
-use crate::recovery::WhileOpenedElsewhere;
-use crate::service::{OpenPaymentError, Orders};
+use crate::ports::{OrderStock, PaymentProvider, ProductCatalog, ProviderPaymentStatus};
+use crate::recovery::{OpenPaymentError, WhileOpenedElsewhere};
+use crate::stores::{OrderStore as _, PaymentAttemptStore as _, RefundStore as _, Stores};
 
 /// Orders one pass looks at, at most.
 const BATCH: i64 = 50;
@@ -29,51 +29,27 @@ pub struct ReconcileReport {
     pub refunds_sent: usize,
 }
 
-impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
+/// Reconciliation passes.
+pub(crate) struct Reconciliation<'a, C, P, K, S> {
+    pub(crate) deps: &'a Deps<C, P, K, S>,
+}
+
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Reconciliation<'_, C, P, K, S> {
     /// One pass over orders `payment_pending` for longer than `older_than` (or missing
     /// their Razorpay order), and over refunds still due.
     #[tracing::instrument(name = "orders.reconcile", skip(self))]
-    pub async fn reconcile(&self, older_than: Duration) -> anyhow::Result<ReconcileReport> {
-        let claimed: Vec<Uuid> = sqlx::query_scalar(
-            "UPDATE orders.orders SET reconcile_after = CASE
-                 WHEN status = 'payment_pending' THEN now() + interval '1 minute'
-                 WHEN created_at < now() - interval '1 day' THEN 'infinity'
-                 ELSE now() + interval '10 minutes' END
-             WHERE id IN (
-                 SELECT id FROM orders.orders
-                 WHERE reconcile_after <= now() AND payment_method = 'razorpay'
-                   AND status IN ('payment_pending', 'payment_failed', 'cancelled')
-                   AND (status = 'payment_pending' AND created_at <= now() - make_interval(secs => $1)
-                        OR (status = 'payment_pending' AND razorpay_order_id IS NULL
-                            AND payment_opening_until <= now())
-                        OR status = 'payment_failed'
-                        OR (status = 'cancelled' AND cancel_reason = 'expired'))
-                 ORDER BY reconcile_after LIMIT $2
-                 FOR UPDATE SKIP LOCKED)
-             RETURNING id",
-        )
-        .bind(older_than.as_secs_f64())
-        .bind(BATCH)
-        .fetch_all(&self.pool)
-        .await
-        .context("claiming orders to reconcile")?;
+    pub(crate) async fn run(&self, older_than: Duration) -> anyhow::Result<ReconcileReport> {
+        let deps = self.deps;
+        let claimed = deps.stores.orders().claim_for_reconciliation(older_than, BATCH).await?;
         let mut report = ReconcileReport { orders_checked: claimed.len(), refunds_sent: 0 };
         for order_id in claimed {
             if let Err(error) = self.reconcile_order(order_id).await {
                 tracing::warn!(error = %format!("{error:#}"), %order_id, "reconciling an order failed; retried later");
             }
         }
-        let due: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM orders.refunds WHERE status = 'due' AND updated_at < now() - make_interval(secs => $2)
-             ORDER BY created_at LIMIT $1",
-        )
-        .bind(BATCH)
-        .bind(self.refund_retry_after.as_secs_f64())
-        .fetch_all(&self.pool)
-        .await
-        .context("finding refunds due")?;
+        let due = deps.stores.refunds().due(BATCH, deps.refund_retry_after).await?;
         for refund in due {
-            match self.send_refund(refund).await {
+            match deps.refunds().send(refund).await {
                 Ok(()) => report.refunds_sent += 1,
                 Err(error) => tracing::warn!(error = %format!("{error:#}"), %refund, "a due refund is still not sent"),
             }
@@ -84,17 +60,10 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
     /// Every payment attempt of the order, oldest first; then its Razorpay order if it
     /// still waits for payment without one.
     async fn reconcile_order(&self, order_id: Uuid) -> anyhow::Result<()> {
-        let attempts: Vec<String> = sqlx::query_scalar(
-            "SELECT razorpay_order_id FROM orders.payment_attempts WHERE order_id = $1 ORDER BY created_at",
-        )
-        .bind(order_id)
-        .fetch_all(&self.pool)
-        .await
-        .context("reading an order's payment attempts")?;
-        for razorpay_order_id in attempts {
+        for razorpay_order_id in self.deps.stores.attempts().of_order(order_id).await? {
             self.reconcile_attempt(&razorpay_order_id).await?;
         }
-        match self.open_missing_payment(order_id, WhileOpenedElsewhere::Skip).await {
+        match self.deps.opening().open_missing_payment(order_id, WhileOpenedElsewhere::Skip).await {
             // The order is `payment_failed` now, its stock released: nothing is held for
             // a payment nobody can make.
             Ok(()) | Err(OpenPaymentError::Unavailable(_)) => Ok(()),
@@ -103,7 +72,8 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
     }
 
     async fn reconcile_attempt(&self, razorpay_order_id: &str) -> anyhow::Result<()> {
-        let payments = self.payments.order_payments(razorpay_order_id).await?;
+        let deps = self.deps;
+        let payments = deps.provider.order_payments(razorpay_order_id).await?;
         let settled = payments
             .iter()
             .any(|p| matches!(p.status, ProviderPaymentStatus::Captured | ProviderPaymentStatus::Authorized));
@@ -114,10 +84,10 @@ impl<C: ProductCatalog, P: PaymentProvider, R: StockReserver> Orders<C, P, R> {
                 ProviderPaymentStatus::Failed if !settled => PaymentNews::Failed(payment),
                 _ => continue,
             };
-            let mut tx = self.pool.begin().await.context("starting a reconciliation")?;
-            let follow_up = self.apply_payment_news(&mut tx, &news).await?;
+            let mut tx = deps.stores.begin().await.context("starting a reconciliation")?;
+            let follow_up = deps.payments().apply_news(&mut tx, &news).await?;
             tx.commit().await.context("committing a reconciliation")?;
-            self.follow_up(follow_up).await;
+            deps.payments().follow_up(follow_up).await;
         }
         Ok(())
     }

@@ -1,13 +1,15 @@
 //! The orders domain's failures (cart, coupons, checkout, payment, cancellation) on the wire.
 
 use actix_web::http::StatusCode;
-use inventory::reservations::Shortage;
 use kernel::FieldError;
+use orders::cancellation::CancelError;
 use orders::cart::{CartError, MAX_LINE_QUANTITY};
+use orders::checkout::PlaceOrderError;
 use orders::coupons::{CouponRejection, CouponWriteError, ListCouponsError};
-use orders::lifecycle::CancelError;
 use orders::payments::VerifyError;
-use orders::service::{ListOrdersError, PlaceOrderError, RetryError};
+use orders::ports::Shortage;
+use orders::queries::ListOrdersError;
+use orders::retry::RetryError;
 use orders::status::InvalidTransition;
 use serde_json::{Value, json};
 

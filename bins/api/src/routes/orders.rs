@@ -7,16 +7,17 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use garde::Validate;
+use idempotency::{Claim, Idempotency, IdempotencyKey, fingerprint};
 use identity::addresses::NewAddress;
 use kernel::{Cursor, FieldError, InvalidInput, Limit, Quantity};
+use orders::checkout::{LineRequest, PlaceOrder};
 use orders::coupons::CouponCode;
-use orders::idempotency::{Claim, Idempotency, IdempotencyKey, fingerprint};
 use orders::model::{Order, PaymentMethod, PlacedOrder, ShippingAddress};
-use orders::service::{LineRequest, PLACE_SCOPE, PlaceOrder};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::adapters::AttachToIdempotencyKey;
 use crate::error::{ApiError, ErrorCode};
 use crate::http::auth::AuthUser;
 use crate::http::extract::{NoFields, OptionalValidJson, Query, ValidJson};
@@ -66,7 +67,7 @@ struct OrderItemView {
 #[derive(Debug, Serialize)]
 struct PaymentView {
     method: &'static str,
-    status: String,
+    status: &'static str,
     razorpay_order_id: Option<String>,
     razorpay_payment_id: Option<String>,
     paid_at: Option<DateTime<Utc>>,
@@ -122,7 +123,7 @@ impl From<Order> for OrderView {
             shipping_address: order.shipping_address,
             payment: PaymentView {
                 method: order.payment.method.as_str(),
-                status: order.payment.status,
+                status: order.payment.status.as_str(),
                 razorpay_order_id: order.payment.razorpay_order_id,
                 razorpay_payment_id: order.payment.razorpay_payment_id,
                 paid_at: order.payment.paid_at,
@@ -215,6 +216,9 @@ pub struct ListParams {
 }
 
 const KEY_HEADER: &str = "Idempotency-Key";
+
+/// The idempotency scope of placing an order.
+const PLACE_SCOPE: &str = "orders.place";
 
 fn idempotency_key(request: &HttpRequest) -> Result<IdempotencyKey, ApiError> {
     let raw = request.headers().get(KEY_HEADER).and_then(|value| value.to_str().ok()).unwrap_or("");
@@ -377,16 +381,10 @@ pub async fn place(
             PaymentMethodBody::Razorpay => PaymentMethod::Razorpay,
             PaymentMethodBody::Cod => PaymentMethod::Cod,
         };
-        let placed = orders
-            .place(PlaceOrder {
-                user: user.id,
-                items,
-                coupon,
-                method,
-                shipping_address: address,
-                idempotency_key: Some(claimed_key),
-            })
-            .await?;
+        // The order is attached to the key inside the checkout transaction.
+        let attach = AttachToIdempotencyKey { user: user.id, scope: PLACE_SCOPE, key: &claimed_key };
+        let request = PlaceOrder { user: user.id, items, coupon, method, shipping_address: address };
+        let placed = orders.place(request, &attach).await?;
         Ok((StatusCode::CREATED, placed_json(placed)))
     })
     .await

@@ -2,6 +2,12 @@
 //! the same request; the same key with another request is refused; a repeat that
 //! arrives while the first is still running is told so. Keys are scoped to the customer
 //! and the operation.
+//!
+//! Stored HTTP responses are the application's concern, not a domain's: `bins/api` claims
+//! a key around a request and stores its answer. What the request made is attached to
+//! its key in the request's own transaction ([`Idempotency::attach`]); checkout does that
+//! through the orders domain's `OrderPlacedHook` port, so the orders domain never knows
+//! about keys. The table lives in the `idempotency` schema.
 
 use anyhow::Context as _;
 use kernel::InvalidInput;
@@ -9,6 +15,8 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
+
+kernel::domain_schema!("idempotency", "../../migrations/idempotency");
 
 /// 1–255 visible ASCII characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +87,7 @@ impl Idempotency {
         fingerprint: &str,
     ) -> anyhow::Result<Claim> {
         let inserted = sqlx::query(
-            "INSERT INTO orders.idempotency_keys (user_id, scope, key, request_hash) VALUES ($1, $2, $3, $4)
+            "INSERT INTO idempotency.idempotency_keys (user_id, scope, key, request_hash) VALUES ($1, $2, $3, $4)
              ON CONFLICT DO NOTHING",
         )
         .bind(user)
@@ -95,7 +103,7 @@ impl Idempotency {
         // A claim whose request never finished (the client went away mid-request, the
         // process died) is taken over after a while, so the key is not stuck for ever.
         let taken_over: Option<Option<Uuid>> = sqlx::query_scalar(
-            "UPDATE orders.idempotency_keys SET created_at = now()
+            "UPDATE idempotency.idempotency_keys SET created_at = now()
              WHERE user_id = $1 AND scope = $2 AND key = $3 AND request_hash = $4 AND response_status IS NULL
                AND created_at < now() - make_interval(secs => $5)
              RETURNING resource_id",
@@ -114,7 +122,7 @@ impl Idempotency {
             None => {}
         }
         let stored: Option<(String, Option<i32>, Option<Value>)> = sqlx::query_as(
-            "SELECT request_hash, response_status, response_body FROM orders.idempotency_keys
+            "SELECT request_hash, response_status, response_body FROM idempotency.idempotency_keys
              WHERE user_id = $1 AND scope = $2 AND key = $3",
         )
         .bind(user)
@@ -142,7 +150,7 @@ impl Idempotency {
         resource: Uuid,
     ) -> anyhow::Result<()> {
         sqlx::query(
-            "UPDATE orders.idempotency_keys SET resource_id = $4 WHERE user_id = $1 AND scope = $2 AND key = $3",
+            "UPDATE idempotency.idempotency_keys SET resource_id = $4 WHERE user_id = $1 AND scope = $2 AND key = $3",
         )
         .bind(user)
         .bind(scope)
@@ -164,7 +172,7 @@ impl Idempotency {
         body: &Value,
     ) -> anyhow::Result<()> {
         sqlx::query(
-            "UPDATE orders.idempotency_keys SET response_status = $4, response_body = $5
+            "UPDATE idempotency.idempotency_keys SET response_status = $4, response_body = $5
              WHERE user_id = $1 AND scope = $2 AND key = $3",
         )
         .bind(user)
@@ -180,7 +188,7 @@ impl Idempotency {
 
     /// Forgets the key (the work failed in a way worth retrying). Errors: storage failures.
     pub async fn release(&self, user: Uuid, scope: &str, key: &IdempotencyKey) -> anyhow::Result<()> {
-        sqlx::query("DELETE FROM orders.idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3")
+        sqlx::query("DELETE FROM idempotency.idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3")
             .bind(user)
             .bind(scope)
             .bind(key.as_str())

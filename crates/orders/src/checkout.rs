@@ -1,0 +1,317 @@
+//! Checkout: in one transaction, re-price the basket, hold the coupon, write the order
+//! with its item snapshot and hold its stock; then, outside the transaction, open its
+//! Razorpay order ([`crate::recovery`]). Cash on delivery is confirmed in the same
+//! transaction. Also answers a checkout again from the order it placed.
+
+use std::collections::HashMap;
+
+use anyhow::Context as _;
+use chrono::Utc;
+use kernel::{Money, Quantity};
+use uuid::Uuid;
+
+use crate::cart;
+use crate::coupons::{self, CouponCode, CouponRejection, CouponUseStatus, HoldCouponError};
+use crate::deps::Deps;
+use crate::holds::stock_line;
+use crate::model::{Order, PaymentMethod, PaymentStatus, PlacedOrder, ShippingAddress};
+use crate::ports::{
+    CatalogProduct, HoldError, OrderPlacedHook, OrderStock, PaymentProvider, ProductCatalog, Shortage, Tx,
+};
+use crate::pricing::{PricedLine, price_basket};
+use crate::recovery::{self, OpenPaymentError, WhileOpenedElsewhere};
+use crate::status::OrderStatus;
+use crate::stores::{CartStore as _, CouponStore as _, NewOrder, NewOrderItem, OrderStore as _, Stores};
+
+/// The longest a checkout waits for its turn. The queue is deeper than the pool on
+/// purpose (a burst of buyers waits here, not on the database), so this is longer than
+/// the pool's acquire timeout, and well under the two minutes after which an unanswered
+/// idempotency key counts as abandoned.
+const CHECKOUT_TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Razorpay takes no payment below ₹1.00.
+pub const MIN_ONLINE_PAYMENT: Money = Money::from_paise(100);
+pub const CURRENCY: &str = "INR";
+
+/// One line the customer asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineRequest {
+    pub product_id: Uuid,
+    pub quantity: Quantity,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlaceOrder {
+    pub user: Uuid,
+    /// `None` checks out the cart.
+    pub items: Option<Vec<LineRequest>>,
+    pub coupon: Option<CouponCode>,
+    pub method: PaymentMethod,
+    pub shipping_address: Option<ShippingAddress>,
+}
+
+/// A line that cannot be held, with the index of the request line it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineShortage {
+    pub index: usize,
+    pub shortage: Shortage,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlaceOrderError {
+    #[error("the cart is empty")]
+    CartEmpty,
+    /// A line names a product that does not exist or is no longer sold.
+    #[error("line {index} is not for sale")]
+    NotForSale { index: usize },
+    #[error("not enough stock")]
+    OutOfStock { shortages: Vec<LineShortage> },
+    /// The stock moved while it was being held; nothing was written. Worth a retry.
+    #[error("the stock changed while the order was placed")]
+    StockChanged,
+    #[error(transparent)]
+    Coupon(CouponRejection),
+    /// Online payment needs at least ₹1.
+    #[error("the total is below what can be paid online")]
+    BelowOnlineMinimum,
+    /// The order was written, the gateway failed: the order is `payment_failed` and its
+    /// stock released.
+    #[error("the payment gateway is unavailable")]
+    GatewayUnavailable { order: Box<Order> },
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// A line resolved against the catalog.
+struct ResolvedLine<'a> {
+    index: usize,
+    product: &'a CatalogProduct,
+    quantity: i64,
+}
+
+/// Placing orders, and answering a placement again.
+pub(crate) struct Checkout<'a, C, P, K, S> {
+    pub(crate) deps: &'a Deps<C, P, K, S>,
+}
+
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Checkout<'_, C, P, K, S> {
+    /// Places an order: in one transaction re-prices it, holds the coupon, writes the
+    /// order with its item snapshot and history, tells `placed`, and holds all stock; then
+    /// (outside the transaction) opens the Razorpay order. Errors: every [`PlaceOrderError`].
+    #[tracing::instrument(name = "orders.place", skip(self, request, placed), fields(user = %request.user))]
+    pub(crate) async fn place(
+        &self,
+        request: PlaceOrder,
+        placed: &impl OrderPlacedHook,
+    ) -> Result<PlacedOrder, PlaceOrderError> {
+        let deps = self.deps;
+        let user = request.user;
+        let (wanted, from_cart, coupon) = self.wanted_lines(&request).await?;
+        let ids: Vec<Uuid> = wanted.iter().map(|line| line.0).collect();
+        let products = deps.catalog.products(&ids).await?;
+        let lines = resolve(&wanted, &products)?;
+        let prices: Vec<_> = lines.iter().map(|line| cart::line_price(line.product, line.quantity)).collect();
+        let (_, undiscounted) = price_basket(&prices, Money::ZERO).context("pricing an order")?;
+
+        let turn = self.checkout_turn().await?;
+        // After the wait: the coupon's validity, the order's date and the hold's expiry
+        // are those of the moment the order is written.
+        let now = Utc::now();
+        let order_id = Uuid::now_v7();
+        let expires_at = now + deps.reservation_ttl;
+        let mut tx = deps.stores.begin().await.context("starting a checkout")?;
+        let (coupon_id, discount) = match &coupon {
+            None => (None, Money::ZERO),
+            Some(code) => {
+                match coupons::hold_use(&deps.stores, &mut tx, code, order_id, user, undiscounted.subtotal, now).await {
+                    Ok((coupon, discount)) => (Some(coupon.id), discount),
+                    Err(HoldCouponError::Rejected(rejection)) => return Err(PlaceOrderError::Coupon(rejection)),
+                    Err(HoldCouponError::Unexpected(cause)) => return Err(cause.into()),
+                }
+            }
+        };
+        let (priced, totals) = price_basket(&prices, discount).context("pricing an order")?;
+        if request.method == PaymentMethod::Razorpay && totals.total < MIN_ONLINE_PAYMENT {
+            return Err(PlaceOrderError::BelowOnlineMinimum);
+        }
+        let stock_lines =
+            lines.iter().map(|line| stock_line(line.product.id, line.quantity)).collect::<anyhow::Result<Vec<_>>>()?;
+        let new = NewOrder {
+            id: order_id,
+            user,
+            method: request.method,
+            payment_status: match request.method {
+                PaymentMethod::Razorpay => PaymentStatus::Pending,
+                PaymentMethod::Cod => PaymentStatus::Cod,
+            },
+            totals,
+            currency: CURRENCY,
+            coupon_id,
+            coupon_code: coupon.as_ref().filter(|_| coupon_id.is_some()).map(|c| c.as_str().to_owned()),
+            address: request.shipping_address,
+            from_cart,
+            expires_at,
+            now,
+            payment_opening_lease: deps.payment_opening_lease,
+            items: order_items(&lines, &priced),
+        };
+        let order_number = deps.stores.orders().insert(&mut tx, &new).await?;
+        placed.order_placed(&mut tx, order_id).await?;
+        // Stock last: a popular product's row stays locked only from here to the commit.
+        match deps.stock.hold(&mut tx, order_id, &stock_lines, expires_at).await {
+            Ok(()) => {}
+            Err(HoldError::OutOfStock { shortages }) => return Err(out_of_stock(&lines, shortages)),
+            Err(HoldError::AlreadyHeld) => return Err(anyhow::anyhow!("a new order id was reserved").into()),
+            Err(HoldError::StockChanged) => return Err(PlaceOrderError::StockChanged),
+            Err(HoldError::Unexpected(cause)) => return Err(cause.into()),
+        }
+        if new.method == PaymentMethod::Cod {
+            self.confirm_cash_on_delivery(&mut tx, &new, &ids).await?;
+        }
+        tx.commit().await.context("committing a checkout")?;
+        drop(turn);
+        crate::metrics::order_placed(new.method);
+
+        if new.method == PaymentMethod::Cod {
+            return Ok(PlacedOrder { order: deps.load(order_id).await?, payment: None });
+        }
+        match deps.opening().open_payment(order_id, &order_number, totals.total).await {
+            Ok(payment) => Ok(PlacedOrder { order: deps.load(order_id).await?, payment }),
+            Err(OpenPaymentError::Unavailable(order)) => Err(PlaceOrderError::GatewayUnavailable { order }),
+            Err(OpenPaymentError::Unexpected(cause)) => Err(cause.into()),
+        }
+    }
+
+    /// A turn at the checkout transaction, within [`CHECKOUT_TURN_WAIT`]: a stalled
+    /// database fails checkouts instead of holding them until a client's retry takes over
+    /// their idempotency key (after two minutes) and both place an order.
+    async fn checkout_turn(&self) -> anyhow::Result<tokio::sync::SemaphorePermit<'_>> {
+        match tokio::time::timeout(CHECKOUT_TURN_WAIT, self.deps.checkout_turns.acquire()).await {
+            Ok(turn) => turn.context("the checkout queue is closed"),
+            Err(_) => Err(anyhow::anyhow!("no checkout turn within {CHECKOUT_TURN_WAIT:?}: the database is stalled")),
+        }
+    }
+
+    /// The lines asked for (merged per product, each with the index it was first named
+    /// at), whether they came from the cart, and the coupon to use.
+    async fn wanted_lines(
+        &self,
+        request: &PlaceOrder,
+    ) -> Result<(Vec<(Uuid, i64, usize)>, bool, Option<CouponCode>), PlaceOrderError> {
+        let (raw, from_cart, coupon): (Vec<(Uuid, i64)>, bool, Option<CouponCode>) = match &request.items {
+            Some(items) => (
+                items.iter().map(|line| (line.product_id, line.quantity.get())).collect(),
+                false,
+                request.coupon.clone(),
+            ),
+            None => {
+                let stores = &self.deps.stores;
+                let mut conn = stores.connect().await.context("reading the cart")?;
+                let stored = stores.carts().stored(&mut conn, request.user).await?;
+                let coupon = match (&request.coupon, &stored.coupon) {
+                    (Some(code), _) => Some(code.clone()),
+                    (None, Some(code)) => Some(
+                        CouponCode::parse(code, "coupon_code")
+                            .map_err(|_| PlaceOrderError::Coupon(CouponRejection::Invalid))?,
+                    ),
+                    (None, None) => None,
+                };
+                (stored.lines, true, coupon)
+            }
+        };
+        if raw.is_empty() {
+            return Err(PlaceOrderError::CartEmpty);
+        }
+        let mut merged: Vec<(Uuid, i64, usize)> = Vec::new();
+        for (index, (product_id, quantity)) in raw.into_iter().enumerate() {
+            match merged.iter_mut().find(|line| line.0 == product_id) {
+                Some(line) => line.1 += quantity,
+                None => merged.push((product_id, quantity, index)),
+            }
+        }
+        Ok((merged, from_cart, coupon))
+    }
+
+    /// A cash-on-delivery order is sold at once: its stock committed, its coupon used,
+    /// its lines out of the cart, and the order `confirmed`.
+    async fn confirm_cash_on_delivery(&self, tx: &mut Tx, new: &NewOrder, products: &[Uuid]) -> anyhow::Result<()> {
+        let deps = self.deps;
+        deps.stock.sell(tx, new.id).await.context("committing COD stock")?;
+        deps.stores.coupons().set_use(tx, new.id, CouponUseStatus::Used).await?;
+        if new.from_cart {
+            deps.stores.carts().remove_ordered(tx, new.user, products, new.coupon_code.as_deref()).await?;
+        }
+        deps.stores.orders().confirm_cash_on_delivery(tx, new.id).await?;
+        deps.stores.orders().add_history(tx, new.id, OrderStatus::Confirmed, Some("cash on delivery")).await?;
+        Ok(())
+    }
+
+    /// An order placed earlier, answered again as checkout answered it: with its current
+    /// payment request while it still waits for payment, opened first if the checkout died
+    /// before making it. `None` for another customer's. Errors: `GatewayUnavailable` (the
+    /// order is `payment_failed` then, as at checkout), `Unexpected`.
+    #[tracing::instrument(name = "orders.placed", skip(self))]
+    pub(crate) async fn placed(&self, user: Uuid, order_id: Uuid) -> Result<Option<PlacedOrder>, PlaceOrderError> {
+        let deps = self.deps;
+        let Some(mut order) = deps.queries().get_for(user, order_id).await? else { return Ok(None) };
+        if recovery::payment_missing(&order) {
+            match deps.opening().open_missing_payment(order_id, WhileOpenedElsewhere::Wait).await {
+                Ok(()) => {}
+                Err(OpenPaymentError::Unavailable(order)) => return Err(PlaceOrderError::GatewayUnavailable { order }),
+                Err(OpenPaymentError::Unexpected(cause)) => return Err(cause.into()),
+            }
+            order = deps.load(order_id).await?;
+        }
+        let payment = deps.opening().payment_request(&order);
+        Ok(Some(PlacedOrder { order, payment }))
+    }
+}
+
+fn resolve<'a>(
+    wanted: &[(Uuid, i64, usize)],
+    products: &'a HashMap<Uuid, CatalogProduct>,
+) -> Result<Vec<ResolvedLine<'a>>, PlaceOrderError> {
+    wanted
+        .iter()
+        .map(|&(product_id, quantity, index)| match products.get(&product_id) {
+            Some(product) if product.is_active => Ok(ResolvedLine { index, product, quantity }),
+            _ => Err(PlaceOrderError::NotForSale { index }),
+        })
+        .collect()
+}
+
+/// The order's item snapshot: each product as the catalog sells it now, priced.
+fn order_items(lines: &[ResolvedLine<'_>], priced: &[PricedLine]) -> Vec<NewOrderItem> {
+    lines
+        .iter()
+        .zip(priced)
+        .map(|(line, price)| {
+            let product = line.product;
+            NewOrderItem {
+                product_id: product.id,
+                sku: product.sku.clone(),
+                name: product.name.clone(),
+                brand: product.brand.clone(),
+                image: product.image.clone(),
+                unit_price: product.unit_price,
+                tax_rate_bps: product.tax_rate_bps,
+                unit_tax: product.unit_tax,
+                quantity: line.quantity,
+                discount: price.discount,
+                tax: price.tax,
+                line_total: price.total,
+            }
+        })
+        .collect()
+}
+
+fn out_of_stock(lines: &[ResolvedLine<'_>], shortages: Vec<Shortage>) -> PlaceOrderError {
+    let shortages = shortages
+        .into_iter()
+        .map(|shortage| LineShortage {
+            index: lines.iter().find(|line| line.product.id == shortage.product_id).map_or(0, |line| line.index),
+            shortage,
+        })
+        .collect();
+    PlaceOrderError::OutOfStock { shortages }
+}

@@ -1,0 +1,112 @@
+//! What every orders use case works with: the domain's stores, the other domains' ports
+//! and the settings. [`crate::service::Orders`] owns one; each use case borrows it, and
+//! reaches another use case through it (`deps.payments()`, `deps.holds()` …).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::sync::Semaphore;
+use uuid::Uuid;
+
+use crate::cancellation::Cancellation;
+use crate::checkout::Checkout;
+use crate::holds::Holds;
+use crate::model::Order;
+use crate::payments::Payments;
+use crate::postgres::Tx;
+use crate::queries::OrderQueries;
+use crate::reconcile::Reconciliation;
+use crate::recovery::PaymentOpening;
+use crate::refunds::Refunds;
+use crate::retry::Retry;
+use crate::status::{InvalidTransition, OrderStatus, check_move};
+use crate::stores::{LockedOrder, OrderStore as _, Stores};
+
+#[derive(Debug, Clone)]
+pub(crate) struct Deps<C, P, K, S> {
+    pub(crate) stores: S,
+    pub(crate) catalog: C,
+    /// The payment provider (Razorpay).
+    pub(crate) provider: P,
+    pub(crate) stock: K,
+    pub(crate) reservation_ttl: chrono::Duration,
+    /// How long a refund that could not be sent waits before it is tried again.
+    pub(crate) refund_retry_after: Duration,
+    /// Turns at the checkout transaction (see [`crate::service::Orders::with_checkout_concurrency`]).
+    pub(crate) checkout_turns: Arc<Semaphore>,
+    /// How long creating an order's Razorpay order is left to whoever started it (see
+    /// [`crate::recovery`]).
+    pub(crate) payment_opening_lease: Duration,
+}
+
+/// The use cases, each a view of the same dependencies.
+impl<C, P, K, S> Deps<C, P, K, S> {
+    pub(crate) fn checkout(&self) -> Checkout<'_, C, P, K, S> {
+        Checkout { deps: self }
+    }
+
+    pub(crate) fn retry(&self) -> Retry<'_, C, P, K, S> {
+        Retry { deps: self }
+    }
+
+    pub(crate) fn opening(&self) -> PaymentOpening<'_, C, P, K, S> {
+        PaymentOpening { deps: self }
+    }
+
+    pub(crate) fn holds(&self) -> Holds<'_, C, P, K, S> {
+        Holds { deps: self }
+    }
+
+    pub(crate) fn payments(&self) -> Payments<'_, C, P, K, S> {
+        Payments { deps: self }
+    }
+
+    pub(crate) fn refunds(&self) -> Refunds<'_, C, P, K, S> {
+        Refunds { deps: self }
+    }
+
+    pub(crate) fn cancellation(&self) -> Cancellation<'_, C, P, K, S> {
+        Cancellation { deps: self }
+    }
+
+    pub(crate) fn reconciliation(&self) -> Reconciliation<'_, C, P, K, S> {
+        Reconciliation { deps: self }
+    }
+
+    pub(crate) fn queries(&self) -> OrderQueries<'_, C, P, K, S> {
+        OrderQueries { deps: self }
+    }
+}
+
+impl<C, P, K, S: Stores> Deps<C, P, K, S> {
+    /// Moves the order to `to` if the state machine allows it, with a history entry, in
+    /// the caller's transaction.
+    pub(crate) async fn move_order(
+        &self,
+        tx: &mut Tx,
+        order: &LockedOrder,
+        to: OrderStatus,
+        note: Option<&str>,
+    ) -> Result<(), MoveError> {
+        check_move(order.state(), to)?;
+        self.stores.orders().set_status(tx, order.id, to).await?;
+        self.stores.orders().add_history(tx, order.id, to, note).await?;
+        crate::metrics::status_changed(to.as_str());
+        Ok(())
+    }
+
+    /// An order that must exist (one this process just wrote or locked).
+    pub(crate) async fn load(&self, order_id: Uuid) -> anyhow::Result<Order> {
+        let mut conn = self.stores.connect().await.context("reading an order")?;
+        self.stores.orders().load(&mut conn, order_id).await?.context("an order vanished")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum MoveError {
+    #[error(transparent)]
+    Invalid(#[from] InvalidTransition),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}

@@ -1,0 +1,139 @@
+//! [`CartStore`] on `orders.cart_items` and `orders.cart_coupons`.
+
+use anyhow::Context as _;
+use uuid::Uuid;
+
+use super::{Pool, Tx};
+use crate::coupons::CouponCode;
+use crate::stores::{CartStore, StoredCart};
+
+#[derive(Debug, Clone)]
+pub struct PgCarts {
+    pool: Pool,
+}
+
+impl PgCarts {
+    pub fn new(pool: Pool) -> Self {
+        PgCarts { pool }
+    }
+}
+
+/// The table's CHECK on a line's quantity, as PostgreSQL reports it.
+const CHECK_VIOLATION: &str = "23514";
+
+impl CartStore for PgCarts {
+    async fn stored(&self, conn: &mut Tx, user: Uuid) -> anyhow::Result<StoredCart> {
+        let lines: Vec<(Uuid, i64)> = sqlx::query_as(
+            "SELECT product_id, quantity FROM orders.cart_items WHERE user_id = $1 ORDER BY added_at, product_id",
+        )
+        .bind(user)
+        .fetch_all(&mut *conn)
+        .await
+        .context("reading a cart")?;
+        let coupon: Option<String> = sqlx::query_scalar("SELECT code FROM orders.cart_coupons WHERE user_id = $1")
+            .bind(user)
+            .fetch_optional(&mut *conn)
+            .await
+            .context("reading a cart's coupon")?;
+        Ok(StoredCart { lines, coupon })
+    }
+
+    async fn add(&self, tx: &mut Tx, user: Uuid, product: Uuid, quantity: i64) -> anyhow::Result<Option<i64>> {
+        let added = sqlx::query_scalar(
+            "INSERT INTO orders.cart_items (user_id, product_id, quantity) VALUES ($1, $2, $3)
+             ON CONFLICT (user_id, product_id) DO UPDATE
+                 SET quantity = orders.cart_items.quantity + EXCLUDED.quantity
+             RETURNING quantity",
+        )
+        .bind(user)
+        .bind(product)
+        .bind(quantity)
+        .fetch_one(tx)
+        .await;
+        match added {
+            Ok(total) => Ok(Some(total)),
+            Err(error) if error.as_database_error().and_then(|db| db.code()).as_deref() == Some(CHECK_VIOLATION) => {
+                Ok(None)
+            }
+            Err(error) => Err(anyhow::Error::new(error).context("adding to a cart")),
+        }
+    }
+
+    async fn set_quantity(&self, user: Uuid, product: Uuid, quantity: i64) -> anyhow::Result<bool> {
+        let changed = sqlx::query("UPDATE orders.cart_items SET quantity = $3 WHERE user_id = $1 AND product_id = $2")
+            .bind(user)
+            .bind(product)
+            .bind(quantity)
+            .execute(&self.pool)
+            .await
+            .context("changing a cart line")?;
+        Ok(changed.rows_affected() > 0)
+    }
+
+    async fn remove_line(&self, user: Uuid, product: Uuid) -> anyhow::Result<bool> {
+        let removed = sqlx::query("DELETE FROM orders.cart_items WHERE user_id = $1 AND product_id = $2")
+            .bind(user)
+            .bind(product)
+            .execute(&self.pool)
+            .await
+            .context("removing a cart line")?;
+        Ok(removed.rows_affected() > 0)
+    }
+
+    async fn clear(&self, user: Uuid) -> anyhow::Result<()> {
+        let mut tx = self.pool.begin().await.context("clearing a cart")?;
+        for sql in
+            ["DELETE FROM orders.cart_items WHERE user_id = $1", "DELETE FROM orders.cart_coupons WHERE user_id = $1"]
+        {
+            sqlx::query(sql).bind(user).execute(&mut *tx).await.context("clearing a cart")?;
+        }
+        tx.commit().await.context("clearing a cart")?;
+        Ok(())
+    }
+
+    async fn set_coupon(&self, conn: &mut Tx, user: Uuid, code: &CouponCode) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO orders.cart_coupons (user_id, code) VALUES ($1, $2)
+             ON CONFLICT (user_id) DO UPDATE SET code = EXCLUDED.code",
+        )
+        .bind(user)
+        .bind(code.as_str())
+        .execute(conn)
+        .await
+        .context("applying a coupon")?;
+        Ok(())
+    }
+
+    async fn remove_coupon(&self, user: Uuid) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM orders.cart_coupons WHERE user_id = $1")
+            .bind(user)
+            .execute(&self.pool)
+            .await
+            .context("removing a coupon")?;
+        Ok(())
+    }
+
+    async fn remove_ordered(
+        &self,
+        tx: &mut Tx,
+        user: Uuid,
+        products: &[Uuid],
+        coupon: Option<&str>,
+    ) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM orders.cart_items WHERE user_id = $1 AND product_id = ANY($2)")
+            .bind(user)
+            .bind(products)
+            .execute(&mut *tx)
+            .await
+            .context("emptying the cart")?;
+        if let Some(code) = coupon {
+            sqlx::query("DELETE FROM orders.cart_coupons WHERE user_id = $1 AND code = $2")
+                .bind(user)
+                .bind(code)
+                .execute(&mut *tx)
+                .await
+                .context("removing the cart's coupon")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,123 @@
+//! [`RefundStore`] on `orders.refunds`.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use kernel::Money;
+use uuid::Uuid;
+
+use super::{Pool, Tx, refund_status_value};
+use crate::refunds::RefundStatus;
+use crate::stores::{ClaimedRefund, RefundStore};
+
+#[derive(Debug, Clone)]
+pub struct PgRefunds {
+    pool: Pool,
+}
+
+impl PgRefunds {
+    pub fn new(pool: Pool) -> Self {
+        PgRefunds { pool }
+    }
+}
+
+impl RefundStore for PgRefunds {
+    async fn exists_for(&self, tx: &mut Tx, payment_id: &str) -> anyhow::Result<bool> {
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM orders.refunds WHERE razorpay_payment_id = $1)")
+            .bind(payment_id)
+            .fetch_one(tx)
+            .await
+            .context("looking for a refund")
+    }
+
+    async fn insert_due(
+        &self,
+        tx: &mut Tx,
+        order_id: Uuid,
+        payment_id: &str,
+        amount: Money,
+        reason: &str,
+    ) -> anyhow::Result<Option<Uuid>> {
+        sqlx::query_scalar(
+            "INSERT INTO orders.refunds (id, order_id, razorpay_payment_id, amount_paise, reason, status)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (razorpay_payment_id) DO NOTHING RETURNING id",
+        )
+        .bind(Uuid::now_v7())
+        .bind(order_id)
+        .bind(payment_id)
+        .bind(amount.paise())
+        .bind(reason)
+        .bind(refund_status_value(RefundStatus::Due))
+        .fetch_optional(tx)
+        .await
+        .context("writing a refund due")
+    }
+
+    async fn claim(&self, refund: Uuid, retry_after: Duration) -> anyhow::Result<Option<ClaimedRefund>> {
+        let claimed: Option<(Uuid, String, i64, String, i32)> = sqlx::query_as(
+            "UPDATE orders.refunds r SET attempts = attempts + 1, updated_at = now()
+             FROM orders.orders o
+             WHERE r.id = $1 AND r.status = $3 AND o.id = r.order_id
+               AND (r.attempts = 0 OR r.updated_at < now() - make_interval(secs => $2))
+             RETURNING r.order_id, r.razorpay_payment_id, r.amount_paise, o.order_number, r.attempts",
+        )
+        .bind(refund)
+        .bind(retry_after.as_secs_f64())
+        .bind(refund_status_value(RefundStatus::Due))
+        .fetch_optional(&self.pool)
+        .await
+        .context("claiming a refund")?;
+        Ok(claimed.map(|(order_id, payment_id, amount, receipt, attempts)| ClaimedRefund {
+            order_id,
+            payment_id,
+            amount: Money::from_paise(amount),
+            receipt,
+            attempts,
+        }))
+    }
+
+    async fn mark_failed(&self, tx: &mut Tx, refund: Uuid, reason: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE orders.refunds SET status = $3, last_error = $2, updated_at = now() WHERE id = $1")
+            .bind(refund)
+            .bind(reason)
+            .bind(refund_status_value(RefundStatus::Failed))
+            .execute(tx)
+            .await
+            .context("recording a refused refund")?;
+        Ok(())
+    }
+
+    async fn mark_sent(&self, tx: &mut Tx, refund: Uuid, razorpay_refund_id: Option<&str>) -> anyhow::Result<()> {
+        sqlx::query("UPDATE orders.refunds SET status = $3, razorpay_refund_id = $2, updated_at = now() WHERE id = $1")
+            .bind(refund)
+            .bind(razorpay_refund_id)
+            .bind(refund_status_value(RefundStatus::Sent))
+            .execute(tx)
+            .await
+            .context("recording a refund")?;
+        Ok(())
+    }
+
+    async fn note_failure(&self, refund: Uuid, error: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE orders.refunds SET last_error = $2 WHERE id = $1")
+            .bind(refund)
+            .bind(error)
+            .execute(&self.pool)
+            .await
+            .context("recording a refund failure")?;
+        Ok(())
+    }
+
+    async fn due(&self, limit: i64, retry_after: Duration) -> anyhow::Result<Vec<Uuid>> {
+        sqlx::query_scalar(
+            "SELECT id FROM orders.refunds WHERE status = 'due' AND updated_at < now() - make_interval(secs => $2)
+             ORDER BY created_at LIMIT $1",
+        )
+        .bind(limit)
+        .bind(retry_after.as_secs_f64())
+        .fetch_all(&self.pool)
+        .await
+        .context("finding refunds due")
+    }
+}

@@ -1,0 +1,439 @@
+//! The orders domain's own storage, as ports: orders, payment attempts, refunds, coupons
+//! (with their uses) and carts. [`crate::postgres`] implements them over the `orders`
+//! schema.
+//!
+//! A method that takes `tx` runs in the caller's transaction (so that an order, its
+//! stock, its coupon use and its refund change together); the others run on a connection
+//! of their own. Every error is a storage failure unless a method says otherwise. No rule
+//! lives here: the stores read and write what the use cases decided.
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use kernel::{Limit, Money, Page};
+use uuid::Uuid;
+
+use crate::coupons::{Coupon, CouponCode, CouponRules, CouponUseStatus, CouponWriteError};
+use crate::model::{Order, PaymentMethod, PaymentStatus, ShippingAddress};
+use crate::postgres::{Connection, Transaction, Tx};
+use crate::pricing::Totals;
+use crate::status::{CancelReason, OrderState, OrderStatus};
+
+/// Every store of the domain, and the transactions they share.
+pub trait Stores: Send + Sync {
+    type Orders: OrderStore;
+    type Attempts: PaymentAttemptStore;
+    type Refunds: RefundStore;
+    type Coupons: CouponStore;
+    type Carts: CartStore;
+
+    fn orders(&self) -> &Self::Orders;
+    fn attempts(&self) -> &Self::Attempts;
+    fn refunds(&self) -> &Self::Refunds;
+    fn coupons(&self) -> &Self::Coupons;
+    fn carts(&self) -> &Self::Carts;
+
+    /// Starts a transaction that every store, and every port taking `tx`, can work in.
+    fn begin(&self) -> impl Future<Output = anyhow::Result<Transaction>> + Send;
+
+    /// A connection of its own, for several reads that need no transaction.
+    fn connect(&self) -> impl Future<Output = anyhow::Result<Connection>> + Send;
+}
+
+/// An order about to be written: its totals, how it is paid and its item snapshot.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub id: Uuid,
+    pub user: Uuid,
+    pub method: PaymentMethod,
+    pub payment_status: PaymentStatus,
+    pub totals: Totals,
+    pub currency: &'static str,
+    pub coupon_id: Option<Uuid>,
+    pub coupon_code: Option<String>,
+    pub address: Option<ShippingAddress>,
+    pub from_cart: bool,
+    pub expires_at: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+    /// An online order's payment opening is leased to its checkout for this long (see
+    /// [`crate::recovery`]).
+    pub payment_opening_lease: Duration,
+    pub items: Vec<NewOrderItem>,
+}
+
+/// One line of a new order, as it was sold.
+#[derive(Debug, Clone)]
+pub struct NewOrderItem {
+    pub product_id: Uuid,
+    pub sku: String,
+    pub name: String,
+    pub brand: String,
+    pub image: Option<String>,
+    pub unit_price: Money,
+    pub tax_rate_bps: u32,
+    pub unit_tax: Money,
+    pub quantity: i64,
+    pub discount: Money,
+    pub tax: Money,
+    pub line_total: Money,
+}
+
+/// The parts of an order its payment and lifecycle rules look at, read under its row lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockedOrder {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub order_number: String,
+    pub status: OrderStatus,
+    pub cancel_reason: Option<CancelReason>,
+    pub payment_method: PaymentMethod,
+    pub payment_status: PaymentStatus,
+    pub total: Money,
+    pub refunded: Money,
+    pub coupon_id: Option<Uuid>,
+    pub coupon_code: Option<String>,
+    pub from_cart: bool,
+    pub razorpay_order_id: Option<String>,
+    pub razorpay_payment_id: Option<String>,
+}
+
+impl LockedOrder {
+    /// What the state machine looks at.
+    pub fn state(&self) -> OrderState {
+        OrderState {
+            status: self.status,
+            cancel_reason: self.cancel_reason,
+            paid_online: self.payment_method == PaymentMethod::Razorpay
+                && matches!(self.payment_status, PaymentStatus::Captured | PaymentStatus::Refunded),
+        }
+    }
+}
+
+/// Orders, their item snapshots and their history.
+pub trait OrderStore: Send + Sync {
+    /// Writes the order, its items and (paid online) its first history entry; returns its
+    /// number, `RM-YYYYMMDD-NNNNNN`: the day and a store-wide sequence of at least six
+    /// digits (at most 40 characters, as Razorpay's receipt allows). One round trip,
+    /// because checkout's transaction is what a hot product waits on.
+    fn insert(&self, tx: &mut Tx, order: &NewOrder) -> impl Future<Output = anyhow::Result<String>> + Send;
+
+    /// One order with everything it shows.
+    fn load(&self, conn: &mut Tx, id: Uuid) -> impl Future<Output = anyhow::Result<Option<Order>>> + Send;
+
+    /// A customer's orders, newest first, after `after` (created at, id).
+    fn list_for_user(
+        &self,
+        user: Uuid,
+        limit: Limit,
+        after: Option<(DateTime<Utc>, Uuid)>,
+    ) -> impl Future<Output = anyhow::Result<Page<Order>>> + Send;
+
+    /// Locks the order row for the rest of the transaction. Callers take the order's
+    /// stock lock first (see [`crate::service`]).
+    fn lock(&self, tx: &mut Tx, id: Uuid) -> impl Future<Output = anyhow::Result<Option<LockedOrder>>> + Send;
+
+    /// The order's lines, (product, quantity), in line order.
+    fn lines(&self, tx: &mut Tx, id: Uuid) -> impl Future<Output = anyhow::Result<Vec<(Uuid, i64)>>> + Send;
+
+    /// Sets the order's status; a cancel reason is kept only by `cancelled`. The state
+    /// machine is checked by the caller.
+    fn set_status(&self, tx: &mut Tx, id: Uuid, to: OrderStatus) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    fn add_history(
+        &self,
+        tx: &mut Tx,
+        id: Uuid,
+        status: OrderStatus,
+        note: Option<&str>,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    fn set_payment_status(
+        &self,
+        tx: &mut Tx,
+        id: Uuid,
+        status: PaymentStatus,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// Records why a cancelled order was cancelled, and clears its hold's deadline.
+    fn set_cancel_reason(
+        &self,
+        tx: &mut Tx,
+        id: Uuid,
+        reason: CancelReason,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// A cash-on-delivery order placed now is `confirmed`, with no hold deadline.
+    fn confirm_cash_on_delivery(&self, tx: &mut Tx, id: Uuid) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// The order is paid by `payment_id` now: captured, with no hold deadline and no
+    /// cancel reason.
+    fn record_payment(
+        &self,
+        tx: &mut Tx,
+        id: Uuid,
+        payment_id: &str,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// A new payment attempt: pending again, held until `expires_at`, with no cancel
+    /// reason and no Razorpay order yet; its opening leased to the caller for `lease`.
+    fn reopen_payment(
+        &self,
+        tx: &mut Tx,
+        id: Uuid,
+        expires_at: DateTime<Utc>,
+        lease: Duration,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// A refund of `amount` of `payment_id` went through. Only a refund of the order's own
+    /// payment (`own_payment`) counts in its refunded amount and payment status.
+    fn record_refund(
+        &self,
+        tx: &mut Tx,
+        id: Uuid,
+        payment_id: &str,
+        amount: Money,
+        own_payment: bool,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// Claims up to `limit` online orders a payment may still arrive for, by moving their
+    /// reconciliation lease forward under `FOR UPDATE SKIP LOCKED`: waiting for payment
+    /// longer than `older_than` (or missing their Razorpay order past its opening lease),
+    /// failed, or expired. Waiting orders are looked at again after a minute, the others
+    /// every ten minutes for a day.
+    fn claim_for_reconciliation(
+        &self,
+        older_than: Duration,
+        limit: i64,
+    ) -> impl Future<Output = anyhow::Result<Vec<Uuid>>> + Send;
+
+    /// Leases the payment opening of an online order still waiting for its missing
+    /// Razorpay order to the caller for `lease`, if nobody holds it, and keeps its hold
+    /// until at least `hold_until`. Its number and total when claimed.
+    fn claim_payment_opening(
+        &self,
+        tx: &mut Tx,
+        id: Uuid,
+        lease: Duration,
+        hold_until: DateTime<Utc>,
+    ) -> impl Future<Output = anyhow::Result<Option<(String, Money)>>> + Send;
+
+    /// Whether someone else holds the lease of an order still missing its Razorpay order.
+    fn payment_opened_elsewhere(&self, tx: &mut Tx, id: Uuid) -> impl Future<Output = anyhow::Result<bool>> + Send;
+}
+
+/// A payment attempt: a Razorpay order made for one of our orders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub razorpay_order_id: String,
+    pub order_id: Uuid,
+    pub order_number: String,
+    pub amount: Money,
+    pub currency: String,
+}
+
+/// Every Razorpay order made for an order (one per attempt), so that a payment on an
+/// earlier attempt is still recognised.
+pub trait PaymentAttemptStore: Send + Sync {
+    fn find(
+        &self,
+        conn: &mut Tx,
+        razorpay_order_id: &str,
+    ) -> impl Future<Output = anyhow::Result<Option<Attempt>>> + Send;
+
+    /// Records an attempt and, in the same statement, makes it the order's current one
+    /// if the order still waits for payment without one. Whether it became current.
+    fn record(
+        &self,
+        razorpay_order_id: &str,
+        order_id: Uuid,
+        amount: Money,
+        currency: &str,
+    ) -> impl Future<Output = anyhow::Result<bool>> + Send;
+
+    /// The order's Razorpay orders, oldest first.
+    fn of_order(&self, order_id: Uuid) -> impl Future<Output = anyhow::Result<Vec<String>>> + Send;
+}
+
+/// A due refund claimed for sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedRefund {
+    pub order_id: Uuid,
+    pub payment_id: String,
+    pub amount: Money,
+    /// The order's number, Razorpay's receipt.
+    pub receipt: String,
+    /// Tries so far, this one included.
+    pub attempts: i32,
+}
+
+/// Refunds the store owes (see [`crate::refunds::RefundStatus`]).
+pub trait RefundStore: Send + Sync {
+    /// Whether `payment_id` is owed back already.
+    fn exists_for(&self, tx: &mut Tx, payment_id: &str) -> impl Future<Output = anyhow::Result<bool>> + Send;
+
+    /// Writes a refund `due` for `payment_id`, once per payment; its id when this call
+    /// wrote it.
+    fn insert_due(
+        &self,
+        tx: &mut Tx,
+        order_id: Uuid,
+        payment_id: &str,
+        amount: Money,
+        reason: &str,
+    ) -> impl Future<Output = anyhow::Result<Option<Uuid>>> + Send;
+
+    /// Claims a due refund for one try, counting it: a refund never tried, or last tried
+    /// more than `retry_after` ago. `None` when it is not due or someone else is trying.
+    fn claim(
+        &self,
+        refund: Uuid,
+        retry_after: Duration,
+    ) -> impl Future<Output = anyhow::Result<Option<ClaimedRefund>>> + Send;
+
+    /// The gateway refused it: `failed`, with its reason.
+    fn mark_failed(&self, tx: &mut Tx, refund: Uuid, reason: &str) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// The gateway took it: `sent`, with the gateway's refund id when known.
+    fn mark_sent(
+        &self,
+        tx: &mut Tx,
+        refund: Uuid,
+        razorpay_refund_id: Option<&str>,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// A try failed; the refund stays due.
+    fn note_failure(&self, refund: Uuid, error: &str) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// Up to `limit` refunds due and not tried for `retry_after`, oldest first.
+    fn due(&self, limit: i64, retry_after: Duration) -> impl Future<Output = anyhow::Result<Vec<Uuid>>> + Send;
+}
+
+/// Coupons and their uses (one per order that uses a coupon).
+pub trait CouponStore: Send + Sync {
+    /// Errors: `CodeTaken`, `Unexpected`.
+    fn insert(
+        &self,
+        id: Uuid,
+        code: &CouponCode,
+        rules: &CouponRules,
+    ) -> impl Future<Output = Result<(), CouponWriteError>> + Send;
+
+    /// The coupon, locked for a change in the caller's transaction.
+    fn lock_for_change(&self, tx: &mut Tx, id: Uuid) -> impl Future<Output = anyhow::Result<Option<Coupon>>> + Send;
+
+    /// Errors: `CodeTaken`, `Unexpected`.
+    fn update(
+        &self,
+        tx: &mut Tx,
+        id: Uuid,
+        code: &CouponCode,
+        rules: &CouponRules,
+    ) -> impl Future<Output = Result<(), CouponWriteError>> + Send;
+
+    fn get(&self, id: Uuid) -> impl Future<Output = anyhow::Result<Option<Coupon>>> + Send;
+
+    /// Newest first, after `after` (created at, id).
+    fn list(
+        &self,
+        limit: Limit,
+        after: Option<(DateTime<Utc>, Uuid)>,
+    ) -> impl Future<Output = anyhow::Result<Page<Coupon>>> + Send;
+
+    /// The coupon with this code, if any (not locked).
+    fn find_by_code(
+        &self,
+        conn: &mut Tx,
+        code: &CouponCode,
+    ) -> impl Future<Output = anyhow::Result<Option<Coupon>>> + Send;
+
+    /// Locks the coupon with this code for the rest of the transaction; whether it exists.
+    fn lock_code(&self, tx: &mut Tx, code: &CouponCode) -> impl Future<Output = anyhow::Result<bool>> + Send;
+
+    /// Locks the coupon for the rest of the transaction; its code, if it exists.
+    fn lock_id(&self, tx: &mut Tx, id: Uuid) -> impl Future<Output = anyhow::Result<Option<CouponCode>>> + Send;
+
+    /// The coupon's live uses (held or used): all of them, and `user`'s.
+    fn live_uses(
+        &self,
+        conn: &mut Tx,
+        coupon: Uuid,
+        user: Uuid,
+    ) -> impl Future<Output = anyhow::Result<(i64, i64)>> + Send;
+
+    /// Holds a use of the coupon for `order` (again, if it had one).
+    fn hold_use(
+        &self,
+        tx: &mut Tx,
+        order: Uuid,
+        coupon: Uuid,
+        user: Uuid,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// Whether `order` holds or has used a coupon.
+    fn has_live_use(&self, tx: &mut Tx, order: Uuid) -> impl Future<Output = anyhow::Result<bool>> + Send;
+
+    /// Moves the order's coupon use to `status`, if it has one.
+    fn set_use(
+        &self,
+        tx: &mut Tx,
+        order: Uuid,
+        status: CouponUseStatus,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+/// A cart as stored: lines (product, quantity) in the order they were added, and a
+/// coupon code.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredCart {
+    pub lines: Vec<(Uuid, i64)>,
+    pub coupon: Option<String>,
+}
+
+/// One cart per customer: product ids and quantities, and a coupon code.
+pub trait CartStore: Send + Sync {
+    fn stored(&self, conn: &mut Tx, user: Uuid) -> impl Future<Output = anyhow::Result<StoredCart>> + Send;
+
+    /// Adds units to the product's line; the line's quantity now. `None` when the line
+    /// would pass the most a line may hold (the table's check, so that two racing adds
+    /// cannot pass it together).
+    fn add(
+        &self,
+        tx: &mut Tx,
+        user: Uuid,
+        product: Uuid,
+        quantity: i64,
+    ) -> impl Future<Output = anyhow::Result<Option<i64>>> + Send;
+
+    /// Whether the cart had the line.
+    fn set_quantity(
+        &self,
+        user: Uuid,
+        product: Uuid,
+        quantity: i64,
+    ) -> impl Future<Output = anyhow::Result<bool>> + Send;
+
+    /// Whether the cart had the line.
+    fn remove_line(&self, user: Uuid, product: Uuid) -> impl Future<Output = anyhow::Result<bool>> + Send;
+
+    /// Empties the cart and drops its coupon, together.
+    fn clear(&self, user: Uuid) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    fn set_coupon(
+        &self,
+        conn: &mut Tx,
+        user: Uuid,
+        code: &CouponCode,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    fn remove_coupon(&self, user: Uuid) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// Takes the ordered products out of the cart (and its coupon, when it is `coupon`).
+    fn remove_ordered(
+        &self,
+        tx: &mut Tx,
+        user: Uuid,
+        products: &[Uuid],
+        coupon: Option<&str>,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
