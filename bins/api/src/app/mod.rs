@@ -4,13 +4,18 @@
 //! the domains itself. A use case takes the services it needs from [`crate::state`] and
 //! returns domain values (never an HTTP response), with one error enum per operation.
 //!
-//! Belongs here: [`stock_levels`] (inventory's numbers labelled and filtered by the
-//! catalog). Also belonging here, still in their route modules for now: checkout with its
-//! idempotency claim (`routes/orders.rs`) and webhook intake, which records the payment and
-//! applies it to the order in one transaction (`routes/webhooks.rs`).
+//! Here: [`checkout`] (a saved address from identity, the order from orders, the answer
+//! kept for the `Idempotency-Key` by the idempotency crate, the key attached to the order
+//! in the checkout transaction), [`idempotent`] (the claim → work → stored answer
+//! workflow every keyed route shares), [`webhook_intake`] (payments stores the event and
+//! orders applies it, in one transaction) and [`stock_levels`] (inventory's numbers
+//! labelled and filtered by the catalog).
 //!
 //! Not here: a use case inside one domain (that is the domain's service), an adapter that
 //! lets one domain use another through its port (`adapters.rs`), and the background jobs
 //! (`startup.rs`).
 
+pub mod checkout;
+pub mod idempotent;
 pub mod stock_levels;
+pub mod webhook_intake;

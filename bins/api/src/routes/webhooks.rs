@@ -2,14 +2,13 @@
 
 use actix_web::http::header::HeaderMap;
 use actix_web::{HttpRequest, HttpResponse, web};
-use anyhow::Context as _;
 use payments_razorpay::{Intake, WebhookError, WebhookIntake};
 use serde_json::json;
 use sqlx::PgPool;
 
 use orders::payments::FollowUp;
 
-use crate::adapters::payment_news;
+use crate::app::webhook_intake::{self, Delivery};
 use crate::error::ApiError;
 use crate::state::OrdersService;
 
@@ -31,15 +30,12 @@ pub async fn razorpay(
     orders: web::Data<OrdersService>,
 ) -> Result<HttpResponse, ApiError> {
     let headers = request.headers();
-    let received = receive(
-        &pool,
-        &intake,
-        &orders,
-        &body,
-        header(headers, "x-razorpay-signature"),
-        header(headers, "x-razorpay-event-id"),
-    )
-    .await;
+    let delivery = Delivery {
+        body: &body,
+        signature: header(headers, "x-razorpay-signature"),
+        event_id: header(headers, "x-razorpay-event-id"),
+    };
+    let received = webhook_intake::receive(&pool, &intake, &orders, delivery).await;
     metrics::counter!("webhooks_total", "provider" => "razorpay", "outcome" => outcome_label(&received)).increment(1);
     let (received, follow_up) = received?;
     orders.follow_up(follow_up).await;
@@ -54,32 +50,6 @@ pub async fn razorpay(
         }
     };
     Ok(HttpResponse::Ok().json(answer))
-}
-
-/// Stores the event and acts on it (an order paid, failed, …) in one transaction: if
-/// acting fails, nothing is stored and Razorpay's next delivery tries again. Gateway
-/// work the event calls for (a capture, a refund) is returned, to be done after commit.
-async fn receive(
-    pool: &PgPool,
-    intake: &WebhookIntake,
-    orders: &OrdersService,
-    body: &[u8],
-    signature: Option<&str>,
-    event_id: Option<&str>,
-) -> Result<(Intake, FollowUp), WebhookError> {
-    // Checked before a connection is taken: forged deliveries cost no database work.
-    intake.verify(body, signature)?;
-    let mut tx = pool.begin().await.context("starting a webhook transaction")?;
-    let received = intake.receive(&mut tx, body, signature, event_id).await?;
-    let follow_up = match &received {
-        Intake::New(event) => match payment_news(&event.event) {
-            Some(news) => orders.apply_payment_news(&mut tx, &news).await?,
-            None => FollowUp::default(),
-        },
-        Intake::AlreadySeen { .. } => FollowUp::default(),
-    };
-    tx.commit().await.context("committing a webhook")?;
-    Ok((received, follow_up))
 }
 
 fn outcome_label(received: &Result<(Intake, FollowUp), WebhookError>) -> &'static str {

@@ -3,4 +3,5 @@
 
 pub mod address;
 pub mod catalog;
+pub mod order;
 pub mod user;

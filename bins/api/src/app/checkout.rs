@@ -1,0 +1,130 @@
+//! Checkout: the customer's intent becomes one order per `Idempotency-Key`. It spans
+//! identity (a saved address), orders (the order, placed in its own transaction, where the
+//! key is attached to it) and idempotency (the answer kept for the key): a repeat of the
+//! request is answered from the first, and a request that died after placing its order is
+//! answered from that order, never placed twice.
+
+use actix_web::http::StatusCode;
+use idempotency::{Idempotency, IdempotencyKey};
+use identity::addresses::NewAddress;
+use kernel::{FieldError, InvalidInput, Quantity};
+use orders::checkout::{LineRequest, PlaceOrder};
+use orders::coupons::CouponCode;
+use orders::model::{PaymentMethod, ShippingAddress};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::adapters::AttachToIdempotencyKey;
+use crate::app::idempotent::idempotent;
+use crate::error::ApiError;
+use crate::state::{AddressService, OrdersService};
+use crate::views::address::AddressBody;
+use crate::views::order::{PaymentMethodBody, PlaceOrderBody, placed_json};
+
+/// The idempotency scope of placing an order.
+pub const PLACE_SCOPE: &str = "orders.place";
+
+/// Places the order `body` asks for, once per `key`: 201 with `{order, payment}`, or the
+/// answer kept for the key. Errors: every refusal of the request (422, 409 …), as
+/// [`ApiError`]s; the key is then released.
+#[tracing::instrument(name = "app.checkout", skip_all, fields(user = %user))]
+pub async fn place_order(
+    orders: &OrdersService,
+    addresses: &AddressService,
+    idempotency: &Idempotency,
+    user: Uuid,
+    key: &IdempotencyKey,
+    body: PlaceOrderBody,
+) -> Result<(StatusCode, Value), ApiError> {
+    let fingerprinted = serde_json::to_value(&body).map_err(anyhow::Error::from)?;
+    let claimed_key = key.clone();
+    idempotent(idempotency, user, PLACE_SCOPE, key, &fingerprinted, |resume| async move {
+        if let Some(order_id) = resume {
+            let placed = orders.placed(user, order_id).await?.ok_or_else(ApiError::not_found)?;
+            return Ok((StatusCode::CREATED, placed_json(placed)));
+        }
+        let mut errors = Vec::new();
+        let items = body.items.map(|items| {
+            items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, line)| {
+                    let quantity = Quantity::new(line.quantity, &format!("items[{i}].quantity"));
+                    quantity
+                        .map_err(|e| errors.extend(e.0))
+                        .ok()
+                        .map(|quantity| LineRequest { product_id: line.product_id, quantity })
+                })
+                .collect::<Vec<_>>()
+        });
+        let coupon = body.coupon_code.as_deref().map(|raw| CouponCode::parse(raw, "coupon_code"));
+        let coupon = match coupon {
+            Some(Err(_)) => return Err(ApiError::from(orders::coupons::CouponRejection::Invalid)),
+            Some(Ok(code)) => Some(code),
+            None => None,
+        };
+        let address = shipping_address(user, body.address_id, body.shipping_address, addresses, &mut errors).await?;
+        if !errors.is_empty() {
+            return Err(InvalidInput(errors).into());
+        }
+        let method = match body.payment_method {
+            PaymentMethodBody::Razorpay => PaymentMethod::Razorpay,
+            PaymentMethodBody::Cod => PaymentMethod::Cod,
+        };
+        // The order is attached to the key inside the checkout transaction.
+        let attach = AttachToIdempotencyKey { user, scope: PLACE_SCOPE, key: &claimed_key };
+        let request = PlaceOrder { user, items, coupon, method, shipping_address: address };
+        let placed = orders.place(request, &attach).await?;
+        Ok((StatusCode::CREATED, placed_json(placed)))
+    })
+    .await
+}
+
+/// An address as the order's snapshot.
+fn snapshot(address: NewAddress) -> ShippingAddress {
+    ShippingAddress {
+        name: address.name.as_str().to_owned(),
+        phone: address.phone.as_str().to_owned(),
+        company: address.company,
+        line1: address.line1,
+        line2: address.line2,
+        city: address.city,
+        state: address.state,
+        pincode: address.pincode.as_str().to_owned(),
+        country: address.country,
+    }
+}
+
+async fn shipping_address(
+    user: Uuid,
+    address_id: Option<Uuid>,
+    inline: Option<AddressBody>,
+    addresses: &AddressService,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<ShippingAddress>, ApiError> {
+    if let Some(body) = inline {
+        return Ok(NewAddress::try_from(body)
+            .map_err(|invalid| errors.extend(invalid.0.into_iter().map(|e| e.under("shipping_address"))))
+            .ok()
+            .map(snapshot));
+    }
+    let Some(id) = address_id else { return Ok(None) };
+    let found = addresses.list(user).await?.into_iter().find(|address| address.id == id);
+    match found {
+        Some(a) => Ok(Some(ShippingAddress {
+            name: a.name,
+            phone: a.phone,
+            company: a.company,
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            state: a.state,
+            pincode: a.pincode,
+            country: a.country,
+        })),
+        None => {
+            errors.push(FieldError::new("address_id", "no such address of yours"));
+            Ok(None)
+        }
+    }
+}
