@@ -2,7 +2,8 @@
 //! several domains write in. A route module parses the request and shapes the answer; when
 //! what happens in between needs two domains, it calls a use case here instead of composing
 //! the domains itself. A use case takes the services it needs from [`crate::state`] and
-//! returns domain values (never an HTTP response), with one error enum per operation.
+//! returns domain values, never an HTTP response; a keyed request's use case returns the
+//! answer kept for its key (a status and a JSON body), since replaying it is the point.
 //!
 //! Here: [`checkout`] (a saved address from identity, the order from orders, the answer
 //! kept for the `Idempotency-Key` by the idempotency crate, the key attached to the order
