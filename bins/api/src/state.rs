@@ -2,7 +2,8 @@
 //! state (pool, metrics, database health, catalog cache), gathered in one [`AppState`].
 //!
 //! Ports are held as concrete generic types chosen here (see the README's architecture
-//! notes). Routes, extractors and adapters import the type aliases from this module;
+//! notes). Routes, extractors and use cases import the type aliases from this module;
+//! `adapters.rs` spells the types it needs itself (this module imports the adapters).
 //! `startup.rs` only builds and serves.
 
 use std::sync::Arc;

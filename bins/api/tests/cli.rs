@@ -116,12 +116,12 @@ async fn migrate_creates_every_domain_schema_in_an_empty_database() {
     assert!(again.status.success(), "{stderr}");
 
     let schemas: Vec<String> = sqlx::query_scalar(
-        "SELECT nspname::text FROM pg_namespace WHERE nspname IN ('identity','catalog','inventory','orders','payments','analytics') ORDER BY 1",
+        "SELECT nspname::text FROM pg_namespace WHERE nspname IN ('identity','catalog','inventory','orders','payments','analytics','idempotency') ORDER BY 1",
     )
     .fetch_all(&db.pool().await)
     .await
     .unwrap();
-    assert_eq!(schemas, ["analytics", "catalog", "identity", "inventory", "orders", "payments"]);
+    assert_eq!(schemas, ["analytics", "catalog", "idempotency", "identity", "inventory", "orders", "payments"]);
 }
 
 /// A child process that is killed if the test ends without stopping it, so that a failed

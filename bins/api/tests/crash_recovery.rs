@@ -15,7 +15,7 @@ use rigmaster_tests::{Patience, TestDatabase, TestSimulator, poll_with, spawn_si
 use serde_json::Value;
 
 /// One Razorpay call may take this long. The dead checkout's lease on opening the payment
-/// is this plus five seconds (`startup::orders_service`), which is how long recovery waits.
+/// is this plus five seconds (`state::orders_service`), which is how long recovery waits.
 const GATEWAY_TIMEOUT_MS: &str = "3000";
 
 /// A `rigmaster serve` child, killed if the test ends without stopping it.

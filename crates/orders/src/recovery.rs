@@ -1,9 +1,9 @@
 //! Opening an order's Razorpay order (`PaymentOpening::open_payment`, once checkout or
 //! a retry has committed), and recovering an order whose checkout died after its
 //! transaction committed and before its Razorpay order existed (the process was killed
-//! while the gateway was slow): the order waits for a payment nobody can make. The idempotent replay of the checkout, a
-//! payment retry and the reconciliation job each open the missing Razorpay order, so the
-//! customer can pay at once.
+//! while the gateway was slow): the order waits for a payment nobody can make. The
+//! idempotent replay of the checkout, a payment retry and the reconciliation job each open
+//! the missing Razorpay order, so the customer can pay at once.
 //!
 //! Once, however they race: a Razorpay order is only ever created by whoever holds the
 //! order's `payment_opening_until` lease. Checkout and a retry write it with the order;
