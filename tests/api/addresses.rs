@@ -109,3 +109,21 @@ async fn an_address_for_an_account_that_is_gone_is_a_business_error() {
 
     assert!(matches!(added, Err(AddressError::UnknownOwner)), "{added:?}");
 }
+
+#[tokio::test]
+async fn a_refused_address_names_the_rule_breaks_and_the_parse_failures_together() {
+    let app = spawn_app().await;
+    let customer = app.register_customer().await;
+    let mut body = home();
+    body["phone"] = json!("");
+    body["line1"] = json!("   ");
+    body["pincode"] = json!("12");
+
+    let response = app.send_json_as(Method::POST, "/api/v1/me/addresses", &customer.access_token, &body).await;
+
+    let error = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let mut fields: Vec<&str> =
+        error["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["line1", "phone", "pincode"], "{error}");
+}

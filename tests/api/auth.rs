@@ -244,3 +244,18 @@ async fn a_token_of_a_disabled_user_is_refused_at_once() {
     assert_error(address, StatusCode::UNAUTHORIZED, "unauthorized").await;
     assert_eq!(count_for(&app, &user, "SELECT count(*) FROM identity.addresses WHERE user_id = $1").await, 0);
 }
+
+#[tokio::test]
+async fn a_refused_registration_names_every_invalid_field_at_once() {
+    let app = spawn_app().await;
+
+    let response = app
+        .post_json("/api/v1/auth/register", &json!({"name": "", "email": "not-an-email", "password": "short"}))
+        .await;
+
+    let error = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let mut fields: Vec<&str> =
+        error["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["email", "name", "password"], "{error}");
+}

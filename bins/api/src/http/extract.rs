@@ -6,6 +6,7 @@
 //! more than a short prefix of what the client sent.
 
 use std::future::{Future, Ready, ready};
+use std::marker::PhantomData;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
@@ -13,7 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::web::{Bytes, PayloadConfig};
 use actix_web::{FromRequest, HttpRequest};
 use garde::Validate;
-use kernel::FieldError;
+use kernel::{FieldError, InvalidInput};
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 
@@ -60,6 +61,54 @@ where
             let Json(value) = json.await?;
             value.validate().map_err(|report| ApiError::validation(report_details(&report)))?;
             Ok(ValidJson(value))
+        })
+    }
+}
+
+/// A JSON body of type `T`, checked by `T`'s `garde` rules and parsed into the domain
+/// value `D` (`D: TryFrom<T>`). One refusal names every invalid field: when the rules
+/// refuse some fields, the domain parse still runs, and the fields it refuses that the
+/// rules did not name are added (a blank name, a malformed e-mail and a short password
+/// are all named at once).
+#[derive(Debug)]
+pub struct Parsed<T, D> {
+    value: D,
+    body: PhantomData<fn() -> T>,
+}
+
+impl<T, D> Parsed<T, D> {
+    pub fn into_inner(self) -> D {
+        self.value
+    }
+}
+
+impl<T, D> FromRequest for Parsed<T, D>
+where
+    T: DeserializeOwned + Validate + 'static,
+    T::Context: Default,
+    D: TryFrom<T, Error = InvalidInput> + 'static,
+{
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = Json::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let Json(body) = json.await?;
+            let refused = body.validate().err().map(|report| report_details(&report));
+            match (D::try_from(body), refused) {
+                (Ok(value), None) => Ok(Parsed { value, body: PhantomData }),
+                (Err(InvalidInput(parsed)), None) => Err(ApiError::validation(parsed)),
+                (parse, Some(mut fields)) => {
+                    let more = parse.err().map(|invalid| invalid.0).unwrap_or_default();
+                    for field in more {
+                        if !fields.iter().any(|named| named.field == field.field) {
+                            fields.push(field);
+                        }
+                    }
+                    Err(ApiError::validation(fields))
+                }
+            }
         })
     }
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::http::auth::AuthUser;
-use crate::http::extract::ValidJson;
+use crate::http::extract::Parsed;
 use crate::http::params::keep;
 use crate::state::AddressService;
 use crate::views::address::{AddressBody, country, line, optional_line};
@@ -106,10 +106,10 @@ pub async fn list(user: AuthUser, book: web::Data<AddressService>) -> Result<Htt
 #[tracing::instrument(name = "route.add_address", skip_all, fields(user = %user.id))]
 pub async fn add(
     user: AuthUser,
-    body: ValidJson<AddressBody>,
+    body: Parsed<AddressBody, NewAddress>,
     book: web::Data<AddressService>,
 ) -> Result<HttpResponse, ApiError> {
-    let address = book.add(user.id, NewAddress::try_from(body.0)?).await?;
+    let address = book.add(user.id, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(AddressView::from(address)))
 }
 
@@ -117,10 +117,10 @@ pub async fn add(
 pub async fn change(
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: ValidJson<AddressPatch>,
+    body: Parsed<AddressPatch, AddressChanges>,
     book: web::Data<AddressService>,
 ) -> Result<HttpResponse, ApiError> {
-    let address = book.change(user.id, id.into_inner(), AddressChanges::try_from(body.0)?).await?;
+    let address = book.change(user.id, id.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(AddressView::from(address)))
 }
 

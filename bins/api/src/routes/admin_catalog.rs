@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::http::auth::AdminUser;
-use crate::http::extract::{Query, ValidJson};
+use crate::http::extract::{Parsed, Query};
 use crate::http::pagination::page_response;
 use crate::http::params::{keep, nullable};
 use crate::state::{CategoriesService, ProductsService};
@@ -271,10 +271,10 @@ impl TryFrom<ProductPatch> for ProductChanges {
 #[tracing::instrument(name = "route.admin_create_product", skip_all)]
 pub async fn create_product(
     _admin: AdminUser,
-    body: ValidJson<ProductBody>,
+    body: Parsed<ProductBody, NewProduct>,
     products: web::Data<ProductsService>,
 ) -> Result<HttpResponse, ApiError> {
-    let product = products.create(NewProduct::try_from(body.0)?).await?;
+    let product = products.create(body.into_inner()).await?;
     Ok(HttpResponse::Created().json(ProductView::from(product)))
 }
 
@@ -282,10 +282,10 @@ pub async fn create_product(
 pub async fn change_product(
     _admin: AdminUser,
     id: web::Path<Uuid>,
-    body: ValidJson<ProductPatch>,
+    body: Parsed<ProductPatch, ProductChanges>,
     products: web::Data<ProductsService>,
 ) -> Result<HttpResponse, ApiError> {
-    let product = products.change(id.into_inner(), ProductChanges::try_from(body.0)?).await?;
+    let product = products.change(id.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(ProductView::from(product)))
 }
 
@@ -386,10 +386,10 @@ impl TryFrom<CategoryPatch> for CategoryChanges {
 #[tracing::instrument(name = "route.admin_create_category", skip_all)]
 pub async fn create_category(
     _admin: AdminUser,
-    body: ValidJson<CategoryBody>,
+    body: Parsed<CategoryBody, NewCategory>,
     categories: web::Data<CategoriesService>,
 ) -> Result<HttpResponse, ApiError> {
-    let category = categories.create(NewCategory::try_from(body.0)?).await?;
+    let category = categories.create(body.into_inner()).await?;
     Ok(HttpResponse::Created().json(CategoryView::from(category)))
 }
 
@@ -397,10 +397,10 @@ pub async fn create_category(
 pub async fn change_category(
     _admin: AdminUser,
     id: web::Path<Uuid>,
-    body: ValidJson<CategoryPatch>,
+    body: Parsed<CategoryPatch, CategoryChanges>,
     categories: web::Data<CategoriesService>,
 ) -> Result<HttpResponse, ApiError> {
-    let category = categories.change(id.into_inner(), CategoryChanges::try_from(body.0)?).await?;
+    let category = categories.change(id.into_inner(), body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(CategoryView::from(category)))
 }
 

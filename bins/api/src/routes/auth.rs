@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::http::auth::AuthUser;
-use crate::http::extract::ValidJson;
+use crate::http::extract::{Parsed, ValidJson};
 use crate::http::params::keep;
 use crate::rate_limit::RateLimiter as _;
 use crate::state::{AccountsService, AuthRateLimiter};
@@ -91,12 +91,12 @@ fn limit_attempts(limiter: &AuthRateLimiter, request: &HttpRequest, action: &str
 #[tracing::instrument(name = "route.register", skip_all)]
 pub async fn register(
     request: HttpRequest,
-    body: ValidJson<RegisterBody>,
+    body: Parsed<RegisterBody, Registration>,
     accounts: web::Data<AccountsService>,
     limiter: web::Data<AuthRateLimiter>,
 ) -> Result<HttpResponse, ApiError> {
-    limit_attempts(&limiter, &request, "register", &body.0.email)?;
-    let registration = Registration::try_from(body.0)?;
+    let registration = body.into_inner();
+    limit_attempts(&limiter, &request, "register", registration.email.as_str())?;
     let session = accounts.register(registration).await?;
     Ok(HttpResponse::Created().json(AuthResponse::from(session)))
 }
