@@ -231,8 +231,8 @@ struct Probe {
     must_refuse: bool,
 }
 
-/// What one answer broke, if anything.
-async fn send(shop: &Shop, probe: Probe) -> Option<String> {
+/// The probe sent as its caller, with a fresh `Idempotency-Key`.
+async fn sent(shop: &Shop, probe: &Probe) -> reqwest::Response {
     let app = &shop.app;
     let mut request = app.client.request(probe.method.clone(), app.url(&probe.path));
     request = match probe.caller {
@@ -243,7 +243,12 @@ async fn send(shop: &Shop, probe: Probe) -> Option<String> {
     if let Some(body) = &probe.body {
         request = request.header("content-type", probe.content_type).body(body.clone());
     }
-    let response = request.header("Idempotency-Key", new_key()).send().await.expect("request sent");
+    request.header("Idempotency-Key", new_key()).send().await.expect("request sent")
+}
+
+/// What one answer broke, if anything.
+async fn send(shop: &Shop, probe: Probe) -> Option<String> {
+    let response = sent(shop, &probe).await;
     let status = response.status();
     let header_id = response.headers().get("x-request-id").map(|v| v.to_str().unwrap_or("").to_owned());
     let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap_or("").to_owned());
@@ -578,17 +583,7 @@ fn value_at<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
 
 /// The status and `error` object of one probe's answer.
 async fn answer(shop: &Shop, probe: &Probe) -> (StatusCode, Value) {
-    let app = &shop.app;
-    let mut request = app.client.request(probe.method.clone(), app.url(&probe.path));
-    request = match probe.caller {
-        Caller::Anonymous => request,
-        Caller::Customer => request.bearer_auth(&shop.customer.access_token),
-        Caller::Admin => request.bearer_auth(&shop.admin.access_token),
-    };
-    if let Some(body) = &probe.body {
-        request = request.header("content-type", probe.content_type).body(body.clone());
-    }
-    let response = request.header("Idempotency-Key", new_key()).send().await.expect("request sent");
+    let response = sent(shop, probe).await;
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     (status, body["error"].clone())

@@ -59,8 +59,7 @@ where
         let json = Json::<T>::from_request(req, payload);
         Box::pin(async move {
             let Json(value) = json.await?;
-            value.validate().map_err(|report| ApiError::validation(report_details(&report)))?;
-            Ok(ValidJson(value))
+            validated(value).map(ValidJson)
         })
     }
 }
@@ -140,9 +139,7 @@ where
             if !content_type_ok {
                 return Err(not_json());
             }
-            let value: T = parse(&bytes)?;
-            value.validate().map_err(|report| ApiError::validation(report_details(&report)))?;
-            Ok(OptionalValidJson(Some(value)))
+            validated(parse::<T>(&bytes)?).map(|value| OptionalValidJson(Some(value)))
         })
     }
 }
@@ -375,6 +372,15 @@ fn must_be(expected: &str) -> &'static str {
     } else {
         "has the wrong type"
     }
+}
+
+/// `value`, when it passes its `garde` rules; 422 naming each field otherwise.
+fn validated<T: Validate>(value: T) -> Result<T, ApiError>
+where
+    T::Context: Default,
+{
+    value.validate().map_err(|report| ApiError::validation(report_details(&report)))?;
+    Ok(value)
 }
 
 fn report_details(report: &garde::Report) -> Vec<FieldError> {
