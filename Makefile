@@ -9,7 +9,8 @@ export RIGMASTER_TEST_ADMIN_URL ?= postgres://postgres@127.0.0.1:$(PG_PORT)/post
 # nextest when installed (one process per test, clear summary), cargo test otherwise.
 NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: help run run-release test db db-stop db-status build fmt lint clean-data bench bench-inventory
+.PHONY: help run run-release test db db-stop db-status build fmt lint clean-data bench bench-inventory \
+	api-tools openapi-check fuzz-api
 
 help:
 	@echo "make run          set up everything (PostgreSQL, migrations, demo data, simulator) and serve on :8080"
@@ -17,6 +18,8 @@ help:
 	@echo "make test         set up the test database cluster and run every test"
 	@echo "make db / db-stop / db-status   the private PostgreSQL cluster under .data/"
 	@echo "make lint         rustfmt check and clippy with warnings as errors"
+	@echo "make openapi-check  validate the OpenAPI document (3.1; every 4xx/5xx names the ErrorEnvelope)"
+	@echo "make fuzz-api     schemathesis against a scratch server, anonymous/customer/admin (FUZZ_SECONDS=600)"
 	@echo "make bench        the store under load beside pgbench (release build); writes bench/results/latest.md"
 	@echo "make bench-inventory  reservations per second vs pgbench running the same SQL"
 
@@ -56,6 +59,26 @@ fmt:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+# The Python tools of the two targets below (schemathesis, openapi-spec-validator) in
+# .data/venv, at the versions of deploy/local/api-tools-requirements.txt.
+api-tools:
+	@deploy/local/api_tools.sh
+
+# The OpenAPI document as `rigmaster openapi` prints it (.data/openapi.json): valid
+# OpenAPI 3.1, and every 4xx/5xx response of every operation is the error envelope.
+openapi-check: api-tools
+	cargo build --bin rigmaster
+	@mkdir -p .data
+	target/debug/rigmaster openapi > .data/openapi.json
+	.data/venv/bin/openapi-spec-validator --schema 3.1 --validation-errors all .data/openapi.json
+	.data/venv/bin/python deploy/local/openapi_errors.py .data/openapi.json
+
+# Schemathesis against a scratch rigmaster, driven by the document it serves: without a
+# token, as a customer, as an admin; FUZZ_SECONDS (default 600) split between the three.
+# Summary and reports in .data/fuzz/; fails on any failure found.
+fuzz-api: db api-tools
+	@deploy/local/fuzz_api.sh
 
 # Catalog, checkout and purchase rates of a release rigmaster next to pgbench running the
 # bare SQL, peak memory, and the no-oversell check, in one run (deploy/bench/run.sh).

@@ -1,0 +1,307 @@
+#!/usr/bin/env bash
+# Fuzzes the HTTP API with schemathesis, driven by the OpenAPI document that rigmaster
+# serves (GET /api/v1/openapi.json): generated requests, valid and invalid, to every
+# operation, three times over: without a token, as a customer, and as an admin.
+#
+# Sets up everything itself: the private cluster (pg.sh ensure), the Python tools
+# (api_tools.sh), a debug build, a scratch database (dropped at exit), the Razorpay
+# simulator and rigmaster on free loopback ports, the demo catalog, an admin, and a
+# customer with a cart line, an address and two orders, so that reads return real data.
+#
+#   deploy/local/fuzz_api.sh            (make fuzz-api)
+#
+# Environment:
+#   FUZZ_SECONDS   the time budget of the fuzzing, split between the three runs (default 600);
+#                  the builds and the set-up come on top
+#   FUZZ_SEED      schemathesis' seed (default: a random one, printed, to replay a run)
+#   FUZZ_WORKERS   concurrent schemathesis workers (default 1: one worker generates as
+#                  many cases on two cores as two do, and Python 3.11's AST constructor
+#                  is not thread-safe (CPython gh-106905), which fails runs of several)
+#   FUZZ_CHECKS    the checks (default: not_a_server_error, status_code_conformance,
+#                  content_type_conformance, response_schema_conformance)
+#   FUZZ_PHASES    schemathesis phases (default: examples,coverage,fuzzing,stateful)
+#   FUZZ_LEVELS    which runs, in order (default: "anonymous customer admin")
+#   FUZZ_SCHEMA    a file to read the document from instead of the served one (tests of
+#                  this script)
+#
+# Writes .data/fuzz/: summary.txt, and per run (anonymous/, customer/, admin/) the
+# schemathesis output, its JUnit and NDJSON reports; rigmaster's and the simulator's logs.
+# Exits 1 when any run found a failure (or could not run), 0 otherwise.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+
+FUZZ_SECONDS="${FUZZ_SECONDS:-600}"
+FUZZ_SEED="${FUZZ_SEED:-$(( (RANDOM << 15) | RANDOM ))}"
+FUZZ_WORKERS="${FUZZ_WORKERS:-1}"
+FUZZ_CHECKS="${FUZZ_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance}"
+FUZZ_PHASES="${FUZZ_PHASES:-examples,coverage,fuzzing,stateful}"
+FUZZ_LEVELS="${FUZZ_LEVELS:-anonymous customer admin}"
+FUZZ_SCHEMA="${FUZZ_SCHEMA:-}"
+[[ "$FUZZ_SECONDS" =~ ^[0-9]+$ ]] && (( FUZZ_SECONDS >= 30 )) || { echo "fuzz: FUZZ_SECONDS must be a whole number, 30 or more" >&2; exit 2; }
+[[ "$FUZZ_SEED" =~ ^[0-9]+$ ]] || { echo "fuzz: FUZZ_SEED must be a whole number" >&2; exit 2; }
+
+PG_PORT="${RIGMASTER_PG_PORT:-55432}"
+ADMIN_URL="${RIGMASTER_TEST_ADMIN_URL:-postgres://postgres@127.0.0.1:$PG_PORT/postgres}"
+OUT="$ROOT/.data/fuzz"
+BIN="$ROOT/target/debug"
+# Not rmtest_…: `make test` sweeps those away, even while this run uses its database.
+DB="rmfuzz_$$"
+DB_URL="${ADMIN_URL%/*}/$DB"
+ADMIN_EMAIL="fuzz-admin@example.com"
+CUSTOMER_EMAIL="fuzz-customer@example.com"
+# Fresh for each run, and only ever in this scratch database.
+PASSWORD="fuzz-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+
+say() { printf 'fuzz: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+# --- set-up that needs no cleaning up -------------------------------------------------
+
+deploy/local/pg.sh ensure
+deploy/local/api_tools.sh
+VENV_BIN="$(deploy/local/api_tools.sh path)"
+say "building rigmaster and razorpay-sim (debug)"
+cargo build --bin rigmaster --bin razorpay-sim
+PSQL="$(command -v psql || ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1)"
+[ -x "$PSQL" ] || die "psql not found"
+psql_admin() { "$PSQL" -X -q -v ON_ERROR_STOP=1 "$ADMIN_URL" "$@"; }
+
+# Scratch databases of runs that were killed before they could drop theirs.
+for stale in $(psql_admin -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'rmfuzz\_%'"); do
+  pid="${stale#rmfuzz_}"
+  if [[ "$pid" =~ ^[0-9]+$ ]] && ! kill -0 "$pid" 2>/dev/null; then
+    say "dropping $stale, left by an earlier run"
+    psql_admin -c "DROP DATABASE IF EXISTS \"$stale\" WITH (FORCE)" >/dev/null
+  fi
+done
+
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {
+  local port
+  for port in $(shuf -i 20000-29999 -n 50); do
+    port_taken "$port" || { echo "$port"; return; }
+  done
+  return 1
+}
+APP_PORT="$(free_port)"
+SIM_PORT="$(free_port)"
+while [ "$SIM_PORT" = "$APP_PORT" ]; do SIM_PORT="$(free_port)"; done
+BASE="http://127.0.0.1:$APP_PORT"
+API="$BASE/api/v1"
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+WORK="$(mktemp -d)"
+
+# --- processes and the scratch database: cleaned up at exit ----------------------------
+
+app_pid=""
+sim_pid=""
+st_pid=""
+stop_pid() {
+  local pid="$1" waited=0
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  while kill -0 "$pid" 2>/dev/null && (( waited < 100 )); do sleep 0.1; waited=$((waited + 1)); done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  stop_pid "$st_pid"
+  stop_pid "$app_pid"
+  stop_pid "$sim_pid"
+  psql_admin -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1 || say "could not drop the scratch database $DB"
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+psql_admin -c "CREATE DATABASE \"$DB\"" >/dev/null
+
+export APP_ENV=development
+export DATABASE_URL="$DB_URL"
+export HTTP_ADDR="127.0.0.1:$APP_PORT"
+export RAZORPAY_SIM_ADDR="127.0.0.1:$SIM_PORT"
+export RAZORPAY_API_BASE="http://$RAZORPAY_SIM_ADDR/v1"
+export RAZORPAY_WEBHOOK_URL="$API/webhooks/razorpay"
+export RUST_LOG="info,sqlx=warn"
+export LOG_FORMAT=pretty
+# The fuzzer signs up and in far more than 10 times a minute; without this most of its
+# requests to /auth/* would be answered 429.
+export RIGMASTER__RATE_LIMIT__AUTH_PER_MINUTE=1000000
+# Tokens are taken afresh before each run; a run longer than the default 15 minutes
+# needs them to last longer.
+ACCESS_TTL=$(( FUZZ_SECONDS + 600 > 900 ? FUZZ_SECONDS + 600 : 900 ))
+export RIGMASTER__JWT__ACCESS_TTL_SECONDS="$ACCESS_TTL"
+
+say "scratch database $DB; migrating and loading the demo catalog"
+"$BIN/rigmaster" migrate >"$OUT/setup.log" 2>&1 || { cat "$OUT/setup.log" >&2; die "rigmaster migrate failed"; }
+"$BIN/rigmaster" seed-demo >>"$OUT/setup.log" 2>&1 || { cat "$OUT/setup.log" >&2; die "rigmaster seed-demo failed"; }
+printf '%s\n' "$PASSWORD" | "$BIN/rigmaster" create-admin --email "$ADMIN_EMAIL" --password-stdin --name "Fuzz Admin" \
+  >>"$OUT/setup.log" 2>&1 || { cat "$OUT/setup.log" >&2; die "rigmaster create-admin failed"; }
+
+"$BIN/razorpay-sim" >"$OUT/razorpay-sim.log" 2>&1 &
+sim_pid=$!
+"$BIN/rigmaster" serve >"$OUT/rigmaster.log" 2>&1 &
+app_pid=$!
+
+# Waits up to $2 seconds for the command in "$@:3" to succeed.
+within() {
+  local what="$1" seconds="$2"
+  shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    kill -0 "$app_pid" 2>/dev/null || { tail -n 30 "$OUT/rigmaster.log" >&2; die "rigmaster exited while waiting for $what"; }
+    kill -0 "$sim_pid" 2>/dev/null || { tail -n 30 "$OUT/razorpay-sim.log" >&2; die "the simulator exited while waiting for $what"; }
+    (( SECONDS < deadline )) || die "$what: not within ${seconds}s"
+    sleep 0.2
+  done
+}
+within "rigmaster serving on $BASE" 120 curl -sf --max-time 2 "$BASE/health"
+within "the simulator serving on 127.0.0.1:$SIM_PORT" 30 curl -sf --max-time 2 "http://$RAZORPAY_SIM_ADDR/_sim/health"
+say "rigmaster on $BASE (pid $app_pid), simulator on 127.0.0.1:$SIM_PORT (pid $sim_pid)"
+
+# --- the accounts, and some state for the customer -------------------------------------
+
+# call METHOD PATH EXPECTED_STATUS [BODY] [TOKEN] [extra curl args...]: prints the body;
+# fails loudly on any other status.
+call() {
+  local method="$1" path="$2" expected="$3" body="${4:-}" token="${5:-}"
+  shift $(( $# < 5 ? $# : 5 ))
+  local args=(-sS --max-time 30 -X "$method" -o "$WORK/body" -w '%{http_code}')
+  [ -n "$body" ] && args+=(-H 'content-type: application/json' --data-binary "$body")
+  [ -n "$token" ] && args+=(-H "authorization: Bearer $token")
+  local status
+  status="$(curl "${args[@]}" "$@" "$API$path")" || die "$method $path: curl failed"
+  if [ "$status" != "$expected" ]; then
+    say "$method $path answered $status, expected $expected:"
+    cat "$WORK/body" >&2; echo >&2
+    die "set-up failed"
+  fi
+  cat "$WORK/body"
+}
+login() {
+  call POST /auth/login 200 "$(jq -nc --arg e "$1" --arg p "$PASSWORD" '{email: $e, password: $p}')" | jq -er .access_token
+}
+
+call POST /auth/register 201 "$(jq -nc --arg e "$CUSTOMER_EMAIL" --arg p "$PASSWORD" \
+  '{name: "Fuzz Customer", email: $e, password: $p, phone: "9876543210"}')" >/dev/null
+customer_token="$(login "$CUSTOMER_EMAIL")"
+admin_token="$(login "$ADMIN_EMAIL")"
+call GET /me 200 "" "$admin_token" | jq -e '.role == "admin"' >/dev/null || die "the admin account is not an admin"
+
+mapfile -t products < <(call GET "/products?in_stock=true&limit=3" 200 | jq -r '.items[].id')
+[ "${#products[@]}" -ge 3 ] || die "the demo catalog has fewer than 3 products in stock"
+address_id="$(call POST /me/addresses 201 '{"name":"Fuzz Customer","phone":"9876543210","line1":"12 MG Road","city":"Bengaluru","state":"Karnataka","pincode":"560001","is_default":true}' "$customer_token" | jq -er .id)"
+# A confirmed cash-on-delivery order and one waiting for its Razorpay payment.
+for method in cod razorpay; do
+  call POST /orders 201 "$(jq -nc --arg p "${products[1]}" --arg a "$address_id" --arg m "$method" \
+    '{items: [{product_id: $p, quantity: 1}], address_id: $a, payment_method: $m}')" "$customer_token" \
+    -H "idempotency-key: fuzz-setup-$method" >/dev/null
+done
+call POST /cart/items 200 "$(jq -nc --arg p "${products[0]}" '{product_id: $p, quantity: 1}')" "$customer_token" >/dev/null
+say "customer $CUSTOMER_EMAIL: 1 cart line, 1 address, 2 orders; admin $ADMIN_EMAIL"
+
+# --- the document ----------------------------------------------------------------------
+
+if [ -n "$FUZZ_SCHEMA" ]; then
+  cp "$FUZZ_SCHEMA" "$OUT/openapi.json"
+  SCHEMA_LOCATION="$OUT/openapi.json"
+  say "using the document $FUZZ_SCHEMA, not the served one"
+else
+  status="$(curl -sS --max-time 30 -o "$OUT/openapi.json" -w '%{http_code}' "$API/openapi.json")" || die "GET /api/v1/openapi.json failed"
+  [ "$status" = 200 ] || { head -c 2000 "$OUT/openapi.json" >&2; die "GET /api/v1/openapi.json answered $status"; }
+  SCHEMA_LOCATION="$API/openapi.json"
+fi
+jq -e . "$OUT/openapi.json" >/dev/null || die "the document is not JSON"
+# Requests go to this run's origin, plus the path of the document's first server (its
+# host, if it names one, is the production one).
+BASE_PATH="$(jq -r '(.servers[0].url // "") | sub("^[a-zA-Z][a-zA-Z0-9+.-]*://[^/]*"; "") | rtrimstr("/")' "$OUT/openapi.json")"
+jq -e . "$OUT/openapi.json" >/dev/null || die "the document is not JSON"
+operations="$(jq '[.paths[] | to_entries[] | select(.key | IN("get","put","post","delete","patch","head","options","trace"))] | length' "$OUT/openapi.json")"
+say "the document has $operations operations"
+
+# --- the runs --------------------------------------------------------------------------
+
+# Reads a run's NDJSON report: prints "operations cases failures errors" (failures:
+# distinct operation, check and status), writes the failures, each with a curl line.
+tally() {
+  "$VENV_BIN/python" "$ROOT/deploy/local/fuzz_tally.py" "$@"
+}
+
+read -r -a levels <<<"$FUZZ_LEVELS"
+started=$SECONDS
+declare -A result
+failed=0
+passed_runs=0
+for i in "${!levels[@]}"; do
+  level="${levels[$i]}"
+  left=$(( ${#levels[@]} - i ))
+  remaining=$(( FUZZ_SECONDS - (SECONDS - started) ))
+  budget=$(( remaining / left ))
+  (( budget >= 10 )) || budget=10
+  auth=()
+  token_name=""
+  case "$level" in
+    anonymous) ;;
+    customer) auth=(-H "Authorization: Bearer $(login "$CUSTOMER_EMAIL")"); token_name=CUSTOMER_TOKEN ;;
+    admin) auth=(-H "Authorization: Bearer $(login "$ADMIN_EMAIL")"); token_name=ADMIN_TOKEN ;;
+    *) die "unknown level $level in FUZZ_LEVELS" ;;
+  esac
+  dir="$OUT/$level"
+  mkdir -p "$dir"
+  command=("$VENV_BIN/schemathesis" run "$SCHEMA_LOCATION" --url "$BASE$BASE_PATH"
+    --checks "$FUZZ_CHECKS" --phases "$FUZZ_PHASES"
+    --max-time "$budget" --workers "$FUZZ_WORKERS" --seed "$FUZZ_SEED"
+    --request-timeout 30 --generation-database none
+    --report junit,ndjson --report-junit-path "$dir/junit.xml" --report-ndjson-path "$dir/events.ndjson"
+    --no-color "${auth[@]}")
+  # The line to replay this run by hand (the token elided).
+  printf '%q ' "${command[@]}" | sed -E 's/Bearer\\? [^ ]+/Bearer\\ $TOKEN/' >"$dir/command.txt"
+  echo >>"$dir/command.txt"
+  say "run $((i + 1))/${#levels[@]}: $level, ${budget}s, seed $FUZZ_SEED"
+  # --max-time ends the run; timeout is the safety net if it does not.
+  status=0
+  timeout --kill-after=15 $(( budget + 120 )) "${command[@]}" >"$dir/schemathesis.log" 2>&1 &
+  st_pid=$!
+  wait "$st_pid" || status=$?
+  st_pid=""
+  sed 's/^/  | /' "$dir/schemathesis.log" | tail -n 60 >&2
+  read -r ops cases failures errors < <(tally "$dir/events.ndjson" "$dir/failures.txt" "${token_name:-TOKEN}" 2>>"$dir/tally.err" || echo "? ? ? ?")
+  verdict=pass
+  if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    # Cut short by the safety net: it passes only if it had found nothing by then.
+    if [ "$failures" = 0 ] && [ "$errors" = 0 ]; then verdict="pass (stopped by timeout)"; else verdict=FAIL; fi
+  elif [ "$status" -ne 0 ] || [ "$failures" != 0 ] || [ "$errors" != 0 ]; then
+    verdict=FAIL
+  fi
+  if [ "$verdict" = FAIL ]; then failed=1; else passed_runs=$((passed_runs + 1)); fi
+  result[$level]="$(printf '%-10s %-26s operations %-4s test cases %-7s failures %-4s errors %-4s exit %s' \
+    "$level" "$verdict" "$ops" "$cases" "$failures" "$errors" "$status")"
+  kill -0 "$app_pid" 2>/dev/null || { say "rigmaster died during the $level run"; failed=1; break; }
+done
+
+# --- the summary -----------------------------------------------------------------------
+
+{
+  echo "fuzz-api: schemathesis $("$VENV_BIN/schemathesis" --version | awk '{print $NF}'), seed $FUZZ_SEED, $FUZZ_SECONDS s budget, $FUZZ_WORKERS workers"
+  echo "document: $operations operations; checks: $FUZZ_CHECKS; phases: $FUZZ_PHASES"
+  for level in "${levels[@]}"; do
+    [ -n "${result[$level]:-}" ] && echo "${result[$level]}"
+  done
+  for level in "${levels[@]}"; do
+    if [ -s "$OUT/$level/failures.txt" ]; then
+      echo "-- $level failures:"
+      sed 's/^/   /' "$OUT/$level/failures.txt"
+    fi
+  done
+  [ "$failed" -eq 0 ] || echo "details: .data/fuzz/<level>/schemathesis.log and failures.txt; the server's side: .data/fuzz/rigmaster.log"
+  echo "fuzz-api: $passed_runs passed, $(( ${#levels[@]} - passed_runs )) failed"
+} | tee "$OUT/summary.txt"
+exit "$failed"
