@@ -268,7 +268,8 @@ for i in "${!levels[@]}"; do
   say "run $((i + 1))/${#levels[@]}: $level, ${budget}s, seed $FUZZ_SEED"
   # --max-time ends the run; timeout is the safety net if it does not.
   status=0
-  timeout --kill-after=15 $(( budget + 120 )) "${command[@]}" >"$dir/schemathesis.log" 2>&1 &
+  # From the run's folder, where schemathesis keeps its cache (.schemathesis/).
+  (cd "$dir" && exec timeout --kill-after=15 $(( budget + 120 )) "${command[@]}") >"$dir/schemathesis.log" 2>&1 &
   st_pid=$!
   wait "$st_pid" || status=$?
   st_pid=""
