@@ -196,17 +196,50 @@ customer_token="$(login "$CUSTOMER_EMAIL")"
 admin_token="$(login "$ADMIN_EMAIL")"
 call GET /me 200 "" "$admin_token" | jq -e '.role == "admin"' >/dev/null || die "the admin account is not an admin"
 
-mapfile -t products < <(call GET "/products?in_stock=true&limit=3" 200 | jq -r '.items[].id')
+call GET "/products?in_stock=true&limit=3" 200 >"$WORK/products.json"
+mapfile -t products < <(jq -r '.items[].id' "$WORK/products.json")
+mapfile -t slugs < <(jq -r '.items[].slug // empty' "$WORK/products.json")
 [ "${#products[@]}" -ge 3 ] || die "the demo catalog has fewer than 3 products in stock"
 address_id="$(call POST /me/addresses 201 '{"name":"Fuzz Customer","phone":"9876543210","line1":"12 MG Road","city":"Bengaluru","state":"Karnataka","pincode":"560001","is_default":true}' "$customer_token" | jq -er .id)"
 # A confirmed cash-on-delivery order and one waiting for its Razorpay payment.
+orders=()
 for method in cod razorpay; do
-  call POST /orders 201 "$(jq -nc --arg p "${products[1]}" --arg a "$address_id" --arg m "$method" \
+  orders+=("$(call POST /orders 201 "$(jq -nc --arg p "${products[1]}" --arg a "$address_id" --arg m "$method" \
     '{items: [{product_id: $p, quantity: 1}], address_id: $a, payment_method: $m}')" "$customer_token" \
-    -H "idempotency-key: fuzz-setup-$method" >/dev/null
+    -H "idempotency-key: fuzz-setup-$method" | jq -er .order.id)")
 done
 call POST /cart/items 200 "$(jq -nc --arg p "${products[0]}" '{product_id: $p, quantity: 1}')" "$customer_token" >/dev/null
-say "customer $CUSTOMER_EMAIL: 1 cart line, 1 address, 2 orders; admin $ADMIN_EMAIL"
+coupon_id="$(call POST /admin/coupons 201 '{"code":"FUZZ10","type":"percentage","value":1000}' "$admin_token" | jq -er .id)"
+category_id="$(call GET /categories 200 | jq -er '.items[0].id')"
+customer_id="$(call GET /me 200 "" "$customer_token" | jq -er .id)"
+admin_id="$(call GET /me 200 "" "$admin_token" | jq -er .id)"
+say "customer $CUSTOMER_EMAIL: 1 cart line, 1 address, 2 orders; admin $ADMIN_EMAIL; coupon FUZZ10"
+
+# Schemathesis draws these ids for parameters of these names half the time (and makes
+# up values the other half), so requests reach real rows rather than only 404s.
+toml_list() { jq -nc '$ARGS.positional' --args "$@"; }
+{
+  echo "# Written by deploy/local/fuzz_api.sh for this run's scratch database."
+  echo "[dictionaries.product_ids]"
+  echo "values = $(toml_list "${products[@]}")"
+  echo "[dictionaries.product_refs]"
+  echo "values = $(toml_list "${products[@]}" "${slugs[@]}")"
+  echo "[dictionaries.address_ids]"
+  echo "values = $(toml_list "$address_id")"
+  echo "[dictionaries.ids]"
+  echo "values = $(toml_list "${products[@]}" "$address_id" "${orders[@]}" "$coupon_id" "$category_id" "$customer_id" "$admin_id")"
+  echo "[dictionaries.coupon_codes]"
+  echo 'values = ["FUZZ10", "fuzz10"]'
+  echo "[parameters]"
+  echo '"path.product_id" = { dictionary = "product_ids", probability = 0.5 }'
+  echo '"path.id_or_slug" = { dictionary = "product_refs", probability = 0.5 }'
+  echo '"path.id" = { dictionary = "ids", probability = 0.5 }'
+  echo '"body.product_id" = { dictionary = "product_ids", probability = 0.5 }'
+  echo '"body.items[*].product_id" = { dictionary = "product_ids", probability = 0.5 }'
+  echo '"body.address_id" = { dictionary = "address_ids", probability = 0.5 }'
+  echo '"body.code" = { dictionary = "coupon_codes", probability = 0.5 }'
+  echo '"body.coupon_code" = { dictionary = "coupon_codes", probability = 0.5 }'
+} >"$OUT/schemathesis.toml"
 
 # --- the document ----------------------------------------------------------------------
 
@@ -256,7 +289,7 @@ for i in "${!levels[@]}"; do
   esac
   dir="$OUT/$level"
   mkdir -p "$dir"
-  command=("$VENV_BIN/schemathesis" run "$SCHEMA_LOCATION" --url "$BASE$BASE_PATH"
+  command=("$VENV_BIN/schemathesis" --config-file "$OUT/schemathesis.toml" run "$SCHEMA_LOCATION" --url "$BASE$BASE_PATH"
     --checks "$FUZZ_CHECKS" --phases "$FUZZ_PHASES"
     --max-time "$budget" --workers "$FUZZ_WORKERS" --seed "$FUZZ_SEED"
     --request-timeout 30 --generation-database none
