@@ -307,7 +307,7 @@ for i in "${!levels[@]}"; do
   wait "$st_pid" || status=$?
   st_pid=""
   sed 's/^/  | /' "$dir/schemathesis.log" | tail -n 60 >&2
-  read -r ops cases failures errors < <(tally "$dir/events.ndjson" "$dir/failures.txt" "${token_name:-TOKEN}" 2>>"$dir/tally.err" || echo "? ? ? ?")
+  read -r ops cases failures errors < <(tally "$dir/events.ndjson" "$dir/failures.txt" $token_name 2>>"$dir/tally.err" || echo "? ? ? ?")
   verdict=pass
   if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
     # Cut short by the safety net: it passes only if it had found nothing by then.

@@ -1,7 +1,7 @@
 """Reads the NDJSON event stream of one `schemathesis run` (its --report ndjson) and tells
 what it found, for deploy/local/fuzz_api.sh.
 
-    python3 deploy/local/fuzz_tally.py EVENTS.ndjson FAILURES.txt [TOKEN_NAME]
+    python3 deploy/local/fuzz_tally.py EVENTS.ndjson FAILURES.txt [TOKEN_VARIABLE]
 
 Prints one line, "operations test_cases failures errors", and writes FAILURES.txt: each
 distinct failure (operation, check, failure code, response status) once, with how often
@@ -41,7 +41,12 @@ def curl(request, token_name):
         if name.lower() in ("user-agent", "accept-encoding", "accept", "connection", "content-length"):
             continue
         if name.lower() == "authorization" and value == "[Filtered]":
-            parts += ["-H", f"Authorization: Bearer ${token_name}"]
+            # Schemathesis hides the value: the run's token, or (without one) a token it
+            # made up from the document's security scheme, which any invalid one stands for.
+            if token_name:
+                parts += ["-H", f"Authorization: Bearer ${token_name}"]
+            else:
+                parts += ["-H", "Authorization: Bearer not-a-valid-token"]
             continue
         parts += ["-H", f"{name}: {value}"]
     body = decode(request.get("body"))
@@ -49,16 +54,18 @@ def curl(request, token_name):
         parts += ["--data-binary", body]
     parts.append(request.get("uri", "?"))
     line = " ".join(shlex.quote(part) for part in parts)
-    # Let the shell expand the token.
-    return line.replace(shlex.quote(f"Authorization: Bearer ${token_name}"), f'"Authorization: Bearer ${token_name}"')
+    if token_name:
+        # Let the shell expand the token.
+        line = line.replace(shlex.quote(f"Authorization: Bearer ${token_name}"), f'"Authorization: Bearer ${token_name}"')
+    return line
 
 
 def main(argv):
     if len(argv) not in (3, 4):
-        print(f"usage: {argv[0]} EVENTS.ndjson FAILURES.txt [TOKEN_NAME]", file=sys.stderr)
+        print(f"usage: {argv[0]} EVENTS.ndjson FAILURES.txt [TOKEN_VARIABLE]", file=sys.stderr)
         return 2
     events_path, failures_path = argv[1], argv[2]
-    token_name = argv[3] if len(argv) == 4 else "TOKEN"
+    token_name = argv[3] if len(argv) == 4 else ""
     operations = "?"
     cases = set()
     failures = {}
@@ -94,7 +101,13 @@ def main(argv):
                         interaction = interactions.get(case_id) or {}
                         response = interaction.get("response") or {}
                         status = response.get("status_code", "-")
-                        key = (label, check.get("name"), info.get("code", "?"), status)
+                        operation = label
+                        if operation == "Stateful tests":
+                            # A step of a stateful scenario: name the operation it called.
+                            case = (recorder.get("cases", {}).get(case_id) or {}).get("value", {})
+                            if case.get("method") and case.get("path"):
+                                operation = f"{case['method'].upper()} {case['path']} (stateful)"
+                        key = (operation, check.get("name"), info.get("code", "?"), status)
                         request = interaction.get("request") or {}
                         example = curl(request, token_name) if request else "(no request recorded)"
                         found = failures.get(key)
