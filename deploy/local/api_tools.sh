@@ -57,4 +57,4 @@ say "installing $(grep -v '^\s*#' "$REQUIREMENTS" | grep -v '^\s*$' | tr '\n' ' 
 rm -f "$STAMP"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
 echo "$wanted" >"$STAMP"
-say "ready: $("$VENV/bin/schemathesis" --version 2>/dev/null | head -n1), openapi-spec-validator $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("openapi-spec-validator"))')"
+say "ready: $("$VENV/bin/python" -m pip freeze --disable-pip-version-check 2>/dev/null | grep -iE '^(schemathesis|openapi-spec-validator)==' | tr '\n' ' ')"
