@@ -256,7 +256,6 @@ jq -e . "$OUT/openapi.json" >/dev/null || die "the document is not JSON"
 # Requests go to this run's origin, plus the path of the document's first server (its
 # host, if it names one, is the production one).
 BASE_PATH="$(jq -r '(.servers[0].url // "") | sub("^[a-zA-Z][a-zA-Z0-9+.-]*://[^/]*"; "") | rtrimstr("/")' "$OUT/openapi.json")"
-jq -e . "$OUT/openapi.json" >/dev/null || die "the document is not JSON"
 operations="$(jq '[.paths[] | to_entries[] | select(.key | IN("get","put","post","delete","patch","head","options","trace"))] | length' "$OUT/openapi.json")"
 say "the document has $operations operations"
 
@@ -283,8 +282,9 @@ for i in "${!levels[@]}"; do
   token_name=""
   case "$level" in
     anonymous) ;;
-    customer) auth=(-H "Authorization: Bearer $(login "$CUSTOMER_EMAIL")"); token_name=CUSTOMER_TOKEN ;;
-    admin) auth=(-H "Authorization: Bearer $(login "$ADMIN_EMAIL")"); token_name=ADMIN_TOKEN ;;
+    # A fresh token for each run: one taken at set-up may have expired by now.
+    customer) token="$(login "$CUSTOMER_EMAIL")"; auth=(-H "Authorization: Bearer $token"); token_name=CUSTOMER_TOKEN ;;
+    admin) token="$(login "$ADMIN_EMAIL")"; auth=(-H "Authorization: Bearer $token"); token_name=ADMIN_TOKEN ;;
     *) die "unknown level $level in FUZZ_LEVELS" ;;
   esac
   dir="$OUT/$level"
