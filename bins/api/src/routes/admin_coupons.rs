@@ -6,13 +6,14 @@ use api_types::coupons::{
     Coupon as CouponWire, CouponChanges as CouponChangesWire, CouponKind as CouponKindWire, NewCoupon,
 };
 use api_types::page::PageParams;
-use kernel::{Cursor, FieldError, InvalidInput, Limit, Money};
+use kernel::{FieldError, InvalidInput, Limit, Money};
 use orders::coupons::{Coupon, CouponChanges, CouponCode, CouponKind, CouponRules, Coupons};
 use utoipa::OpenApi;
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::http::auth::AdminUser;
+use crate::http::pagination::cursor_unless_blank;
 use crate::http::extract::{Query, ValidJson};
 use crate::http::params::keep;
 use crate::views::ToWire;
@@ -182,7 +183,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let limit = Limit::new(params.limit)?;
-    let cursor = params.cursor.map(Cursor::from_token);
+    let cursor = cursor_unless_blank(params.cursor);
     let page = coupons.list(limit, cursor.as_ref()).await?;
     Ok(HttpResponse::Ok().json(page.to_wire()))
 }

@@ -9,7 +9,7 @@ use api_types::orders::{
 };
 use api_types::page::PageParams;
 use idempotency::Idempotency;
-use kernel::{Cursor, Limit};
+use kernel::Limit;
 use serde_json::json;
 use utoipa::OpenApi;
 use uuid::Uuid;
@@ -18,6 +18,7 @@ use crate::app::checkout;
 use crate::app::idempotent::idempotent;
 use crate::error::ApiError;
 use crate::http::auth::AuthUser;
+use crate::http::pagination::cursor_unless_blank;
 use crate::http::extract::{NoFields, OptionalValidJson, Query, ValidJson};
 use crate::http::idempotency_key::idempotency_key;
 use crate::state::{AddressService, OrdersService};
@@ -239,7 +240,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let limit = Limit::new(params.limit)?;
-    let cursor = params.cursor.map(Cursor::from_token);
+    let cursor = cursor_unless_blank(params.cursor);
     let page = orders.list_for(user.id, limit, cursor.as_ref()).await?;
     Ok(HttpResponse::Ok().json(page.to_wire()))
 }
