@@ -27,6 +27,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .service(resource("/health").route(web::get().to(health::health)))
         .service(resource("/ready").route(web::get().to(health::ready)))
         .service(resource("/metrics").route(web::get().to(health::metrics)))
+        .configure(crate::docs_ui::configure)
         .service(
             web::scope("/api/v1")
                 .wrap(from_fn(crate::db_health::gate))
@@ -110,7 +111,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
 
 /// A resource that answers 405 to a method it has no route for (without this, Actix
 /// would fall through to the app's 404).
-fn resource(path: &str) -> Resource {
+pub(crate) fn resource(path: &str) -> Resource {
     web::resource(path).default_service(web::to(method_not_allowed))
 }
 
