@@ -7,8 +7,8 @@
 #   deploy/local/docs_screenshot.sh            (make docs-screenshot)
 #
 # Installs Debian's chromium (and curl) when missing, as root; sets up the private cluster
-# (deploy/local/pg.sh) and the Swagger UI assets (deploy/local/swagger_ui.sh); builds
-# rigmaster. Fails when the page shows no operation, an error, or a Content-Security-Policy
+# (deploy/local/pg.sh; or uses the one RIGMASTER_TEST_ADMIN_URL names, when it answers) and
+# the Swagger UI assets (deploy/local/swagger_ui.sh); builds rigmaster. Fails when the page shows no operation, an error, or a Content-Security-Policy
 # violation. Writes .data/docs.png (DOCS_SCREENSHOT to change), and leaves no process or
 # database behind.
 set -euo pipefail
@@ -35,13 +35,19 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v curl >/dev/null 2>&1 || missing+=(curl ca-certificates)
 [ "${#missing[@]}" -eq 0 ] || install_debian "${missing[@]}"
 
-deploy/local/pg.sh ensure
+find_psql() { command -v psql || ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1; }
+# A cluster named by RIGMASTER_TEST_ADMIN_URL (as for the tests) when it answers, else the
+# private one, set up when needed.
+PSQL="$(find_psql)"
+ADMIN_URL="${RIGMASTER_TEST_ADMIN_URL:-}"
+if [ -z "$ADMIN_URL" ] || [ -z "$PSQL" ] || ! "$PSQL" -X -q "$ADMIN_URL" -c 'SELECT 1' >/dev/null 2>&1; then
+  deploy/local/pg.sh ensure
+  PSQL="$(find_psql)"
+  ADMIN_URL="$(deploy/local/pg.sh url postgres)"
+fi
 deploy/local/swagger_ui.sh
 say "building rigmaster"
 cargo build --quiet --bin rigmaster
-
-PSQL="$(command -v psql || ls -d /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1)"
-ADMIN_URL="$(deploy/local/pg.sh url postgres)"
 DB="rmdocs_screenshot_$$"
 WORK="$(mktemp -d)"
 app_pid=""
