@@ -60,10 +60,17 @@ enum Command {
     /// every run loads the same store; products already present (by SKU) are left as
     /// they are, so running it twice adds nothing.
     SeedDemo,
+    /// Print the API's OpenAPI 3.1 document (JSON) and exit; the server serves the same
+    /// document at /api/v1/openapi.json. Needs no database.
+    Openapi,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Some(Command::Openapi)) {
+        println!("{:#}", rigmaster_api::openapi::document());
+        return ExitCode::SUCCESS;
+    }
     let env: HashMap<String, String> = std::env::vars().collect();
     let config_dir = env.get("RIGMASTER_CONFIG_DIR").map_or_else(|| PathBuf::from("config"), PathBuf::from);
     let settings = match Settings::load(Some(&config_dir), &env) {
@@ -112,6 +119,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::CreateAdmin { email, name, .. } => create_admin(&settings, &email, &name).await,
+        Command::Openapi => unreachable!("answered before the settings are loaded"),
         Command::SeedDemo => {
             let pool = db::pool(&settings.database)?;
             db::migrate(&pool).await?;

@@ -18,8 +18,9 @@ use crate::adapters::AttachToIdempotencyKey;
 use crate::app::idempotent::idempotent;
 use crate::error::ApiError;
 use crate::state::{AddressService, OrdersService};
-use crate::views::address::AddressBody;
+use crate::views::FromWire;
 use crate::views::order::{PaymentMethodBody, PlaceOrderBody, placed_json};
+use api_types::addresses::NewAddress as AddressBody;
 
 /// The idempotency scope of placing an order.
 pub const PLACE_SCOPE: &str = "orders.place";
@@ -103,7 +104,7 @@ async fn shipping_address(
     errors: &mut Vec<FieldError>,
 ) -> Result<Option<ShippingAddress>, ApiError> {
     if let Some(body) = inline {
-        return Ok(NewAddress::try_from(body)
+        return Ok(NewAddress::from_wire(body)
             .map_err(|invalid| errors.extend(invalid.0.into_iter().map(|e| e.under("shipping_address"))))
             .ok()
             .map(snapshot));

@@ -8,7 +8,6 @@
 
 mod app;
 mod catalog;
-mod code;
 mod identity;
 mod inventory;
 mod orders;
@@ -20,8 +19,9 @@ use actix_web::{HttpResponse, ResponseError};
 use kernel::{FieldError, InvalidInput};
 use serde_json::{Map, Value, json};
 
-pub use self::code::ErrorCode;
 pub(crate) use self::identity::unauthorized;
+/// The one list of codes lives with the wire types, where clients read it too.
+pub use api_types::ErrorCode;
 
 /// An error on its way to the client.
 #[derive(Debug)]

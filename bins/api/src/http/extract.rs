@@ -20,6 +20,7 @@ use serde_json::error::Category;
 
 use crate::error::ApiError;
 use crate::http::control_chars;
+use crate::views::FromWire;
 
 /// A JSON body of type `T`.
 #[derive(Debug)]
@@ -65,7 +66,7 @@ where
 }
 
 /// A JSON body of type `T`, checked by `T`'s `garde` rules and parsed into the domain
-/// value `D` (`D: TryFrom<T>`). One refusal names every invalid field: when the rules
+/// value `D` (`D: FromWire<T>`). One refusal names every invalid field: when the rules
 /// refuse some fields, the domain parse still runs, and the fields it refuses that the
 /// rules did not name are added (a blank name, a malformed e-mail and a short password
 /// are all named at once).
@@ -85,7 +86,7 @@ impl<T, D> FromRequest for Parsed<T, D>
 where
     T: DeserializeOwned + Validate + 'static,
     T::Context: Default,
-    D: TryFrom<T, Error = InvalidInput> + 'static,
+    D: FromWire<T> + 'static,
 {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
@@ -95,7 +96,7 @@ where
         Box::pin(async move {
             let Json(body) = json.await?;
             let refused = body.validate().err().map(|report| report_details(&report));
-            match (D::try_from(body), refused) {
+            match (D::from_wire(body), refused) {
                 (Ok(value), None) => Ok(Parsed { value, body: PhantomData }),
                 (Err(InvalidInput(parsed)), None) => Err(ApiError::validation(parsed)),
                 (parse, Some(mut fields)) => {

@@ -1,5 +1,10 @@
 //! `/api/v1/me/addresses`.
 
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub struct Api;
+
 use actix_web::{HttpResponse, web};
 use garde::Validate;
 use identity::addresses::{Address, AddressChanges, NewAddress};
@@ -13,7 +18,10 @@ use crate::http::auth::AuthUser;
 use crate::http::extract::Parsed;
 use crate::http::params::keep;
 use crate::state::AddressService;
-use crate::views::address::{AddressBody, country, line, optional_line};
+use crate::views::FromWire;
+use api_types::addresses::NewAddress as AddressBody;
+
+use crate::views::address::{country, line, optional_line};
 
 /// `Address` on the wire.
 #[derive(Debug, Serialize)]
@@ -73,10 +81,8 @@ pub struct AddressPatch {
     is_default: Option<bool>,
 }
 
-impl TryFrom<AddressPatch> for AddressChanges {
-    type Error = InvalidInput;
-
-    fn try_from(body: AddressPatch) -> Result<Self, InvalidInput> {
+impl FromWire<AddressPatch> for AddressChanges {
+    fn from_wire(body: AddressPatch) -> Result<Self, InvalidInput> {
         let mut errors = Vec::new();
         let changes = AddressChanges {
             name: body.name.as_deref().and_then(|v| keep(PersonName::parse(v, "name"), &mut errors)),

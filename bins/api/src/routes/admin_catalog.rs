@@ -1,5 +1,10 @@
 //! `/api/v1/admin/products…` and `/api/v1/admin/categories…`.
 
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub struct Api;
+
 use actix_web::{HttpResponse, web};
 use catalog::categories::{CategoryChanges, CategoryKey, NewCategory};
 use catalog::ports::OpeningStock;
@@ -18,6 +23,7 @@ use crate::http::extract::{Parsed, Query};
 use crate::http::pagination::page_response;
 use crate::http::params::{keep, nullable};
 use crate::state::{CategoriesService, ProductsService};
+use crate::views::FromWire;
 use crate::views::catalog::{CategoryView, ProductListParams, ProductSummaryView, ProductView};
 
 /// The highest base price accepted (₹1,000 crore): far from `i64` overflow in any sum.
@@ -197,10 +203,8 @@ impl Fields {
     }
 }
 
-impl TryFrom<ProductBody> for NewProduct {
-    type Error = InvalidInput;
-
-    fn try_from(body: ProductBody) -> Result<Self, InvalidInput> {
+impl FromWire<ProductBody> for NewProduct {
+    fn from_wire(body: ProductBody) -> Result<Self, InvalidInput> {
         let mut f = Fields(Vec::new());
         let sku = f.sku(&body.sku);
         let slug = body.slug.as_deref().and_then(|s| f.slug(s));
@@ -243,10 +247,8 @@ impl TryFrom<ProductBody> for NewProduct {
     }
 }
 
-impl TryFrom<ProductPatch> for ProductChanges {
-    type Error = InvalidInput;
-
-    fn try_from(body: ProductPatch) -> Result<Self, InvalidInput> {
+impl FromWire<ProductPatch> for ProductChanges {
+    fn from_wire(body: ProductPatch) -> Result<Self, InvalidInput> {
         let mut f = Fields(Vec::new());
         let changes = ProductChanges {
             sku: body.sku.as_deref().and_then(|v| f.sku(v)),
@@ -346,10 +348,8 @@ pub struct CategoryPatch {
     position: Option<i32>,
 }
 
-impl TryFrom<CategoryBody> for NewCategory {
-    type Error = InvalidInput;
-
-    fn try_from(body: CategoryBody) -> Result<Self, InvalidInput> {
+impl FromWire<CategoryBody> for NewCategory {
+    fn from_wire(body: CategoryBody) -> Result<Self, InvalidInput> {
         let mut f = Fields(Vec::new());
         let name = keep(text(&body.name, "name", 1, 100, false), &mut f.0);
         let slug = match (&body.slug, &name) {
@@ -368,10 +368,8 @@ impl TryFrom<CategoryBody> for NewCategory {
     }
 }
 
-impl TryFrom<CategoryPatch> for CategoryChanges {
-    type Error = InvalidInput;
-
-    fn try_from(body: CategoryPatch) -> Result<Self, InvalidInput> {
+impl FromWire<CategoryPatch> for CategoryChanges {
+    fn from_wire(body: CategoryPatch) -> Result<Self, InvalidInput> {
         let mut f = Fields(Vec::new());
         let changes = CategoryChanges {
             slug: body.slug.as_deref().and_then(|v| f.slug(v)),

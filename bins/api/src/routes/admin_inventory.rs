@@ -1,5 +1,10 @@
 //! `/api/v1/admin/inventory…`: stock levels, adjustments and the ledger.
 
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub struct Api;
+
 use actix_web::{HttpResponse, web};
 use catalog::categories::CategoryKey;
 use chrono::{DateTime, Utc};

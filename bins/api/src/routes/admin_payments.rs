@@ -1,5 +1,10 @@
 //! `GET /api/v1/admin/payments`: payment records with their event history.
 
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub struct Api;
+
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use kernel::{FieldError, InvalidInput, Limit};

@@ -1,5 +1,10 @@
 //! `/api/v1/admin/users`.
 
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub struct Api;
+
 use actix_web::{HttpResponse, web};
 use garde::Validate;
 use identity::accounts::UserFilter;

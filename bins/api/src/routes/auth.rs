@@ -1,5 +1,10 @@
 //! `/api/v1/auth/*` and `/api/v1/me`.
 
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub struct Api;
+
 use std::time::Instant;
 
 use actix_web::http::StatusCode;
@@ -17,6 +22,7 @@ use crate::http::extract::{Parsed, ValidJson};
 use crate::http::params::keep;
 use crate::rate_limit::RateLimiter as _;
 use crate::state::{AccountsService, AuthRateLimiter};
+use crate::views::FromWire;
 use crate::views::user::UserView;
 
 /// `AuthResponse` on the wire.
@@ -53,10 +59,8 @@ pub struct RegisterBody {
     phone: Option<String>,
 }
 
-impl TryFrom<RegisterBody> for Registration {
-    type Error = InvalidInput;
-
-    fn try_from(body: RegisterBody) -> Result<Self, InvalidInput> {
+impl FromWire<RegisterBody> for Registration {
+    fn from_wire(body: RegisterBody) -> Result<Self, InvalidInput> {
         let mut errors = Vec::new();
         let name = keep(PersonName::parse(&body.name, "name"), &mut errors);
         let email = keep(Email::try_from(body.email.as_str()), &mut errors);

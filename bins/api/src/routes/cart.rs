@@ -1,147 +1,153 @@
 //! `/api/v1/cart`: the customer's server-side cart.
 
 use actix_web::{HttpResponse, web};
-use garde::Validate;
+use api_types::ErrorEnvelope;
+use api_types::cart::{
+    AddCartItem, ApplyCoupon, Cart as CartWire, CartCoupon, CartLine as CartLineWire, SetCartQuantity,
+};
+use api_types::catalog::Availability;
 use kernel::Quantity;
-use orders::cart::{Cart, CartLine};
+use orders::cart::{Cart, CartLine, LineAvailability};
 use orders::coupons::CouponCode;
-use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
 use uuid::Uuid;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::http::auth::AuthUser;
 use crate::http::extract::ValidJson;
 use crate::state::CartService;
+use crate::views::ToWire;
 
-/// `Cart` on the wire.
-#[derive(Debug, Serialize)]
-pub struct CartView {
-    items: Vec<CartLineView>,
-    coupon: Option<CartCouponView>,
-    subtotal_paise: i64,
-    discount_paise: i64,
-    tax_paise: i64,
-    total_paise: i64,
-    item_count: i64,
-}
+#[derive(OpenApi)]
+#[openapi(paths(get, add_item, set_item, remove_item, clear, apply_coupon, remove_coupon))]
+pub struct Api;
 
-#[derive(Debug, Serialize)]
-struct CartLineView {
-    product_id: Uuid,
-    sku: String,
-    name: String,
-    image: Option<String>,
-    unit_price_paise: i64,
-    /// GST on one unit.
-    tax_paise: i64,
-    quantity: i64,
-    discount_paise: i64,
-    /// GST on the whole line, after its share of the discount.
-    line_tax_paise: i64,
-    line_total_paise: i64,
-    availability: &'static str,
-    available: i64,
-}
+// The wire's limit is the domain's.
+const _: () = assert!(api_types::cart::MAX_LINE_QUANTITY == orders::cart::MAX_LINE_QUANTITY);
 
-#[derive(Debug, Serialize)]
-struct CartCouponView {
-    code: String,
-    discount_paise: i64,
-    /// Why the coupon gives nothing now (it is re-checked on every read), else null.
-    problem: Option<ErrorCode>,
-}
+impl ToWire for LineAvailability {
+    type Wire = Availability;
 
-fn problem_code(rejection: orders::coupons::CouponRejection) -> ErrorCode {
-    ApiError::from(rejection).code()
-}
-
-impl From<CartLine> for CartLineView {
-    fn from(line: CartLine) -> Self {
-        CartLineView {
-            product_id: line.product_id,
-            sku: line.sku,
-            name: line.name,
-            image: line.image,
-            unit_price_paise: line.unit_price.paise(),
-            tax_paise: line.unit_tax.paise(),
-            quantity: line.quantity,
-            discount_paise: line.discount.paise(),
-            line_tax_paise: line.tax.paise(),
-            line_total_paise: line.line_total.paise(),
-            availability: line.availability.as_str(),
-            available: line.available,
+    fn to_wire(self) -> Availability {
+        match self {
+            LineAvailability::InStock => Availability::InStock,
+            LineAvailability::OutOfStock => Availability::OutOfStock,
+            LineAvailability::Discontinued => Availability::Discontinued,
         }
     }
 }
 
-impl From<Cart> for CartView {
-    fn from(cart: Cart) -> Self {
-        CartView {
-            items: cart.items.into_iter().map(CartLineView::from).collect(),
-            coupon: cart.coupon.map(|coupon| CartCouponView {
+impl ToWire for CartLine {
+    type Wire = CartLineWire;
+
+    fn to_wire(self) -> CartLineWire {
+        CartLineWire {
+            product_id: self.product_id,
+            sku: self.sku,
+            name: self.name,
+            image: self.image,
+            unit_price_paise: self.unit_price.paise(),
+            tax_paise: self.unit_tax.paise(),
+            quantity: self.quantity,
+            discount_paise: self.discount.paise(),
+            line_tax_paise: self.tax.paise(),
+            line_total_paise: self.line_total.paise(),
+            availability: self.availability.to_wire(),
+            available: self.available,
+        }
+    }
+}
+
+impl ToWire for Cart {
+    type Wire = CartWire;
+
+    fn to_wire(self) -> CartWire {
+        CartWire {
+            items: self.items.to_wire(),
+            coupon: self.coupon.map(|coupon| CartCoupon {
                 code: coupon.code,
                 discount_paise: coupon.discount.paise(),
-                problem: coupon.problem.map(problem_code),
+                problem: coupon.problem.map(|rejection| ApiError::from(rejection).code()),
             }),
-            subtotal_paise: cart.totals.subtotal.paise(),
-            discount_paise: cart.totals.discount.paise(),
-            tax_paise: cart.totals.tax.paise(),
-            total_paise: cart.totals.total.paise(),
-            item_count: cart.item_count,
+            subtotal_paise: self.totals.subtotal.paise(),
+            discount_paise: self.totals.discount.paise(),
+            tax_paise: self.totals.tax.paise(),
+            total_paise: self.totals.total.paise(),
+            item_count: self.item_count,
         }
     }
 }
 
 fn cart_response(cart: Cart) -> HttpResponse {
-    HttpResponse::Ok().json(CartView::from(cart))
+    HttpResponse::Ok().json(cart.to_wire())
 }
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct AddBody {
-    #[garde(skip)]
-    product_id: Uuid,
-    #[garde(range(min = 1, max = orders::cart::MAX_LINE_QUANTITY))]
-    quantity: i64,
-}
-
-#[derive(Debug, Deserialize, Validate)]
-pub struct QuantityBody {
-    #[garde(range(min = 0, max = orders::cart::MAX_LINE_QUANTITY))]
-    quantity: i64,
-}
-
-#[derive(Debug, Deserialize, Validate)]
-pub struct CouponBody {
-    #[garde(length(min = 1, max = 100))]
-    code: String,
-}
-
+/// The cart, priced now.
+///
+/// Prices, the coupon's discount and GST are computed on every read, so a cart shows
+/// today's prices and says when a coupon no longer applies (`coupon.problem`).
+#[utoipa::path(
+    get, path = "/api/v1/cart", tag = "cart", operation_id = "get_cart",
+    responses((status = 200, description = "The cart.", body = CartWire)),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(name = "cart.get", skip_all, fields(user = %user.id))]
 pub async fn get(user: AuthUser, carts: web::Data<CartService>) -> Result<HttpResponse, ApiError> {
     Ok(cart_response(carts.view(user.id).await?))
 }
 
+/// Add units of a product to the cart.
+///
+/// Adds to any units of it already in the cart; a line holds at most 10 units.
+#[utoipa::path(
+    post, path = "/api/v1/cart/items", tag = "cart", operation_id = "add_to_cart",
+    request_body = AddCartItem,
+    responses(
+        (status = 200, description = "The cart, with the units added.", body = CartWire),
+        (status = 404, description = "`not_found`: no such product on sale.", body = ErrorEnvelope),
+        (status = 409, description = "`out_of_stock`: not that many units can be sold now.", body = ErrorEnvelope),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(name = "cart.add_item", skip_all, fields(user = %user.id))]
 pub async fn add_item(
     user: AuthUser,
     carts: web::Data<CartService>,
-    body: ValidJson<AddBody>,
+    body: ValidJson<AddCartItem>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let quantity = Quantity::new(body.quantity, "quantity")?;
     Ok(cart_response(carts.add(user.id, body.product_id, quantity).await?))
 }
 
+/// Set a line's quantity; 0 removes the line.
+#[utoipa::path(
+    patch, path = "/api/v1/cart/items/{product_id}", tag = "cart", operation_id = "set_cart_quantity",
+    params(("product_id" = Uuid, Path, description = "The product of the line.")),
+    request_body = SetCartQuantity,
+    responses(
+        (status = 200, description = "The cart, with the line changed.", body = CartWire),
+        (status = 409, description = "`out_of_stock`: not that many units can be sold now.", body = ErrorEnvelope),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(name = "cart.set_item", skip_all, fields(user = %user.id))]
 pub async fn set_item(
     user: AuthUser,
     carts: web::Data<CartService>,
     product_id: web::Path<Uuid>,
-    body: ValidJson<QuantityBody>,
+    body: ValidJson<SetCartQuantity>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(cart_response(carts.set(user.id, product_id.into_inner(), body.0.quantity).await?))
 }
 
+/// Remove a line.
+#[utoipa::path(
+    delete, path = "/api/v1/cart/items/{product_id}", tag = "cart", operation_id = "remove_from_cart",
+    params(("product_id" = Uuid, Path, description = "The product of the line.")),
+    responses((status = 200, description = "The cart, without the line.", body = CartWire)),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(name = "cart.remove_item", skip_all, fields(user = %user.id))]
 pub async fn remove_item(
     user: AuthUser,
@@ -151,23 +157,46 @@ pub async fn remove_item(
     Ok(cart_response(carts.remove(user.id, product_id.into_inner()).await?))
 }
 
+/// Empty the cart (lines and coupon).
+#[utoipa::path(
+    delete, path = "/api/v1/cart", tag = "cart", operation_id = "clear_cart",
+    responses((status = 204, description = "The cart is empty.")),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(name = "cart.clear", skip_all, fields(user = %user.id))]
 pub async fn clear(user: AuthUser, carts: web::Data<CartService>) -> Result<HttpResponse, ApiError> {
     carts.clear(user.id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Apply a coupon to the cart.
+#[utoipa::path(
+    post, path = "/api/v1/cart/coupon", tag = "cart", operation_id = "apply_coupon",
+    request_body = ApplyCoupon,
+    responses(
+        (status = 200, description = "The cart, with the coupon's discount.", body = CartWire),
+        (status = 422, description = "`coupon_invalid`, `coupon_expired`, `coupon_min_order_not_met`, \
+            `coupon_usage_exhausted`, or `validation_failed`.", body = ErrorEnvelope),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(name = "cart.apply_coupon", skip_all, fields(user = %user.id))]
 pub async fn apply_coupon(
     user: AuthUser,
     carts: web::Data<CartService>,
-    body: ValidJson<CouponBody>,
+    body: ValidJson<ApplyCoupon>,
 ) -> Result<HttpResponse, ApiError> {
     // A code that cannot exist is simply not a valid coupon.
     let code = CouponCode::parse(&body.0.code, "code").map_err(|_| orders::coupons::CouponRejection::Invalid)?;
     Ok(cart_response(carts.apply_coupon(user.id, &code).await?))
 }
 
+/// Take the coupon off the cart.
+#[utoipa::path(
+    delete, path = "/api/v1/cart/coupon", tag = "cart", operation_id = "remove_coupon",
+    responses((status = 200, description = "The cart, without a coupon.", body = CartWire)),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(name = "cart.remove_coupon", skip_all, fields(user = %user.id))]
 pub async fn remove_coupon(user: AuthUser, carts: web::Data<CartService>) -> Result<HttpResponse, ApiError> {
     Ok(cart_response(carts.remove_coupon(user.id).await?))

@@ -1,6 +1,11 @@
 //! The public catalog: `/categories`, `/products`, `/products/{id_or_slug}` and
 //! `/search/suggest`.
 
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub struct Api;
+
 use actix_web::{HttpResponse, web};
 use catalog::products::{Audience, ProductKey, Suggestion};
 use catalog::search::SearchText;

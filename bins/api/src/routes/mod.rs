@@ -1,112 +1,192 @@
 //! HTTP routes: thin handlers that parse the request into domain types, call a domain
 //! service, and shape its answer for the wire.
 
-mod addresses;
-mod admin_catalog;
-mod admin_coupons;
-mod admin_inventory;
-mod admin_payments;
-mod admin_users;
-mod auth;
-mod cart;
-mod catalog;
-mod health;
-mod newsletter;
-mod orders;
-mod webhooks;
+pub(crate) mod addresses;
+pub(crate) mod admin_catalog;
+pub(crate) mod admin_coupons;
+pub(crate) mod admin_inventory;
+pub(crate) mod admin_payments;
+pub(crate) mod admin_users;
+pub(crate) mod auth;
+pub(crate) mod cart;
+pub(crate) mod catalog;
+pub(crate) mod health;
+pub(crate) mod newsletter;
+pub(crate) mod orders;
+pub(crate) mod webhooks;
 
 use actix_web::dev::HttpServiceFactory;
+use actix_web::http::Method;
 use actix_web::middleware::from_fn;
-use actix_web::{HttpResponse, Resource, web};
+use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, web};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::read_cache;
 
+/// One route of the router: a method and the full path, written as the OpenAPI document
+/// writes it (`/api/v1/products/{id_or_slug}`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    pub method: Method,
+    pub path: String,
+}
+
+/// Every route [`configure`] registers, in order (the router-versus-document test reads it).
+pub fn endpoints() -> Vec<Endpoint> {
+    let mut seen = Vec::new();
+    let _ = actix_web::App::new().configure(|config| register(config, &mut seen));
+    seen
+}
+
 pub fn configure(config: &mut web::ServiceConfig) {
+    register(config, &mut Vec::new());
+}
+
+fn register(config: &mut web::ServiceConfig, seen: &mut Vec<Endpoint>) {
+    let mut root = Routes { prefix: "", seen };
     config
-        .service(resource("/health").route(web::get().to(health::health)))
-        .service(resource("/ready").route(web::get().to(health::ready)))
-        .service(resource("/metrics").route(web::get().to(health::metrics)))
-        .configure(crate::docs_ui::configure)
-        .service(
-            web::scope("/api/v1")
-                .wrap(from_fn(crate::db_health::gate))
-                .service(resource("/newsletter").route(web::post().to(newsletter::subscribe)))
-                .service(resource("/webhooks/razorpay").route(web::post().to(webhooks::razorpay)))
-                .service(resource("/auth/register").route(web::post().to(auth::register)))
-                .service(resource("/auth/login").route(web::post().to(auth::login)))
-                .service(resource("/auth/refresh").route(web::post().to(auth::refresh)))
-                .service(resource("/auth/logout").route(web::post().to(auth::logout)))
-                .service(resource("/me").route(web::get().to(auth::me)).route(web::patch().to(auth::update_me)))
-                .service(
-                    resource("/me/addresses")
-                        .route(web::get().to(addresses::list))
-                        .route(web::post().to(addresses::add)),
-                )
-                .service(
-                    resource("/me/addresses/{id}")
-                        .route(web::patch().to(addresses::change))
-                        .route(web::delete().to(addresses::remove)),
-                )
-                .service(resource("/admin/users").route(web::get().to(admin_users::list)))
-                .service(resource("/admin/users/{id}").route(web::patch().to(admin_users::set_role)))
-                .service(cached(resource("/categories").route(web::get().to(catalog::list_categories))))
-                .service(cached(resource("/products").route(web::get().to(catalog::list_products))))
-                .service(cached(resource("/products/{id_or_slug}").route(web::get().to(catalog::get_product))))
-                .service(resource("/search/suggest").route(web::get().to(catalog::suggest)))
-                .service(catalog_write(
-                    resource("/admin/products")
-                        .route(web::get().to(admin_catalog::list_products))
-                        .route(web::post().to(admin_catalog::create_product)),
-                ))
-                .service(catalog_write(
-                    resource("/admin/products/{id}")
-                        .route(web::get().to(admin_catalog::get_product))
-                        .route(web::patch().to(admin_catalog::change_product))
-                        .route(web::delete().to(admin_catalog::delete_product)),
-                ))
-                .service(catalog_write(
-                    resource("/admin/categories").route(web::post().to(admin_catalog::create_category)),
-                ))
-                .service(resource("/cart").route(web::get().to(cart::get)).route(web::delete().to(cart::clear)))
-                .service(resource("/cart/items").route(web::post().to(cart::add_item)))
-                .service(
-                    resource("/cart/items/{product_id}")
-                        .route(web::patch().to(cart::set_item))
-                        .route(web::delete().to(cart::remove_item)),
-                )
-                .service(
-                    resource("/cart/coupon")
-                        .route(web::post().to(cart::apply_coupon))
-                        .route(web::delete().to(cart::remove_coupon)),
-                )
-                .service(resource("/orders").route(web::get().to(orders::list)).route(web::post().to(orders::place)))
-                .service(resource("/orders/{id}").route(web::get().to(orders::get)))
-                .service(resource("/orders/{id}/payment/verify").route(web::post().to(orders::verify_payment)))
-                .service(resource("/orders/{id}/payment/retry").route(web::post().to(orders::retry_payment)))
-                .service(resource("/orders/{id}/cancel").route(web::post().to(orders::cancel)))
-                .service(
-                    resource("/admin/coupons")
-                        .route(web::get().to(admin_coupons::list))
-                        .route(web::post().to(admin_coupons::create)),
-                )
-                .service(resource("/admin/coupons/{id}").route(web::patch().to(admin_coupons::change)))
-                .service(resource("/admin/inventory").route(web::get().to(admin_inventory::list)))
-                .service(resource("/admin/payments").route(web::get().to(admin_payments::list)))
-                .service(catalog_write(
-                    resource("/admin/inventory/{product_id}").route(web::put().to(admin_inventory::set)),
-                ))
-                .service(catalog_write(
-                    resource("/admin/inventory/{product_id}/adjustments")
-                        .route(web::post().to(admin_inventory::adjust)),
-                ))
-                .service(resource("/admin/inventory/{product_id}/ledger").route(web::get().to(admin_inventory::ledger)))
-                .service(catalog_write(
-                    resource("/admin/categories/{id}")
-                        .route(web::patch().to(admin_catalog::change_category))
-                        .route(web::delete().to(admin_catalog::delete_category)),
-                )),
-        );
+        .service(root.at("/health").get(health::health).done())
+        .service(root.at("/ready").get(health::ready).done())
+        .service(root.at("/metrics").get(health::metrics).done())
+        // Outside the scope below: the document does not need the database.
+        .service(root.at("/api/v1/openapi.json").get(crate::openapi::serve).done());
+    config.configure(crate::docs_ui::configure);
+    let mut api = Routes { prefix: "/api/v1", seen: root.seen };
+    config.service(
+        web::scope("/api/v1")
+            .wrap(from_fn(crate::db_health::gate))
+            .service(api.at("/newsletter").post(newsletter::subscribe).done())
+            .service(api.at("/webhooks/razorpay").post(webhooks::razorpay).done())
+            .service(api.at("/auth/register").post(auth::register).done())
+            .service(api.at("/auth/login").post(auth::login).done())
+            .service(api.at("/auth/refresh").post(auth::refresh).done())
+            .service(api.at("/auth/logout").post(auth::logout).done())
+            .service(api.at("/me").get(auth::me).patch(auth::update_me).done())
+            .service(api.at("/me/addresses").get(addresses::list).post(addresses::add).done())
+            .service(api.at("/me/addresses/{id}").patch(addresses::change).delete(addresses::remove).done())
+            .service(api.at("/admin/users").get(admin_users::list).done())
+            .service(api.at("/admin/users/{id}").patch(admin_users::set_role).done())
+            .service(cached(api.at("/categories").get(catalog::list_categories).done()))
+            .service(cached(api.at("/products").get(catalog::list_products).done()))
+            .service(cached(api.at("/products/{id_or_slug}").get(catalog::get_product).done()))
+            .service(api.at("/search/suggest").get(catalog::suggest).done())
+            .service(catalog_write(
+                api.at("/admin/products").get(admin_catalog::list_products).post(admin_catalog::create_product).done(),
+            ))
+            .service(catalog_write(
+                api.at("/admin/products/{id}")
+                    .get(admin_catalog::get_product)
+                    .patch(admin_catalog::change_product)
+                    .delete(admin_catalog::delete_product)
+                    .done(),
+            ))
+            .service(catalog_write(api.at("/admin/categories").post(admin_catalog::create_category).done()))
+            .service(api.at("/cart").get(cart::get).delete(cart::clear).done())
+            .service(api.at("/cart/items").post(cart::add_item).done())
+            .service(api.at("/cart/items/{product_id}").patch(cart::set_item).delete(cart::remove_item).done())
+            .service(api.at("/cart/coupon").post(cart::apply_coupon).delete(cart::remove_coupon).done())
+            .service(api.at("/orders").get(orders::list).post(orders::place).done())
+            .service(api.at("/orders/{id}").get(orders::get).done())
+            .service(api.at("/orders/{id}/payment/verify").post(orders::verify_payment).done())
+            .service(api.at("/orders/{id}/payment/retry").post(orders::retry_payment).done())
+            .service(api.at("/orders/{id}/cancel").post(orders::cancel).done())
+            .service(api.at("/admin/coupons").get(admin_coupons::list).post(admin_coupons::create).done())
+            .service(api.at("/admin/coupons/{id}").patch(admin_coupons::change).done())
+            .service(api.at("/admin/inventory").get(admin_inventory::list).done())
+            .service(api.at("/admin/payments").get(admin_payments::list).done())
+            .service(catalog_write(api.at("/admin/inventory/{product_id}").put(admin_inventory::set).done()))
+            .service(catalog_write(
+                api.at("/admin/inventory/{product_id}/adjustments").post(admin_inventory::adjust).done(),
+            ))
+            .service(api.at("/admin/inventory/{product_id}/ledger").get(admin_inventory::ledger).done())
+            .service(catalog_write(
+                api.at("/admin/categories/{id}")
+                    .patch(admin_catalog::change_category)
+                    .delete(admin_catalog::delete_category)
+                    .done(),
+            )),
+    );
+}
+
+/// Registers resources under a prefix, noting each route it adds.
+struct Routes<'a> {
+    prefix: &'static str,
+    seen: &'a mut Vec<Endpoint>,
+}
+
+impl Routes<'_> {
+    fn at(&mut self, path: &'static str) -> ResourceRoutes<'_> {
+        ResourceRoutes { resource: resource(path), path: format!("{}{path}", self.prefix), seen: self.seen }
+    }
+}
+
+/// One resource's routes, one per method.
+struct ResourceRoutes<'a> {
+    resource: Resource,
+    path: String,
+    seen: &'a mut Vec<Endpoint>,
+}
+
+impl ResourceRoutes<'_> {
+    fn to<F, Args>(mut self, method: Method, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.seen.push(Endpoint { method: method.clone(), path: self.path.clone() });
+        self.resource = self.resource.route(web::route().method(method).to(handler));
+        self
+    }
+
+    fn get<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.to(Method::GET, handler)
+    }
+
+    fn post<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.to(Method::POST, handler)
+    }
+
+    fn put<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.to(Method::PUT, handler)
+    }
+
+    fn patch<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.to(Method::PATCH, handler)
+    }
+
+    fn delete<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.to(Method::DELETE, handler)
+    }
+
+    fn done(self) -> Resource {
+        self.resource
+    }
 }
 
 /// A resource that answers 405 to a method it has no route for (without this, Actix

@@ -1,5 +1,10 @@
 //! `POST /api/v1/newsletter`.
 
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub struct Api;
+
 use actix_web::{HttpResponse, web};
 use garde::Validate;
 use kernel::Email;

@@ -1,6 +1,11 @@
 //! `/api/v1/orders`: checkout, payment verification and retries, cancellation, and the
 //! customer's own orders.
 
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub struct Api;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use garde::Validate;

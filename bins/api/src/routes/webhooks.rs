@@ -1,5 +1,10 @@
 //! `POST /api/v1/webhooks/razorpay`: Razorpay's signed events.
 
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi()]
+pub struct Api;
+
 use actix_web::http::header::HeaderMap;
 use actix_web::{HttpRequest, HttpResponse, web};
 use payments_razorpay::{Intake, WebhookError, WebhookIntake};

@@ -1,38 +1,12 @@
 //! An address sent by a customer: `POST /me/addresses` and the `shipping_address` of
 //! `POST /orders` take the same body and the same rules.
 
-use garde::Validate;
+use api_types::addresses::NewAddress as AddressBody;
 use identity::addresses::NewAddress;
 use kernel::{FieldError, InvalidInput, PersonName, Phone, Pincode};
-use serde::{Deserialize, Serialize};
 
 use crate::http::params::keep;
-
-/// The body of `POST /me/addresses`, and the `shipping_address` of `POST /orders`
-/// (serialised again there, for the order's idempotency fingerprint).
-#[derive(Debug, Serialize, Deserialize, Validate)]
-pub struct AddressBody {
-    #[garde(length(chars, min = 1, max = 100))]
-    name: String,
-    #[garde(length(chars, min = 1, max = 32))]
-    phone: String,
-    #[garde(length(chars, max = 100))]
-    company: Option<String>,
-    #[garde(length(chars, min = 1, max = 200))]
-    line1: String,
-    #[garde(length(chars, max = 200))]
-    line2: Option<String>,
-    #[garde(length(chars, min = 1, max = 100))]
-    city: String,
-    #[garde(length(chars, min = 1, max = 100))]
-    state: String,
-    #[garde(length(chars, min = 1, max = 16))]
-    pincode: String,
-    #[garde(length(chars, min = 2, max = 2))]
-    country: Option<String>,
-    #[garde(skip)]
-    is_default: Option<bool>,
-}
+use crate::views::FromWire;
 
 /// A required line of an address: trimmed, not blank, on one line.
 pub fn line(value: &str, field: &str, errors: &mut Vec<FieldError>) -> Option<String> {
@@ -64,10 +38,8 @@ pub fn country(raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     }
 }
 
-impl TryFrom<AddressBody> for NewAddress {
-    type Error = InvalidInput;
-
-    fn try_from(body: AddressBody) -> Result<Self, InvalidInput> {
+impl FromWire<AddressBody> for NewAddress {
+    fn from_wire(body: AddressBody) -> Result<Self, InvalidInput> {
         let mut errors = Vec::new();
         let name = keep(PersonName::parse(&body.name, "name"), &mut errors);
         let phone = keep(Phone::parse(&body.phone, "phone"), &mut errors);

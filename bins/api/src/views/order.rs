@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::views::address::AddressBody;
+use api_types::addresses::NewAddress as AddressBody;
 
 /// `Order` on the wire.
 #[derive(Debug, Serialize)]

@@ -1,10 +1,57 @@
-//! The one list of error codes: every `code` an error envelope can carry.
+//! Failures on the wire: the error envelope every 4xx and 5xx answer carries, and the
+//! one list of its codes.
+//!
+//! `{"error": {"code", "message", "details": [{"field", "message"}], "request_id"}}`
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// The body of every 4xx and 5xx answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"error": {"code": "validation_failed", "message": "Some fields are not valid.",
+    "details": [{"field": "email", "message": "must be an e-mail address"}],
+    "request_id": "0192f0c1-7b1e-7c3e-9a55-3f0e8f9d2b11"}}))]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+/// What went wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable, machine-readable code; clients branch on this, not on the message.
+    pub code: ErrorCode,
+    /// A sentence for people; its wording may change.
+    pub message: String,
+    /// One entry per refused field (empty when the failure is not about a field).
+    pub details: Vec<FieldError>,
+    /// The id of this request, also in the `x-request-id` header; quote it to support.
+    pub request_id: String,
+    /// With `out_of_stock`: each product that is short.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shortages: Option<Vec<Shortage>>,
+}
+
+/// One refused input field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldError {
+    /// The field's path in the request, such as `items[0].quantity`, or a query or header
+    /// parameter's name.
+    pub field: String,
+    pub message: String,
+}
+
+/// A product that is short for an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Shortage {
+    pub product_id: Uuid,
+    pub requested: i64,
+    pub available: i64,
+}
 
 /// An error envelope's `code`, written in `snake_case` on the wire. The contract's table
 /// lists every code with its status; the status each is answered with today is noted here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// 400 (and 414, 415, other 4xx): the request could not be understood.

@@ -1,0 +1,195 @@
+//! The OpenAPI 3.1 document of the API, generated from the code: the wire types of
+//! `api_types` give the schemas, each handler's `#[utoipa::path]` gives its operation, and
+//! [`document`] adds what every operation shares (the bearer scheme, and the error answers
+//! any route can give, all in the one envelope). Served at `GET /api/v1/openapi.json` and
+//! printed by `rigmaster openapi`.
+//!
+//! A test compares the operations here with the router's routes ([`crate::routes::endpoints`]),
+//! so a route cannot be served without being documented, or documented without being served.
+
+use std::sync::LazyLock;
+
+use actix_web::HttpResponse;
+use actix_web::web::Bytes;
+use serde_json::{Map, Value, json};
+use utoipa::OpenApi;
+
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "RigMaster Commerce API",
+        description = "The REST API of RigMaster Commerce: the catalog, carts, checkout with Razorpay, \
+            orders, and the store's admin.\n\n\
+            Money is always an integer number of paise (`*_paise`); ids are UUIDs; times are RFC 3339 \
+            in UTC. Lists are pages `{items, next_cursor}`: pass `next_cursor` back as `cursor`. \
+            Every failure is the envelope `{\"error\": {code, message, details, request_id}}`; branch \
+            on `code`. Sign in with `POST /api/v1/auth/login` and send the access token as \
+            `Authorization: Bearer <token>`; operations marked with the `admin` role need an admin's \
+            token. `POST /api/v1/orders` needs an `Idempotency-Key` header.",
+        license(name = "MIT OR Apache-2.0"),
+    ),
+    tags(
+        (name = "health", description = "Liveness, readiness, metrics and this document."),
+        (name = "auth", description = "Registration, sessions and the signed-in user."),
+        (name = "addresses", description = "The customer's saved addresses."),
+        (name = "catalog", description = "Categories, products and search, as shoppers see them."),
+        (name = "cart", description = "The customer's server-side cart."),
+        (name = "orders", description = "Checkout, payment with Razorpay, and the customer's orders."),
+        (name = "newsletter", description = "Newsletter sign-up."),
+        (name = "webhooks", description = "Razorpay's signed webhooks."),
+        (name = "admin-catalog", description = "Admin: products and categories."),
+        (name = "admin-inventory", description = "Admin: stock levels and the stock ledger."),
+        (name = "admin-coupons", description = "Admin: coupons."),
+        (name = "admin-payments", description = "Admin: payments."),
+        (name = "admin-users", description = "Admin: users and roles."),
+    ),
+    components(schemas(api_types::ErrorEnvelope, api_types::ErrorCode))
+)]
+struct ApiDoc;
+
+/// Each route module's operations.
+fn parts() -> Vec<utoipa::openapi::OpenApi> {
+    vec![
+        routes::health::Api::openapi(),
+        routes::auth::Api::openapi(),
+        routes::addresses::Api::openapi(),
+        routes::admin_users::Api::openapi(),
+        routes::catalog::Api::openapi(),
+        routes::admin_catalog::Api::openapi(),
+        routes::admin_inventory::Api::openapi(),
+        routes::cart::Api::openapi(),
+        routes::orders::Api::openapi(),
+        routes::admin_coupons::Api::openapi(),
+        routes::admin_payments::Api::openapi(),
+        routes::newsletter::Api::openapi(),
+        routes::webhooks::Api::openapi(),
+        DocumentApi::openapi(),
+    ]
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut doc = ApiDoc::openapi();
+    for part in parts() {
+        doc.merge(part);
+    }
+    let mut doc = serde_json::to_value(&doc).expect("the document serialises");
+    add_shared_parts(&mut doc);
+    doc
+}
+
+static DOCUMENT: LazyLock<Bytes> =
+    LazyLock::new(|| Bytes::from(serde_json::to_vec(&document()).expect("the document serialises")));
+
+/// `GET /api/v1/openapi.json`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "health",
+    operation_id = "openapi_document",
+    responses((status = 200, description = "This document (OpenAPI 3.1).", content_type = "application/json", body = Object)),
+)]
+pub async fn serve() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(DOCUMENT.clone())
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(serve))]
+struct DocumentApi;
+
+/// The answers every operation may give, by name under `components/responses`.
+const SHARED_RESPONSES: [(&str, &str, &str, bool); 11] = [
+    // (status, name, description, carries Retry-After)
+    (
+        "400",
+        "BadRequest",
+        "`bad_request`: the request could not be understood (a body that is not JSON, \
+      a control character in the path or query …).",
+        false,
+    ),
+    ("401", "Unauthorized", "`unauthorized` (no or a bad token) or `token_expired`.", false),
+    ("403", "Forbidden", "`forbidden`: the token's user may not do this (an admin operation).", false),
+    ("404", "NotFound", "`not_found`: no such resource (or not the caller's).", false),
+    ("413", "PayloadTooLarge", "`payload_too_large`: the body is over the size limit.", false),
+    ("414", "UriTooLong", "`bad_request`: the URL is over 8 KiB.", false),
+    ("415", "UnsupportedMediaType", "`bad_request`: the body is not sent as `application/json`.", false),
+    ("422", "ValidationFailed", "`validation_failed`: `details` names every refused field or parameter.", false),
+    ("429", "RateLimited", "`rate_limited`: too many attempts; `Retry-After` says when to try again.", true),
+    ("500", "Internal", "`internal`: a failure on the server's side; quote `request_id` to support.", false),
+    (
+        "503",
+        "ServiceUnavailable",
+        "`service_unavailable`: the database is unreachable or busy; nothing was \
+      done. `Retry-After` says when to try again.",
+        true,
+    ),
+];
+
+fn add_shared_parts(doc: &mut Value) {
+    let components = doc["components"].as_object_mut().expect("components");
+    components.insert(
+        "securitySchemes".into(),
+        json!({"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+            "description": "An access token from `POST /api/v1/auth/login`, `/register` or `/refresh`. \
+                A requirement listing the role `admin` needs an admin's token."}}),
+    );
+    let mut responses = Map::new();
+    for (_, name, description, retry_after) in SHARED_RESPONSES {
+        let mut response = json!({
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}},
+        });
+        if retry_after {
+            response["headers"] = json!({"Retry-After": {"description": "Seconds to wait before trying again.",
+                "schema": {"type": "integer", "minimum": 0}}});
+        }
+        responses.insert(name.into(), response);
+    }
+    components.insert("responses".into(), Value::Object(responses));
+
+    let paths = doc["paths"].as_object_mut().expect("paths");
+    for (path, item) in paths.iter_mut() {
+        for (_, operation) in item.as_object_mut().expect("a path item").iter_mut() {
+            add_shared_responses(path, operation);
+        }
+    }
+}
+
+/// Adds the shared error answers that apply to this operation, unless it documents that
+/// status itself.
+fn add_shared_responses(path: &str, operation: &mut Value) {
+    let security = operation["security"].as_array().cloned().unwrap_or_default();
+    let secured = security.iter().any(|requirement| requirement.get("bearer").is_some());
+    let anonymous_allowed = security.is_empty() || security.iter().any(|r| r.as_object().is_some_and(Map::is_empty));
+    let admin = security.iter().any(|r| r["bearer"].as_array().is_some_and(|roles| roles.contains(&json!("admin"))));
+    let has_body = operation.get("requestBody").is_some();
+    let has_query = operation["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+    let api = path.starts_with("/api/v1/");
+
+    let mut statuses = vec!["400", "414", "500"];
+    if api {
+        statuses.push("503");
+    }
+    if secured {
+        statuses.push("401");
+    }
+    if admin && !anonymous_allowed {
+        statuses.push("403");
+    }
+    if path.contains('{') {
+        statuses.push("404");
+    }
+    if has_body {
+        statuses.extend(["413", "415", "422"]);
+    }
+    if has_query {
+        statuses.push("422");
+    }
+    let responses = operation["responses"].as_object_mut().expect("responses");
+    for status in statuses {
+        let (_, name, _, _) = SHARED_RESPONSES.iter().find(|(s, ..)| *s == status).expect("a shared response");
+        responses.entry(status).or_insert_with(|| json!({"$ref": format!("#/components/responses/{name}")}));
+    }
+}
