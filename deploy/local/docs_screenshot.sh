@@ -2,7 +2,8 @@
 # Renders the API reference page (/docs) in headless Chromium, offline, and checks it:
 # starts a debug rigmaster on a free loopback port against a scratch database, loads /docs
 # with every host but 127.0.0.1 unresolvable, and counts the operations Swagger UI drew
-# from /api/v1/openapi.json (elements of class `opblock`). Then takes a screenshot.
+# from /api/v1/openapi.json (elements of class `opblock`): there must be some, as many as
+# the document has. Then takes a screenshot.
 #
 #   deploy/local/docs_screenshot.sh            (make docs-screenshot)
 #
@@ -96,8 +97,14 @@ status="$(curl -s -o "$WORK/docs.html" -w '%{http_code}' "$BASE/docs")"
 [ "$status" = 200 ] || { cat "$WORK/docs.html" >&2; die "/docs answered $status (built without the Swagger UI assets?)"; }
 status="$(curl -s -o "$WORK/openapi.json" -w '%{http_code}' "$BASE$OPENAPI_PATH")"
 [ "$status" = 200 ] || die "$OPENAPI_PATH answered $status: this rigmaster serves no OpenAPI document"
-title="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["info"]["title"])' "$WORK/openapi.json")" ||
-  die "$OPENAPI_PATH is not an OpenAPI document with info.title"
+# The API's title, and how many operations the document has.
+read -r documented title < <(python3 - "$WORK/openapi.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+print(sum(1 for item in doc["paths"].values() for method in item if method in methods), doc["info"]["title"])
+PY
+) || die "$OPENAPI_PATH is not an OpenAPI document with paths and info.title"
 
 # Offline: every host name but 127.0.0.1 fails to resolve, and none of Chromium's own
 # background traffic (updates, sync, metrics) is started.
@@ -125,8 +132,9 @@ if grep -q 'class="[^"]*errors-wrapper' "$WORK/dom.html"; then
   die "Swagger UI shows an error"
 fi
 (( operations > 0 )) || die "Swagger UI drew no operation (no element of class opblock)"
+(( operations == documented )) || die "Swagger UI drew $operations operations of the document's $documented"
 grep -qF "$title" "$WORK/dom.html" || die "the API's title ($title) is not on the page"
-say "rendered: \"$title\", $operations operations"
+say "rendered: \"$title\", $operations operations (all of the document's)"
 
 mkdir -p "$(dirname "$SHOT")"
 rm -f "$SHOT"
