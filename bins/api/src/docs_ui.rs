@@ -83,7 +83,7 @@ fn page_for(assets: Option<&Assets>) -> HttpResponse {
     own(&mut response, HTML, NO_CACHE)
         .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .insert_header((header::REFERRER_POLICY, "no-referrer"));
-    // The 503 is a page for a person, not the API's JSON error envelope.
+    // Even as a 503, a page for a person: not replaced by the API's JSON error envelope.
     response.extensions_mut().insert(OwnBody);
     response.body(body)
 }
@@ -108,10 +108,14 @@ async fn license(request: HttpRequest) -> Result<HttpResponse, ApiError> {
     vendor(&request, TEXT, |assets| assets.license.as_bytes())
 }
 
-fn own<'a>(response: &'a mut HttpResponseBuilder, content_type: &str, cache: &str) -> &'a mut HttpResponseBuilder {
+fn own<'a>(
+    response: &'a mut HttpResponseBuilder,
+    content_type: &'static str,
+    cache: &'static str,
+) -> &'a mut HttpResponseBuilder {
     response
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_str(content_type).expect("a valid content type")))
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_str(cache).expect("a valid cache-control")))
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(content_type)))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static(cache)))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
 }
 
@@ -119,7 +123,7 @@ fn own<'a>(response: &'a mut HttpResponseBuilder, content_type: &str, cache: &st
 /// client's copy (by ETag) is this version's.
 fn vendor(
     request: &HttpRequest,
-    content_type: &str,
+    content_type: &'static str,
     file: impl FnOnce(&'static Assets) -> &'static [u8],
 ) -> Result<HttpResponse, ApiError> {
     let assets = assets().ok_or_else(ApiError::not_found)?;
