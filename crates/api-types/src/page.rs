@@ -16,7 +16,7 @@ pub struct Page<T> {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// Items per page: 1 to 100 (default 20).
+    /// Items per page: 1 to 100 (default 24).
     #[param(minimum = 1, maximum = 100)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,

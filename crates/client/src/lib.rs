@@ -18,7 +18,7 @@
 //! ```
 //!
 //! A refusal is an [`Error::Api`] carrying the status and the error envelope's body, so a
-//! caller branches on its [`ErrorCode`](api_types::ErrorCode).
+//! caller branches on its [`ErrorCode`].
 
 mod addresses;
 mod auth;

@@ -1,119 +1,68 @@
 //! `/api/v1/admin/coupons`.
 
-/// This module's operations in the OpenAPI document.
-#[derive(utoipa::OpenApi)]
-#[openapi()]
-pub struct Api;
-
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
-use garde::Validate;
-use kernel::{Cursor, FieldError, InvalidInput, Limit, Money};
+use api_types::ErrorEnvelope;
+use api_types::coupons::{
+    Coupon as CouponWire, CouponChanges as CouponChangesWire, CouponKind as CouponKindWire, NewCoupon,
+};
+use api_types::page::PageParams;
+use kernel::{FieldError, InvalidInput, Limit, Money};
 use orders::coupons::{Coupon, CouponChanges, CouponCode, CouponKind, CouponRules, Coupons};
-use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::http::auth::AdminUser;
+use crate::http::pagination::cursor_unless_blank;
 use crate::http::extract::{Query, ValidJson};
-use crate::http::pagination::{PageParams, page_response};
-use crate::http::params::{keep, nullable};
+use crate::http::params::keep;
+use crate::views::ToWire;
 
-/// `Coupon` on the wire.
-#[derive(Debug, Serialize)]
-struct CouponView {
-    id: Uuid,
-    code: String,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    value: i64,
-    min_order_paise: Option<i64>,
-    max_discount_paise: Option<i64>,
-    starts_at: Option<DateTime<Utc>>,
-    expires_at: Option<DateTime<Utc>>,
-    usage_limit: Option<i64>,
-    per_user_limit: Option<i64>,
-    used_count: i64,
-    is_active: bool,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
+/// This module's operations in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(create, change, list))]
+pub struct Api;
 
-impl From<Coupon> for CouponView {
-    fn from(c: Coupon) -> Self {
-        CouponView {
-            id: c.id,
-            code: c.code.as_str().to_owned(),
-            kind: c.rules.kind.type_name(),
-            value: c.rules.kind.value(),
-            min_order_paise: c.rules.min_order.map(Money::paise),
-            max_discount_paise: c.rules.max_discount.map(Money::paise),
-            starts_at: c.rules.starts_at,
-            expires_at: c.rules.expires_at,
-            usage_limit: c.rules.usage_limit,
-            per_user_limit: c.rules.per_user_limit,
-            used_count: c.used_count,
-            is_active: c.rules.is_active,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
+impl ToWire for CouponKind {
+    type Wire = CouponKindWire;
+
+    fn to_wire(self) -> CouponKindWire {
+        match self {
+            CouponKind::Percentage { .. } => CouponKindWire::Percentage,
+            CouponKind::Flat { .. } => CouponKindWire::Flat,
         }
     }
 }
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct CouponBody {
-    #[garde(skip)]
-    code: String,
-    #[serde(rename = "type")]
-    #[garde(skip)]
-    kind: String,
-    #[garde(skip)]
-    value: i64,
-    #[garde(range(min = 0))]
-    min_order_paise: Option<i64>,
-    #[garde(range(min = 1))]
-    max_discount_paise: Option<i64>,
-    #[garde(skip)]
-    starts_at: Option<DateTime<Utc>>,
-    #[garde(skip)]
-    expires_at: Option<DateTime<Utc>>,
-    #[garde(range(min = 1))]
-    usage_limit: Option<i64>,
-    #[garde(range(min = 1))]
-    per_user_limit: Option<i64>,
-    #[garde(skip)]
-    is_active: Option<bool>,
+/// The domain's name of a coupon type (it parses the type with its value).
+fn type_name(kind: CouponKindWire) -> &'static str {
+    match kind {
+        CouponKindWire::Percentage => "percentage",
+        CouponKindWire::Flat => "flat",
+    }
 }
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct CouponPatch {
-    #[garde(skip)]
-    code: Option<String>,
-    #[serde(rename = "type")]
-    #[garde(skip)]
-    kind: Option<String>,
-    #[garde(skip)]
-    value: Option<i64>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[garde(skip)]
-    min_order_paise: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[garde(skip)]
-    max_discount_paise: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[garde(skip)]
-    starts_at: Option<Option<DateTime<Utc>>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[garde(skip)]
-    expires_at: Option<Option<DateTime<Utc>>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[garde(skip)]
-    usage_limit: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[garde(skip)]
-    per_user_limit: Option<Option<i64>>,
-    #[garde(skip)]
-    is_active: Option<bool>,
+impl ToWire for Coupon {
+    type Wire = CouponWire;
+
+    fn to_wire(self) -> CouponWire {
+        CouponWire {
+            id: self.id,
+            code: self.code.as_str().to_owned(),
+            kind: self.rules.kind.to_wire(),
+            value: self.rules.kind.value(),
+            min_order_paise: self.rules.min_order.map(Money::paise),
+            max_discount_paise: self.rules.max_discount.map(Money::paise),
+            starts_at: self.rules.starts_at,
+            expires_at: self.rules.expires_at,
+            usage_limit: self.rules.usage_limit,
+            per_user_limit: self.rules.per_user_limit,
+            used_count: self.used_count,
+            is_active: self.rules.is_active,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
 }
 
 fn done<T>(parsed: Option<T>, errors: Vec<FieldError>) -> Result<T, ApiError> {
@@ -123,16 +72,30 @@ fn done<T>(parsed: Option<T>, errors: Vec<FieldError>) -> Result<T, ApiError> {
     }
 }
 
+/// Create a coupon.
+#[utoipa::path(
+    post, path = "/api/v1/admin/coupons", tag = "admin-coupons", operation_id = "create_coupon",
+    request_body = NewCoupon,
+    responses(
+        (status = 201, description = "The coupon.", body = CouponWire),
+        (status = 409, description = "`conflict`: another coupon has this code (codes are compared \
+            case-insensitively); `details` names `code`.", body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: `details` names each refused field (a code that is \
+            not 3 to 40 letters, digits, `-` or `_`; a `value` out of range for its `type`; `expires_at` not \
+            after `starts_at` …).", body = ErrorEnvelope),
+    ),
+    security(("bearer" = ["admin"])),
+)]
 #[tracing::instrument(name = "admin.coupons.create", skip_all)]
 pub async fn create(
     _: AdminUser,
     coupons: web::Data<Coupons>,
-    body: ValidJson<CouponBody>,
+    body: ValidJson<NewCoupon>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let mut errors = Vec::new();
     let code = keep(CouponCode::parse(&body.code, "code"), &mut errors);
-    let kind = keep(CouponKind::parse(&body.kind, body.value), &mut errors);
+    let kind = keep(CouponKind::parse(type_name(body.kind), body.value), &mut errors);
     let parsed = code.zip(kind);
     let (code, kind) = done(parsed, errors)?;
     let rules = CouponRules {
@@ -146,22 +109,41 @@ pub async fn create(
         is_active: body.is_active.unwrap_or(true),
     };
     let coupon = coupons.create(code, rules).await?;
-    Ok(HttpResponse::Created().json(CouponView::from(coupon)))
+    Ok(HttpResponse::Created().json(coupon.to_wire()))
 }
 
+/// Change a coupon.
+///
+/// Only the fields given change; `null` clears a rule that may be cleared (no minimum
+/// order, no limit …). A new `type` or `value` is checked against the other, as stored when
+/// not given.
+#[utoipa::path(
+    patch, path = "/api/v1/admin/coupons/{id}", tag = "admin-coupons", operation_id = "change_coupon",
+    params(("id" = Uuid, Path, description = "The coupon.")),
+    request_body = CouponChangesWire,
+    responses(
+        (status = 200, description = "The coupon, changed.", body = CouponWire),
+        (status = 409, description = "`conflict`: another coupon has this code; `details` names `code`.",
+            body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: `details` names each refused field (as for \
+            creating a coupon; the rules are checked as they would stand after the change).",
+            body = ErrorEnvelope),
+    ),
+    security(("bearer" = ["admin"])),
+)]
 #[tracing::instrument(name = "admin.coupons.change", skip_all)]
 pub async fn change(
     _: AdminUser,
     coupons: web::Data<Coupons>,
     id: web::Path<Uuid>,
-    body: ValidJson<CouponPatch>,
+    body: ValidJson<CouponChangesWire>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let body = body.0;
     let mut errors = Vec::new();
     let code = body.code.as_deref().map(|raw| keep(CouponCode::parse(raw, "code"), &mut errors));
     // A new value or type is checked against the other, as stored when not sent.
-    let kind = match (body.kind.as_deref(), body.value) {
+    let kind = match (body.kind.map(type_name), body.value) {
         (None, None) => None,
         (kind, value) => {
             let current = coupons.get(id).await?.ok_or_else(ApiError::not_found)?;
@@ -183,9 +165,16 @@ pub async fn change(
     };
     let changes = done(Some(changes), errors)?;
     let coupon = coupons.change(id, changes).await?;
-    Ok(HttpResponse::Ok().json(CouponView::from(coupon)))
+    Ok(HttpResponse::Ok().json(coupon.to_wire()))
 }
 
+/// The store's coupons.
+#[utoipa::path(
+    get, path = "/api/v1/admin/coupons", tag = "admin-coupons", operation_id = "list_coupons",
+    params(PageParams),
+    responses((status = 200, description = "A page of coupons.", body = api_types::Page<CouponWire>)),
+    security(("bearer" = ["admin"])),
+)]
 #[tracing::instrument(name = "admin.coupons.list", skip_all)]
 pub async fn list(
     _: AdminUser,
@@ -194,7 +183,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let limit = Limit::new(params.limit)?;
-    let cursor = params.cursor.map(Cursor::from_token);
+    let cursor = cursor_unless_blank(params.cursor);
     let page = coupons.list(limit, cursor.as_ref()).await?;
-    Ok(page_response(page, CouponView::from))
+    Ok(HttpResponse::Ok().json(page.to_wire()))
 }
