@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::http::auth::AdminUser;
-use crate::http::pagination::cursor_unless_blank;
 use crate::http::extract::{Query, ValidJson};
+use crate::http::pagination::cursor_unless_blank;
 use crate::http::params::keep;
 use crate::views::ToWire;
 
