@@ -259,3 +259,20 @@ async fn a_refused_registration_names_every_invalid_field_at_once() {
     fields.sort_unstable();
     assert_eq!(fields, ["email", "name", "password"], "{error}");
 }
+
+#[tokio::test]
+async fn a_refused_profile_change_names_every_invalid_field_at_once() {
+    let app = spawn_app().await;
+    let user = app.register_customer().await;
+
+    let response =
+        app.send_json_as(Method::PATCH, "/api/v1/me", &user.access_token, &json!({"name": "", "phone": "12345"})).await;
+
+    let error = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let mut fields: Vec<&str> =
+        error["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["name", "phone"], "{error}");
+    let me: Value = app.get_as("/api/v1/me", &user.access_token).await.json().await.unwrap();
+    assert_eq!((me["name"].as_str(), &me["phone"]), (Some("Test Customer"), &Value::Null), "nothing changed");
+}

@@ -1,16 +1,12 @@
 //! `/api/v1/me/addresses`.
 
-/// This module's operations in the OpenAPI document.
-#[derive(utoipa::OpenApi)]
-#[openapi()]
-pub struct Api;
-
 use actix_web::{HttpResponse, web};
-use garde::Validate;
+use api_types::addresses::{
+    Address as AddressWire, AddressChanges as AddressChangesWire, AddressList, NewAddress as AddressBody,
+};
 use identity::addresses::{Address, AddressChanges, NewAddress};
 use kernel::{InvalidInput, PersonName, Phone, Pincode};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::OpenApi;
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -18,71 +14,36 @@ use crate::http::auth::AuthUser;
 use crate::http::extract::Parsed;
 use crate::http::params::keep;
 use crate::state::AddressService;
-use crate::views::FromWire;
-use api_types::addresses::NewAddress as AddressBody;
-
 use crate::views::address::{country, line, optional_line};
+use crate::views::{FromWire, ToWire};
 
-/// `Address` on the wire.
-#[derive(Debug, Serialize)]
-struct AddressView {
-    id: Uuid,
-    name: String,
-    phone: String,
-    company: Option<String>,
-    line1: String,
-    line2: Option<String>,
-    city: String,
-    state: String,
-    pincode: String,
-    country: String,
-    is_default: bool,
-}
+/// This module's operations in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(list, add, change, remove))]
+pub struct Api;
 
-impl From<Address> for AddressView {
-    fn from(a: Address) -> Self {
-        AddressView {
-            id: a.id,
-            name: a.name,
-            phone: a.phone,
-            company: a.company,
-            line1: a.line1,
-            line2: a.line2,
-            city: a.city,
-            state: a.state,
-            pincode: a.pincode,
-            country: a.country,
-            is_default: a.is_default,
+impl ToWire for Address {
+    type Wire = AddressWire;
+
+    fn to_wire(self) -> AddressWire {
+        AddressWire {
+            id: self.id,
+            name: self.name,
+            phone: self.phone,
+            company: self.company,
+            line1: self.line1,
+            line2: self.line2,
+            city: self.city,
+            state: self.state,
+            pincode: self.pincode,
+            country: self.country,
+            is_default: self.is_default,
         }
     }
 }
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct AddressPatch {
-    #[garde(length(chars, min = 1, max = 100))]
-    name: Option<String>,
-    #[garde(length(chars, min = 1, max = 32))]
-    phone: Option<String>,
-    #[garde(length(chars, max = 100))]
-    company: Option<String>,
-    #[garde(length(chars, min = 1, max = 200))]
-    line1: Option<String>,
-    #[garde(length(chars, max = 200))]
-    line2: Option<String>,
-    #[garde(length(chars, min = 1, max = 100))]
-    city: Option<String>,
-    #[garde(length(chars, min = 1, max = 100))]
-    state: Option<String>,
-    #[garde(length(chars, min = 1, max = 16))]
-    pincode: Option<String>,
-    #[garde(length(chars, min = 2, max = 2))]
-    country: Option<String>,
-    #[garde(skip)]
-    is_default: Option<bool>,
-}
-
-impl FromWire<AddressPatch> for AddressChanges {
-    fn from_wire(body: AddressPatch) -> Result<Self, InvalidInput> {
+impl FromWire<AddressChangesWire> for AddressChanges {
+    fn from_wire(body: AddressChangesWire) -> Result<Self, InvalidInput> {
         let mut errors = Vec::new();
         let changes = AddressChanges {
             name: body.name.as_deref().and_then(|v| keep(PersonName::parse(v, "name"), &mut errors)),
@@ -103,12 +64,31 @@ impl FromWire<AddressPatch> for AddressChanges {
     }
 }
 
+/// The customer's saved addresses.
+///
+/// Every address at once (a customer has few); at most one has `is_default`.
+#[utoipa::path(
+    get, path = "/api/v1/me/addresses", tag = "addresses", operation_id = "list_addresses",
+    responses((status = 200, description = "The saved addresses.", body = AddressList)),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(name = "route.list_addresses", skip_all, fields(user = %user.id))]
 pub async fn list(user: AuthUser, book: web::Data<AddressService>) -> Result<HttpResponse, ApiError> {
-    let items: Vec<AddressView> = book.list(user.id).await?.into_iter().map(AddressView::from).collect();
-    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+    let items = book.list(user.id).await?.to_wire();
+    Ok(HttpResponse::Ok().json(AddressList { items }))
 }
 
+/// Save an address.
+///
+/// A customer's first address is the default; `is_default: true` makes a later one the
+/// default instead of the previous one. `country` defaults to `IN`; the phone is stored in
+/// E.164 form. A refused body names every invalid field at once.
+#[utoipa::path(
+    post, path = "/api/v1/me/addresses", tag = "addresses", operation_id = "add_address",
+    request_body = AddressBody,
+    responses((status = 201, description = "The saved address.", body = AddressWire)),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(name = "route.add_address", skip_all, fields(user = %user.id))]
 pub async fn add(
     user: AuthUser,
@@ -116,20 +96,42 @@ pub async fn add(
     book: web::Data<AddressService>,
 ) -> Result<HttpResponse, ApiError> {
     let address = book.add(user.id, body.into_inner()).await?;
-    Ok(HttpResponse::Created().json(AddressView::from(address)))
+    Ok(HttpResponse::Created().json(address.to_wire()))
 }
 
+/// Change a saved address.
+///
+/// Only the fields sent change. `is_default: true` makes it the default (the previous
+/// default stops being one). Another customer's address is 404.
+#[utoipa::path(
+    patch, path = "/api/v1/me/addresses/{id}", tag = "addresses", operation_id = "change_address",
+    params(("id" = Uuid, Path, description = "The address.")),
+    request_body = AddressChangesWire,
+    responses((status = 200, description = "The address, changed.", body = AddressWire)),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(name = "route.change_address", skip_all, fields(user = %user.id))]
 pub async fn change(
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: Parsed<AddressPatch, AddressChanges>,
+    body: Parsed<AddressChangesWire, AddressChanges>,
     book: web::Data<AddressService>,
 ) -> Result<HttpResponse, ApiError> {
     let address = book.change(user.id, id.into_inner(), body.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(AddressView::from(address)))
+    Ok(HttpResponse::Ok().json(address.to_wire()))
 }
 
+/// Delete a saved address.
+///
+/// When it was the default, another of the customer's addresses becomes the default.
+/// Orders keep their own copy of the address they were shipped to. Another customer's
+/// address is 404.
+#[utoipa::path(
+    delete, path = "/api/v1/me/addresses/{id}", tag = "addresses", operation_id = "remove_address",
+    params(("id" = Uuid, Path, description = "The address.")),
+    responses((status = 204, description = "Deleted.")),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(name = "route.remove_address", skip_all, fields(user = %user.id))]
 pub async fn remove(
     user: AuthUser,

@@ -1,59 +1,68 @@
 //! `/api/v1/admin/users`.
 
-/// This module's operations in the OpenAPI document.
-#[derive(utoipa::OpenApi)]
-#[openapi()]
-pub struct Api;
-
 use actix_web::{HttpResponse, web};
-use garde::Validate;
+use api_types::Page;
+use api_types::users::{RoleChange, User as UserWire, UserQuery};
 use identity::accounts::UserFilter;
-use identity::tokens::Role;
 use kernel::Limit;
-use serde::Deserialize;
+use utoipa::OpenApi;
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::http::auth::AdminUser;
 use crate::http::extract::{Query, ValidJson};
-use crate::http::pagination::page_response;
 use crate::state::AccountsService;
-use crate::views::user::UserView;
+use crate::views::ToWire;
+use crate::views::user::role_from_wire;
 
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    role: Option<Role>,
-    q: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
-}
+/// This module's operations in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(list, set_role))]
+pub struct Api;
 
+/// List users, newest first.
+///
+/// Filter by role and by a fragment of the e-mail, name or phone (`q`, case-insensitive).
+#[utoipa::path(
+    get, path = "/api/v1/admin/users", tag = "admin-users", operation_id = "list_admin_users",
+    params(UserQuery),
+    responses((status = 200, description = "A page of users.", body = Page<UserWire>)),
+    security(("bearer" = ["admin"])),
+)]
 #[tracing::instrument(name = "route.admin_list_users", skip_all)]
 pub async fn list(
     _admin: AdminUser,
-    query: Query<ListQuery>,
+    query: Query<UserQuery>,
     accounts: web::Data<AccountsService>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let limit = Limit::new(query.limit)?;
-    let filter = UserFilter { role: query.role, query: query.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()) };
+    let filter = UserFilter {
+        role: query.role.map(role_from_wire),
+        query: query.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
+    };
     let page = accounts.list_users(&filter, limit, query.cursor.as_deref()).await?;
-    Ok(page_response(page, UserView::from))
+    Ok(HttpResponse::Ok().json(page.to_wire()))
 }
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct RoleBody {
-    #[garde(skip)]
-    role: Role,
-}
-
+/// Change a user's role.
+///
+/// The new role applies from the user's next request: the stored role, not the one in
+/// the token, decides what a caller may do.
+#[utoipa::path(
+    patch, path = "/api/v1/admin/users/{id}", tag = "admin-users", operation_id = "set_user_role",
+    params(("id" = Uuid, Path, description = "The user.")),
+    request_body = RoleChange,
+    responses((status = 200, description = "The user, with the new role.", body = UserWire)),
+    security(("bearer" = ["admin"])),
+)]
 #[tracing::instrument(name = "route.admin_set_role", skip_all)]
 pub async fn set_role(
     _admin: AdminUser,
     id: web::Path<Uuid>,
-    body: ValidJson<RoleBody>,
+    body: ValidJson<RoleChange>,
     accounts: web::Data<AccountsService>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = accounts.set_role(id.into_inner(), body.0.role).await?;
-    Ok(HttpResponse::Ok().json(UserView::from(user)))
+    let user = accounts.set_role(id.into_inner(), role_from_wire(body.0.role)).await?;
+    Ok(HttpResponse::Ok().json(user.to_wire()))
 }

@@ -1,20 +1,19 @@
 //! `/api/v1/auth/*` and `/api/v1/me`.
 
-/// This module's operations in the OpenAPI document.
-#[derive(utoipa::OpenApi)]
-#[openapi()]
-pub struct Api;
-
 use std::time::Instant;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use garde::Validate;
+use api_types::ErrorEnvelope;
+use api_types::auth::{
+    Login, RefreshToken as RefreshTokenWire, Registration as RegistrationWire, Session as SessionWire,
+};
+use api_types::users::{UpdateMe, User as UserWire};
 use identity::accounts::{Registration, Session};
 use identity::password::Password;
 use identity::tokens::RefreshToken;
 use kernel::{Email, InvalidInput, PersonName, Phone};
-use serde::{Deserialize, Serialize};
+use utoipa::OpenApi;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::http::auth::AuthUser;
@@ -22,45 +21,34 @@ use crate::http::extract::{Parsed, ValidJson};
 use crate::http::params::keep;
 use crate::rate_limit::RateLimiter as _;
 use crate::state::{AccountsService, AuthRateLimiter};
-use crate::views::FromWire;
-use crate::views::user::UserView;
+use crate::views::{FromWire, ToWire};
 
-/// `AuthResponse` on the wire.
-#[derive(Debug, Serialize)]
-struct AuthResponse {
-    user: UserView,
-    access_token: String,
-    refresh_token: String,
-    token_type: &'static str,
-    expires_in: u64,
-}
+/// This module's operations in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(register, login, refresh, logout, me, update_me))]
+pub struct Api;
 
-impl From<Session> for AuthResponse {
-    fn from(session: Session) -> Self {
-        AuthResponse {
-            user: session.user.into(),
-            access_token: session.access_token,
-            refresh_token: session.refresh_token.expose().to_owned(),
-            token_type: "Bearer",
-            expires_in: session.expires_in.as_secs(),
+// The wire's rules are the domain's.
+const _: () = assert!(api_types::auth::PASSWORD_MIN_CHARS == Password::MIN_CHARS);
+const _: () = assert!(api_types::auth::PASSWORD_MAX_CHARS == Password::MAX_CHARS);
+const _: () = assert!(api_types::users::NAME_MAX_CHARS == PersonName::MAX_CHARS);
+
+impl ToWire for Session {
+    type Wire = SessionWire;
+
+    fn to_wire(self) -> SessionWire {
+        SessionWire {
+            user: self.user.to_wire(),
+            access_token: self.access_token,
+            refresh_token: self.refresh_token.expose().to_owned(),
+            token_type: api_types::auth::TokenType::Bearer,
+            expires_in: self.expires_in.as_secs(),
         }
     }
 }
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct RegisterBody {
-    #[garde(length(chars, min = 1, max = 100))]
-    name: String,
-    #[garde(length(chars, min = 3, max = 254))]
-    email: String,
-    #[garde(length(chars, min = 8, max = 128))]
-    password: String,
-    #[garde(length(chars, max = 32))]
-    phone: Option<String>,
-}
-
-impl FromWire<RegisterBody> for Registration {
-    fn from_wire(body: RegisterBody) -> Result<Self, InvalidInput> {
+impl FromWire<RegistrationWire> for Registration {
+    fn from_wire(body: RegistrationWire) -> Result<Self, InvalidInput> {
         let mut errors = Vec::new();
         let name = keep(PersonName::parse(&body.name, "name"), &mut errors);
         let email = keep(Email::try_from(body.email.as_str()), &mut errors);
@@ -72,6 +60,22 @@ impl FromWire<RegisterBody> for Registration {
             }
             _ => Err(InvalidInput(errors)),
         }
+    }
+}
+
+/// The profile fields a `PATCH /me` changes, parsed.
+#[derive(Debug)]
+pub struct ProfileUpdate {
+    name: Option<PersonName>,
+    phone: Option<Phone>,
+}
+
+impl FromWire<UpdateMe> for ProfileUpdate {
+    fn from_wire(body: UpdateMe) -> Result<Self, InvalidInput> {
+        let mut errors = Vec::new();
+        let name = body.name.as_deref().and_then(|name| keep(PersonName::parse(name, "name"), &mut errors));
+        let phone = body.phone.as_deref().and_then(|phone| keep(Phone::parse(phone, "phone"), &mut errors));
+        if errors.is_empty() { Ok(ProfileUpdate { name, phone }) } else { Err(InvalidInput(errors)) }
     }
 }
 
@@ -92,31 +96,56 @@ fn limit_attempts(limiter: &AuthRateLimiter, request: &HttpRequest, action: &str
     Ok(())
 }
 
+/// Register a customer account and sign in.
+///
+/// The e-mail is normalised to lower case (so `Asha@Example.in` and `asha@example.in` are
+/// one account). A refused body names every invalid field at once. Attempts are limited per
+/// client IP and per e-mail.
+#[utoipa::path(
+    post, path = "/api/v1/auth/register", tag = "auth", operation_id = "register",
+    request_body = RegistrationWire,
+    responses(
+        (status = 201, description = "The new customer, signed in.", body = SessionWire),
+        (status = 409, description = "`email_taken`: the e-mail is already registered (`details` names `email`).",
+            body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`: too many attempts from this IP or for this e-mail.",
+            body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again."))),
+    ),
+)]
 #[tracing::instrument(name = "route.register", skip_all)]
 pub async fn register(
     request: HttpRequest,
-    body: Parsed<RegisterBody, Registration>,
+    body: Parsed<RegistrationWire, Registration>,
     accounts: web::Data<AccountsService>,
     limiter: web::Data<AuthRateLimiter>,
 ) -> Result<HttpResponse, ApiError> {
     let registration = body.into_inner();
     limit_attempts(&limiter, &request, "register", registration.email.as_str())?;
     let session = accounts.register(registration).await?;
-    Ok(HttpResponse::Created().json(AuthResponse::from(session)))
+    Ok(HttpResponse::Created().json(session.to_wire()))
 }
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct LoginBody {
-    #[garde(length(chars, min = 1, max = 254))]
-    email: String,
-    #[garde(length(min = 1, max = 1024))]
-    password: String,
-}
-
+/// Sign in with an e-mail and password.
+///
+/// An unknown e-mail and a wrong password get the same answer, in the same time. Attempts
+/// are limited per client IP and per e-mail; a disabled account cannot sign in.
+#[utoipa::path(
+    post, path = "/api/v1/auth/login", tag = "auth", operation_id = "login",
+    request_body = Login,
+    responses(
+        (status = 200, description = "A new session.", body = SessionWire),
+        (status = 401, description = "`invalid_credentials`: the e-mail or the password is wrong.",
+            body = ErrorEnvelope),
+        (status = 429, description = "`rate_limited`: too many attempts from this IP or for this e-mail.",
+            body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again."))),
+    ),
+)]
 #[tracing::instrument(name = "route.login", skip_all)]
 pub async fn login(
     request: HttpRequest,
-    body: ValidJson<LoginBody>,
+    body: ValidJson<Login>,
     accounts: web::Data<AccountsService>,
     limiter: web::Data<AuthRateLimiter>,
 ) -> Result<HttpResponse, ApiError> {
@@ -125,60 +154,81 @@ pub async fn login(
     // A malformed e-mail cannot belong to an account: the same answer as a wrong password.
     let email = Email::try_from(body.email.as_str()).map_err(|_| identity::accounts::LoginError::InvalidCredentials)?;
     let session = accounts.login(&email, Password::offered(body.password)).await?;
-    Ok(HttpResponse::Ok().json(AuthResponse::from(session)))
+    Ok(HttpResponse::Ok().json(session.to_wire()))
 }
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct RefreshBody {
-    #[garde(length(min = 1, max = 512))]
-    refresh_token: String,
-}
-
+/// Trade a refresh token for a new token pair.
+///
+/// The refresh token presented stops working. Presenting one that was already traded is
+/// taken for a stolen token: every session of that login is signed out (401
+/// `refresh_token_reused`), and the user must sign in again.
+#[utoipa::path(
+    post, path = "/api/v1/auth/refresh", tag = "auth", operation_id = "refresh_session",
+    request_body = RefreshTokenWire,
+    responses(
+        (status = 200, description = "The session, with a new access token and a new refresh token.",
+            body = SessionWire),
+        (status = 401, description = "`unauthorized`: the refresh token is unknown, expired, signed out or its \
+            account disabled; `refresh_token_reused`: it was already traded, and its login is now signed out.",
+            body = ErrorEnvelope),
+    ),
+)]
 #[tracing::instrument(name = "route.refresh", skip_all)]
 pub async fn refresh(
-    body: ValidJson<RefreshBody>,
+    body: ValidJson<RefreshTokenWire>,
     accounts: web::Data<AccountsService>,
 ) -> Result<HttpResponse, ApiError> {
     let session = accounts.refresh(&RefreshToken::presented(body.0.refresh_token)).await?;
-    Ok(HttpResponse::Ok().json(AuthResponse::from(session)))
+    Ok(HttpResponse::Ok().json(session.to_wire()))
 }
 
+/// Sign out: revoke the refresh token and every token of its login.
+///
+/// Answers 204 whatever the token (an unknown or already revoked one changes nothing).
+/// Access tokens already issued stay valid until they expire.
+#[utoipa::path(
+    post, path = "/api/v1/auth/logout", tag = "auth", operation_id = "logout",
+    request_body = RefreshTokenWire,
+    responses((status = 204, description = "Signed out.")),
+)]
 #[tracing::instrument(name = "route.logout", skip_all)]
 pub async fn logout(
-    body: ValidJson<RefreshBody>,
+    body: ValidJson<RefreshTokenWire>,
     accounts: web::Data<AccountsService>,
 ) -> Result<HttpResponse, ApiError> {
     accounts.logout(&RefreshToken::presented(body.0.refresh_token)).await.map_err(ApiError::internal)?;
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The signed-in user.
+#[utoipa::path(
+    get, path = "/api/v1/me", tag = "auth", operation_id = "get_me",
+    responses((status = 200, description = "The user the token was issued to.", body = UserWire)),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(name = "route.me", skip_all, fields(user = %user.id))]
 pub async fn me(user: AuthUser, accounts: web::Data<AccountsService>) -> Result<HttpResponse, ApiError> {
     let profile = accounts.profile(user.id).await?;
-    Ok(HttpResponse::Ok().json(UserView::from(profile)))
+    Ok(HttpResponse::Ok().json(profile.to_wire()))
 }
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct ProfileBody {
-    #[garde(length(chars, min = 1, max = 100))]
-    name: Option<String>,
-    #[garde(length(chars, max = 32))]
-    phone: Option<String>,
-}
-
+/// Change the signed-in user's name or phone.
+///
+/// Absent fields are left as they are; the e-mail cannot be changed. A refused body names
+/// every invalid field at once.
+#[utoipa::path(
+    patch, path = "/api/v1/me", tag = "auth", operation_id = "update_me",
+    request_body = UpdateMe,
+    responses((status = 200, description = "The user, changed.", body = UserWire)),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(name = "route.update_me", skip_all, fields(user = %user.id))]
 pub async fn update_me(
     user: AuthUser,
-    body: ValidJson<ProfileBody>,
+    body: Parsed<UpdateMe, ProfileUpdate>,
     accounts: web::Data<AccountsService>,
 ) -> Result<HttpResponse, ApiError> {
-    let ValidJson(body) = body;
-    let mut errors = Vec::new();
-    let name = body.name.as_deref().and_then(|name| keep(PersonName::parse(name, "name"), &mut errors));
-    let phone = body.phone.as_deref().and_then(|phone| keep(Phone::parse(phone, "phone"), &mut errors));
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
+    let ProfileUpdate { name, phone } = body.into_inner();
     let profile = accounts.update_profile(user.id, name, phone).await?;
-    Ok(HttpResponse::Ok().json(UserView::from(profile)))
+    Ok(HttpResponse::Ok().json(profile.to_wire()))
 }

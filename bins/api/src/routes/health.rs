@@ -1,38 +1,64 @@
 //! Liveness, readiness and metrics.
 
-/// This module's operations in the OpenAPI document.
-#[derive(utoipa::OpenApi)]
-#[openapi()]
-pub struct Api;
-
 use actix_web::{HttpResponse, web};
+use api_types::ErrorEnvelope;
+use api_types::health::{DatabaseStatus, Health, Liveness, Readiness, ReadinessStatus};
 use metrics_exporter_prometheus::PrometheusHandle;
-use serde_json::json;
 use sqlx::PgPool;
+use utoipa::OpenApi;
 
 use crate::db_health::{DatabaseHealth, RETRY_AFTER_SECONDS};
 use crate::error::ApiError;
 use crate::state::PoolLimits;
 
-/// The process is alive (says nothing about its dependencies).
+/// This module's operations in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(health, ready, metrics))]
+pub struct Api;
+
+/// Liveness: the process is alive.
+///
+/// Says nothing about its dependencies (the database may be down): probe `/ready` for that.
+#[utoipa::path(
+    get, path = "/health", tag = "health", operation_id = "health",
+    responses((status = 200, description = "Alive.", body = Health)),
+)]
 #[tracing::instrument(name = "health")]
 pub async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
+    HttpResponse::Ok().json(Health { status: Liveness::Ok })
 }
 
-/// The process can serve: the database answers. 503 with `Retry-After` otherwise, at once
-/// while the database is known to be down, and 200 again as soon as it is back (the pool
-/// reconnects by itself). The probe runs on a connection of its own, so a busy request pool
-/// does not make the process look unready.
+/// Readiness: the process can serve, its database answers.
+///
+/// 503 with `Retry-After` otherwise, at once while the database is known to be down, and
+/// 200 again as soon as it is back (the pool reconnects by itself). The probe runs on a
+/// connection of its own, so a busy request pool does not make the process look unready.
+#[utoipa::path(
+    get, path = "/ready", tag = "health", operation_id = "ready",
+    responses(
+        (status = 200, description = "Ready.", body = Readiness),
+        (status = 503, description = "`service_unavailable`: the database is not reachable.", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds to wait before probing again."))),
+    ),
+)]
 #[tracing::instrument(name = "ready", skip_all)]
 pub async fn ready(health: web::Data<DatabaseHealth>) -> Result<HttpResponse, ApiError> {
     if !health.is_down() && health.check_now().await {
-        return Ok(HttpResponse::Ok().json(json!({ "status": "ready", "database": "ok" })));
+        return Ok(HttpResponse::Ok().json(Readiness { status: ReadinessStatus::Ready, database: DatabaseStatus::Ok }));
     }
     Err(ApiError::service_unavailable("The database is not reachable.").with_retry_after(RETRY_AFTER_SECONDS))
 }
 
-/// Prometheus text exposition.
+/// Prometheus metrics.
+///
+/// The text exposition format (version 0.0.4): requests by route and status with their
+/// latencies, the database pool and whether the database is up, orders placed, paid and
+/// moved by status, webhook outcomes and the catalog cache.
+#[utoipa::path(
+    get, path = "/metrics", tag = "health", operation_id = "metrics",
+    responses((status = 200, description = "The metrics, as Prometheus text.", content_type = "text/plain",
+        body = String)),
+)]
 pub async fn metrics(
     handle: web::Data<PrometheusHandle>,
     pool: web::Data<PgPool>,

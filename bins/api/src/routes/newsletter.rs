@@ -1,33 +1,40 @@
 //! `POST /api/v1/newsletter`.
 
-/// This module's operations in the OpenAPI document.
-#[derive(utoipa::OpenApi)]
-#[openapi()]
-pub struct Api;
-
 use actix_web::{HttpResponse, web};
-use garde::Validate;
-use kernel::Email;
-use serde::Deserialize;
-use serde_json::json;
+use api_types::newsletter::{Subscribe, Subscription, SubscriptionStatus};
+use kernel::{Email, InvalidInput};
+use utoipa::OpenApi;
 
 use crate::error::ApiError;
-use crate::http::extract::ValidJson;
+use crate::http::extract::Parsed;
 use crate::state::NewsletterService;
+use crate::views::FromWire;
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct SubscribeBody {
-    #[garde(length(chars, min = 1, max = 254))]
-    email: String,
+/// This module's operations in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(subscribe))]
+pub struct Api;
+
+impl FromWire<Subscribe> for Email {
+    fn from_wire(body: Subscribe) -> Result<Self, InvalidInput> {
+        Email::try_from(body.email.as_str())
+    }
 }
 
-/// Subscribes an address; 202 whether or not it was already on the list.
+/// Sign an e-mail address up for the newsletter.
+///
+/// Idempotent: 202 whether or not the address was already signed up (the answer does not
+/// tell which). The address is normalised to lower case.
+#[utoipa::path(
+    post, path = "/api/v1/newsletter", tag = "newsletter", operation_id = "subscribe_newsletter",
+    request_body = Subscribe,
+    responses((status = 202, description = "The address is on the list.", body = Subscription)),
+)]
 #[tracing::instrument(name = "newsletter.subscribe_route", skip_all)]
 pub async fn subscribe(
-    body: ValidJson<SubscribeBody>,
+    body: Parsed<Subscribe, Email>,
     newsletter: web::Data<NewsletterService>,
 ) -> Result<HttpResponse, ApiError> {
-    let email = Email::try_from(body.0.email.as_str())?;
-    newsletter.subscribe(&email).await?;
-    Ok(HttpResponse::Accepted().json(json!({ "status": "subscribed" })))
+    newsletter.subscribe(&body.into_inner()).await?;
+    Ok(HttpResponse::Accepted().json(Subscription { status: SubscriptionStatus::Subscribed }))
 }

@@ -1,31 +1,59 @@
 //! `POST /api/v1/webhooks/razorpay`: Razorpay's signed events.
 
-/// This module's operations in the OpenAPI document.
-#[derive(utoipa::OpenApi)]
-#[openapi()]
-pub struct Api;
-
 use actix_web::http::header::HeaderMap;
 use actix_web::{HttpRequest, HttpResponse, web};
+use api_types::ErrorEnvelope;
+use orders::payments::FollowUp;
 use payments_razorpay::{Intake, WebhookError, WebhookIntake};
 use serde_json::json;
 use sqlx::PgPool;
-
-use orders::payments::FollowUp;
+use utoipa::OpenApi;
 
 use crate::app::webhook_intake::{self, Delivery};
 use crate::error::ApiError;
 use crate::state::OrdersService;
 
+/// This module's operations in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(razorpay))]
+pub struct Api;
+
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok())
 }
 
+/// Receive a Razorpay webhook (called by Razorpay, not by storefronts).
+///
 /// Verifies the signature over the raw bytes (before anything reads them), stores the
 /// event once by `X-Razorpay-Event-Id`, and records the payment or refund it carries, in
 /// one transaction. 200 for a new event and for one already seen (so Razorpay stops
-/// resending it); 400 `webhook_signature_invalid` with nothing stored. Every outcome is
-/// counted in `webhooks_total`.
+/// resending it); 400 `webhook_signature_invalid` with nothing stored. Handles
+/// `payment.authorized` (captured), `payment.captured` and `order.paid` (the order is
+/// paid), `payment.failed`, `refund.processed` and `refund.failed`; other events are stored
+/// and acknowledged. An amount or currency that does not match the order never pays it: it
+/// is recorded and flagged for an admin. Every outcome is counted in `webhooks_total`.
+#[utoipa::path(
+    post, path = "/api/v1/webhooks/razorpay", tag = "webhooks", operation_id = "receive_razorpay_webhook",
+    params(
+        ("X-Razorpay-Signature" = String, Header,
+            description = "Hex HMAC-SHA256 of the raw body with the webhook secret."),
+        ("X-Razorpay-Event-Id" = String, Header,
+            description = "Razorpay's id of the event (1 to 100 visible characters); an id already seen is \
+                acknowledged and not applied again."),
+    ),
+    request_body(content = Object, content_type = "application/json",
+        description = "A Razorpay webhook event, as Razorpay documents it (`{entity: \"event\", event, \
+            payload: {payment | refund | order: {entity: {...}}}, created_at}`), checked byte for byte \
+            against the signature."),
+    responses(
+        (status = 200, description = "Processed now (`outcome: processed`), or received before \
+            (`outcome: already_seen`).", body = Object,
+            example = json!({"event_id": "evt_OeHQjC4PS1tM1Z", "outcome": "processed"})),
+        (status = 400, description = "`webhook_signature_invalid`: the signature is missing or does not sign \
+            the body; `bad_request`: `X-Razorpay-Event-Id` is missing or not valid, or the signed body is not \
+            a Razorpay event (`details` says what). Nothing is stored.", body = ErrorEnvelope),
+    ),
+)]
 #[tracing::instrument(name = "webhooks.razorpay", skip_all)]
 pub async fn razorpay(
     request: HttpRequest,
