@@ -15,7 +15,6 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 
 use crate::error::ApiError;
 use crate::middleware::OwnBody;
-use crate::routes::resource;
 
 /// Swagger UI's files, embedded by `build.rs`.
 pub struct Assets {
@@ -59,20 +58,41 @@ const NO_CACHE: &str = "no-cache";
 /// Swagger UI's files are pinned by version (their ETag): kept a day, then revalidated.
 const VENDOR_CACHE: &str = "public, max-age=86400";
 
-/// The reference page's routes, registered beside `/health` (outside `/api/v1`).
-pub fn configure(config: &mut web::ServiceConfig) {
-    config
-        .service(resource("/docs").route(web::get().to(page)))
-        .service(resource("/docs/init.js").route(web::get().to(init_js)))
-        .service(resource("/docs/swagger-ui-bundle.js").route(web::get().to(bundle_js)))
-        .service(resource("/docs/swagger-ui.css").route(web::get().to(css)))
-        .service(resource("/docs/favicon-32x32.png").route(web::get().to(favicon)))
-        .service(resource("/docs/LICENSE.txt").route(web::get().to(license)));
-}
-
-async fn page() -> HttpResponse {
+/// `GET /docs`: the interactive reference page.
+#[utoipa::path(
+    get, path = "/docs", tag = "health", operation_id = "reference_page",
+    responses((status = 200, description = "The interactive reference page (Swagger UI) over this document.",
+        content_type = "text/html", body = String)),
+)]
+pub async fn page() -> HttpResponse {
     page_for(assets())
 }
+
+/// `GET /docs/{file}`: a file the reference page loads.
+#[utoipa::path(
+    get, path = "/docs/{file}", tag = "health", operation_id = "reference_page_file",
+    params(("file" = String, Path, description = "One of the files the page links: `init.js`, \
+        `swagger-ui-bundle.js`, `swagger-ui.css`, `favicon-32x32.png`, `LICENSE.txt`.")),
+    responses(
+        (status = 200, description = "The file.", content((String = "text/javascript"), (String = "text/css"),
+            (String = "image/png"), (String = "text/plain"))),
+        (status = 304, description = "The copy the client holds (by ETag) is this version's."),
+    ),
+)]
+pub async fn file(request: HttpRequest, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    match name.as_str() {
+        "init.js" => Ok(own(&mut HttpResponse::Ok(), JAVASCRIPT, NO_CACHE).body(INIT_JS)),
+        "swagger-ui-bundle.js" => vendor(&request, JAVASCRIPT, |assets| assets.bundle_js),
+        "swagger-ui.css" => vendor(&request, CSS, |assets| assets.css),
+        "favicon-32x32.png" => vendor(&request, PNG, |assets| assets.favicon),
+        "LICENSE.txt" => vendor(&request, TEXT, |assets| assets.license.as_bytes()),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(page, file))]
+pub struct Api;
 
 /// The page, or (without the assets) a 503 page pointing at the OpenAPI document.
 fn page_for(assets: Option<&Assets>) -> HttpResponse {
@@ -86,26 +106,6 @@ fn page_for(assets: Option<&Assets>) -> HttpResponse {
     // Even as a 503, a page for a person: not replaced by the API's JSON error envelope.
     response.extensions_mut().insert(OwnBody);
     response.body(body)
-}
-
-async fn init_js() -> HttpResponse {
-    own(&mut HttpResponse::Ok(), JAVASCRIPT, NO_CACHE).body(INIT_JS)
-}
-
-async fn bundle_js(request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    vendor(&request, JAVASCRIPT, |assets| assets.bundle_js)
-}
-
-async fn css(request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    vendor(&request, CSS, |assets| assets.css)
-}
-
-async fn favicon(request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    vendor(&request, PNG, |assets| assets.favicon)
-}
-
-async fn license(request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    vendor(&request, TEXT, |assets| assets.license.as_bytes())
 }
 
 fn own<'a>(
