@@ -55,6 +55,8 @@ test: db docs-ui
 	@$(PG) sweep-tests
 ifeq ($(NEXTEST),yes)
 	cargo nextest run --workspace --no-fail-fast
+	@# nextest runs no doctests: the client's and the types' examples are compiled and run here.
+	cargo test --doc -p rigmaster-client -p rigmaster-api-types
 else
 	cargo test --workspace --no-fail-fast
 endif
@@ -68,6 +70,7 @@ fmt:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p rigmaster-api-types -p rigmaster-client
 
 # Catalog, checkout and purchase rates of a release rigmaster next to pgbench running the
 # bare SQL, peak memory, and the no-oversell check, in one run (deploy/bench/run.sh).
