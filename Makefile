@@ -9,7 +9,7 @@ export RIGMASTER_TEST_ADMIN_URL ?= postgres://postgres@127.0.0.1:$(PG_PORT)/post
 # nextest when installed (one process per test, clear summary), cargo test otherwise.
 NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: help run run-release test db db-stop db-status build fmt lint clean-data bench bench-inventory \
+.PHONY: help run run-release test db db-stop db-status build fmt lint clean-data bench bench-inventory docs-ui docs-screenshot \
 	api-tools openapi-check fuzz-api
 
 help:
@@ -22,6 +22,8 @@ help:
 	@echo "make fuzz-api     schemathesis against a scratch server, anonymous/customer/admin (FUZZ_SECONDS=600)"
 	@echo "make bench        the store under load beside pgbench (release build); writes bench/results/latest.md"
 	@echo "make bench-inventory  reservations per second vs pgbench running the same SQL"
+	@echo "make docs-ui      fetch the Swagger UI assets that /docs embeds (npm registry, checked by sha512)"
+	@echo "make docs-screenshot  render /docs in headless Chromium, offline; check it and write .data/docs.png"
 
 db:
 	@$(PG) ensure
@@ -32,20 +34,32 @@ db-stop:
 db-status:
 	@$(PG) status
 
-build:
+# Swagger UI for the reference page at /docs: bins/api/build.rs embeds what this fetches, so
+# every target below that builds rigmaster fetches it first (once; .data/vendor/ keeps it).
+docs-ui:
+	@deploy/local/swagger_ui.sh
+
+# /docs rendered by headless Chromium with every host but 127.0.0.1 unresolvable: checks that
+# Swagger UI drew the operations of /api/v1/openapi.json, and writes .data/docs.png.
+docs-screenshot:
+	@deploy/local/docs_screenshot.sh
+
+build: docs-ui
 	cargo build --bin rigmaster --bin razorpay-sim
 
 run: db build
 	@deploy/local/run.sh debug
 
-run-release: db
+run-release: db docs-ui
 	cargo build --release --bin rigmaster --bin razorpay-sim
 	@deploy/local/run.sh release
 
-test: db
+test: db docs-ui
 	@$(PG) sweep-tests
 ifeq ($(NEXTEST),yes)
 	cargo nextest run --workspace --no-fail-fast
+	@# nextest runs no doctests: the client's and the types' examples are compiled and run here.
+	cargo test --doc -p rigmaster-client -p rigmaster-api-types
 else
 	cargo test --workspace --no-fail-fast
 endif
@@ -59,6 +73,7 @@ fmt:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p rigmaster-api-types -p rigmaster-client
 
 # The Python tools of the two targets below (schemathesis, openapi-spec-validator) in
 # .data/venv, at the versions of deploy/local/api-tools-requirements.txt.
@@ -67,7 +82,7 @@ api-tools:
 
 # The OpenAPI document as `rigmaster openapi` prints it (.data/openapi.json): valid
 # OpenAPI 3.1, and every 4xx/5xx response of every operation is the error envelope.
-openapi-check: api-tools
+openapi-check: api-tools docs-ui
 	cargo build --bin rigmaster
 	@mkdir -p .data
 	target/debug/rigmaster openapi > .data/openapi.json
@@ -77,17 +92,17 @@ openapi-check: api-tools
 # Schemathesis against a scratch rigmaster, driven by the document it serves: without a
 # token, as a customer, as an admin; FUZZ_SECONDS (default 600) split between the three.
 # Summary and reports in .data/fuzz/; fails on any failure found.
-fuzz-api: db api-tools
+fuzz-api: db api-tools docs-ui
 	@deploy/local/fuzz_api.sh
 
 # Catalog, checkout and purchase rates of a release rigmaster next to pgbench running the
 # bare SQL, peak memory, and the no-oversell check, in one run (deploy/bench/run.sh).
-bench: db
+bench: db docs-ui
 	@deploy/bench/run.sh
 
 # Reservations per second (one hot product; 1,000 products) at 1, 8, 32 and 64 tasks,
 # next to pgbench running the bare SQL of the reserve transaction, in one run.
-bench-inventory: db
+bench-inventory: db docs-ui
 	@deploy/bench/inventory.sh
 
 # Removes the local cluster and its data (stops it first).
