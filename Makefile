@@ -9,7 +9,7 @@ export RIGMASTER_TEST_ADMIN_URL ?= postgres://postgres@127.0.0.1:$(PG_PORT)/post
 # nextest when installed (one process per test, clear summary), cargo test otherwise.
 NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: help run run-release test db db-stop db-status build fmt lint clean-data bench bench-inventory
+.PHONY: help run run-release test db db-stop db-status build fmt lint clean-data bench bench-inventory docs-ui docs-screenshot
 
 help:
 	@echo "make run          set up everything (PostgreSQL, migrations, demo data, simulator) and serve on :8080"
@@ -19,6 +19,8 @@ help:
 	@echo "make lint         rustfmt check and clippy with warnings as errors"
 	@echo "make bench        the store under load beside pgbench (release build); writes bench/results/latest.md"
 	@echo "make bench-inventory  reservations per second vs pgbench running the same SQL"
+	@echo "make docs-ui      fetch the Swagger UI assets that /docs embeds (npm registry, checked by sha512)"
+	@echo "make docs-screenshot  render /docs in headless Chromium, offline; check it and write .data/docs.png"
 
 db:
 	@$(PG) ensure
@@ -29,20 +31,32 @@ db-stop:
 db-status:
 	@$(PG) status
 
-build:
+# Swagger UI for the reference page at /docs: bins/api/build.rs embeds what this fetches, so
+# every target below that builds rigmaster fetches it first (once; .data/vendor/ keeps it).
+docs-ui:
+	@deploy/local/swagger_ui.sh
+
+# /docs rendered by headless Chromium with every host but 127.0.0.1 unresolvable: checks that
+# Swagger UI drew the operations of /api/v1/openapi.json, and writes .data/docs.png.
+docs-screenshot:
+	@deploy/local/docs_screenshot.sh
+
+build: docs-ui
 	cargo build --bin rigmaster --bin razorpay-sim
 
 run: db build
 	@deploy/local/run.sh debug
 
-run-release: db
+run-release: db docs-ui
 	cargo build --release --bin rigmaster --bin razorpay-sim
 	@deploy/local/run.sh release
 
-test: db
+test: db docs-ui
 	@$(PG) sweep-tests
 ifeq ($(NEXTEST),yes)
 	cargo nextest run --workspace --no-fail-fast
+	@# nextest runs no doctests: the client's and the types' examples are compiled and run here.
+	cargo test --doc -p rigmaster-client -p rigmaster-api-types
 else
 	cargo test --workspace --no-fail-fast
 endif
@@ -56,15 +70,16 @@ fmt:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p rigmaster-api-types -p rigmaster-client
 
 # Catalog, checkout and purchase rates of a release rigmaster next to pgbench running the
 # bare SQL, peak memory, and the no-oversell check, in one run (deploy/bench/run.sh).
-bench: db
+bench: db docs-ui
 	@deploy/bench/run.sh
 
 # Reservations per second (one hot product; 1,000 products) at 1, 8, 32 and 64 tasks,
 # next to pgbench running the bare SQL of the reserve transaction, in one run.
-bench-inventory: db
+bench-inventory: db docs-ui
 	@deploy/bench/inventory.sh
 
 # Removes the local cluster and its data (stops it first).

@@ -7,10 +7,12 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use bytes::Bytes;
 use hyper::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use uuid::Uuid;
+
+use api_types::orders::{Order, OrderLine, OrderStatus, PaymentMethod, PlaceOrder, PlacedOrder};
 
 use crate::Settings;
 use crate::load::{self, Connection, Outcome, Tally};
@@ -119,12 +121,23 @@ async fn detail_and_search(
     Ok(())
 }
 
-fn order_body(product_id: &str) -> Bytes {
-    Bytes::from(json!({"items": [{"product_id": product_id, "quantity": 1}], "payment_method": "razorpay"}).to_string())
+fn order_body(product_id: &str) -> anyhow::Result<Bytes> {
+    let order = PlaceOrder {
+        items: Some(vec![OrderLine { product_id: product_id.parse()?, quantity: 1 }]),
+        address_id: None,
+        shipping_address: None,
+        payment_method: PaymentMethod::Razorpay,
+        coupon_code: None,
+    };
+    Ok(Bytes::from(serde_json::to_vec(&order)?))
 }
 
 /// `POST /orders` with a fresh idempotency key; the `{order, payment}` body on 201.
-async fn place_order(connection: &mut Connection, bearer: &str, body: Bytes) -> anyhow::Result<Result<Value, String>> {
+async fn place_order(
+    connection: &mut Connection,
+    bearer: &str,
+    body: Bytes,
+) -> anyhow::Result<Result<PlacedOrder, String>> {
     let key = Uuid::new_v4().to_string();
     let headers = [("authorization", bearer), ("idempotency-key", key.as_str())];
     let (status, bytes) = connection.send(Method::POST, "/api/v1/orders", &headers, Some(body)).await?;
@@ -141,7 +154,7 @@ fn bearer_headers(customers: &[Bearer]) -> Arc<Vec<String>> {
 
 /// `BUYERS` customers each placing orders for one unit of the hot product, one after another.
 async fn buy_hot(app: SocketAddr, bearers: Arc<Vec<String>>, hot: &str, length: Duration) -> anyhow::Result<Outcome> {
-    let body = order_body(hot);
+    let body = order_body(hot)?;
     load::run(BUYERS, length, move |client, deadline, mut tally: Tally| {
         let (bearers, body) = (bearers.clone(), body.clone());
         async move {
@@ -210,12 +223,12 @@ async fn purchase(
     bearer: &str,
     product_id: &str,
 ) -> anyhow::Result<Result<(), String>> {
-    let placed = match place_order(app, bearer, order_body(product_id)).await? {
+    let placed = match place_order(app, bearer, order_body(product_id)?).await? {
         Ok(placed) => placed,
         Err(refused) => return Ok(Err(refused)),
     };
-    let order_id = placed["order"]["id"].as_str().context("no order id")?;
-    let razorpay_order = placed["payment"]["razorpay_order_id"].as_str().context("no payment block")?;
+    let order_id = placed.order.id;
+    let razorpay_order = placed.payment.context("no payment block")?.razorpay_order_id;
     let pay = Bytes::from(json!({"outcome": "success"}).to_string());
     let (status, handler) =
         simulator.send(Method::POST, &format!("/_sim/orders/{razorpay_order}/pay"), &[], Some(pay)).await?;
@@ -224,7 +237,7 @@ async fn purchase(
     }
     let path = format!("/api/v1/orders/{order_id}/payment/verify");
     let (status, body) = app.send(Method::POST, &path, &[("authorization", bearer)], Some(handler)).await?;
-    let paid = status == StatusCode::OK && serde_json::from_slice::<Value>(&body)?["status"] == "paid";
+    let paid = status == StatusCode::OK && serde_json::from_slice::<Order>(&body)?.status == OrderStatus::Paid;
     Ok(if paid { Ok(()) } else { Err(format!("verify: {status} {}", String::from_utf8_lossy(&body))) })
 }
 

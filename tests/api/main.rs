@@ -12,6 +12,7 @@ mod catalog_cache;
 mod checkout;
 mod churn;
 mod coupons;
+mod docs_ui;
 mod errors;
 mod health;
 mod hostile_input;

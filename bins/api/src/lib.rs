@@ -13,6 +13,7 @@ pub mod app;
 pub mod configuration;
 pub mod db;
 pub mod db_health;
+pub mod docs_ui;
 pub mod error;
 pub mod http;
 pub mod metrics;

@@ -44,8 +44,13 @@ impl RootSpanBuilder for RequestSpan {
     }
 }
 
+/// Marks a response whose status ≥ 400 keeps its own body rather than the contract's
+/// envelope: a page for a person (`/docs` built without its assets), not an API answer.
+#[derive(Debug, Clone, Copy)]
+pub struct OwnBody;
+
 /// Echoes the request id, gives every status ≥ 400 the contract's envelope (logging the
-/// cause of a 5xx), and records request metrics.
+/// cause of a 5xx) unless marked [`OwnBody`], and records request metrics.
 pub async fn request_context(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -67,7 +72,8 @@ pub async fn request_context(
         Some(refusal) => request.error_response(refusal),
         None => next.call(request).await?.map_into_boxed_body(),
     };
-    let mut response = if response.status().as_u16() >= 400 { with_envelope(response, &request_id) } else { response };
+    let enveloped = response.status().as_u16() >= 400 && response.response().extensions().get::<OwnBody>().is_none();
+    let mut response = if enveloped { with_envelope(response, &request_id) } else { response };
     response.headers_mut().insert(
         HeaderName::from_static(request_id::HEADER),
         HeaderValue::from_str(request_id.as_str()).expect("request ids are checked header-safe"),

@@ -31,7 +31,7 @@ use crate::routes;
         license(name = "MIT OR Apache-2.0"),
     ),
     tags(
-        (name = "health", description = "Liveness, readiness, metrics and this document."),
+        (name = "health", description = "Liveness, readiness, metrics, this document and its reference page."),
         (name = "auth", description = "Registration, sessions and the signed-in user."),
         (name = "addresses", description = "The customer's saved addresses."),
         (name = "catalog", description = "Categories, products and search, as shoppers see them."),
@@ -66,6 +66,7 @@ fn parts() -> Vec<utoipa::openapi::OpenApi> {
         routes::newsletter::Api::openapi(),
         routes::webhooks::Api::openapi(),
         DocumentApi::openapi(),
+        crate::docs_ui::Api::openapi(),
     ]
 }
 

@@ -1,143 +1,70 @@
 //! `/api/v1/admin/products…` and `/api/v1/admin/categories…`.
 
-/// This module's operations in the OpenAPI document.
-#[derive(utoipa::OpenApi)]
-#[openapi()]
-pub struct Api;
-
 use actix_web::{HttpResponse, web};
+use api_types::ErrorEnvelope;
+use api_types::Page;
+use api_types::catalog::{
+    AdminProductQuery, Category as CategoryWire, CategoryChanges as CategoryChangesWire, MAX_PERCENTAGE_BPS,
+    MAX_PRICE_PAISE, NewCategory as NewCategoryWire, NewDiscount, NewProduct as NewProductWire, Product as ProductWire,
+    ProductChanges as ProductChangesWire, ProductSummary as ProductSummaryWire,
+};
 use catalog::categories::{CategoryChanges, CategoryKey, NewCategory};
 use catalog::ports::OpeningStock;
-use catalog::pricing::{Discount, MAX_TAX_RATE_BPS};
+use catalog::pricing::Discount;
 use catalog::products::{Audience, NewProduct, ProductChanges, ProductKey};
 use catalog::values::{Sku, Slug, text};
-use garde::Validate;
 use kernel::{FieldError, InvalidInput, Money};
-use serde::Deserialize;
 use serde_json::{Map, Value};
+use utoipa::OpenApi;
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::http::auth::AdminUser;
 use crate::http::extract::{Parsed, Query};
-use crate::http::pagination::page_response;
-use crate::http::params::{keep, nullable};
+use crate::http::params::keep;
 use crate::state::{CategoriesService, ProductsService};
-use crate::views::FromWire;
-use crate::views::catalog::{CategoryView, ProductListParams, ProductSummaryView, ProductView};
+use crate::views::catalog::{ProductListParams, list_response};
+use crate::views::{FromWire, ToWire};
 
-/// The highest base price accepted (₹1,000 crore): far from `i64` overflow in any sum.
-const MAX_PRICE_PAISE: i64 = 1_000_000_000_000;
-/// The most units one stock row may start with.
-const MAX_STOCK: i64 = 1_000_000_000;
-const MAX_IMAGES: usize = 20;
+/// This module's operations in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(
+    list_products,
+    create_product,
+    get_product,
+    change_product,
+    delete_product,
+    create_category,
+    change_category,
+    delete_category
+))]
+pub struct Api;
+
 /// The largest `specifications` object, serialised.
 const MAX_SPECIFICATIONS_BYTES: usize = 16 * 1024;
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct DiscountBody {
-    #[serde(rename = "type")]
-    kind: String,
-    value: i64,
-}
-
-impl DiscountBody {
-    fn parse(&self, errors: &mut Vec<FieldError>) -> Option<Discount> {
-        match self.kind.as_str() {
-            "percentage" => match u32::try_from(self.value) {
-                Ok(bps) if bps <= 10_000 => Some(Discount::Percentage { bps }),
-                _ => {
-                    errors.push(FieldError::new("discount.value", "a percentage is 0 to 10000 basis points (100 %)"));
-                    None
-                }
-            },
-            "flat" if (0..=MAX_PRICE_PAISE).contains(&self.value) => {
-                Some(Discount::Flat { amount: Money::from_paise(self.value) })
-            }
-            "flat" => {
-                errors.push(FieldError::new("discount.value", "a flat discount is 0 or more paise"));
-                None
-            }
+/// A discount as an admin wrote it, parsed; records why it cannot be.
+fn discount(body: &NewDiscount, errors: &mut Vec<FieldError>) -> Option<Discount> {
+    match body.kind.as_str() {
+        "percentage" => match u32::try_from(body.value) {
+            Ok(bps) if i64::from(bps) <= MAX_PERCENTAGE_BPS => Some(Discount::Percentage { bps }),
             _ => {
-                errors.push(FieldError::new("discount.type", "must be percentage or flat"));
+                errors.push(FieldError::new("discount.value", "a percentage is 0 to 10000 basis points (100 %)"));
                 None
             }
+        },
+        "flat" if (0..=MAX_PRICE_PAISE).contains(&body.value) => {
+            Some(Discount::Flat { amount: Money::from_paise(body.value) })
+        }
+        "flat" => {
+            errors.push(FieldError::new("discount.value", "a flat discount is 0 or more paise"));
+            None
+        }
+        _ => {
+            errors.push(FieldError::new("discount.type", "must be percentage or flat"));
+            None
         }
     }
-}
-
-#[derive(Debug, Deserialize, Validate)]
-pub struct ProductBody {
-    #[garde(skip)]
-    sku: String,
-    #[garde(skip)]
-    slug: Option<String>,
-    #[garde(skip)]
-    name: String,
-    #[garde(skip)]
-    brand: String,
-    #[garde(skip)]
-    category_id: Option<Uuid>,
-    /// A category slug, instead of `category_id`.
-    #[garde(skip)]
-    category: Option<String>,
-    #[garde(range(min = 0, max = MAX_PRICE_PAISE))]
-    base_price_paise: i64,
-    #[garde(skip)]
-    discount: Option<DiscountBody>,
-    #[garde(range(min = 0, max = i64::from(MAX_TAX_RATE_BPS)))]
-    tax_rate_bps: i64,
-    #[garde(skip)]
-    short_description: Option<String>,
-    #[garde(skip)]
-    description: Option<String>,
-    #[garde(skip)]
-    specifications: Option<Map<String, Value>>,
-    #[garde(length(max = MAX_IMAGES))]
-    images: Option<Vec<String>>,
-    #[garde(skip)]
-    is_active: Option<bool>,
-    #[garde(skip)]
-    is_featured: Option<bool>,
-    #[garde(range(min = 0, max = MAX_STOCK))]
-    initial_stock: Option<i64>,
-    #[garde(range(min = 0, max = MAX_STOCK))]
-    low_stock_threshold: Option<i64>,
-}
-
-#[derive(Debug, Deserialize, Validate)]
-pub struct ProductPatch {
-    #[garde(skip)]
-    sku: Option<String>,
-    #[garde(skip)]
-    slug: Option<String>,
-    #[garde(skip)]
-    name: Option<String>,
-    #[garde(skip)]
-    brand: Option<String>,
-    #[garde(skip)]
-    category_id: Option<Uuid>,
-    #[garde(skip)]
-    category: Option<String>,
-    #[garde(range(min = 0, max = MAX_PRICE_PAISE))]
-    base_price_paise: Option<i64>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[garde(skip)]
-    discount: Option<Option<DiscountBody>>,
-    #[garde(range(min = 0, max = i64::from(MAX_TAX_RATE_BPS)))]
-    tax_rate_bps: Option<i64>,
-    #[garde(skip)]
-    short_description: Option<String>,
-    #[garde(skip)]
-    description: Option<String>,
-    #[garde(skip)]
-    specifications: Option<Map<String, Value>>,
-    #[garde(length(max = MAX_IMAGES))]
-    images: Option<Vec<String>>,
-    #[garde(skip)]
-    is_active: Option<bool>,
-    #[garde(skip)]
-    is_featured: Option<bool>,
 }
 
 /// Parsers for the fields create and update share; each records its own errors.
@@ -203,8 +130,8 @@ impl Fields {
     }
 }
 
-impl FromWire<ProductBody> for NewProduct {
-    fn from_wire(body: ProductBody) -> Result<Self, InvalidInput> {
+impl FromWire<NewProductWire> for NewProduct {
+    fn from_wire(body: NewProductWire) -> Result<Self, InvalidInput> {
         let mut f = Fields(Vec::new());
         let sku = f.sku(&body.sku);
         let slug = body.slug.as_deref().and_then(|s| f.slug(s));
@@ -214,7 +141,7 @@ impl FromWire<ProductBody> for NewProduct {
         if category.is_none() {
             f.0.push(FieldError::new("category_id", "is required (or give the category's slug as category)"));
         }
-        let discount = body.discount.as_ref().and_then(|d| d.parse(&mut f.0));
+        let discount = body.discount.as_ref().and_then(|d| discount(d, &mut f.0));
         let short_description = f.short_description(body.short_description.as_deref().unwrap_or_default());
         let description = f.description(body.description.as_deref().unwrap_or_default());
         let images = f.images(&body.images.unwrap_or_default());
@@ -247,8 +174,8 @@ impl FromWire<ProductBody> for NewProduct {
     }
 }
 
-impl FromWire<ProductPatch> for ProductChanges {
-    fn from_wire(body: ProductPatch) -> Result<Self, InvalidInput> {
+impl FromWire<ProductChangesWire> for ProductChanges {
+    fn from_wire(body: ProductChangesWire) -> Result<Self, InvalidInput> {
         let mut f = Fields(Vec::new());
         let changes = ProductChanges {
             sku: body.sku.as_deref().and_then(|v| f.sku(v)),
@@ -257,7 +184,7 @@ impl FromWire<ProductPatch> for ProductChanges {
             brand: body.brand.as_deref().and_then(|v| f.brand(v)),
             category: f.category(body.category_id, body.category.as_deref()),
             base_price: body.base_price_paise.map(Money::from_paise),
-            discount: body.discount.map(|d| d.and_then(|d| d.parse(&mut f.0))),
+            discount: body.discount.map(|d| d.and_then(|d| discount(&d, &mut f.0))),
             tax_rate_bps: body.tax_rate_bps.map(|bps| u32::try_from(bps).unwrap_or(u32::MAX)),
             short_description: body.short_description.as_deref().and_then(|v| f.short_description(v)),
             description: body.description.as_deref().and_then(|v| f.description(v)),
@@ -270,27 +197,107 @@ impl FromWire<ProductPatch> for ProductChanges {
     }
 }
 
+/// List products, inactive ones included on request.
+///
+/// The shopper's filters, sort and paging (`GET /products`; a blank parameter counts as
+/// absent), plus `include_inactive`: deleted products then appear as `discontinued`.
+/// Never cached.
+#[utoipa::path(
+    get, path = "/api/v1/admin/products", tag = "admin-catalog", operation_id = "list_admin_products",
+    params(AdminProductQuery),
+    responses((status = 200, description = "One page of products.", body = Page<ProductSummaryWire>)),
+    security(("bearer" = ["admin"])),
+)]
+#[tracing::instrument(name = "route.admin_list_products", skip_all)]
+pub async fn list_products(
+    _admin: AdminUser,
+    params: Query<ProductListParams>,
+    products: web::Data<ProductsService>,
+) -> Result<HttpResponse, ApiError> {
+    let query = params.into_inner().into_query(Audience::Admin)?;
+    let page = products.list(&query).await?;
+    list_response(&page.to_wire())
+}
+
+/// Create a product, with its opening stock.
+///
+/// The product and its stock row (`initial_stock`, `low_stock_threshold`) are written in
+/// one step; the ledger records the opening stock as a `restock`. Shoppers see it at once.
+#[utoipa::path(
+    post, path = "/api/v1/admin/products", tag = "admin-catalog", operation_id = "create_product",
+    request_body = NewProductWire,
+    responses(
+        (status = 201, description = "The product.", body = ProductWire),
+        (status = 409, description = "`sku_taken`: another product has the SKU; `conflict`: another product \
+            has the slug.", body = ErrorEnvelope),
+    ),
+    security(("bearer" = ["admin"])),
+)]
 #[tracing::instrument(name = "route.admin_create_product", skip_all)]
 pub async fn create_product(
     _admin: AdminUser,
-    body: Parsed<ProductBody, NewProduct>,
+    body: Parsed<NewProductWire, NewProduct>,
     products: web::Data<ProductsService>,
 ) -> Result<HttpResponse, ApiError> {
     let product = products.create(body.into_inner()).await?;
-    Ok(HttpResponse::Created().json(ProductView::from(product)))
+    Ok(HttpResponse::Created().json(product.to_wire()))
 }
 
+/// Get a product, active or not.
+#[utoipa::path(
+    get, path = "/api/v1/admin/products/{id}", tag = "admin-catalog", operation_id = "get_admin_product",
+    params(("id" = Uuid, Path, description = "The product's id.")),
+    responses((status = 200, description = "The product.", body = ProductWire)),
+    security(("bearer" = ["admin"])),
+)]
+#[tracing::instrument(name = "route.admin_get_product", skip_all)]
+pub async fn get_product(
+    _admin: AdminUser,
+    id: web::Path<Uuid>,
+    products: web::Data<ProductsService>,
+) -> Result<HttpResponse, ApiError> {
+    let key = ProductKey::Id(id.into_inner());
+    let product = products.get(&key, Audience::Admin).await?.ok_or_else(ApiError::not_found)?;
+    Ok(HttpResponse::Ok().json(product.to_wire()))
+}
+
+/// Change a product.
+///
+/// Only the fields given change; `discount: null` removes the discount. Orders already
+/// placed keep their prices. Shoppers see the change at once.
+#[utoipa::path(
+    patch, path = "/api/v1/admin/products/{id}", tag = "admin-catalog", operation_id = "change_product",
+    params(("id" = Uuid, Path, description = "The product's id.")),
+    request_body = ProductChangesWire,
+    responses(
+        (status = 200, description = "The product, changed.", body = ProductWire),
+        (status = 409, description = "`sku_taken`: another product has the SKU; `conflict`: another product \
+            has the slug.", body = ErrorEnvelope),
+    ),
+    security(("bearer" = ["admin"])),
+)]
 #[tracing::instrument(name = "route.admin_change_product", skip_all)]
 pub async fn change_product(
     _admin: AdminUser,
     id: web::Path<Uuid>,
-    body: Parsed<ProductPatch, ProductChanges>,
+    body: Parsed<ProductChangesWire, ProductChanges>,
     products: web::Data<ProductsService>,
 ) -> Result<HttpResponse, ApiError> {
     let product = products.change(id.into_inner(), body.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(ProductView::from(product)))
+    Ok(HttpResponse::Ok().json(product.to_wire()))
 }
 
+/// Delete (hide) a product.
+///
+/// A soft delete: the product becomes inactive, hidden from shoppers (404 on its page)
+/// and shown to admins as `discontinued`; it is kept for the orders that name it. `PATCH`
+/// with `is_active: true` sells it again.
+#[utoipa::path(
+    delete, path = "/api/v1/admin/products/{id}", tag = "admin-catalog", operation_id = "delete_product",
+    params(("id" = Uuid, Path, description = "The product's id.")),
+    responses((status = 204, description = "The product is hidden.")),
+    security(("bearer" = ["admin"])),
+)]
 #[tracing::instrument(name = "route.admin_delete_product", skip_all)]
 pub async fn delete_product(
     _admin: AdminUser,
@@ -301,55 +308,8 @@ pub async fn delete_product(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[tracing::instrument(name = "route.admin_get_product", skip_all)]
-pub async fn get_product(
-    _admin: AdminUser,
-    id: web::Path<Uuid>,
-    products: web::Data<ProductsService>,
-) -> Result<HttpResponse, ApiError> {
-    let key = ProductKey::Id(id.into_inner());
-    let product = products.get(&key, Audience::Admin).await?.ok_or_else(ApiError::not_found)?;
-    Ok(HttpResponse::Ok().json(ProductView::from(product)))
-}
-
-#[tracing::instrument(name = "route.admin_list_products", skip_all)]
-pub async fn list_products(
-    _admin: AdminUser,
-    params: Query<ProductListParams>,
-    products: web::Data<ProductsService>,
-) -> Result<HttpResponse, ApiError> {
-    let query = params.into_inner().into_query(Audience::Admin)?;
-    let page = products.list(&query).await?;
-    Ok(page_response(page, ProductSummaryView::from))
-}
-
-#[derive(Debug, Deserialize, Validate)]
-pub struct CategoryBody {
-    #[garde(skip)]
-    slug: Option<String>,
-    #[garde(skip)]
-    name: String,
-    #[garde(skip)]
-    parent_id: Option<Uuid>,
-    #[garde(range(min = 0, max = 10_000))]
-    position: Option<i32>,
-}
-
-#[derive(Debug, Deserialize, Validate)]
-pub struct CategoryPatch {
-    #[garde(skip)]
-    slug: Option<String>,
-    #[garde(skip)]
-    name: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[garde(skip)]
-    parent_id: Option<Option<Uuid>>,
-    #[garde(range(min = 0, max = 10_000))]
-    position: Option<i32>,
-}
-
-impl FromWire<CategoryBody> for NewCategory {
-    fn from_wire(body: CategoryBody) -> Result<Self, InvalidInput> {
+impl FromWire<NewCategoryWire> for NewCategory {
+    fn from_wire(body: NewCategoryWire) -> Result<Self, InvalidInput> {
         let mut f = Fields(Vec::new());
         let name = keep(text(&body.name, "name", 1, 100, false), &mut f.0);
         let slug = match (&body.slug, &name) {
@@ -368,8 +328,8 @@ impl FromWire<CategoryBody> for NewCategory {
     }
 }
 
-impl FromWire<CategoryPatch> for CategoryChanges {
-    fn from_wire(body: CategoryPatch) -> Result<Self, InvalidInput> {
+impl FromWire<CategoryChangesWire> for CategoryChanges {
+    fn from_wire(body: CategoryChangesWire) -> Result<Self, InvalidInput> {
         let mut f = Fields(Vec::new());
         let changes = CategoryChanges {
             slug: body.slug.as_deref().and_then(|v| f.slug(v)),
@@ -381,27 +341,65 @@ impl FromWire<CategoryPatch> for CategoryChanges {
     }
 }
 
+/// Create a category.
+#[utoipa::path(
+    post, path = "/api/v1/admin/categories", tag = "admin-catalog", operation_id = "create_category",
+    request_body = NewCategoryWire,
+    responses(
+        (status = 201, description = "The category.", body = CategoryWire),
+        (status = 409, description = "`conflict`: another category has the slug.", body = ErrorEnvelope),
+    ),
+    security(("bearer" = ["admin"])),
+)]
 #[tracing::instrument(name = "route.admin_create_category", skip_all)]
 pub async fn create_category(
     _admin: AdminUser,
-    body: Parsed<CategoryBody, NewCategory>,
+    body: Parsed<NewCategoryWire, NewCategory>,
     categories: web::Data<CategoriesService>,
 ) -> Result<HttpResponse, ApiError> {
     let category = categories.create(body.into_inner()).await?;
-    Ok(HttpResponse::Created().json(CategoryView::from(category)))
+    Ok(HttpResponse::Created().json(category.to_wire()))
 }
 
+/// Change a category.
+///
+/// Only the fields given change; `parent_id: null` makes the category top-level. A
+/// category cannot move under itself or one of its sub-categories (422).
+#[utoipa::path(
+    patch, path = "/api/v1/admin/categories/{id}", tag = "admin-catalog", operation_id = "change_category",
+    params(("id" = Uuid, Path, description = "The category's id.")),
+    request_body = CategoryChangesWire,
+    responses(
+        (status = 200, description = "The category, changed.", body = CategoryWire),
+        (status = 409, description = "`conflict`: another category has the slug.", body = ErrorEnvelope),
+    ),
+    security(("bearer" = ["admin"])),
+)]
 #[tracing::instrument(name = "route.admin_change_category", skip_all)]
 pub async fn change_category(
     _admin: AdminUser,
     id: web::Path<Uuid>,
-    body: Parsed<CategoryPatch, CategoryChanges>,
+    body: Parsed<CategoryChangesWire, CategoryChanges>,
     categories: web::Data<CategoriesService>,
 ) -> Result<HttpResponse, ApiError> {
     let category = categories.change(id.into_inner(), body.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(CategoryView::from(category)))
+    Ok(HttpResponse::Ok().json(category.to_wire()))
 }
 
+/// Delete a category.
+///
+/// Only a category that no product (active or not) and no sub-category refers to; move
+/// or delete those first.
+#[utoipa::path(
+    delete, path = "/api/v1/admin/categories/{id}", tag = "admin-catalog", operation_id = "delete_category",
+    params(("id" = Uuid, Path, description = "The category's id.")),
+    responses(
+        (status = 204, description = "The category is gone."),
+        (status = 409, description = "`conflict`: products or sub-categories still refer to it.",
+            body = ErrorEnvelope),
+    ),
+    security(("bearer" = ["admin"])),
+)]
 #[tracing::instrument(name = "route.admin_delete_category", skip_all)]
 pub async fn delete_category(
     _admin: AdminUser,

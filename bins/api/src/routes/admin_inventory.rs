@@ -1,44 +1,38 @@
 //! `/api/v1/admin/inventory…`: stock levels, adjustments and the ledger.
 
-/// This module's operations in the OpenAPI document.
-#[derive(utoipa::OpenApi)]
-#[openapi()]
-pub struct Api;
-
 use actix_web::{HttpResponse, web};
+use api_types::inventory::{
+    InventoryQuery, LedgerEntry as LedgerEntryWire, LedgerKind, SetStock, StockAdjustment, StockLevel,
+};
+use api_types::page::PageParams;
+use api_types::{ErrorEnvelope, Page};
 use catalog::categories::CategoryKey;
-use chrono::{DateTime, Utc};
-use garde::Validate;
 use inventory::stock::{LedgerEntry, StockLevels};
-use kernel::{InvalidInput, Limit};
-use serde::{Deserialize, Serialize};
+use kernel::{Cursor, InvalidInput, Limit};
+use utoipa::OpenApi;
 use uuid::Uuid;
 
 use crate::app::stock_levels::{self, LabelledStock, StockLevelsFilter};
 use crate::error::ApiError;
 use crate::http::auth::AdminUser;
 use crate::http::extract::{Query, ValidJson};
-use crate::http::pagination::{PageParams, cursor_unless_blank, page_response};
+use crate::http::pagination::cursor_unless_blank;
 use crate::state::ProductsService;
+use crate::views::ToWire;
+use crate::views::catalog::list_response;
 
-/// The most units one stock row may hold.
-const MAX_ON_HAND: i64 = 1_000_000_000;
+/// This module's operations in the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(list, set, adjust, ledger))]
+pub struct Api;
 
-#[derive(Debug, Serialize)]
-struct StockView {
-    product_id: Uuid,
-    sku: Option<String>,
-    name: Option<String>,
-    on_hand: i64,
-    reserved: i64,
-    available: i64,
-    low_stock_threshold: i64,
-}
+impl ToWire for LabelledStock {
+    type Wire = StockLevel;
 
-impl From<LabelledStock> for StockView {
-    fn from(LabelledStock { level, label }: LabelledStock) -> Self {
+    fn to_wire(self) -> StockLevel {
+        let LabelledStock { level, label } = self;
         let label = label.as_ref();
-        StockView {
+        StockLevel {
             product_id: level.product_id,
             sku: label.map(|l| l.sku.clone()),
             name: label.map(|l| l.name.clone()),
@@ -50,47 +44,44 @@ impl From<LabelledStock> for StockView {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct LedgerView {
-    id: Uuid,
-    at: DateTime<Utc>,
-    kind: String,
-    delta: i64,
-    on_hand_after: i64,
-    reserved_after: i64,
-    reason: Option<String>,
-    order_id: Option<Uuid>,
-    actor: String,
+/// A ledger entry on the wire. The kinds are the ledger table's (a `CHECK` constraint);
+/// one outside them is a fault of the server's, not a value to pass on.
+fn ledger_entry(e: LedgerEntry) -> Result<LedgerEntryWire, ApiError> {
+    let kind = match e.kind.as_str() {
+        "adjustment" => LedgerKind::Adjustment,
+        "reservation" => LedgerKind::Reservation,
+        "release" => LedgerKind::Release,
+        "commit" => LedgerKind::Commit,
+        "restock" => LedgerKind::Restock,
+        other => return Err(ApiError::internal(anyhow::anyhow!("a stock ledger entry of unknown kind {other:?}"))),
+    };
+    Ok(LedgerEntryWire {
+        id: e.id,
+        at: e.at,
+        kind,
+        delta: e.delta,
+        on_hand_after: e.on_hand_after,
+        reserved_after: e.reserved_after,
+        reason: e.reason,
+        order_id: e.order_id,
+        actor: e.actor,
+    })
 }
 
-impl From<LedgerEntry> for LedgerView {
-    fn from(e: LedgerEntry) -> Self {
-        LedgerView {
-            id: e.id,
-            at: e.at,
-            kind: e.kind,
-            delta: e.delta,
-            on_hand_after: e.on_hand_after,
-            reserved_after: e.reserved_after,
-            reason: e.reason,
-            order_id: e.order_id,
-            actor: e.actor,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ListParams {
-    low_stock: Option<bool>,
-    category: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
-}
-
+/// List stock levels.
+///
+/// In product-id order, each labelled with the product's SKU and name. `low_stock` keeps
+/// the products whose available units are at or below their threshold.
+#[utoipa::path(
+    get, path = "/api/v1/admin/inventory", tag = "admin-inventory", operation_id = "list_stock_levels",
+    params(InventoryQuery),
+    responses((status = 200, description = "One page of stock levels.", body = Page<StockLevel>)),
+    security(("bearer" = ["admin"])),
+)]
 #[tracing::instrument(name = "route.admin_list_stock", skip_all)]
 pub async fn list(
     _admin: AdminUser,
-    params: Query<ListParams>,
+    params: Query<InventoryQuery>,
     stock: web::Data<StockLevels>,
     products: web::Data<ProductsService>,
 ) -> Result<HttpResponse, ApiError> {
@@ -102,43 +93,58 @@ pub async fn list(
     };
     let page =
         stock_levels::list(&stock, &products, filter, limit, cursor_unless_blank(params.cursor).as_ref()).await?;
-    Ok(page_response(page, StockView::from))
+    list_response(&page.to_wire())
 }
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct LevelBody {
-    #[garde(range(min = 0, max = MAX_ON_HAND))]
-    on_hand: i64,
-    #[garde(range(min = 0, max = MAX_ON_HAND))]
-    low_stock_threshold: Option<i64>,
-}
-
+/// Set a product's units on hand (a stock count).
+///
+/// The difference is recorded in the ledger as an `adjustment`. Shoppers see the new
+/// availability at once.
+#[utoipa::path(
+    put, path = "/api/v1/admin/inventory/{product_id}", tag = "admin-inventory", operation_id = "set_stock",
+    params(("product_id" = Uuid, Path, description = "The product.")),
+    request_body = SetStock,
+    responses(
+        (status = 200, description = "The product's stock now.", body = StockLevel),
+        (status = 409, description = "`conflict`: fewer units than are reserved; nothing changed.",
+            body = ErrorEnvelope),
+    ),
+    security(("bearer" = ["admin"])),
+)]
 #[tracing::instrument(name = "route.admin_set_stock", skip_all)]
 pub async fn set(
     admin: AdminUser,
     product_id: web::Path<Uuid>,
-    body: ValidJson<LevelBody>,
+    body: ValidJson<SetStock>,
     stock: web::Data<StockLevels>,
     products: web::Data<ProductsService>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = admin.0.id.to_string();
     let level = stock.set_on_hand(*product_id, body.0.on_hand, body.0.low_stock_threshold, &actor).await?;
-    Ok(HttpResponse::Ok().json(StockView::from(stock_levels::label(level, &products).await?)))
+    Ok(HttpResponse::Ok().json(stock_levels::label(level, &products).await?.to_wire()))
 }
 
-#[derive(Debug, Deserialize, Validate)]
-pub struct AdjustmentBody {
-    #[garde(range(min = -MAX_ON_HAND, max = MAX_ON_HAND))]
-    delta: i64,
-    #[garde(length(chars, min = 1, max = 500))]
-    reason: String,
-}
-
+/// Add or remove units on hand, with a reason.
+///
+/// Recorded in the ledger as an `adjustment` with the reason. Shoppers see the new
+/// availability at once.
+#[utoipa::path(
+    post, path = "/api/v1/admin/inventory/{product_id}/adjustments", tag = "admin-inventory",
+    operation_id = "adjust_stock",
+    params(("product_id" = Uuid, Path, description = "The product.")),
+    request_body = StockAdjustment,
+    responses(
+        (status = 200, description = "The product's stock now.", body = StockLevel),
+        (status = 409, description = "`conflict`: on hand would go below 0 or below the units reserved; \
+            nothing changed.", body = ErrorEnvelope),
+    ),
+    security(("bearer" = ["admin"])),
+)]
 #[tracing::instrument(name = "route.admin_adjust_stock", skip_all)]
 pub async fn adjust(
     admin: AdminUser,
     product_id: web::Path<Uuid>,
-    body: ValidJson<AdjustmentBody>,
+    body: ValidJson<StockAdjustment>,
     stock: web::Data<StockLevels>,
     products: web::Data<ProductsService>,
 ) -> Result<HttpResponse, ApiError> {
@@ -146,12 +152,23 @@ pub async fn adjust(
     if body.delta == 0 {
         return Err(InvalidInput::field("delta", "must not be 0").into());
     }
-    let reason = catalog::values::text(&body.reason, "reason", 1, 500, false)?;
+    let reason = catalog::values::text(&body.reason, "reason", 1, api_types::inventory::MAX_REASON_CHARS, false)?;
     let actor = admin.0.id.to_string();
     let level = stock.adjust(*product_id, body.delta, &reason, &actor).await?;
-    Ok(HttpResponse::Ok().json(StockView::from(stock_levels::label(level, &products).await?)))
+    Ok(HttpResponse::Ok().json(stock_levels::label(level, &products).await?.to_wire()))
 }
 
+/// A product's stock ledger.
+///
+/// Every change to the product's stock, newest first: admin adjustments, and the
+/// reservations, releases, commits and restocks of orders.
+#[utoipa::path(
+    get, path = "/api/v1/admin/inventory/{product_id}/ledger", tag = "admin-inventory",
+    operation_id = "list_stock_ledger",
+    params(("product_id" = Uuid, Path, description = "The product."), PageParams),
+    responses((status = 200, description = "One page of ledger entries.", body = Page<LedgerEntryWire>)),
+    security(("bearer" = ["admin"])),
+)]
 #[tracing::instrument(name = "route.admin_stock_ledger", skip_all)]
 pub async fn ledger(
     _admin: AdminUser,
@@ -165,5 +182,6 @@ pub async fn ledger(
         return Err(ApiError::not_found());
     }
     let page = stock.ledger(*product_id, limit, cursor_unless_blank(params.cursor).as_ref()).await?;
-    Ok(page_response(page, LedgerView::from))
+    let items = page.items.into_iter().map(ledger_entry).collect::<Result<Vec<_>, _>>()?;
+    list_response(&Page { items, next_cursor: page.next_cursor.map(Cursor::into_string) })
 }

@@ -49,7 +49,9 @@ fn register(config: &mut web::ServiceConfig, seen: &mut Vec<Endpoint>) {
         .service(root.at("/ready").get(health::ready).done())
         .service(root.at("/metrics").get(health::metrics).done())
         // Outside the scope below: the document does not need the database.
-        .service(root.at("/api/v1/openapi.json").get(crate::openapi::serve).done());
+        .service(root.at("/api/v1/openapi.json").get(crate::openapi::serve).done())
+        .service(root.at("/docs").get(crate::docs_ui::page).done())
+        .service(root.at("/docs/{file}").get(crate::docs_ui::file).done());
     let mut api = Routes { prefix: "/api/v1", seen: root.seen };
     config.service(
         web::scope("/api/v1")

@@ -1,161 +1,152 @@
-//! Products and categories on the wire, for shoppers and admins alike: the views, and
-//! the product-list query string both lists take.
+//! Products and categories on the wire, for shoppers and admins alike: the conversions to
+//! `api_types::catalog`, and the parsing of the product-list query string both lists take.
 
+use actix_web::HttpResponse;
+use api_types::catalog::{
+    Availability as AvailabilityWire, Category as CategoryWire, CategoryRef as CategoryRefWire,
+    Discount as DiscountWire, DiscountKind, Pricing, Product as ProductWire, ProductSort,
+    ProductSummary as ProductSummaryWire, Rating,
+};
 use catalog::categories::{Category, CategoryKey};
 use catalog::pricing::{Discount, Price};
-use catalog::products::{Audience, CategoryRef, Product, ProductQuery, ProductSummary, Sort};
+use catalog::products::{Audience, Availability, CategoryRef, Product, ProductQuery, ProductSummary, Sort};
 use catalog::search::SearchText;
-use chrono::{DateTime, Utc};
 use kernel::{Cursor, FieldError, InvalidInput, Limit, Money};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-use uuid::Uuid;
 
+use crate::error::ApiError;
 use crate::http::params::{parse_bool, present};
+use crate::views::ToWire;
 
-#[derive(Debug, Serialize)]
-pub struct CategoryView {
-    id: Uuid,
-    slug: String,
-    name: String,
-    parent_id: Option<Uuid>,
-    position: i32,
-    product_count: i64,
+// The wire's limits are the domain's.
+const _: () = assert!(api_types::catalog::MAX_TAX_RATE_BPS == catalog::pricing::MAX_TAX_RATE_BPS as i64);
+const _: () = assert!(api_types::catalog::MAX_SEARCH_CHARS == SearchText::MAX_CHARS);
+const _: () = assert!(api_types::catalog::MAX_SUGGESTIONS == catalog::products::MAX_SUGGESTIONS);
+
+/// A list answer (`{items}` or a page), written as these lists have always been written:
+/// through a `serde_json::Value`, so each object's members are in sorted order. The bytes
+/// (and so the catalog cache's entries and clients' recorded answers) stay the same.
+pub fn list_response<T: Serialize>(list: &T) -> Result<HttpResponse, ApiError> {
+    let value = serde_json::to_value(list).map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().json(value))
 }
 
-impl From<Category> for CategoryView {
-    fn from(c: Category) -> Self {
-        CategoryView {
-            id: c.id,
-            slug: c.slug,
-            name: c.name,
-            parent_id: c.parent_id,
-            position: c.position,
-            product_count: c.product_count,
+impl ToWire for Category {
+    type Wire = CategoryWire;
+
+    fn to_wire(self) -> CategoryWire {
+        CategoryWire {
+            id: self.id,
+            slug: self.slug,
+            name: self.name,
+            parent_id: self.parent_id,
+            position: self.position,
+            product_count: self.product_count,
         }
     }
 }
 
-#[derive(Debug, Serialize)]
-pub struct CategoryRefView {
-    id: Uuid,
-    slug: String,
-    name: String,
-}
+impl ToWire for CategoryRef {
+    type Wire = CategoryRefWire;
 
-impl From<CategoryRef> for CategoryRefView {
-    fn from(c: CategoryRef) -> Self {
-        CategoryRefView { id: c.id, slug: c.slug, name: c.name }
+    fn to_wire(self) -> CategoryRefWire {
+        CategoryRefWire { id: self.id, slug: self.slug, name: self.name }
     }
 }
 
-#[derive(Debug, Serialize)]
-struct DiscountView {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    /// Basis points for a percentage, paise for a flat discount.
-    value: i64,
+impl ToWire for Discount {
+    type Wire = DiscountWire;
+
+    fn to_wire(self) -> DiscountWire {
+        match self {
+            Discount::Percentage { bps } => DiscountWire { kind: DiscountKind::Percentage, value: i64::from(bps) },
+            Discount::Flat { amount } => DiscountWire { kind: DiscountKind::Flat, value: amount.paise() },
+        }
+    }
 }
 
 /// `pricing` on the wire, computed by the one pricing function.
-#[derive(Debug, Serialize)]
-pub struct PricingView {
-    base_price_paise: i64,
-    discount: Option<DiscountView>,
-    tax_rate_bps: u32,
-    unit_price_paise: i64,
-    tax_paise: i64,
-    final_price_paise: i64,
-}
+impl ToWire for Price {
+    type Wire = Pricing;
 
-impl From<Price> for PricingView {
-    fn from(p: Price) -> Self {
-        PricingView {
-            base_price_paise: p.base.paise(),
-            discount: p.discount.map(|d| match d {
-                Discount::Percentage { bps } => DiscountView { kind: "percentage", value: i64::from(bps) },
-                Discount::Flat { amount } => DiscountView { kind: "flat", value: amount.paise() },
-            }),
-            tax_rate_bps: p.tax_rate_bps,
-            unit_price_paise: p.unit.paise(),
-            tax_paise: p.tax.paise(),
-            final_price_paise: p.final_price.paise(),
+    fn to_wire(self) -> Pricing {
+        Pricing {
+            base_price_paise: self.base.paise(),
+            discount: self.discount.map(ToWire::to_wire),
+            tax_rate_bps: self.tax_rate_bps,
+            unit_price_paise: self.unit.paise(),
+            tax_paise: self.tax.paise(),
+            final_price_paise: self.final_price.paise(),
         }
     }
 }
 
-#[derive(Debug, Serialize)]
-struct RatingView {
-    average: Option<f64>,
-    count: i64,
-}
+impl ToWire for Availability {
+    type Wire = AvailabilityWire;
 
-#[derive(Debug, Serialize)]
-pub struct ProductSummaryView {
-    id: Uuid,
-    sku: String,
-    slug: String,
-    name: String,
-    brand: String,
-    category: CategoryRefView,
-    image: Option<String>,
-    pricing: PricingView,
-    availability: &'static str,
-    is_featured: bool,
-    is_active: bool,
-    rating: RatingView,
-}
-
-impl From<ProductSummary> for ProductSummaryView {
-    fn from(s: ProductSummary) -> Self {
-        ProductSummaryView {
-            id: s.id,
-            sku: s.sku,
-            slug: s.slug,
-            name: s.name,
-            brand: s.brand,
-            category: s.category.into(),
-            image: s.image,
-            pricing: s.price.into(),
-            availability: s.availability.as_str(),
-            is_featured: s.is_featured,
-            is_active: s.is_active,
-            rating: RatingView { average: s.rating.average(), count: s.rating.count },
+    fn to_wire(self) -> AvailabilityWire {
+        match self {
+            Availability::InStock => AvailabilityWire::InStock,
+            Availability::OutOfStock => AvailabilityWire::OutOfStock,
+            Availability::Discontinued => AvailabilityWire::Discontinued,
         }
     }
 }
 
-/// `Product`: the summary plus what a product page shows.
-#[derive(Debug, Serialize)]
-pub struct ProductView {
-    #[serde(flatten)]
-    summary: ProductSummaryView,
-    short_description: String,
-    description: String,
-    specifications: Map<String, Value>,
-    images: Vec<String>,
-    stock_available: i64,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
+impl ToWire for ProductSummary {
+    type Wire = ProductSummaryWire;
 
-impl From<Product> for ProductView {
-    fn from(p: Product) -> Self {
-        ProductView {
-            summary: p.summary.into(),
-            short_description: p.short_description,
-            description: p.description,
-            specifications: p.specifications,
-            images: p.images,
-            stock_available: p.stock_available,
-            created_at: p.created_at,
-            updated_at: p.updated_at,
+    fn to_wire(self) -> ProductSummaryWire {
+        ProductSummaryWire {
+            id: self.id,
+            sku: self.sku,
+            slug: self.slug,
+            name: self.name,
+            brand: self.brand,
+            category: self.category.to_wire(),
+            image: self.image,
+            pricing: self.price.to_wire(),
+            availability: self.availability.to_wire(),
+            is_featured: self.is_featured,
+            is_active: self.is_active,
+            rating: Rating { average: self.rating.average(), count: self.rating.count },
         }
     }
 }
 
-/// The product-list query string. Every value arrives as text and is parsed here, so
-/// that a bad one is reported under its own name.
+impl ToWire for Product {
+    type Wire = ProductWire;
+
+    fn to_wire(self) -> ProductWire {
+        ProductWire {
+            summary: self.summary.to_wire(),
+            short_description: self.short_description,
+            description: self.description,
+            specifications: self.specifications,
+            images: self.images,
+            stock_available: self.stock_available,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// The domain's sort for a sort of the wire.
+fn sort_of(sort: ProductSort) -> Sort {
+    match sort {
+        ProductSort::Newest => Sort::Newest,
+        ProductSort::PriceAsc => Sort::PriceAsc,
+        ProductSort::PriceDesc => Sort::PriceDesc,
+        ProductSort::Name => Sort::Name,
+        ProductSort::Relevance => Sort::Relevance,
+    }
+}
+
+/// The product-list query string as it arrives: every value as text, parsed by
+/// [`ProductListParams::into_query`] so that a bad one is reported under its own name,
+/// all at once, and a blank one counts as absent. The parameters are those of
+/// [`api_types::catalog::AdminProductQuery`] (the shopper's list ignores
+/// `include_inactive`), which documents them and which the client sends.
 #[derive(Debug, Default, Deserialize)]
 pub struct ProductListParams {
     category: Option<String>,
@@ -193,7 +184,7 @@ impl ProductListParams {
             }
         });
         let sort = present(&self.sort).and_then(|raw| {
-            let sort = Sort::parse(raw);
+            let sort = ProductSort::parse(raw).map(sort_of);
             if sort.is_none() {
                 errors.push(FieldError::new("sort", "must be newest, price_asc, price_desc, name or relevance"));
             }
@@ -229,5 +220,62 @@ impl ProductListParams {
                 && parse_bool(&self.include_inactive, "include_inactive", &mut errors).unwrap_or(false),
         };
         if errors.is_empty() { Ok(query) } else { Err(InvalidInput(errors)) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use api_types::catalog::AdminProductQuery;
+    use utoipa::IntoParams;
+    use utoipa::openapi::path::ParameterIn;
+
+    use super::*;
+
+    fn every_parameter() -> AdminProductQuery {
+        AdminProductQuery {
+            category: Some("gpu".into()),
+            brand: Some("ASUS".into()),
+            q: Some("rtx 4070".into()),
+            min_price_paise: Some(1),
+            max_price_paise: Some(2),
+            in_stock: Some(true),
+            featured: Some(false),
+            sort: Some(ProductSort::PriceAsc),
+            limit: Some(7),
+            cursor: Some("abc".into()),
+            include_inactive: Some(true),
+        }
+    }
+
+    #[test]
+    fn what_the_client_sends_is_what_the_server_reads() {
+        let text = serde_urlencoded::to_string(every_parameter()).unwrap();
+        let params: ProductListParams = serde_urlencoded::from_str(&text).unwrap();
+        let query = params.into_query(Audience::Admin).unwrap();
+        assert!(matches!(query.category, Some(CategoryKey::Slug(ref s)) if s == "gpu"));
+        assert_eq!(query.brand.as_deref(), Some("ASUS"));
+        assert_eq!(query.search.as_ref().map(SearchText::text), Some("rtx 4070"));
+        assert_eq!((query.min_price, query.max_price), (Some(Money::from_paise(1)), Some(Money::from_paise(2))));
+        assert_eq!((query.in_stock, query.featured), (Some(true), Some(false)));
+        assert_eq!(query.sort, Some(Sort::PriceAsc));
+        assert_eq!(query.limit, Limit::new(Some(7)).unwrap());
+        assert_eq!(query.after.map(Cursor::into_string).as_deref(), Some("abc"));
+        assert!(query.include_inactive);
+    }
+
+    #[test]
+    fn the_documented_parameters_are_the_ones_read() {
+        let documented: Vec<String> =
+            AdminProductQuery::into_params(|| Some(ParameterIn::Query)).into_iter().map(|p| p.name).collect();
+        let text = serde_urlencoded::to_string(every_parameter()).unwrap();
+        let sent: Vec<String> = text.split('&').filter_map(|pair| pair.split('=').next()).map(str::to_owned).collect();
+        assert_eq!(documented, sent);
+    }
+
+    #[test]
+    fn every_documented_sort_is_one_the_domain_knows() {
+        for sort in ProductSort::ALL {
+            assert_eq!(Sort::parse(sort.as_str()), Some(sort_of(sort)), "{sort:?}");
+        }
     }
 }
