@@ -23,7 +23,7 @@ pub fn home() -> NewAddress {
     }
 }
 
-fn fields(error: &api_types::ErrorBody) -> Vec<&str> {
+fn fields_of(error: &api_types::ErrorBody) -> Vec<&str> {
     error.details.iter().map(|d| d.field.as_str()).collect()
 }
 
@@ -80,7 +80,7 @@ async fn an_invalid_address_names_each_field() {
     let added = user.api.add_address(&bad).await;
 
     let error = assert_refused(added, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed);
-    assert_eq!(fields(&error), ["phone", "pincode", "country"], "{error:?}");
+    assert_eq!(fields_of(&error), ["phone", "pincode", "country"], "{error:?}");
 }
 
 #[tokio::test]
@@ -114,7 +114,7 @@ async fn a_refused_address_names_the_rule_breaks_and_the_parse_failures_together
     let added = customer.api.add_address(&bad).await;
 
     let error = assert_refused(added, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed);
-    let mut fields = fields(&error);
+    let mut fields = fields_of(&error);
     fields.sort_unstable();
     assert_eq!(fields, ["line1", "phone", "pincode"], "{error:?}");
 }

@@ -105,13 +105,14 @@ async fn payments_filter_by_status_and_flag_and_page_by_cursor() {
     let mut conn = app.db.pool().await.acquire().await.unwrap();
     payments_razorpay::records::flag_payment(&mut conn, &first, "amount does not match the order").await.unwrap();
 
-    let failed = list(admin, PaymentQuery { status: Some(RazorpayPaymentStatus::Failed), ..PaymentQuery::default() })
-        .await;
+    let failed =
+        list(admin, PaymentQuery { status: Some(RazorpayPaymentStatus::Failed), ..PaymentQuery::default() }).await;
     let flagged = list(admin, flagged_only()).await;
     let unflagged = list(admin, PaymentQuery { flagged: Some(false), ..PaymentQuery::default() }).await;
     let first_page = list(admin, PaymentQuery { limit: Some(2), ..PaymentQuery::default() }).await;
     let cursor = first_page.next_cursor.clone().expect("a second page");
-    let second_page = list(admin, PaymentQuery { limit: Some(2), cursor: Some(cursor), ..PaymentQuery::default() }).await;
+    let second_page =
+        list(admin, PaymentQuery { limit: Some(2), cursor: Some(cursor), ..PaymentQuery::default() }).await;
 
     assert_eq!(ids(&failed), [second.as_str()]);
     assert_eq!(ids(&flagged), [first.as_str()]);
@@ -159,11 +160,8 @@ async fn unknown_order_captures_refused_refunds_and_second_payments_are_flagged_
 
     let flagged = list(&shop.admin, flagged_only()).await;
 
-    let reasons: Vec<(&str, &str)> = flagged
-        .items
-        .iter()
-        .map(|p| (p.razorpay_payment_id.as_str(), p.flagged_reason.as_deref().unwrap()))
-        .collect();
+    let reasons: Vec<(&str, &str)> =
+        flagged.items.iter().map(|p| (p.razorpay_payment_id.as_str(), p.flagged_reason.as_deref().unwrap())).collect();
     let reason_of = |payment: &str| {
         reasons
             .iter()

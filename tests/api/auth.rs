@@ -36,7 +36,7 @@ fn login_of(user: &TestUser) -> Login {
     Login { email: user.email.clone(), password: user.password.clone() }
 }
 
-fn fields(error: &ErrorBody) -> Vec<&str> {
+fn fields_of(error: &ErrorBody) -> Vec<&str> {
     error.details.iter().map(|d| d.field.as_str()).collect()
 }
 
@@ -89,8 +89,7 @@ async fn login_fails_the_same_way_for_an_unknown_email_and_a_wrong_password() {
     let user = app.register_customer().await;
 
     let wrong_password = app.api.login(&Login { password: "not the one".into(), ..login_of(&user) }).await;
-    let unknown =
-        app.api.login(&Login { email: "nobody@example.in".into(), password: "not the one".into() }).await;
+    let unknown = app.api.login(&Login { email: "nobody@example.in".into(), password: "not the one".into() }).await;
 
     let a = assert_refused(wrong_password, StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials);
     let b = assert_refused(unknown, StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials);
@@ -128,7 +127,7 @@ async fn each_invalid_field_is_named_and_nothing_is_written() {
     let registered = app.api.register(&invalid).await;
 
     let error = assert_refused(registered, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed);
-    let mut fields = fields(&error);
+    let mut fields = fields_of(&error);
     fields.sort();
     fields.dedup();
     // garde catches the lengths; the e-mail and phone formats are caught when parsing.
@@ -140,7 +139,7 @@ async fn each_invalid_field_is_named_and_nothing_is_written() {
     let registered =
         app.api.register(&Registration { name: "Fine".into(), password: "long enough".into(), ..invalid }).await;
     let error = assert_refused(registered, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed);
-    assert_eq!(fields(&error), ["email", "phone"], "{error:?}");
+    assert_eq!(fields_of(&error), ["email", "phone"], "{error:?}");
 }
 
 #[tokio::test]
@@ -262,7 +261,7 @@ async fn a_refused_registration_names_every_invalid_field_at_once() {
         .await;
 
     let error = assert_refused(registered, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed);
-    let mut fields = fields(&error);
+    let mut fields = fields_of(&error);
     fields.sort_unstable();
     assert_eq!(fields, ["email", "name", "password"], "{error:?}");
 }
@@ -275,7 +274,7 @@ async fn a_refused_profile_change_names_every_invalid_field_at_once() {
     let changed = user.api.update_me(&UpdateMe { name: Some(String::new()), phone: Some("12345".into()) }).await;
 
     let error = assert_refused(changed, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed);
-    let mut fields = fields(&error);
+    let mut fields = fields_of(&error);
     fields.sort_unstable();
     assert_eq!(fields, ["name", "phone"], "{error:?}");
     let me = user.api.me().await.unwrap();

@@ -163,7 +163,7 @@ async fn prices_sent_by_the_client_are_ignored() {
     let mut body = product_body(150_000, 10);
     body.discount = Some(NewDiscount::percentage(1000));
     let product = admin.api.create_product(&body).await.unwrap().summary.id;
-    let pricing = app.pricing(product).await;
+    let pricing = app.api.product(&product.to_string()).await.unwrap().summary.pricing;
     let (unit, tax) = (pricing.unit_price_paise, pricing.tax_paise);
 
     // Prices are no fields of the typed order: only a raw body can send them.

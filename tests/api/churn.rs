@@ -79,7 +79,11 @@ async fn churn_as(app: &TestApp, customer: &TestUser, product: Uuid, n: usize) -
         let quantity = 1 + i64::from((n + round).is_multiple_of(3));
         let order = if cod {
             let delivered = Some(home());
-            PlaceOrder { payment_method: PaymentMethod::Cod, shipping_address: delivered, ..order_of(product, quantity) }
+            PlaceOrder {
+                payment_method: PaymentMethod::Cod,
+                shipping_address: delivered,
+                ..order_of(product, quantity)
+            }
         } else {
             order_of(product, quantity)
         };

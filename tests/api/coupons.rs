@@ -10,10 +10,10 @@ use api_types::page::PageParams;
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use rigmaster_tests::app::{TestApp, TestUser};
+use rigmaster_tests::assert_refused;
 use rigmaster_tests::coupons::{flat_coupon, percentage_coupon};
 use rigmaster_tests::orders::order_of;
 use rigmaster_tests::shop::{all_at_once, new_key, register_customers, spawn_shop};
-use rigmaster_tests::assert_refused;
 use uuid::Uuid;
 
 /// An admin, and a customer whose cart holds 2 × ₹1,000 (18% GST).

@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use rigmaster_api::configuration::{LogFormat, LogSettings};
 use api_types::auth::Login;
+use rigmaster_api::configuration::{LogFormat, LogSettings};
 use rigmaster_tests::spawn_app;
 
 #[derive(Clone, Default)]

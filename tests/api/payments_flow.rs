@@ -11,10 +11,10 @@ use api_types::payments::PaymentQuery;
 use payments_razorpay::signature::sign_checkout;
 use reqwest::StatusCode;
 use rigmaster_tests::app::{TestApp, TestUser};
-use rigmaster_tests::{assert_refused, eventually};
 use rigmaster_tests::coupons::flat_coupon;
 use rigmaster_tests::orders::{cart_order, history_statuses, order_of};
 use rigmaster_tests::shop::{new_key, spawn_shop, spawn_shop_with};
+use rigmaster_tests::{assert_refused, eventually};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -364,9 +364,7 @@ async fn a_late_capture_after_the_stock_is_gone_is_refunded_and_the_order_stays_
     let payment_id = handler["razorpay_payment_id"].as_str().unwrap();
     let payment = eventually("the refund shows in the admin's payments", async || {
         let payments = bought.admin.api.admin_payments(&PaymentQuery::default()).await.unwrap().items;
-        payments
-            .into_iter()
-            .find(|p| p.razorpay_payment_id == payment_id && p.amount_refunded_paise == bought.total())
+        payments.into_iter().find(|p| p.razorpay_payment_id == payment_id && p.amount_refunded_paise == bought.total())
     })
     .await;
     assert_eq!(payment.refunds[0].amount_paise, bought.total());

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use api_types::auth::{Login, Registration, Session};
+use client::Client;
 use reqwest::{Response, StatusCode};
 use rigmaster_api::{Application, Settings};
-use client::Client;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -124,7 +124,7 @@ pub struct TestUser {
 
 impl TestUser {
     /// The user of `session`, signed in with `password`, acting through `app`.
-    pub fn signed_in(app: &TestApp, password: &str, session: Session) -> TestUser {
+    fn signed_in(app: &TestApp, password: &str, session: Session) -> TestUser {
         TestUser {
             id: session.user.id,
             email: session.user.email,

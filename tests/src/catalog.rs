@@ -1,7 +1,7 @@
 //! Products made for a test, what the storefront shows of them, and the stock levels and
 //! ledger behind them.
 
-use api_types::catalog::{NewProduct, Pricing};
+use api_types::catalog::NewProduct;
 use api_types::inventory::SetStock;
 use uuid::Uuid;
 
@@ -37,11 +37,6 @@ impl TestApp {
     pub async fn create_stocked_product(&self, admin: &TestUser, price_paise: i64, stock: i64) -> Uuid {
         let created = admin.api.create_product(&product_body(price_paise, stock)).await.expect("a product");
         created.summary.id
-    }
-
-    /// The product's pricing as the storefront shows it.
-    pub async fn pricing(&self, product_id: Uuid) -> Pricing {
-        self.api.product(&product_id.to_string()).await.expect("the product").summary.pricing
     }
 
     /// Sets the product's units on hand as `admin`.

@@ -4,8 +4,8 @@
 use std::fmt::Debug;
 
 use api_types::{ErrorBody, ErrorCode};
-use reqwest::{Response, StatusCode};
 use client::Error;
+use reqwest::{Response, StatusCode};
 use serde_json::Value;
 
 /// Asserts the typed client's `result` is a refusal with this status and code, in the
