@@ -1,8 +1,7 @@
 //! Every error path has the contract's envelope, including Actix's own.
 
 use reqwest::StatusCode;
-use rigmaster_tests::app::assert_error;
-use rigmaster_tests::spawn_app;
+use rigmaster_tests::{assert_error, spawn_app};
 use serde_json::json;
 
 const NEWSLETTER: &str = "/api/v1/newsletter";
