@@ -1,10 +1,19 @@
-use reqwest::{Method, StatusCode};
-use rigmaster_tests::app::assert_error;
-use rigmaster_tests::{TestApp, spawn_app};
-use serde_json::{Value, json};
+//! `/admin/users`: listing users and changing their role, for admins only; and the rate
+//! limit on logins.
 
-async fn admin_session(app: &TestApp) -> String {
-    app.register_admin().await.access_token
+use api_types::ErrorCode;
+use api_types::auth::Login;
+use api_types::users::{Role, UserQuery};
+use client::Client;
+use reqwest::StatusCode;
+use rigmaster_tests::{TestApp, assert_refused, spawn_app};
+
+async fn admin_session(app: &TestApp) -> Client {
+    app.register_admin().await.api
+}
+
+fn everyone() -> UserQuery {
+    UserQuery::default()
 }
 
 #[tokio::test]
@@ -13,10 +22,9 @@ async fn admin_routes_need_a_token_and_the_admin_role() {
     let customer = app.register_customer().await;
     let admin = admin_session(&app).await;
 
-    assert_error(app.get("/api/v1/admin/users").await, StatusCode::UNAUTHORIZED, "unauthorized").await;
-    assert_error(app.get_as("/api/v1/admin/users", &customer.access_token).await, StatusCode::FORBIDDEN, "forbidden")
-        .await;
-    assert_eq!(app.get_as("/api/v1/admin/users", &admin).await.status(), StatusCode::OK);
+    assert_refused(app.api.users(&everyone()).await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
+    assert_refused(customer.api.users(&everyone()).await, StatusCode::FORBIDDEN, ErrorCode::Forbidden);
+    admin.users(&everyone()).await.unwrap();
 }
 
 #[tokio::test]
@@ -27,24 +35,19 @@ async fn admins_list_users_by_role_and_search_and_page_through_them() {
         app.register_customer().await;
     }
 
-    let customers: Value = app.get_as("/api/v1/admin/users?role=customer&limit=2", &admin).await.json().await.unwrap();
-    assert_eq!(customers["items"].as_array().unwrap().len(), 2);
-    let cursor = customers["next_cursor"].as_str().expect("a second page");
-    let rest: Value = app
-        .get_as(&format!("/api/v1/admin/users?role=customer&limit=2&cursor={cursor}"), &admin)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(rest["items"].as_array().unwrap().len(), 1);
-    assert_eq!(rest["next_cursor"], Value::Null);
+    let customers = UserQuery { role: Some(Role::Customer), limit: Some(2), ..UserQuery::default() };
+    let first = admin.users(&customers).await.unwrap();
+    assert_eq!(first.items.len(), 2);
+    let cursor = first.next_cursor.clone().expect("a second page");
+    let rest = admin.users(&UserQuery { cursor: Some(cursor), ..customers }).await.unwrap();
+    assert_eq!(rest.items.len(), 1);
+    assert_eq!(rest.next_cursor, None);
 
-    let admins: Value = app.get_as("/api/v1/admin/users?role=admin", &admin).await.json().await.unwrap();
-    assert_eq!(admins["items"].as_array().unwrap().len(), 1);
-    let email = customers["items"][0]["email"].as_str().unwrap();
-    let found: Value =
-        app.get_as(&format!("/api/v1/admin/users?q={}", &email[..20]), &admin).await.json().await.unwrap();
-    assert_eq!(found["items"][0]["email"], email);
+    let admins = admin.users(&UserQuery { role: Some(Role::Admin), ..UserQuery::default() }).await.unwrap();
+    assert_eq!(admins.items.len(), 1);
+    let email = &first.items[0].email;
+    let found = admin.users(&UserQuery { q: Some(email[..20].to_owned()), ..UserQuery::default() }).await.unwrap();
+    assert_eq!(&found.items[0].email, email);
 }
 
 #[tokio::test]
@@ -53,42 +56,32 @@ async fn a_role_change_takes_effect_at_the_next_request() {
     let admin = admin_session(&app).await;
     let user = app.register_customer().await;
 
-    let promoted = app
-        .send_json_as(Method::PATCH, &format!("/api/v1/admin/users/{}", user.id), &admin, &json!({"role": "admin"}))
-        .await;
-    assert_eq!(promoted.status(), StatusCode::OK);
+    admin.set_user_role(user.id, Role::Admin).await.unwrap();
     // The access token still says customer, but the stored role is the one that counts.
-    assert_eq!(app.get_as("/api/v1/admin/users", &user.access_token).await.status(), StatusCode::OK);
-    let refreshed: Value = app
-        .post_json("/api/v1/auth/refresh", &json!({"refresh_token": user.refresh_token}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(refreshed["user"]["role"], "admin");
-    let token = refreshed["access_token"].as_str().unwrap();
-    assert_eq!(app.get_as("/api/v1/admin/users", token).await.status(), StatusCode::OK);
+    user.api.users(&everyone()).await.unwrap();
+    let refreshed = app.api.refresh(&user.refresh_token).await.unwrap();
+    assert_eq!(refreshed.user.role, Role::Admin);
+    app.api.authorized(&refreshed.access_token).users(&everyone()).await.unwrap();
 
-    let unknown = app
+    let unknown = admin.set_user_role(uuid::Uuid::nil(), Role::Admin).await;
+    assert_refused(unknown, StatusCode::NOT_FOUND, ErrorCode::NotFound);
+    // A role the typed change cannot name: a raw request.
+    let bad_role = app
         .send_json_as(
-            Method::PATCH,
-            "/api/v1/admin/users/00000000-0000-0000-0000-000000000000",
-            &admin,
-            &json!({"role": "admin"}),
+            reqwest::Method::PATCH,
+            &format!("/api/v1/admin/users/{}", user.id),
+            admin.access_token().unwrap(),
+            &serde_json::json!({"role": "owner"}),
         )
         .await;
-    assert_error(unknown, StatusCode::NOT_FOUND, "not_found").await;
-    let bad_role = app
-        .send_json_as(Method::PATCH, &format!("/api/v1/admin/users/{}", user.id), &admin, &json!({"role": "owner"}))
-        .await;
-    assert_error(bad_role, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    rigmaster_tests::assert_error(bad_role, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 }
 
 #[tokio::test]
 async fn an_admin_demoted_in_the_database_is_refused_at_once_with_a_still_valid_token() {
     let app = spawn_app().await;
     let admin = app.register_admin().await;
-    assert_eq!(app.get_as("/api/v1/admin/users", &admin.access_token).await.status(), StatusCode::OK);
+    admin.api.users(&everyone()).await.unwrap();
 
     sqlx::query("UPDATE identity.users SET role = 'customer' WHERE email = $1")
         .bind(&admin.email)
@@ -96,27 +89,26 @@ async fn an_admin_demoted_in_the_database_is_refused_at_once_with_a_still_valid_
         .await
         .unwrap();
 
-    let listed = app.get_as("/api/v1/admin/users", &admin.access_token).await;
-    assert_error(listed, StatusCode::FORBIDDEN, "forbidden").await;
-    assert_eq!(app.get_as("/api/v1/me", &admin.access_token).await.status(), StatusCode::OK, "still a customer");
+    assert_refused(admin.api.users(&everyone()).await, StatusCode::FORBIDDEN, ErrorCode::Forbidden);
+    admin.api.me().await.expect("still a customer");
 }
 
 #[tokio::test]
 async fn the_eleventh_login_in_a_minute_for_one_email_is_rate_limited() {
     let app = spawn_app().await;
     let user = app.register_customer().await;
-    let attempt = json!({"email": user.email, "password": "wrong password"});
+    let attempt = Login { email: user.email.clone(), password: "wrong password".into() };
 
     for n in 1..=10 {
-        let response = app.post_json("/api/v1/auth/login", &attempt).await;
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "attempt {n}");
+        let refused = app.api.login(&attempt).await;
+        assert_eq!(refused.unwrap_err().status(), Some(StatusCode::UNAUTHORIZED), "attempt {n}");
     }
-    let eleventh = app.post_json("/api/v1/auth/login", &attempt).await;
+    let eleventh = app.api.login(&attempt).await;
 
-    let retry_after: u64 = eleventh.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after = eleventh.as_ref().err().and_then(|error| error.retry_after()).expect("a Retry-After");
     assert!((1..=60).contains(&retry_after));
-    assert_error(eleventh, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    assert_refused(eleventh, StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited);
     // Even the right password waits out the window.
-    let right = app.post_json("/api/v1/auth/login", &json!({"email": user.email, "password": user.password})).await;
-    assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
+    let right = app.api.login(&Login { email: user.email.clone(), password: user.password.clone() }).await;
+    assert_eq!(right.unwrap_err().status(), Some(StatusCode::TOO_MANY_REQUESTS));
 }

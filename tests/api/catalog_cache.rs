@@ -8,11 +8,14 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::{Method, StatusCode};
-use rigmaster_tests::app::{TestApp, TestUser, assert_error};
-use rigmaster_tests::shop::{items, product_body, spawn_shop_with};
-use rigmaster_tests::{Patience, eventually_with, spawn_app_with};
-use serde_json::{Value, json};
+use api_types::ErrorCode;
+use api_types::catalog::{Availability, NewProduct, Product, ProductChanges, ProductQuery, ProductSummary};
+use reqwest::StatusCode;
+use rigmaster_tests::app::{TestApp, TestUser};
+use rigmaster_tests::catalog::product_body;
+use rigmaster_tests::shop::spawn_shop_with;
+use rigmaster_tests::{Patience, assert_error, assert_refused, eventually_with, spawn_app_with};
+use uuid::Uuid;
 
 /// Long enough that only a notification can make a change visible during a test.
 const LONG_TTL_MS: u64 = 60_000;
@@ -30,18 +33,20 @@ async fn beside_long_ttl(app: &TestApp) -> TestApp {
     app.spawn_beside(|settings| settings.catalog_cache.ttl_ms = LONG_TTL_MS).await
 }
 
-/// An active product in `gpu` with stock 5 and a brand of its own (so `?brand=` lists it
+/// An active product in `cpu` with stock 5 and a brand of its own (so `?brand=` lists it
 /// alone); returns its id.
-async fn new_product(app: &TestApp, admin: &TestUser, brand: &str) -> String {
-    let mut body = product_body(100_000, 5);
-    body["brand"] = json!(brand);
-    app.create_product(admin, &body).await["id"].as_str().unwrap().to_owned()
+async fn new_product(admin: &TestUser, brand: &str) -> Uuid {
+    let body = NewProduct { brand: brand.to_owned(), ..product_body(100_000, 5) };
+    admin.api.create_product(&body).await.unwrap().summary.id
 }
 
-fn detail(id: &str) -> String {
+/// The path of a product's page, for raw reads of the bytes the cache keeps.
+fn detail(id: Uuid) -> String {
     format!("/api/v1/products/{id}")
 }
 
+/// The path of the list of `brand`'s products, for raw reads; [`listed`] reads the same
+/// URL through the typed client.
 fn list(brand: &str) -> String {
     format!("/api/v1/products?brand={brand}&limit=10")
 }
@@ -54,11 +59,11 @@ async fn fetch(app: &TestApp, path: &str) -> (StatusCode, String) {
 
 /// Changes the product's rating count without any trigger firing, so no process hears of
 /// it: only an uncached read shows it.
-async fn change_silently(app: &TestApp, id: &str) {
+async fn change_silently(app: &TestApp, id: Uuid) {
     let pool = app.db.pool().await;
     let mut tx = pool.begin().await.unwrap();
     sqlx::query("SET LOCAL session_replication_role = replica").execute(&mut *tx).await.unwrap();
-    sqlx::query("UPDATE catalog.products SET rating_count = rating_count + 1 WHERE id = $1::uuid")
+    sqlx::query("UPDATE catalog.products SET rating_count = rating_count + 1 WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await
@@ -70,7 +75,7 @@ async fn change_silently(app: &TestApp, id: &str) {
 /// Waits until `app` serves `path` (which shows product `id`) from its cache, i.e. its
 /// change listener is connected: after a silent change, a second read still shows the
 /// first read's body.
-async fn until_cached(app: &TestApp, path: &str, id: &str) {
+async fn until_cached(app: &TestApp, path: &str, id: Uuid) {
     let patience = Patience::within(Duration::from_secs(10)).every(Duration::from_millis(50));
     eventually_with(&format!("{path} is served from the cache"), patience, async || {
         let first = fetch(app, path).await;
@@ -89,14 +94,15 @@ async fn within(what: &str, since: Instant, limit: Duration, mut probe: impl Asy
     since.elapsed()
 }
 
-fn listed(page: &Value, id: &str) -> Option<Value> {
-    items(page).into_iter().find(|p| p["id"] == id)
+/// The product's page, as the storefront reads it.
+async fn shown(app: &TestApp, id: Uuid) -> Product {
+    app.api.product(&id.to_string()).await.unwrap()
 }
 
-async fn admin_send(app: &TestApp, admin: &TestUser, method: Method, path: &str, body: &Value) {
-    let response = app.send_json_as(method, path, &admin.access_token, body).await;
-    let status = response.status();
-    assert!(status.is_success(), "{path}: {status} {}", response.text().await.unwrap());
+/// The product as the list of `brand`'s products shows it, if it does.
+async fn listed(app: &TestApp, brand: &str, id: Uuid) -> Option<ProductSummary> {
+    let query = ProductQuery { brand: Some(brand.to_owned()), limit: Some(10), ..ProductQuery::default() };
+    app.api.products(&query).await.unwrap().items.into_iter().find(|p| p.id == id)
 }
 
 #[tokio::test]
@@ -104,31 +110,24 @@ async fn an_admin_price_change_is_served_by_every_process_within_a_second() {
     let a = spawn_long_ttl().await;
     let b = beside_long_ttl(&a).await;
     let admin = a.register_admin().await;
-    let id = new_product(&a, &admin, "PriceProbe").await;
+    let id = new_product(&admin, "PriceProbe").await;
     for app in [&a, &b] {
-        until_cached(app, &detail(&id), &id).await;
-        until_cached(app, &list("PriceProbe"), &id).await;
+        until_cached(app, &detail(id), id).await;
+        until_cached(app, &list("PriceProbe"), id).await;
     }
 
-    admin_send(
-        &a,
-        &admin,
-        Method::PATCH,
-        &format!("/api/v1/admin/products/{id}"),
-        &json!({"base_price_paise": 250_000}),
-    )
-    .await;
+    let repriced = ProductChanges { base_price_paise: Some(250_000), ..ProductChanges::default() };
+    admin.api.change_product(id, &repriced).await.unwrap();
     let changed = Instant::now();
 
-    let shown = a.get_json(&detail(&id)).await;
-    assert_eq!(shown["pricing"]["base_price_paise"], 250_000, "the admin's own process shows it at once");
+    let price_of = |product: &ProductSummary| product.pricing.base_price_paise;
+    assert_eq!(price_of(&shown(&a, id).await.summary), 250_000, "the admin's own process shows it at once");
     let elapsed = within("B's product page shows the new price", changed, NOTIFIED_WITHIN, async || {
-        b.get_json(&detail(&id)).await["pricing"]["base_price_paise"] == 250_000
+        price_of(&shown(&b, id).await.summary) == 250_000
     })
     .await;
     let elapsed_list = within("B's list shows the new price", changed, NOTIFIED_WITHIN, async || {
-        let page = b.get_json(&list("PriceProbe")).await;
-        listed(&page, &id).is_some_and(|p| p["pricing"]["base_price_paise"] == 250_000)
+        listed(&b, "PriceProbe", id).await.is_some_and(|p| price_of(&p) == 250_000)
     })
     .await;
     assert!(elapsed.max(elapsed_list) <= NOTIFIED_WITHIN, "{elapsed:?} / {elapsed_list:?}");
@@ -139,23 +138,19 @@ async fn a_deactivated_product_leaves_every_process_within_a_second() {
     let a = spawn_long_ttl().await;
     let b = beside_long_ttl(&a).await;
     let admin = a.register_admin().await;
-    let id = new_product(&a, &admin, "GoneProbe").await;
-    until_cached(&b, &detail(&id), &id).await;
-    until_cached(&b, &list("GoneProbe"), &id).await;
+    let id = new_product(&admin, "GoneProbe").await;
+    until_cached(&b, &detail(id), id).await;
+    until_cached(&b, &list("GoneProbe"), id).await;
 
-    let response = a.delete_as(&format!("/api/v1/admin/products/{id}"), &admin.access_token).await;
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    admin.api.delete_product(id).await.unwrap();
     let changed = Instant::now();
 
-    within("B's list drops it", changed, NOTIFIED_WITHIN, async || {
-        listed(&b.get_json(&list("GoneProbe")).await, &id).is_none()
-    })
-    .await;
+    within("B's list drops it", changed, NOTIFIED_WITHIN, async || listed(&b, "GoneProbe", id).await.is_none()).await;
     within("B's product page is gone", changed, NOTIFIED_WITHIN, async || {
-        b.get(&detail(&id)).await.status() == StatusCode::NOT_FOUND
+        b.api.product(&id.to_string()).await.is_err_and(|error| error.status() == Some(StatusCode::NOT_FOUND))
     })
     .await;
-    assert_error(b.get(&detail(&id)).await, StatusCode::NOT_FOUND, "not_found").await;
+    assert_refused(b.api.product(&id.to_string()).await, StatusCode::NOT_FOUND, ErrorCode::NotFound);
 }
 
 #[tokio::test]
@@ -163,22 +158,21 @@ async fn an_admin_stock_change_reaches_every_process_within_a_second() {
     let a = spawn_long_ttl().await;
     let b = beside_long_ttl(&a).await;
     let admin = a.register_admin().await;
-    let id = new_product(&a, &admin, "StockProbe").await;
-    until_cached(&b, &detail(&id), &id).await;
-    until_cached(&b, &list("StockProbe"), &id).await;
-    assert_eq!(b.get_json(&detail(&id)).await["availability"], "in_stock");
+    let id = new_product(&admin, "StockProbe").await;
+    until_cached(&b, &detail(id), id).await;
+    until_cached(&b, &list("StockProbe"), id).await;
+    assert_eq!(shown(&b, id).await.summary.availability, Availability::InStock);
 
-    a.set_on_hand(&admin, &id, 0).await;
+    a.set_on_hand(&admin, id, 0).await;
     let changed = Instant::now();
 
     within("B's product page shows it out of stock", changed, NOTIFIED_WITHIN, async || {
-        let shown = b.get_json(&detail(&id)).await;
-        shown["availability"] == "out_of_stock" && shown["stock_available"] == 0
+        let shown = shown(&b, id).await;
+        shown.summary.availability == Availability::OutOfStock && shown.stock_available == 0
     })
     .await;
     within("B's list shows it out of stock", changed, NOTIFIED_WITHIN, async || {
-        let page = b.get_json(&list("StockProbe")).await;
-        listed(&page, &id).is_some_and(|p| p["availability"] == "out_of_stock")
+        listed(&b, "StockProbe", id).await.is_some_and(|p| p.availability == Availability::OutOfStock)
     })
     .await;
 }
@@ -188,8 +182,8 @@ async fn availability_changed_by_orders_is_seen_within_the_ttl() {
     let app = spawn_shop_with(|_| {}).await;
     let ttl = Duration::from_millis(1000);
     let admin = app.register_admin().await;
-    let id = new_product(&app, &admin, "OrderProbe").await;
-    until_cached(&app, &detail(&id), &id).await;
+    let id = new_product(&admin, "OrderProbe").await;
+    until_cached(&app, &detail(id), id).await;
 
     // Stock changed without a notification (as reservations change it) is not visible at
     // once: the page is served from memory…
@@ -198,13 +192,13 @@ async fn availability_changed_by_orders_is_seen_within_the_ttl() {
     let (fetched, path, expected) = loop {
         probe += 1;
         // An unknown query parameter makes a new key, so this read starts a fresh entry.
-        let path = format!("{}?probe={probe}", detail(&id));
+        let path = format!("{}?probe={probe}", detail(id));
         let fetched = Instant::now();
         let before = fetch(&app, &path).await;
         let on_hand: i64 = sqlx::query_scalar(
-            "UPDATE inventory.stock SET on_hand = on_hand + 7 WHERE product_id = $1::uuid RETURNING on_hand",
+            "UPDATE inventory.stock SET on_hand = on_hand + 7 WHERE product_id = $1 RETURNING on_hand",
         )
-        .bind(&id)
+        .bind(id)
         .fetch_one(&pool)
         .await
         .unwrap();
@@ -215,7 +209,8 @@ async fn availability_changed_by_orders_is_seen_within_the_ttl() {
         }
         assert!(probe < 5, "the machine is too slow to read twice within half the TTL");
     };
-    // …and shows within the TTL of that entry's fetch.
+    // …and shows within the TTL of that entry's fetch (read raw: the typed client cannot
+    // send the probe's unknown parameter).
     let elapsed = within("the stock change", fetched, ttl + SLACK, async || {
         app.get_json(&path).await["stock_available"] == expected
     })
@@ -223,18 +218,18 @@ async fn availability_changed_by_orders_is_seen_within_the_ttl() {
     assert!(elapsed <= ttl + SLACK, "{elapsed:?}");
 
     // An order taking the last units: the storefront shows it within the TTL.
-    app.set_on_hand(&admin, &id, 1).await;
-    until_cached(&app, &detail(&id), &id).await;
-    until_cached(&app, &list("OrderProbe"), &id).await;
+    app.set_on_hand(&admin, id, 1).await;
+    until_cached(&app, &detail(id), id).await;
+    until_cached(&app, &list("OrderProbe"), id).await;
     let customer = app.register_customer().await;
-    app.buy(&customer, &id, 1).await;
+    app.buy(&customer, id, 1).await;
     let ordered = Instant::now();
     let elapsed = within("the product page after the order", ordered, ttl + SLACK, async || {
-        app.get_json(&detail(&id)).await["availability"] == "out_of_stock"
+        shown(&app, id).await.summary.availability == Availability::OutOfStock
     })
     .await;
     let elapsed_list = within("the list after the order", ordered, ttl + SLACK, async || {
-        listed(&app.get_json(&list("OrderProbe")).await, &id).is_some_and(|p| p["availability"] == "out_of_stock")
+        listed(&app, "OrderProbe", id).await.is_some_and(|p| p.availability == Availability::OutOfStock)
     })
     .await;
     assert!(elapsed.max(elapsed_list) <= ttl + SLACK, "{elapsed:?} / {elapsed_list:?}");
@@ -245,9 +240,10 @@ async fn errors_are_never_cached() {
     let a = spawn_long_ttl().await;
     let b = beside_long_ttl(&a).await;
     let admin = a.register_admin().await;
-    let id = new_product(&a, &admin, "ErrorProbe").await;
-    until_cached(&b, &list("ErrorProbe"), &id).await;
+    let id = new_product(&admin, "ErrorProbe").await;
+    until_cached(&b, &list("ErrorProbe"), id).await;
 
+    // Raw: a limit the typed query cannot hold.
     for _ in 0..2 {
         let error = assert_error(
             b.get("/api/v1/products?limit=abc").await,
@@ -257,29 +253,31 @@ async fn errors_are_never_cached() {
         .await;
         assert_eq!(error["details"][0]["field"], "limit");
     }
-    b.get_json("/api/v1/products?limit=5").await;
-    b.get_json("/api/v1/products?limit=5").await;
+    let five = ProductQuery { limit: Some(5), ..ProductQuery::default() };
+    b.api.products(&five).await.unwrap();
+    b.api.products(&five).await.unwrap();
     assert_error(b.get("/api/v1/products?limit=abc").await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
         .await;
-    assert_error(b.get("/api/v1/products?limit=0").await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let zero = ProductQuery { limit: Some(0), ..ProductQuery::default() };
+    assert_refused(b.api.products(&zero).await, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed);
 
     // A 404 is not kept: a product that comes back (silently, so no notification
     // helps) is shown at once, with a TTL of a minute.
-    let gone = new_product(&a, &admin, "ErrorProbe").await;
-    assert_eq!(a.delete_as(&format!("/api/v1/admin/products/{gone}"), &admin.access_token).await.status(), 204);
+    let gone = new_product(&admin, "ErrorProbe").await;
+    admin.api.delete_product(gone).await.unwrap();
     for _ in 0..2 {
-        assert_error(b.get(&detail(&gone)).await, StatusCode::NOT_FOUND, "not_found").await;
+        assert_refused(b.api.product(&gone.to_string()).await, StatusCode::NOT_FOUND, ErrorCode::NotFound);
     }
     let pool = a.db.pool().await;
     let mut tx = pool.begin().await.unwrap();
     sqlx::query("SET LOCAL session_replication_role = replica").execute(&mut *tx).await.unwrap();
-    sqlx::query("UPDATE catalog.products SET is_active = true WHERE id = $1::uuid")
-        .bind(&gone)
+    sqlx::query("UPDATE catalog.products SET is_active = true WHERE id = $1")
+        .bind(gone)
         .execute(&mut *tx)
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(b.get(&detail(&gone)).await.status(), StatusCode::OK, "the 404 was not cached");
+    b.api.product(&gone.to_string()).await.expect("the 404 was not cached");
 }
 
 #[tokio::test]
@@ -287,12 +285,12 @@ async fn a_cached_answer_is_the_uncached_one_byte_for_byte() {
     let cached = spawn_long_ttl().await;
     let uncached = cached.spawn_beside(|settings| settings.catalog_cache.ttl_ms = 0).await;
     let admin = cached.register_admin().await;
-    let probe = new_product(&cached, &admin, "ListenProbe").await;
-    let id = new_product(&cached, &admin, "BytesProbe").await;
+    let probe = new_product(&admin, "ListenProbe").await;
+    let id = new_product(&admin, "BytesProbe").await;
     // The listener is up once the probe's page is served from the cache.
-    until_cached(&cached, &detail(&probe), &probe).await;
+    until_cached(&cached, &detail(probe), probe).await;
 
-    let paths = [detail(&id), list("BytesProbe"), "/api/v1/categories".to_owned()];
+    let paths = [detail(id), list("BytesProbe"), "/api/v1/categories".to_owned()];
     let before = cached.metrics().await;
     let mut hits = Vec::new();
     for path in &paths {
@@ -319,9 +317,9 @@ async fn a_cached_answer_is_the_uncached_one_byte_for_byte() {
 
     // Those second reads were hits: a silent change does not show in them, but does in
     // the uncached process.
-    change_silently(&cached, &id).await;
-    assert_eq!(cached.get(&detail(&id)).await.bytes().await.unwrap(), hits[0], "still the cached page");
-    assert_ne!(uncached.get(&detail(&id)).await.bytes().await.unwrap(), hits[0], "the uncached process sees it");
+    change_silently(&cached, id).await;
+    assert_eq!(cached.get(&detail(id)).await.bytes().await.unwrap(), hits[0], "still the cached page");
+    assert_ne!(uncached.get(&detail(id)).await.bytes().await.unwrap(), hits[0], "the uncached process sees it");
 
     // Counted as increases: other tests in this process may use a cache too.
     let after = cached.metrics().await;

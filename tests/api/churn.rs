@@ -6,10 +6,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use reqwest::{Method, StatusCode};
+use api_types::inventory::SetStock;
+use api_types::orders::{PaymentMethod, PlaceOrder};
+use client::Error;
 use rigmaster_tests::app::{TestApp, TestUser};
-use rigmaster_tests::shop::{all_at_once, new_key, order_id, register_customers, spawn_shop_with};
-use serde_json::{Value, json};
+use rigmaster_tests::orders::order_of;
+use rigmaster_tests::shop::{all_at_once, new_key, register_customers, spawn_shop_with};
+use uuid::Uuid;
+
+use crate::addresses::home;
 
 /// Orders each customer places (and undoes); the admin edits the stock while they do.
 const ROUNDS: usize = 6;
@@ -33,12 +38,12 @@ async fn thirty_two_customers_churning_a_two_unit_product_get_no_server_error_an
     let churning = Arc::new(AtomicBool::new(true));
 
     let churn = all_at_once(customers.into_iter().enumerate().map(|(n, customer)| {
-        let (app, product) = (app.clone(), product.clone());
-        async move { churn_as(&app, &customer, &product, n).await }
+        let app = app.clone();
+        async move { churn_as(&app, &customer, product, n).await }
     }));
     let admin_edits = {
-        let (app, admin, product, churning) = (app.clone(), admin.clone(), product.clone(), churning.clone());
-        tokio::spawn(async move { edit_stock_while(&app, &admin, &product, &churning).await })
+        let (admin, churning) = (admin.clone(), churning.clone());
+        tokio::spawn(async move { edit_stock_while(&admin, product, &churning).await })
     };
     let seen = churn.await;
     churning.store(false, Ordering::Relaxed);
@@ -53,56 +58,69 @@ async fn thirty_two_customers_churning_a_two_unit_product_get_no_server_error_an
     assert!(admin_statuses.iter().all(|&s| s == 200 || s == 409), "admin answers: {}", tally(&admin_statuses));
     assert!(placed.contains(&201) && placed.contains(&409), "real contention: {}", tally(&placed));
     assert!(!admin_statuses.is_empty(), "the admin edited the stock meanwhile");
-    assert_books_agree(&app, &product).await;
+    assert_books_agree(&app, product).await;
+}
+
+/// The status of a typed call's answer: `success` (the route's) when it succeeded, else
+/// the status it failed with (0 for no answer at all).
+fn status_of<T>(result: &Result<T, Error>, success: u16) -> u16 {
+    match result {
+        Ok(_) => success,
+        Err(error) => error.status().map_or(0, |status| status.as_u16()),
+    }
 }
 
 /// Places orders (cash on delivery and Razorpay, one or two units) and undoes them: cancels
 /// at once, or pays first and then cancels (a refund and a restock).
-async fn churn_as(app: &TestApp, customer: &TestUser, product: &str, n: usize) -> Seen {
+async fn churn_as(app: &TestApp, customer: &TestUser, product: Uuid, n: usize) -> Seen {
     let mut seen = Seen::default();
     for round in 0..ROUNDS {
-        let method = if (n + round).is_multiple_of(2) { "cod" } else { "razorpay" };
+        let cod = (n + round).is_multiple_of(2);
         let quantity = 1 + i64::from((n + round).is_multiple_of(3));
-        let mut body = json!({"items": [{"product_id": product, "quantity": quantity}], "payment_method": method});
-        if method == "cod" {
-            body["shipping_address"] = address();
-        }
-        let response = app.place_order(customer, &new_key(), &body).await;
-        let status = response.status();
-        seen.placed.push(status.as_u16());
-        let answer: Value = response.json().await.unwrap_or(Value::Null);
-        if status != StatusCode::CREATED {
-            seen.refused_codes.push(answer["error"]["code"].as_str().unwrap_or("no envelope").to_owned());
-            continue;
-        }
-        if method == "razorpay" && round.is_multiple_of(3) {
+        let order = if cod {
+            let delivered = Some(home());
+            PlaceOrder {
+                payment_method: PaymentMethod::Cod,
+                shipping_address: delivered,
+                ..order_of(product, quantity)
+            }
+        } else {
+            order_of(product, quantity)
+        };
+        let placed = customer.api.place_order(&order, &new_key()).await;
+        seen.placed.push(match &placed {
+            Ok(answer) => answer.status.as_u16(),
+            refused => status_of(refused, 0),
+        });
+        let placed = match placed {
+            Ok(answer) => answer.body,
+            Err(error) => {
+                seen.refused_codes.push(error.code().map_or_else(|| "no envelope".to_owned(), |c| c.to_string()));
+                continue;
+            }
+        };
+        if !cod && round.is_multiple_of(3) {
             // Paid, and its webhooks race the cancellation below.
-            app.pay(&answer, "success", "normal").await;
+            app.pay(&placed, "success", "normal").await;
         }
-        let cancel = app.cancel_order(customer, &order_id(&answer)).await;
-        seen.cancelled.push(cancel.status().as_u16());
+        let cancel = customer.api.cancel_order(placed.order.id, Some("changed my mind")).await;
+        seen.cancelled.push(status_of(&cancel, 200));
     }
     seen
 }
 
 /// The admin sets the product's stock to 2, 3 or 4 units, over and over, while customers
 /// buy it: a 409 when that would go below what is held.
-async fn edit_stock_while(app: &TestApp, admin: &TestUser, product: &str, churning: &AtomicBool) -> Vec<u16> {
-    let path = format!("/api/v1/admin/inventory/{product}");
+async fn edit_stock_while(admin: &TestUser, product: Uuid, churning: &AtomicBool) -> Vec<u16> {
     let mut statuses = Vec::new();
     let mut on_hand = 2;
     while churning.load(Ordering::Relaxed) && statuses.len() < 1_000 {
         on_hand = 2 + (on_hand + 1) % 3;
-        let response = app.send_json_as(Method::PUT, &path, &admin.access_token, &json!({"on_hand": on_hand})).await;
-        statuses.push(response.status().as_u16());
+        let set = admin.api.set_stock(product, &SetStock { on_hand, low_stock_threshold: None }).await;
+        statuses.push(status_of(&set, 200));
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     statuses
-}
-
-fn address() -> Value {
-    json!({"name": "Asha Rao", "phone": "9876543210", "line1": "12 MG Road", "city": "Bengaluru",
-           "state": "Karnataka", "pincode": "560001"})
 }
 
 fn tally(statuses: &[u16]) -> String {
@@ -116,12 +134,12 @@ fn tally(statuses: &[u16]) -> String {
 /// In one snapshot: the stock row is within bounds and matches its ledger; `reserved` is
 /// what held reservations add up to, and what orders waiting for payment hold; the units
 /// committed are what confirmed and paid orders sold; no cancelled order holds anything.
-async fn assert_books_agree(app: &TestApp, product: &str) {
+async fn assert_books_agree(app: &TestApp, product: Uuid) {
     let pool = app.db.pool().await;
     let mut tx = pool.begin().await.unwrap();
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(&mut *tx).await.unwrap();
     let (on_hand, reserved): (i64, i64) =
-        sqlx::query_as("SELECT on_hand, reserved FROM inventory.stock WHERE product_id = $1::uuid")
+        sqlx::query_as("SELECT on_hand, reserved FROM inventory.stock WHERE product_id = $1")
             .bind(product)
             .fetch_one(&mut *tx)
             .await
@@ -131,7 +149,7 @@ async fn assert_books_agree(app: &TestApp, product: &str) {
     let (ledger_on_hand, ledger_reserved): (i64, i64) = sqlx::query_as(
         "SELECT COALESCE(sum(delta) FILTER (WHERE kind IN ('adjustment', 'commit', 'restock')), 0)::bigint,
                 COALESCE(sum(delta) FILTER (WHERE kind IN ('reservation', 'release', 'commit')), 0)::bigint
-         FROM inventory.ledger WHERE product_id = $1::uuid",
+         FROM inventory.ledger WHERE product_id = $1",
     )
     .bind(product)
     .fetch_one(&mut *tx)
@@ -142,7 +160,7 @@ async fn assert_books_agree(app: &TestApp, product: &str) {
     let by_status = |status: &'static str| {
         sqlx::query_scalar::<_, i64>(
             "SELECT COALESCE(sum(quantity), 0)::bigint FROM inventory.reservations
-             WHERE product_id = $1::uuid AND status = $2",
+             WHERE product_id = $1 AND status = $2",
         )
         .bind(product)
         .bind(status)
@@ -155,7 +173,7 @@ async fn assert_books_agree(app: &TestApp, product: &str) {
         sqlx::query_scalar::<_, i64>(
             "SELECT COALESCE(sum(i.quantity), 0)::bigint FROM orders.order_items i
              JOIN orders.orders o ON o.id = i.order_id
-             WHERE i.product_id = $1::uuid AND o.status = ANY($2)",
+             WHERE i.product_id = $1 AND o.status = ANY($2)",
         )
         .bind(product)
         .bind(statuses)

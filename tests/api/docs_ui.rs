@@ -3,8 +3,7 @@
 
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
-use rigmaster_tests::app::assert_error;
-use rigmaster_tests::{TestApp, spawn_app};
+use rigmaster_tests::{TestApp, assert_error, spawn_app};
 
 /// The values of every `src="…"` and `href="…"` attribute in `html`.
 fn references(html: &str) -> Vec<String> {

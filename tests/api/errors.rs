@@ -1,8 +1,7 @@
 //! Every error path has the contract's envelope, including Actix's own.
 
 use reqwest::StatusCode;
-use rigmaster_tests::app::assert_error;
-use rigmaster_tests::spawn_app;
+use rigmaster_tests::{assert_error, spawn_app};
 use serde_json::json;
 
 const NEWSLETTER: &str = "/api/v1/newsletter";
@@ -22,6 +21,23 @@ async fn wrong_method_is_method_not_allowed() {
 
     let response = app.client.delete(app.url("/health")).send().await.unwrap();
 
+    assert_eq!(response.headers()["allow"], "GET");
+    assert_error(response, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+}
+
+#[tokio::test]
+async fn a_method_not_allowed_answer_names_every_method_the_resource_serves() {
+    let app = spawn_app().await;
+
+    let trace = reqwest::Method::from_bytes(b"TRACE").unwrap();
+    let response = app
+        .client
+        .request(trace, app.url("/api/v1/cart/items/00000000-0000-0000-0000-000000000000"))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.headers()["allow"], "PATCH, DELETE");
     assert_error(response, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
 }
 

@@ -37,7 +37,7 @@ async fn metrics_show_requests_by_route_and_status_and_the_pool() {
     let health = [("method", "GET"), ("route", "/health"), ("status", "200")];
     let unmatched = [("method", "GET"), ("route", "unmatched"), ("status", "404")];
     let before = app.metrics().await;
-    app.get("/health").await;
+    app.api.health().await.unwrap();
     app.get("/no/such/page").await;
 
     let response = app.get("/metrics").await;

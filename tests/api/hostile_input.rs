@@ -6,9 +6,13 @@
 
 use std::sync::Arc;
 
+use api_types::addresses::NewAddress;
+use api_types::catalog::NewCategory;
+use api_types::coupons::NewCoupon;
 use reqwest::{Method, StatusCode};
 use rigmaster_tests::app::{TestApp, TestUser};
-use rigmaster_tests::shop::{all_at_once, json_body, new_key, spawn_shop};
+use rigmaster_tests::coupons::percentage_coupon;
+use rigmaster_tests::shop::{all_at_once, new_key, spawn_shop};
 use serde_json::{Map, Value, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,32 +170,21 @@ async fn hostile_shop() -> Shop {
     let admin = app.register_admin().await;
     let customer = app.register_customer().await;
     let product = app.create_stocked_product(&admin, 100_000, 1_000).await;
-    let category = json_body(
-        app.send_json_as(Method::POST, "/api/v1/admin/categories", &admin.access_token, &json!({"name": "Spare"}))
-            .await,
-        StatusCode::CREATED,
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let coupon = app
-        .create_coupon(&admin, &json!({"code": "HOSTILE10", "type": "percentage", "value": 1000, "is_active": true}))
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let address = json_body(
-        app.send_json_as(Method::POST, "/api/v1/me/addresses", &customer.access_token, &address_body()).await,
-        StatusCode::CREATED,
-    )
-    .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let placed = app.buy(&customer, &product, 1).await;
-    let order = placed["order"]["id"].as_str().unwrap().to_owned();
-    let ids = Ids { product, category, coupon, order, address, customer: customer.id.clone() };
+    let spare = NewCategory { slug: None, name: "Spare".into(), parent_id: None, position: None };
+    let category = admin.api.create_category(&spare).await.unwrap().id;
+    let coupon = NewCoupon { is_active: Some(true), ..percentage_coupon("HOSTILE10", 1000) };
+    let coupon = admin.api.create_coupon(&coupon).await.unwrap().id;
+    let address = serde_json::from_value::<NewAddress>(address_body()).unwrap();
+    let address = customer.api.add_address(&address).await.unwrap().id;
+    let order = app.buy(&customer, product, 1).await.order.id;
+    let ids = Ids {
+        product: product.to_string(),
+        category: category.to_string(),
+        coupon: coupon.to_string(),
+        order: order.to_string(),
+        address: address.to_string(),
+        customer: customer.id.to_string(),
+    };
     Shop { app, customer, admin, ids }
 }
 

@@ -1,7 +1,6 @@
 //! Every test has a database of its own.
 
 use rigmaster_tests::{TestDatabase, spawn_app};
-use serde_json::json;
 use sqlx::{Connection as _, PgPool};
 
 async fn subscriber_emails(pool: &PgPool) -> Vec<String> {
@@ -31,12 +30,12 @@ async fn rows_written_in_one_database_are_invisible_in_another_made_at_the_same_
 async fn parallel_apps_never_share_rows() {
     let (left, right) = tokio::join!(spawn_app(), spawn_app());
 
-    let (left_body, right_body) = (json!({"email": "left@example.in"}), json!({"email": "right@example.in"}));
     let (a, b) = tokio::join!(
-        left.post_json("/api/v1/newsletter", &left_body),
-        right.post_json("/api/v1/newsletter", &right_body),
+        left.api.subscribe_newsletter("left@example.in"),
+        right.api.subscribe_newsletter("right@example.in"),
     );
-    assert!(a.status().is_success() && b.status().is_success());
+    a.unwrap();
+    b.unwrap();
 
     assert_eq!(subscriber_emails(&left.db.pool().await).await, vec!["left@example.in"]);
     assert_eq!(subscriber_emails(&right.db.pool().await).await, vec!["right@example.in"]);

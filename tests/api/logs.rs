@@ -3,9 +3,9 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use api_types::auth::Login;
 use rigmaster_api::configuration::{LogFormat, LogSettings};
 use rigmaster_tests::spawn_app;
-use serde_json::{Value, json};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -31,19 +31,9 @@ async fn no_password_or_token_appears_in_the_logs_of_a_sign_in() {
     let app = spawn_app().await;
 
     let user = app.register_customer().await;
-    let login: Value = app
-        .post_json("/api/v1/auth/login", &json!({"email": user.email, "password": user.password}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let refreshed: Value = app
-        .post_json("/api/v1/auth/refresh", &json!({"refresh_token": login["refresh_token"]}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    app.get_as("/api/v1/me", refreshed["access_token"].as_str().unwrap()).await;
+    let login = app.api.login(&Login { email: user.email.clone(), password: user.password.clone() }).await.unwrap();
+    let refreshed = app.api.refresh(&login.refresh_token).await.unwrap();
+    app.api.authorized(&refreshed.access_token).me().await.unwrap();
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("request completed"), "the capture works: {logs}");
@@ -51,10 +41,10 @@ async fn no_password_or_token_appears_in_the_logs_of_a_sign_in() {
         user.password.as_str(),
         user.access_token.as_str(),
         user.refresh_token.as_str(),
-        login["access_token"].as_str().unwrap(),
-        login["refresh_token"].as_str().unwrap(),
-        refreshed["access_token"].as_str().unwrap(),
-        refreshed["refresh_token"].as_str().unwrap(),
+        login.access_token.as_str(),
+        login.refresh_token.as_str(),
+        refreshed.access_token.as_str(),
+        refreshed.refresh_token.as_str(),
     ];
     for secret in secrets {
         assert!(!logs.contains(secret), "a secret leaked into the logs");

@@ -1,17 +1,24 @@
-use reqwest::StatusCode;
-use rigmaster_tests::app::assert_error;
-use rigmaster_tests::spawn_app;
-use serde_json::json;
+//! `POST /newsletter`: sign-ups kept once, normalised, and refused by field.
+
+use api_types::ErrorCode;
+use api_types::newsletter::{Subscribe, Subscription, SubscriptionStatus};
+use reqwest::{Method, StatusCode};
+use rigmaster_tests::{TestApp, assert_refused, spawn_app};
+
+/// Signs `email` up, checking the answer is the route's 202 `subscribed`.
+async fn subscribe(app: &TestApp, email: &str) {
+    let request = app.api.request(Method::POST, "/newsletter").json(&Subscribe { email: email.to_owned() });
+    let answer = app.api.send_answer::<Subscription>(request).await.unwrap();
+    assert_eq!((answer.status, answer.body.status), (StatusCode::ACCEPTED, SubscriptionStatus::Subscribed));
+}
 
 #[tokio::test]
 async fn subscribing_twice_keeps_one_normalised_row() {
     let app = spawn_app().await;
 
-    let first = app.post_json("/api/v1/newsletter", &json!({"email": " Priya@Example.IN "})).await;
-    let again = app.post_json("/api/v1/newsletter", &json!({"email": "priya@example.in"})).await;
+    subscribe(&app, " Priya@Example.IN ").await;
+    subscribe(&app, "priya@example.in").await;
 
-    assert_eq!(first.status(), StatusCode::ACCEPTED);
-    assert_eq!(again.status(), StatusCode::ACCEPTED);
     let rows: Vec<String> = sqlx::query_scalar("SELECT email FROM identity.newsletter_subscribers")
         .fetch_all(&app.db.pool().await)
         .await
@@ -23,10 +30,10 @@ async fn subscribing_twice_keeps_one_normalised_row() {
 async fn an_invalid_address_is_refused_and_nothing_is_written() {
     let app = spawn_app().await;
 
-    let response = app.post_json("/api/v1/newsletter", &json!({"email": "not-an-address"})).await;
+    let subscribed = app.api.subscribe_newsletter("not-an-address").await;
 
-    let error = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    assert_eq!(error["details"][0]["field"], "email");
+    let error = assert_refused(subscribed, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed);
+    assert_eq!(error.details[0].field, "email");
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM identity.newsletter_subscribers")
         .fetch_one(&app.db.pool().await)
         .await
@@ -39,8 +46,8 @@ async fn an_overlong_address_is_refused_by_length() {
     let app = spawn_app().await;
     let email = format!("{}@example.in", "a".repeat(300));
 
-    let response = app.post_json("/api/v1/newsletter", &json!({"email": email})).await;
+    let subscribed = app.api.subscribe_newsletter(&email).await;
 
-    let error = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    assert_eq!(error["details"][0]["field"], "email");
+    let error = assert_refused(subscribed, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed);
+    assert_eq!(error.details[0].field, "email");
 }

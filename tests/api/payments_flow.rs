@@ -3,14 +3,22 @@
 //! call, reconciliation, failures and retries, expiry and late captures, gateway outages.
 //! Whatever the path, an order is paid once and its stock committed once.
 
+use api_types::ErrorCode;
+use api_types::orders::{
+    Order, OrderStatus, PaymentProvider, PaymentStatus, PlacedOrder, RazorpayCheckout, VerifyPayment,
+};
+use api_types::payments::PaymentQuery;
 use payments_razorpay::signature::sign_checkout;
 use reqwest::StatusCode;
-use rigmaster_tests::app::{TestApp, TestUser, assert_error};
-use rigmaster_tests::shop::{
-    eventually, history_statuses, items, json_body, new_key, order_id, order_of, spawn_shop, spawn_shop_with,
-};
+use rigmaster_tests::app::{TestApp, TestUser};
+use rigmaster_tests::coupons::flat_coupon;
+use rigmaster_tests::orders::{cart_order, history_statuses, order_of};
+use rigmaster_tests::shop::{new_key, spawn_shop, spawn_shop_with};
+use rigmaster_tests::{assert_refused, eventually};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
+use crate::admin_payments::flagged_only;
 use crate::webhooks::{payment_event, post_signed};
 
 const STOCK: i64 = 10;
@@ -22,14 +30,14 @@ struct CartCheckout {
     admin: TestUser,
     customer: TestUser,
     /// `(product_id, quantity)`; each product started with `STOCK` units.
-    lines: Vec<(String, i64)>,
+    lines: Vec<(Uuid, i64)>,
     /// The `201` body: `{order, payment}`.
-    placed: Value,
+    placed: PlacedOrder,
 }
 
 impl CartCheckout {
-    fn order_id(&self) -> String {
-        order_id(&self.placed)
+    fn order_id(&self) -> Uuid {
+        self.placed.order.id
     }
 }
 
@@ -40,33 +48,37 @@ async fn checkout_cart_with_coupon(app: &TestApp) -> CartCheckout {
         (app.create_stocked_product(&admin, 100_000, STOCK).await, 2),
         (app.create_stocked_product(&admin, 50_000, STOCK).await, 1),
     ];
-    app.create_coupon(&admin, &json!({"code": COUPON, "type": "flat", "value": 10_000})).await;
+    admin.api.create_coupon(&flat_coupon(COUPON, 10_000)).await.unwrap();
     app.fill_cart(&customer, &lines).await;
-    json_body(app.apply_coupon(&customer, COUPON).await, StatusCode::OK).await;
+    customer.api.apply_coupon(COUPON).await.unwrap();
 
-    let placed = app.checkout(&customer, &json!({"payment_method": "razorpay"})).await;
+    let placed = app.checkout(&customer, &cart_order()).await;
 
     let checkout = CartCheckout { admin, customer, lines, placed };
     assert_awaiting_payment(app, &checkout).await;
     checkout
 }
 
+/// The Razorpay checkout of a placed order.
+fn payment_of(placed: &PlacedOrder) -> &RazorpayCheckout {
+    placed.payment.as_ref().unwrap_or_else(|| panic!("no Razorpay payment in {placed:?}"))
+}
+
 /// The order waits for payment, priced by the server, with its stock held.
 async fn assert_awaiting_payment(app: &TestApp, checkout: &CartCheckout) {
-    let (order, payment) = (&checkout.placed["order"], &checkout.placed["payment"]);
-    assert_eq!(order["status"], "payment_pending", "{order}");
-    assert_eq!(payment["provider"], "razorpay");
-    assert_eq!(payment["key_id"], app.simulator.settings.key_id.as_str());
-    assert_eq!(payment["currency"], "INR");
-    assert!(payment["razorpay_order_id"].as_str().is_some_and(|id| id.starts_with("order_")), "{payment}");
-    assert_eq!(payment["amount_paise"], order["total_paise"]);
-    assert_eq!(order["coupon_code"], COUPON);
-    let money = |field: &str| order[field].as_i64().unwrap_or_else(|| panic!("{field} in {order}"));
-    assert_eq!((money("subtotal_paise"), money("discount_paise"), money("shipping_paise")), (250_000, 10_000, 0));
-    assert_eq!(money("total_paise"), money("subtotal_paise") - money("discount_paise") + money("tax_paise"));
-    assert_eq!(order["payment"]["status"], "pending");
-    for (product, quantity) in &checkout.lines {
-        assert_eq!(app.stock_levels(product).await, (STOCK, *quantity), "held, not yet sold");
+    let (order, payment) = (&checkout.placed.order, payment_of(&checkout.placed));
+    assert_eq!(order.status, OrderStatus::PaymentPending, "{order:?}");
+    assert_eq!(payment.provider, PaymentProvider::Razorpay);
+    assert_eq!(payment.key_id, app.simulator.settings.key_id);
+    assert_eq!(payment.currency, "INR");
+    assert!(payment.razorpay_order_id.starts_with("order_"), "{payment:?}");
+    assert_eq!(payment.amount_paise, order.total_paise);
+    assert_eq!(order.coupon_code.as_deref(), Some(COUPON));
+    assert_eq!((order.subtotal_paise, order.discount_paise, order.shipping_paise), (250_000, 10_000, 0));
+    assert_eq!(order.total_paise, order.subtotal_paise - order.discount_paise + order.tax_paise);
+    assert_eq!(order.payment.status, PaymentStatus::Pending);
+    for &(product, quantity) in &checkout.lines {
+        assert_eq!(app.stock_levels(product).await, (STOCK, quantity), "held, not yet sold");
     }
 }
 
@@ -74,18 +86,18 @@ async fn assert_awaiting_payment(app: &TestApp, checkout: &CartCheckout) {
 /// stock sold, the cart emptied and the coupon used once.
 async fn assert_paid_once(app: &TestApp, checkout: &CartCheckout, handler: &Value) {
     let id = checkout.order_id();
-    let order = app.wait_for_order_status(&checkout.customer, &id, "paid").await;
+    let order = app.wait_for_order_status(&checkout.customer, id, OrderStatus::Paid).await;
 
-    assert_eq!(history_statuses(&order), ["payment_pending", "paid"]);
-    assert_eq!(order["payment"]["status"], "captured");
-    assert_eq!(order["payment"]["razorpay_payment_id"], handler["razorpay_payment_id"]);
-    assert!(order["payment"]["paid_at"].is_string(), "{order}");
-    for (product, quantity) in &checkout.lines {
+    assert_eq!(history_statuses(&order), [OrderStatus::PaymentPending, OrderStatus::Paid]);
+    assert_eq!(order.payment.status, PaymentStatus::Captured);
+    assert_eq!(order.payment.razorpay_payment_id.as_deref(), handler["razorpay_payment_id"].as_str());
+    assert!(order.payment.paid_at.is_some(), "{order:?}");
+    for &(product, quantity) in &checkout.lines {
         assert_eq!(app.stock_levels(product).await, (STOCK - quantity, 0), "sold, nothing held");
     }
-    assert_eq!(app.ledger_entries(&id, "commit").await, checkout.lines.len() as i64, "one commit per line");
-    assert!(items(&app.get_cart(&checkout.customer).await).is_empty(), "the cart was checked out");
-    assert_eq!(app.coupon_by_code(&checkout.admin, COUPON).await["used_count"], 1);
+    assert_eq!(app.ledger_entries(id, "commit").await, checkout.lines.len() as i64, "one commit per line");
+    assert!(checkout.customer.api.cart().await.unwrap().items.is_empty(), "the cart was checked out");
+    assert_eq!(app.coupon_by_code(&checkout.admin, COUPON).await.used_count, 1);
 }
 
 /// Checks out, pays in the simulator with this delivery mode, waits for its `deliveries`
@@ -119,19 +131,17 @@ async fn webhooks_delivered_in_reverse_pay_the_order_once() {
 async fn the_verify_call_pays_the_order_and_the_webhooks_after_it_change_nothing() {
     let app = spawn_shop().await;
     let checkout = checkout_cart_with_coupon(&app).await;
-    let razorpay_order_id = checkout.placed["payment"]["razorpay_order_id"].as_str().unwrap();
+    let razorpay_order_id = &payment_of(&checkout.placed).razorpay_order_id;
     // The webhooks leave a moment later, so the browser's verify call usually comes first.
     let handler =
         app.simulator.pay(razorpay_order_id, json!({"outcome": "success", "deliver": "normal", "delay_ms": 300})).await;
 
-    let verified = app.verify_payment(&checkout.customer, &checkout.order_id(), &handler).await;
-    let verified = json_body(verified, StatusCode::OK).await;
+    // What the checkout's handler receives is what the verify call sends.
+    let verification: VerifyPayment = serde_json::from_value(handler.clone()).unwrap();
+    let verified = checkout.customer.api.verify_payment(checkout.order_id(), &verification).await.unwrap();
     app.simulator.settled_webhooks(3).await;
 
-    assert_eq!(
-        (verified["id"].as_str(), verified["status"].as_str()),
-        (Some(checkout.order_id().as_str()), Some("paid"))
-    );
+    assert_eq!((verified.id, verified.status), (checkout.order_id(), OrderStatus::Paid));
     assert_paid_once(&app, &checkout, &handler).await;
 }
 
@@ -148,7 +158,7 @@ async fn an_order_whose_webhooks_never_arrive_is_paid_by_reconciliation() {
     // A pass may have looked at the order before it was paid and leased it for a minute;
     // the lease runs out now, as it would a minute later.
     let pool = app.db.pool().await;
-    sqlx::query("UPDATE orders.orders SET reconcile_after = now() WHERE id = $1::uuid")
+    sqlx::query("UPDATE orders.orders SET reconcile_after = now() WHERE id = $1")
         .bind(checkout.order_id())
         .execute(&pool)
         .await
@@ -163,39 +173,39 @@ async fn an_order_whose_webhooks_never_arrive_is_paid_by_reconciliation() {
 struct SingleOrder {
     admin: TestUser,
     customer: TestUser,
-    product: String,
-    placed: Value,
+    product: Uuid,
+    placed: PlacedOrder,
 }
 
 async fn order_two_of_five(app: &TestApp) -> SingleOrder {
     let admin = app.register_admin().await;
     let customer = app.register_customer().await;
     let product = app.create_stocked_product(&admin, 100_000, 5).await;
-    let placed = app.buy(&customer, &product, 2).await;
+    let placed = app.buy(&customer, product, 2).await;
     SingleOrder { admin, customer, product, placed }
 }
 
 impl SingleOrder {
-    fn order_id(&self) -> String {
-        order_id(&self.placed)
+    fn order_id(&self) -> Uuid {
+        self.placed.order.id
     }
 
     fn razorpay_order_id(&self) -> &str {
-        self.placed["payment"]["razorpay_order_id"].as_str().unwrap()
+        &payment_of(&self.placed).razorpay_order_id
     }
 
     fn total(&self) -> i64 {
-        self.placed["order"]["total_paise"].as_i64().unwrap()
+        self.placed.order.total_paise
     }
 
     /// Still waiting for payment, its 2 units held and none sold.
     async fn assert_untouched(&self, app: &TestApp) {
-        let order = app.order(&self.customer, &self.order_id()).await;
-        assert_eq!(order["status"], "payment_pending", "{order}");
-        assert_eq!(order["payment"]["status"], "pending");
-        assert_eq!(history_statuses(&order), ["payment_pending"]);
-        assert_eq!(app.stock_levels(&self.product).await, (5, 2));
-        assert_eq!(app.ledger_entries(&self.order_id(), "commit").await, 0);
+        let order = self.customer.api.order(self.order_id()).await.unwrap();
+        assert_eq!(order.status, OrderStatus::PaymentPending, "{order:?}");
+        assert_eq!(order.payment.status, PaymentStatus::Pending);
+        assert_eq!(history_statuses(&order), [OrderStatus::PaymentPending]);
+        assert_eq!(app.stock_levels(self.product).await, (5, 2));
+        assert_eq!(app.ledger_entries(self.order_id(), "commit").await, 0);
     }
 }
 
@@ -206,7 +216,11 @@ async fn a_bad_checkout_signature_is_refused_and_changes_nothing() {
     let key_secret = app.simulator.settings.key_secret.as_bytes();
     let real_order = bought.razorpay_order_id();
     let payment_id = "pay_IH4NVgf4Dreq1l";
-    let handler = |order: &str, signature: String| json!({"razorpay_order_id": order, "razorpay_payment_id": payment_id, "razorpay_signature": signature});
+    let handler = |order: &str, signature: String| VerifyPayment {
+        razorpay_order_id: order.to_owned(),
+        razorpay_payment_id: payment_id.to_owned(),
+        razorpay_signature: signature,
+    };
     let other_order = "order_IEIaMR65cu6nz3";
     let attempts = [
         handler(real_order, sign_checkout(b"not the key secret", real_order, payment_id)),
@@ -217,8 +231,8 @@ async fn a_bad_checkout_signature_is_refused_and_changes_nothing() {
     ];
 
     for attempt in &attempts {
-        let response = app.verify_payment(&bought.customer, &bought.order_id(), attempt).await;
-        assert_error(response, StatusCode::BAD_REQUEST, "payment_signature_invalid").await;
+        let verified = bought.customer.api.verify_payment(bought.order_id(), attempt).await;
+        assert_refused(verified, StatusCode::BAD_REQUEST, ErrorCode::PaymentSignatureInvalid);
     }
 
     bought.assert_untouched(&app).await;
@@ -256,11 +270,11 @@ async fn a_signed_capture_for_the_wrong_amount_is_flagged_and_never_pays_the_ord
 
     assert_eq!(response.status(), StatusCode::OK);
     let flagged = eventually("the payment is flagged", async || {
-        let flagged = app.admin_payments(&bought.admin, "?flagged=true").await;
-        flagged.into_iter().find(|p| p["razorpay_payment_id"] == payment_id)
+        let flagged = bought.admin.api.admin_payments(&flagged_only()).await.unwrap().items;
+        flagged.into_iter().find(|p| p.razorpay_payment_id == payment_id)
     })
     .await;
-    assert_eq!(flagged["amount_paise"], bought.total() - 1);
+    assert_eq!(flagged.amount_paise, bought.total() - 1);
     bought.assert_untouched(&app).await;
 }
 
@@ -271,27 +285,30 @@ async fn a_failed_payment_releases_the_stock_and_a_retry_holds_it_again_and_can_
     let id = bought.order_id();
 
     app.pay(&bought.placed, "failure", "normal").await;
-    let failed = app.wait_for_order_status(&bought.customer, &id, "payment_failed").await;
-    assert_eq!(failed["payment"]["status"], "failed");
-    assert_eq!(app.stock_levels(&bought.product).await, (5, 0), "released");
+    let failed = app.wait_for_order_status(&bought.customer, id, OrderStatus::PaymentFailed).await;
+    assert_eq!(failed.payment.status, PaymentStatus::Failed);
+    assert_eq!(app.stock_levels(bought.product).await, (5, 0), "released");
 
     let key = new_key();
-    let retried = json_body(app.retry_payment(&bought.customer, &id, &key).await, StatusCode::OK).await;
-    let replayed = json_body(app.retry_payment(&bought.customer, &id, &key).await, StatusCode::OK).await;
+    let retried = bought.customer.api.retry_payment(id, &key).await.unwrap();
+    let replayed = bought.customer.api.retry_payment(id, &key).await.unwrap();
 
-    let payment = &retried["payment"];
-    assert_ne!(payment["razorpay_order_id"], bought.placed["payment"]["razorpay_order_id"], "a new Razorpay order");
-    assert_eq!(payment["amount_paise"], bought.total());
+    let payment = payment_of(&retried);
+    assert_ne!(payment.razorpay_order_id, bought.razorpay_order_id(), "a new Razorpay order");
+    assert_eq!(payment.amount_paise, bought.total());
     assert_eq!(replayed, retried, "the same key replays the first answer");
-    assert_eq!(app.order(&bought.customer, &id).await["status"], "payment_pending");
-    assert_eq!(app.stock_levels(&bought.product).await, (5, 2), "held again");
+    assert_eq!(bought.customer.api.order(id).await.unwrap().status, OrderStatus::PaymentPending);
+    assert_eq!(app.stock_levels(bought.product).await, (5, 2), "held again");
 
     app.pay(&retried, "success", "normal").await;
-    let paid = app.wait_for_order_status(&bought.customer, &id, "paid").await;
+    let paid = app.wait_for_order_status(&bought.customer, id, OrderStatus::Paid).await;
 
-    assert_eq!(history_statuses(&paid), ["payment_pending", "payment_failed", "payment_pending", "paid"]);
-    assert_eq!(app.stock_levels(&bought.product).await, (3, 0));
-    assert_eq!(app.ledger_entries(&id, "commit").await, 1);
+    assert_eq!(
+        history_statuses(&paid),
+        [OrderStatus::PaymentPending, OrderStatus::PaymentFailed, OrderStatus::PaymentPending, OrderStatus::Paid]
+    );
+    assert_eq!(app.stock_levels(bought.product).await, (3, 0));
+    assert_eq!(app.ledger_entries(id, "commit").await, 1);
 }
 
 /// An app whose reservations last 2 s, with the expiry job looking every second.
@@ -306,11 +323,11 @@ async fn spawn_with_short_reservations() -> TestApp {
 /// Waits for the order's reservation to expire; checks it was cancelled with a note and
 /// its stock released.
 async fn expired(app: &TestApp, bought: &SingleOrder) {
-    let cancelled = app.wait_for_order_status(&bought.customer, &bought.order_id(), "cancelled").await;
-    let last = cancelled["history"].as_array().unwrap().last().unwrap().clone();
-    assert_eq!(last["status"], "cancelled");
-    assert!(last["note"].as_str().is_some_and(|note| !note.is_empty()), "a note says why: {cancelled}");
-    assert_eq!(app.stock_levels(&bought.product).await, (5, 0), "released");
+    let cancelled = app.wait_for_order_status(&bought.customer, bought.order_id(), OrderStatus::Cancelled).await;
+    let last = cancelled.history.last().unwrap();
+    assert_eq!(last.status, OrderStatus::Cancelled);
+    assert!(last.note.as_deref().is_some_and(|note| !note.is_empty()), "a note says why: {cancelled:?}");
+    assert_eq!(app.stock_levels(bought.product).await, (5, 0), "released");
 }
 
 #[tokio::test]
@@ -320,11 +337,11 @@ async fn an_expired_order_is_cancelled_and_a_late_capture_still_pays_it_while_st
     expired(&app, &bought).await;
 
     app.pay(&bought.placed, "success", "normal").await;
-    let paid = app.wait_for_order_status(&bought.customer, &bought.order_id(), "paid").await;
+    let paid = app.wait_for_order_status(&bought.customer, bought.order_id(), OrderStatus::Paid).await;
 
-    assert_eq!(history_statuses(&paid), ["payment_pending", "cancelled", "paid"]);
-    assert_eq!(app.stock_levels(&bought.product).await, (3, 0));
-    assert_eq!(app.ledger_entries(&bought.order_id(), "commit").await, 1);
+    assert_eq!(history_statuses(&paid), [OrderStatus::PaymentPending, OrderStatus::Cancelled, OrderStatus::Paid]);
+    assert_eq!(app.stock_levels(bought.product).await, (3, 0));
+    assert_eq!(app.ledger_entries(bought.order_id(), "commit").await, 1);
 }
 
 #[tokio::test]
@@ -332,27 +349,25 @@ async fn a_late_capture_after_the_stock_is_gone_is_refunded_and_the_order_stays_
     let app = spawn_with_short_reservations().await;
     let bought = order_two_of_five(&app).await;
     expired(&app, &bought).await;
-    app.set_on_hand(&bought.admin, &bought.product, 0).await;
+    app.set_on_hand(&bought.admin, bought.product, 0).await;
 
     let handler = app.pay(&bought.placed, "success", "normal").await;
     let refunded = app
-        .wait_for_order(&bought.customer, &bought.order_id(), "a full refund", |order| {
-            order["payment"]["refunded_paise"] == bought.total()
+        .wait_for_order(&bought.customer, bought.order_id(), "a full refund", |order| {
+            order.payment.refunded_paise == bought.total()
         })
         .await;
 
-    assert_eq!(refunded["status"], "cancelled");
-    assert_eq!(app.stock_levels(&bought.product).await, (0, 0));
-    assert_eq!(app.ledger_entries(&bought.order_id(), "commit").await, 0);
+    assert_eq!(refunded.status, OrderStatus::Cancelled);
+    assert_eq!(app.stock_levels(bought.product).await, (0, 0));
+    assert_eq!(app.ledger_entries(bought.order_id(), "commit").await, 0);
     let payment_id = handler["razorpay_payment_id"].as_str().unwrap();
     let payment = eventually("the refund shows in the admin's payments", async || {
-        let payments = app.admin_payments(&bought.admin, "").await;
-        payments
-            .into_iter()
-            .find(|p| p["razorpay_payment_id"] == payment_id && p["amount_refunded_paise"] == bought.total())
+        let payments = bought.admin.api.admin_payments(&PaymentQuery::default()).await.unwrap().items;
+        payments.into_iter().find(|p| p.razorpay_payment_id == payment_id && p.amount_refunded_paise == bought.total())
     })
     .await;
-    assert_eq!(payment["refunds"][0]["amount_paise"], bought.total());
+    assert_eq!(payment.refunds[0].amount_paise, bought.total());
 }
 
 #[tokio::test]
@@ -363,13 +378,13 @@ async fn a_gateway_outage_at_checkout_is_a_502_and_leaves_no_stock_held() {
     let product = app.create_stocked_product(&admin, 100_000, 5).await;
     app.simulator.set_fault("error_500", None).await;
 
-    let response = app.place_order(&customer, &new_key(), &order_of(&product, 2)).await;
+    let placed = customer.api.place_order(&order_of(product, 2), &new_key()).await;
 
-    assert_error(response, StatusCode::BAD_GATEWAY, "payment_gateway_unavailable").await;
+    assert_refused(placed, StatusCode::BAD_GATEWAY, ErrorCode::PaymentGatewayUnavailable);
     let orders = app.orders(&customer).await;
     assert_eq!(orders.len(), 1, "{orders:?}");
-    assert_eq!(orders[0]["status"], "payment_failed");
-    assert_eq!(app.stock_levels(&product).await, (5, 0), "nothing held");
+    assert_eq!(orders[0].status, OrderStatus::PaymentFailed);
+    assert_eq!(app.stock_levels(product).await, (5, 0), "nothing held");
 }
 
 /// An app whose reconciliation job runs every second (for lapsed orders and refunds,
@@ -385,21 +400,23 @@ async fn spawn_with_quick_refund_retries(reservation_ttl_seconds: u64) -> TestAp
     .await
 }
 
+/// Whether a note in the order's history speaks of a refund.
+fn notes_a_refund(order: &Order) -> bool {
+    order.history.iter().any(|h| h.note.as_deref().is_some_and(|n| n.contains("refund")))
+}
+
 #[tokio::test]
 async fn a_payment_owed_back_never_pays_the_order_even_when_stock_returns() {
     let app = spawn_with_quick_refund_retries(2).await;
     let bought = order_two_of_five(&app).await;
     expired(&app, &bought).await;
-    app.set_on_hand(&bought.admin, &bought.product, 0).await;
+    app.set_on_hand(&bought.admin, bought.product, 0).await;
     app.simulator.set_fault("refunds_500", None).await;
     let handler = app.pay(&bought.placed, "success", "normal").await;
-    app.wait_for_order(&bought.customer, &bought.order_id(), "a refund due", |order| {
-        order["history"].as_array().unwrap().iter().any(|h| h["note"].as_str().is_some_and(|n| n.contains("refund")))
-    })
-    .await;
+    app.wait_for_order(&bought.customer, bought.order_id(), "a refund due", notes_a_refund).await;
 
     // Stock comes back while the refund still waits; the same capture is reported again.
-    app.set_on_hand(&bought.admin, &bought.product, 5).await;
+    app.set_on_hand(&bought.admin, bought.product, 5).await;
     let payment_id = handler["razorpay_payment_id"].as_str().unwrap();
     let mut event = payment_event("payment.captured", payment_id, "captured");
     event["payload"]["payment"]["entity"]["order_id"] = json!(bought.razorpay_order_id());
@@ -407,19 +424,19 @@ async fn a_payment_owed_back_never_pays_the_order_even_when_stock_returns() {
     let response = post_signed(&app, &event, "evt_captured_once_more").await;
 
     assert_eq!(response.status(), StatusCode::OK);
-    let order = app.order(&bought.customer, &bought.order_id()).await;
-    assert_eq!(order["status"], "cancelled", "{order}");
-    assert_eq!(app.ledger_entries(&bought.order_id(), "commit").await, 0);
-    assert_eq!(app.stock_levels(&bought.product).await, (5, 0), "nothing held for an order being refunded");
+    let order = bought.customer.api.order(bought.order_id()).await.unwrap();
+    assert_eq!(order.status, OrderStatus::Cancelled, "{order:?}");
+    assert_eq!(app.ledger_entries(bought.order_id(), "commit").await, 0);
+    assert_eq!(app.stock_levels(bought.product).await, (5, 0), "nothing held for an order being refunded");
 
     app.simulator.set_fault("none", None).await;
     let refunded = app
-        .wait_for_order(&bought.customer, &bought.order_id(), "the refund sent", |order| {
-            order["payment"]["refunded_paise"] == bought.total()
+        .wait_for_order(&bought.customer, bought.order_id(), "the refund sent", |order| {
+            order.payment.refunded_paise == bought.total()
         })
         .await;
-    assert_eq!(refunded["status"], "cancelled");
-    assert_eq!(app.ledger_entries(&bought.order_id(), "commit").await, 0);
+    assert_eq!(refunded.status, OrderStatus::Cancelled);
+    assert_eq!(app.ledger_entries(bought.order_id(), "commit").await, 0);
 }
 
 #[tokio::test]
@@ -427,19 +444,19 @@ async fn a_refund_whose_answer_was_lost_is_found_and_never_sent_twice() {
     let app = spawn_with_quick_refund_retries(900).await;
     let bought = order_two_of_five(&app).await;
     let handler = app.pay(&bought.placed, "success", "normal").await;
-    app.wait_for_order_status(&bought.customer, &bought.order_id(), "paid").await;
+    app.wait_for_order_status(&bought.customer, bought.order_id(), OrderStatus::Paid).await;
     app.simulator.set_fault("refunds_lost", None).await;
 
-    let cancelled = json_body(app.cancel_order(&bought.customer, &bought.order_id()).await, StatusCode::OK).await;
+    let cancelled = bought.customer.api.cancel_order(bought.order_id(), Some("changed my mind")).await.unwrap();
 
-    assert_eq!(cancelled["status"], "cancelled", "the refund's answer was lost: {cancelled}");
-    assert_eq!(cancelled["payment"]["refunded_paise"], 0);
+    assert_eq!(cancelled.status, OrderStatus::Cancelled, "the refund's answer was lost: {cancelled:?}");
+    assert_eq!(cancelled.payment.refunded_paise, 0);
     app.simulator.set_fault("none", None).await;
-    let refunded = app.wait_for_order_status(&bought.customer, &bought.order_id(), "refunded").await;
-    assert_eq!(refunded["payment"]["refunded_paise"], bought.total());
+    let refunded = app.wait_for_order_status(&bought.customer, bought.order_id(), OrderStatus::Refunded).await;
+    assert_eq!(refunded.payment.refunded_paise, bought.total());
     let payment_id = handler["razorpay_payment_id"].as_str().unwrap();
     let refund_calls = app.simulator.requests().await;
     let refund_calls = refund_calls.iter().filter(|r| **r == format!("POST /v1/payments/{payment_id}/refund")).count();
     assert_eq!(refund_calls, 1, "the lost refund was found, not sent again");
-    assert_eq!(app.stock_levels(&bought.product).await, (5, 0), "restocked once");
+    assert_eq!(app.stock_levels(bought.product).await, (5, 0), "restocked once");
 }

@@ -1,10 +1,12 @@
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::{Method, StatusCode};
-use rigmaster_tests::app::{TestApp, assert_error, start};
-use rigmaster_tests::shop::{all_at_once, eventually};
-use rigmaster_tests::{TcpProxy, TestDatabase, test_settings};
+use api_types::ErrorCode;
+use api_types::auth::Login;
+use api_types::users::UpdateMe;
+use reqwest::StatusCode;
+use rigmaster_tests::app::{TestUser, start};
+use rigmaster_tests::shop::all_at_once;
+use rigmaster_tests::{TcpProxy, TestDatabase, assert_refused, eventually, test_settings};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -18,22 +20,20 @@ async fn ready_follows_the_database_down_and_back_up_in_the_same_process() {
     settings.database.acquire_timeout_ms = 500;
     let app = start(db, settings).await;
 
+    // Raw: the exact body of a ready answer.
     let up = app.get("/ready").await;
     assert_eq!(up.status(), StatusCode::OK);
     assert_eq!(up.json::<Value>().await.unwrap(), json!({"status": "ready", "database": "ok"}));
 
     proxy.cut();
-    let down = app.get("/ready").await;
-    let error = assert_error(down, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
-    assert!(error["message"].as_str().unwrap().contains("database"), "{error}");
+    let down = app.api.ready().await;
+    let error = assert_refused(down, StatusCode::SERVICE_UNAVAILABLE, ErrorCode::ServiceUnavailable);
+    assert!(error.message.contains("database"), "{error:?}");
     // Liveness does not depend on the database.
-    assert_eq!(app.get("/health").await.status(), StatusCode::OK);
+    app.api.health().await.unwrap();
 
     proxy.restore();
-    eventually("ready again once the database is back", async || {
-        (app.get("/ready").await.status() == StatusCode::OK).then_some(())
-    })
-    .await;
+    eventually("ready again once the database is back", async || app.api.ready().await.ok()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -46,60 +46,73 @@ async fn writes_answer_503_with_retry_after_at_once_while_the_database_is_stoppe
     let via_proxy = db.url().replace(&db.server_addr(), &proxy.addr().to_string());
     let mut settings = test_settings(&via_proxy);
     settings.database.acquire_timeout_ms = 10_000;
-    let app = Arc::new(start(db, settings).await);
+    let app = start(db, settings).await;
     let customer = app.register_customer().await;
-    let token = customer.access_token.clone();
-    let load = |app: &Arc<TestApp>| writes_at_once(app.clone(), token.clone());
-    assert!(load(&app).await.iter().all(|(status, _, _)| status.is_success()), "served while the database is up");
+    let load = || writes_at_once(&customer);
+    assert!(load().await.iter().all(|write| write.refused.is_none()), "served while the database is up");
 
     proxy.stop();
     let stopped = Instant::now();
-    let during_outage = load(&app).await;
+    let during_outage = load().await;
     // Writes already under way when the database went: a 503 (or, sent just before, a
     // success), and never a wait for the pool's 10 s: new connections fail at once.
     assert!(
-        during_outage
-            .iter()
-            .all(|(s, _, took)| (s.is_success() || *s == StatusCode::SERVICE_UNAVAILABLE)
-                && *took < Duration::from_secs(5)),
+        during_outage.iter().all(|write| matches!(write.refused, None | Some(StatusCode::SERVICE_UNAVAILABLE))
+            && write.took < Duration::from_secs(5)),
         "{during_outage:?}"
     );
     eventually("ready reports the outage", async || {
-        (app.get("/ready").await.status() == StatusCode::SERVICE_UNAVAILABLE).then_some(())
+        (app.api.ready().await.err()?.status() == Some(StatusCode::SERVICE_UNAVAILABLE)).then_some(())
     })
     .await;
     let detected = stopped.elapsed();
-    let refused = load(&app).await;
-    let slowest = refused.iter().map(|(_, _, took)| *took).max().unwrap();
-    let first = during_outage.iter().map(|(_, _, took)| *took).max().unwrap();
+    let refused = load().await;
+    let slowest = refused.iter().map(|write| write.took).max().unwrap();
+    let first = during_outage.iter().map(|write| write.took).max().unwrap();
     eprintln!("outage: first writes answered in {first:?}; known down after {detected:?}; then in {slowest:?}");
-    for (status, retry_after, took) in refused {
-        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(retry_after.as_deref(), Some("2"), "with Retry-After");
-        assert!(took < Duration::from_secs(5), "answered without waiting for the pool: {took:?}");
+    for write in refused {
+        assert_eq!(write.refused, Some(StatusCode::SERVICE_UNAVAILABLE));
+        assert_eq!(write.retry_after, Some(2), "with Retry-After");
+        assert!(write.took < Duration::from_secs(5), "answered without waiting for the pool: {:?}", write.took);
     }
-    let refused = app.post_json("/api/v1/auth/login", &json!({"email": customer.email, "password": "x"})).await;
-    assert_error(refused, StatusCode::SERVICE_UNAVAILABLE, "service_unavailable").await;
-    assert_eq!(app.get("/health").await.status(), StatusCode::OK, "liveness does not need the database");
+    let refused = app.api.login(&Login { email: customer.email.clone(), password: "x".into() }).await;
+    assert_refused(refused, StatusCode::SERVICE_UNAVAILABLE, ErrorCode::ServiceUnavailable);
+    app.api.health().await.expect("liveness does not need the database");
 
     proxy.restore();
     eventually("writes work again without a restart", async || {
-        load(&app).await.iter().all(|(status, _, _)| status.is_success()).then_some(())
+        load().await.iter().all(|write| write.refused.is_none()).then_some(())
     })
     .await;
-    assert_eq!(app.get("/ready").await.status(), StatusCode::OK);
+    app.api.ready().await.unwrap();
 }
 
-/// Eight profile changes at once: each answer's status, `Retry-After` and time taken.
-async fn writes_at_once(app: Arc<TestApp>, token: String) -> Vec<(StatusCode, Option<String>, Duration)> {
+/// One profile change of [`writes_at_once`].
+#[derive(Debug)]
+struct Write {
+    /// The status it was refused with; `None` when it succeeded.
+    refused: Option<StatusCode>,
+    /// The refusal's `Retry-After`, in seconds.
+    retry_after: Option<u64>,
+    took: Duration,
+}
+
+/// Eight profile changes at once, as `customer`.
+async fn writes_at_once(customer: &TestUser) -> Vec<Write> {
     all_at_once((0..8).map(|n| {
-        let (app, token) = (app.clone(), token.clone());
+        let api = customer.api.clone();
         async move {
             let started = Instant::now();
-            let body = json!({"name": format!("Load Tester {n}")});
-            let response = app.send_json_as(Method::PATCH, "/api/v1/me", &token, &body).await;
-            let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
-            (response.status(), retry_after, started.elapsed())
+            let changes = UpdateMe { name: Some(format!("Load Tester {n}")), phone: None };
+            let changed = api.update_me(&changes).await;
+            let took = started.elapsed();
+            match changed {
+                Ok(_) => Write { refused: None, retry_after: None, took },
+                Err(error) => {
+                    let refused = Some(error.status().expect("an answer"));
+                    Write { refused, retry_after: error.retry_after(), took }
+                }
+            }
         }
     }))
     .await

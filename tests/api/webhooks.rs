@@ -6,15 +6,18 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use api_types::orders::{OrderStatus, PaymentStatus};
+use api_types::payments::RazorpayRefundStatus;
 use payments_razorpay::signature::sign;
 use reqwest::StatusCode;
-use rigmaster_tests::app::assert_error;
-use rigmaster_tests::shop::{order_id, spawn_shop};
-use rigmaster_tests::{TestApp, spawn_app, spawn_simulator};
+use rigmaster_tests::shop::spawn_shop;
+use rigmaster_tests::{TestApp, assert_error, spawn_app, spawn_simulator};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
+
+use crate::admin_payments::flagged_only;
 
 const WEBHOOKS: &str = "/api/v1/webhooks/razorpay";
 
@@ -501,10 +504,11 @@ async fn signed_bodies_with_defects_are_refused_or_flagged_never_a_500_and_never
     let admin = app.register_admin().await;
     let customer = app.register_customer().await;
     let product = app.create_stocked_product(&admin, 100_000, 5).await;
-    let placed = app.buy(&customer, &product, 2).await;
+    let placed = app.buy(&customer, product, 2).await;
     let mut capture = payment_event("payment.captured", "pay_IH4NVgf4Dreq1l", "captured");
-    payment_of(&mut capture)["order_id"] = placed["payment"]["razorpay_order_id"].clone();
-    payment_of(&mut capture)["amount"] = placed["order"]["total_paise"].clone();
+    let razorpay_order_id = &placed.payment.as_ref().expect("a Razorpay payment").razorpay_order_id;
+    payment_of(&mut capture)["order_id"] = json!(razorpay_order_id);
+    payment_of(&mut capture)["amount"] = json!(placed.order.total_paise);
 
     for (number, defect) in DEFECTS.iter().enumerate() {
         let mut event = capture.clone();
@@ -523,22 +527,20 @@ async fn signed_bodies_with_defects_are_refused_or_flagged_never_a_500_and_never
         }
     }
 
-    let order = app.order(&customer, &order_id(&placed)).await;
-    assert_eq!(
-        (order["status"].as_str(), order["payment"]["status"].as_str()),
-        (Some("payment_pending"), Some("pending"))
-    );
-    assert_eq!(app.stock_levels(&product).await, (5, 2), "still held, none sold");
-    assert_eq!(app.ledger_entries(&order_id(&placed), "commit").await, 0);
+    let order = customer.api.order(placed.order.id).await.unwrap();
+    assert_eq!((order.status, order.payment.status), (OrderStatus::PaymentPending, PaymentStatus::Pending));
+    assert_eq!(app.stock_levels(product).await, (5, 2), "still held, none sold");
+    assert_eq!(app.ledger_entries(placed.order.id, "commit").await, 0);
     let pool = app.db.pool().await;
     assert_eq!(count(&pool, "SELECT count(*) FROM orders.refunds").await, 0, "no refund owed");
     let flagged = DEFECTS.iter().filter(|d| d.answer == Answer::Flagged).count() as i64;
     assert_eq!(stored_events(&pool).await, flagged, "refused bodies are not stored");
     let gateway_calls = app.simulator.requests().await;
     assert!(!gateway_calls.iter().any(|r| r.ends_with("/capture") || r.ends_with("/refund")), "{gateway_calls:?}");
-    let payments = app.admin_payments(&admin, "?flagged=true").await;
+    let payments = admin.api.admin_payments(&flagged_only()).await.unwrap().items;
     assert_eq!(payments.len(), 1, "{payments:?}");
-    assert!(payments[0]["flagged_reason"].as_str().is_some_and(|r| r.contains(&i64::MAX.to_string())), "{payments:?}");
+    let reason = payments[0].flagged_reason.as_deref();
+    assert!(reason.is_some_and(|r| r.contains(&i64::MAX.to_string())), "{payments:?}");
 }
 
 #[tokio::test]
@@ -556,12 +558,14 @@ async fn a_failed_refund_flags_its_payment_once_beside_its_other_reasons() {
     let again = post_signed(&app, &refund_failed, "evt_refund_failed_again").await;
 
     assert_eq!((first.status(), again.status()), (StatusCode::OK, StatusCode::OK));
-    let flagged = app.admin_payments(&admin, "?flagged=true").await;
+    let flagged = admin.api.admin_payments(&flagged_only()).await.unwrap().items;
     assert_eq!(flagged.len(), 1, "{flagged:?}");
     assert_eq!(
-        flagged[0]["flagged_reason"],
-        "Razorpay order order_IEIaMR65cu6nz3 is not an order of this store; \
-         Razorpay reports refund rfnd_FP8DDKxqJif6ca of 50000 paise failed"
+        flagged[0].flagged_reason.as_deref(),
+        Some(
+            "Razorpay order order_IEIaMR65cu6nz3 is not an order of this store; \
+             Razorpay reports refund rfnd_FP8DDKxqJif6ca of 50000 paise failed"
+        )
     );
-    assert_eq!(flagged[0]["refunds"][0]["status"], "failed");
+    assert_eq!(flagged[0].refunds[0].status, RazorpayRefundStatus::Failed);
 }

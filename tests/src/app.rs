@@ -3,9 +3,12 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use api_types::auth::{Login, Registration, Session};
+use client::Client;
 use reqwest::{Response, StatusCode};
 use rigmaster_api::{Application, Settings};
 use serde_json::Value;
+use uuid::Uuid;
 
 use crate::database::TestDatabase;
 use crate::simulator::{TestSimulator, spawn_simulator};
@@ -15,7 +18,10 @@ pub struct TestApp {
     pub address: String,
     pub port: u16,
     pub db: TestDatabase,
+    /// For raw requests: hostile input, exact bytes and headers.
     pub client: reqwest::Client,
+    /// The typed client, anonymous, over `client`: how a storefront talks to the app.
+    pub api: Client,
     /// This app's own Razorpay simulator, delivering webhooks to it.
     pub simulator: TestSimulator,
 }
@@ -66,13 +72,31 @@ async fn start_with(db: TestDatabase, settings: Settings, simulator: TestSimulat
     let app = Application::build(settings).await.expect("the application builds");
     let port = app.port();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
-    let address = format!("http://127.0.0.1:{port}");
-    simulator.control.set_webhook_url(Some(format!("{address}/api/v1/webhooks/razorpay")));
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { address, port, db, client, simulator }
+    TestApp::at(port, db, client, simulator)
 }
 
 impl TestApp {
+    /// The app serving `db` on `port` (a process started elsewhere), its simulator
+    /// delivering webhooks to it.
+    pub fn at(port: u16, db: TestDatabase, client: reqwest::Client, simulator: TestSimulator) -> TestApp {
+        let address = format!("http://127.0.0.1:{port}");
+        let api = Client::with_http(client.clone(), &address);
+        let app = TestApp { address, port, db, client, api, simulator };
+        app.simulator.control.set_webhook_url(Some(app.url("/api/v1/webhooks/razorpay")));
+        app
+    }
+
+    /// Talks to another process serving the same database on `port` from now on (a
+    /// restarted `rigmaster`); users made before act there again through
+    /// [`TestUser::moved_to`].
+    pub fn moved_to(&mut self, port: u16) {
+        self.port = port;
+        self.address = format!("http://127.0.0.1:{port}");
+        self.api = Client::with_http(self.client.clone(), &self.address);
+        self.simulator.control.set_webhook_url(Some(self.url("/api/v1/webhooks/razorpay")));
+    }
+
     /// Another app (another `rigmaster` process, as it were) on this app's database, with
     /// the test defaults adjusted by `customize`, and a simulator of its own.
     pub async fn spawn_beside(&self, customize: impl FnOnce(&mut Settings)) -> TestApp {
@@ -84,77 +108,64 @@ impl TestApp {
         settings.razorpay.api_base = simulator.api_base();
         start_with(self.db.share(), settings, simulator).await
     }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.address, path)
-    }
-
-    pub async fn get(&self, path: &str) -> Response {
-        self.client.get(self.url(path)).send().await.expect("request sent")
-    }
-
-    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.client.post(self.url(path)).json(body).send().await.expect("request sent")
-    }
-
-    /// Posts `body` as is, with the given content type (or none).
-    pub async fn post_raw(&self, path: &str, content_type: Option<&str>, body: impl Into<reqwest::Body>) -> Response {
-        let mut request = self.client.post(self.url(path)).body(body);
-        if let Some(content_type) = content_type {
-            request = request.header(reqwest::header::CONTENT_TYPE, content_type);
-        }
-        request.send().await.expect("request sent")
-    }
 }
 
-/// A registered user and the tokens its registration returned.
+/// A registered user, the tokens it signed in with, and the typed client acting for it.
 #[derive(Debug, Clone)]
 pub struct TestUser {
-    pub id: String,
+    pub id: Uuid,
     pub email: String,
     pub password: String,
     pub access_token: String,
     pub refresh_token: String,
+    /// The typed client, authorized with `access_token`.
+    pub api: Client,
+}
+
+impl TestUser {
+    /// The user of `session`, signed in with `password`, acting through `app`.
+    fn signed_in(app: &TestApp, password: &str, session: Session) -> TestUser {
+        TestUser {
+            id: session.user.id,
+            email: session.user.email,
+            password: password.to_owned(),
+            api: app.api.authorized(&session.access_token),
+            access_token: session.access_token,
+            refresh_token: session.refresh_token,
+        }
+    }
+
+    /// Acts for this user through `app` (which has moved to another process).
+    pub fn moved_to(&mut self, app: &TestApp) {
+        self.api = app.api.authorized(&self.access_token);
+    }
 }
 
 impl TestApp {
     /// Registers a new customer with a unique e-mail and returns its session.
     pub async fn register_customer(&self) -> TestUser {
-        let email = format!("customer-{}@example.in", uuid::Uuid::new_v4().simple());
-        let password = "correct horse battery".to_owned();
-        let response = self
-            .post_json(
-                "/api/v1/auth/register",
-                &serde_json::json!({"name": "Test Customer", "email": email, "password": password}),
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::CREATED, "registering a test customer");
-        let body: Value = response.json().await.unwrap();
-        TestUser {
-            id: body["user"]["id"].as_str().unwrap().to_owned(),
-            email,
-            password,
-            access_token: body["access_token"].as_str().unwrap().to_owned(),
-            refresh_token: body["refresh_token"].as_str().unwrap().to_owned(),
-        }
+        let registration = Registration {
+            name: "Test Customer".into(),
+            email: format!("customer-{}@example.in", Uuid::new_v4().simple()),
+            password: "correct horse battery".into(),
+            phone: None,
+        };
+        let session = self.api.register(&registration).await.expect("registering a test customer");
+        TestUser::signed_in(self, &registration.password, session)
     }
 
     /// Registers a user, makes it an admin in the database (as `rigmaster create-admin`
     /// would) and signs it in again so its access token carries the admin role.
     pub async fn register_admin(&self) -> TestUser {
-        let mut admin = self.register_customer().await;
-        sqlx::query("UPDATE identity.users SET role = 'admin' WHERE email = $1")
-            .bind(&admin.email)
+        let customer = self.register_customer().await;
+        sqlx::query("UPDATE identity.users SET role = 'admin' WHERE id = $1")
+            .bind(customer.id)
             .execute(&self.db.pool().await)
             .await
             .expect("promoting the test admin");
-        let login = self
-            .post_json("/api/v1/auth/login", &serde_json::json!({"email": admin.email, "password": admin.password}))
-            .await;
-        let body: Value = login.json().await.unwrap();
-        admin.access_token = body["access_token"].as_str().unwrap().to_owned();
-        admin.refresh_token = body["refresh_token"].as_str().unwrap().to_owned();
-        admin
+        let credentials = Login { email: customer.email, password: customer.password };
+        let session = self.api.login(&credentials).await.expect("signing the test admin in");
+        TestUser::signed_in(self, &credentials.password, session)
     }
 
     /// Loads the demo store (as `rigmaster seed-demo` does); returns how many products it added.
@@ -165,14 +176,15 @@ impl TestApp {
         report.added
     }
 
-    /// Creates a product as `admin`, asserting 201, and returns the `Product` body.
-    pub async fn create_product(&self, admin: &TestUser, body: &Value) -> Value {
-        let response =
-            self.send_json_as(reqwest::Method::POST, "/api/v1/admin/products", &admin.access_token, body).await;
-        let status = response.status();
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(status, StatusCode::CREATED, "creating a product: {body}");
-        body
+    // Raw requests, for what the typed client cannot send: malformed or hostile input, and
+    // checks of exact statuses, headers and bytes.
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("request sent")
     }
 
     /// A GET that must answer 200 with JSON.
@@ -186,6 +198,19 @@ impl TestApp {
 
     pub async fn get_as(&self, path: &str, access_token: &str) -> Response {
         self.client.get(self.url(path)).bearer_auth(access_token).send().await.expect("request sent")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client.post(self.url(path)).json(body).send().await.expect("request sent")
+    }
+
+    /// Posts `body` as is, with the given content type (or none).
+    pub async fn post_raw(&self, path: &str, content_type: Option<&str>, body: impl Into<reqwest::Body>) -> Response {
+        let mut request = self.client.post(self.url(path)).body(body);
+        if let Some(content_type) = content_type {
+            request = request.header(reqwest::header::CONTENT_TYPE, content_type);
+        }
+        request.send().await.expect("request sent")
     }
 
     pub async fn send_json_as(
@@ -203,27 +228,4 @@ impl TestApp {
             .await
             .expect("request sent")
     }
-}
-
-/// Asserts `response` is the contract's error envelope with this status and code, and
-/// that the envelope's request id is the one in the `x-request-id` header. Returns the
-/// `error` object for further checks.
-pub async fn assert_error(response: Response, status: StatusCode, code: &str) -> Value {
-    assert_eq!(response.status(), status, "status");
-    let header_id = response
-        .headers()
-        .get("x-request-id")
-        .expect("every response carries x-request-id")
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
-    assert_eq!(content_type.as_deref(), Some("application/json"), "errors are JSON");
-    let body: Value = response.json().await.expect("an error body is JSON");
-    let error = body.get("error").unwrap_or_else(|| panic!("no `error` member in {body}"));
-    assert_eq!(error["code"], code, "code in {body}");
-    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "a message in {body}");
-    assert!(error["details"].is_array(), "details is a list in {body}");
-    assert_eq!(error["request_id"], header_id.as_str(), "request_id matches the header in {body}");
-    error.clone()
 }

@@ -4,8 +4,6 @@
 
 use std::fmt;
 
-use reqwest::StatusCode;
-
 use crate::app::TestApp;
 
 /// One reading of `/metrics` (Prometheus text format).
@@ -57,11 +55,9 @@ fn is_series(series: &str, name: &str, labels: &[(&str, &str)]) -> bool {
 }
 
 impl TestApp {
-    /// `GET /metrics`, asserting 200.
+    /// `GET /metrics`, read.
     pub async fn metrics(&self) -> Metrics {
-        let response = self.get("/metrics").await;
-        assert_eq!(response.status(), StatusCode::OK);
-        Metrics::parse(response.text().await.unwrap())
+        Metrics::parse(self.api.metrics().await.expect("the metrics"))
     }
 }
 

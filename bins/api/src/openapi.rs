@@ -150,10 +150,51 @@ fn add_shared_parts(doc: &mut Value) {
     }
     components.insert("responses".into(), Value::Object(responses));
 
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        schemas.values_mut().for_each(refuse_control_characters);
+    }
     let paths = doc["paths"].as_object_mut().expect("paths");
     for (path, item) in paths.iter_mut() {
         for (_, operation) in item.as_object_mut().expect("a path item").iter_mut() {
             add_shared_responses(path, operation);
+            if let Some(Value::Array(parameters)) = operation.get_mut("parameters") {
+                parameters.iter_mut().for_each(|parameter| refuse_control_characters(&mut parameter["schema"]));
+            }
+        }
+    }
+}
+
+/// What every free-text string of the API matches: no control characters but tab, line
+/// feed and carriage return (the server refuses them in the URL and in bodies, see
+/// `http::control_chars`).
+const NO_CONTROL_CHARACTERS: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+
+/// Writes [`NO_CONTROL_CHARACTERS`] into every free-text string of `schema` (not into ids,
+/// times, enums or references), so that clients and fuzzers know the rule.
+fn refuse_control_characters(schema: &mut Value) {
+    let Some(object) = schema.as_object_mut() else { return };
+    let is_string = match object.get("type") {
+        Some(Value::String(kind)) => kind == "string",
+        Some(Value::Array(kinds)) => kinds.contains(&json!("string")),
+        _ => false,
+    };
+    let constrained = ["pattern", "format", "enum", "const"].iter().any(|key| object.contains_key(*key));
+    if is_string && !constrained {
+        object.insert("pattern".into(), json!(NO_CONTROL_CHARACTERS));
+    }
+    for key in ["properties", "patternProperties"] {
+        if let Some(Value::Object(properties)) = object.get_mut(key) {
+            properties.values_mut().for_each(refuse_control_characters);
+        }
+    }
+    for key in ["items", "additionalProperties", "not"] {
+        if let Some(inner) = object.get_mut(key) {
+            refuse_control_characters(inner);
+        }
+    }
+    for key in ["allOf", "oneOf", "anyOf", "prefixItems"] {
+        if let Some(Value::Array(variants)) = object.get_mut(key) {
+            variants.iter_mut().for_each(refuse_control_characters);
         }
     }
 }

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use api_types::auth::Login;
+use api_types::users::{Role, UserQuery};
 use rigmaster_tests::{Patience, TestDatabase, eventually_with};
 
 fn workspace_root() -> PathBuf {
@@ -194,19 +196,11 @@ async fn create_admin_makes_an_admin_who_may_use_admin_routes() {
     let settings = rigmaster_tests::test_settings(db.url());
     let app = rigmaster_tests::app::start(db, settings).await;
 
-    let login = app
-        .post_json(
-            "/api/v1/auth/login",
-            &serde_json::json!({"email": "boss@rigmaster.in", "password": "a strong admin password"}),
-        )
-        .await;
-    assert_eq!(login.status(), reqwest::StatusCode::OK, "the first password is kept");
-    let body: serde_json::Value = login.json().await.unwrap();
-    assert_eq!(body["user"]["role"], "admin");
-    let users = app.get_as("/api/v1/admin/users", body["access_token"].as_str().unwrap()).await;
-    assert_eq!(users.status(), reqwest::StatusCode::OK);
-    let listed: serde_json::Value = users.json().await.unwrap();
-    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    let credentials = Login { email: "boss@rigmaster.in".into(), password: "a strong admin password".into() };
+    let session = app.api.login(&credentials).await.expect("the first password is kept");
+    assert_eq!(session.user.role, Role::Admin);
+    let listed = app.api.authorized(&session.access_token).users(&UserQuery::default()).await.unwrap();
+    assert_eq!(listed.items.len(), 1);
 }
 
 #[tokio::test]

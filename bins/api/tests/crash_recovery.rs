@@ -7,12 +7,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use api_types::orders::{Order, OrderStatus, PlaceOrder, PlacedOrder};
 use payments_razorpay::PaymentGateway as _;
 use reqwest::StatusCode;
 use rigmaster_tests::app::{TestApp, TestUser};
-use rigmaster_tests::shop::{all_at_once, json_body, new_key, order_of, poll};
-use rigmaster_tests::{Patience, TestDatabase, TestSimulator, poll_with, spawn_simulator};
+use rigmaster_tests::orders::order_of;
+use rigmaster_tests::shop::{all_at_once, new_key};
+use rigmaster_tests::{Patience, TestDatabase, TestSimulator, poll, poll_with, spawn_simulator};
 use serde_json::Value;
+use uuid::Uuid;
 
 /// One Razorpay call may take this long. The dead checkout's lease on opening the payment
 /// is this plus five seconds (`state::orders_service`), which is how long recovery waits.
@@ -86,21 +89,14 @@ fn announced_port(child: &mut Child) -> u16 {
     panic!("rigmaster did not announce its port");
 }
 
-/// Points the test's app (its address, and the simulator's webhooks) at `served`.
-fn talk_to(app: &mut TestApp, served: &Served) {
-    app.port = served.port;
-    app.address = format!("http://127.0.0.1:{}", served.port);
-    app.simulator.control.set_webhook_url(Some(app.url("/api/v1/webhooks/razorpay")));
-}
-
 /// A store whose process died in the middle of a checkout.
 struct CrashedCheckout {
     app: TestApp,
     customer: TestUser,
-    product: String,
+    product: Uuid,
     key: String,
-    body: Value,
-    order_id: String,
+    body: PlaceOrder,
+    order_id: Uuid,
     order_number: String,
     total: i64,
     /// The reservation deadline checkout gave the order.
@@ -117,8 +113,8 @@ impl CrashedCheckout {
     }
 
     async fn payment_attempts(&self) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM orders.payment_attempts WHERE order_id = $1::uuid")
-            .bind(&self.order_id)
+        sqlx::query_scalar("SELECT count(*) FROM orders.payment_attempts WHERE order_id = $1")
+            .bind(self.order_id)
             .fetch_one(&self.app.db.pool().await)
             .await
             .unwrap()
@@ -135,9 +131,8 @@ impl CrashedCheckout {
 
     /// A Razorpay order that exists at the gateway, for the order's amount, with the
     /// order number as receipt; returns its id.
-    async fn assert_opened_at_gateway(&self, razorpay_order_id: &Value) -> String {
-        let razorpay_order_id =
-            razorpay_order_id.as_str().unwrap_or_else(|| panic!("no Razorpay order: {razorpay_order_id}"));
+    async fn assert_opened_at_gateway(&self, razorpay_order_id: Option<&str>) -> String {
+        let razorpay_order_id = razorpay_order_id.expect("a Razorpay order");
         let at_gateway = self.app.simulator.client().fetch_order(razorpay_order_id).await.expect("it exists");
         assert_eq!(at_gateway.amount, self.total);
         assert_eq!(at_gateway.receipt.as_deref(), Some(self.order_number.as_str()));
@@ -147,22 +142,21 @@ impl CrashedCheckout {
     /// Pays the order at the simulator and waits for it to be `paid`, its stock sold once.
     async fn pay(&self, razorpay_order_id: &str) {
         self.app.simulator.pay(razorpay_order_id, serde_json::json!({"outcome": "success"})).await;
-        let paid = self.app.wait_for_order_status(&self.customer, &self.order_id, "paid").await;
-        assert_eq!(paid["payment"]["razorpay_order_id"], razorpay_order_id);
-        assert_eq!(self.app.stock_levels(&self.product).await, (4, 0), "one unit sold, nothing held");
-        assert_eq!(self.app.ledger_entries(&self.order_id, "commit").await, 1);
+        let paid = self.app.wait_for_order_status(&self.customer, self.order_id, OrderStatus::Paid).await;
+        assert_eq!(paid.payment.razorpay_order_id.as_deref(), Some(razorpay_order_id));
+        assert_eq!(self.app.stock_levels(self.product).await, (4, 0), "one unit sold, nothing held");
+        assert_eq!(self.app.ledger_entries(self.order_id, "commit").await, 1);
     }
 
     /// The order's hold now lasts longer than checkout made it, at the order and in
     /// inventory alike.
-    async fn assert_hold_extended(&self, order: &Value) {
-        let deadline: chrono::DateTime<chrono::Utc> =
-            order["reservation_expires_at"].as_str().expect("a deadline").parse().unwrap();
+    async fn assert_hold_extended(&self, order: &Order) {
+        let deadline = order.reservation_expires_at.expect("a deadline");
         assert!(deadline > self.first_deadline, "{deadline} after {}", self.first_deadline);
         let held_until: chrono::DateTime<chrono::Utc> = sqlx::query_scalar(
-            "SELECT min(expires_at) FROM inventory.reservations WHERE owner_id = $1::uuid AND status = 'held'",
+            "SELECT min(expires_at) FROM inventory.reservations WHERE owner_id = $1 AND status = 'held'",
         )
-        .bind(&self.order_id)
+        .bind(self.order_id)
         .fetch_one(&self.app.db.pool().await)
         .await
         .unwrap();
@@ -176,23 +170,17 @@ async fn crashed_checkout(extra: &[(&str, &str)]) -> (CrashedCheckout, Served) {
     let db = TestDatabase::create().await;
     let simulator = spawn_simulator(None).await;
     let first = serve(&db, &simulator, &[]);
-    let client = reqwest::Client::new();
-    let mut app = TestApp { address: String::new(), port: 0, db, client, simulator };
-    talk_to(&mut app, &first);
+    let mut app = TestApp::at(first.port, db, reqwest::Client::new(), simulator);
     let admin = app.register_admin().await;
-    let customer = app.register_customer().await;
+    let mut customer = app.register_customer().await;
     let product = app.create_stocked_product(&admin, 100_000, 5).await;
-    let (key, body) = (new_key(), order_of(&product, 1));
+    let (key, body) = (new_key(), order_of(product, 1));
     app.simulator.set_fault("slow", Some(60_000)).await;
 
-    let checkout = tokio::spawn(
-        app.client
-            .post(app.url("/api/v1/orders"))
-            .bearer_auth(&customer.access_token)
-            .header("Idempotency-Key", &key)
-            .json(&body)
-            .send(),
-    );
+    let checkout = {
+        let (api, key, body) = (customer.api.clone(), key.clone(), body.clone());
+        tokio::spawn(async move { api.place_order(&body, &key).await })
+    };
     let pool = app.db.pool().await;
     let committed = poll(async || {
         sqlx::query_as::<_, (uuid::Uuid, String, i64, chrono::DateTime<chrono::Utc>)>(
@@ -205,7 +193,8 @@ async fn crashed_checkout(extra: &[(&str, &str)]) -> (CrashedCheckout, Served) {
     .await;
     first.kill_hard();
     let (order_id, order_number, total, first_deadline) = committed.expect("the order row was committed");
-    assert!(checkout.await.unwrap().is_err(), "the checkout was never answered");
+    let unanswered = checkout.await.unwrap();
+    assert!(matches!(unanswered, Err(client::Error::Transport(_))), "the checkout was never answered: {unanswered:?}");
     let missing: Option<String> =
         sqlx::query_scalar("SELECT razorpay_order_id FROM orders.orders").fetch_one(&pool).await.unwrap();
     assert_eq!(missing, None, "killed before the Razorpay order was stored");
@@ -213,14 +202,15 @@ async fn crashed_checkout(extra: &[(&str, &str)]) -> (CrashedCheckout, Served) {
     app.simulator.set_fault("none", None).await;
     let requests_before_restart = app.simulator.requests().await.len();
     let second = serve(&app.db, &app.simulator, extra);
-    talk_to(&mut app, &second);
+    app.moved_to(second.port);
+    customer.moved_to(&app);
     let crashed = CrashedCheckout {
         app,
         customer,
         product,
         key,
         body,
-        order_id: order_id.to_string(),
+        order_id,
         order_number,
         total,
         first_deadline,
@@ -234,18 +224,19 @@ async fn the_replay_of_a_checkout_killed_after_commit_answers_with_a_payment_tha
     let (crashed, _served) = crashed_checkout(&[]).await;
     crashed.key_abandoned().await;
 
-    let replay = crashed.app.place_order(&crashed.customer, &crashed.key, &crashed.body).await;
+    let replay = crashed.customer.api.place_order(&crashed.body, &crashed.key).await.unwrap();
 
-    let replayed = json_body(replay, StatusCode::CREATED).await;
-    assert_eq!(replayed["order"]["id"], crashed.order_id.as_str(), "the same order, not a second one");
-    assert_eq!(replayed["order"]["status"], "payment_pending");
-    let razorpay_order_id = crashed.assert_opened_at_gateway(&replayed["payment"]["razorpay_order_id"]).await;
-    assert_eq!(replayed["payment"]["amount_paise"], crashed.total);
-    crashed.assert_hold_extended(&replayed["order"]).await;
+    assert_eq!(replay.status, StatusCode::CREATED);
+    let replayed = replay.body;
+    assert_eq!(replayed.order.id, crashed.order_id, "the same order, not a second one");
+    assert_eq!(replayed.order.status, OrderStatus::PaymentPending);
+    let razorpay_order_id = crashed.assert_opened_at_gateway(razorpay_order_of(&replayed)).await;
+    assert_eq!(replayed.payment.as_ref().map(|p| p.amount_paise), Some(crashed.total));
+    crashed.assert_hold_extended(&replayed.order).await;
     assert_eq!(crashed.razorpay_orders_since_restart().await, 1);
     assert_eq!(crashed.app.orders(&crashed.customer).await.len(), 1);
-    let again = crashed.app.place_order(&crashed.customer, &crashed.key, &crashed.body).await;
-    assert_eq!(json_body(again, StatusCode::CREATED).await, replayed, "later repeats replay the same answer");
+    let again = crashed.customer.api.place_order(&crashed.body, &crashed.key).await.unwrap();
+    assert_eq!((again.status, again.body), (StatusCode::CREATED, replayed), "later repeats replay the same answer");
     crashed.pay(&razorpay_order_id).await;
 }
 
@@ -253,13 +244,12 @@ async fn the_replay_of_a_checkout_killed_after_commit_answers_with_a_payment_tha
 async fn a_payment_retry_makes_an_order_whose_checkout_was_killed_after_commit_payable() {
     let (crashed, _served) = crashed_checkout(&[]).await;
 
-    let retry = crashed.app.retry_payment(&crashed.customer, &crashed.order_id, &new_key()).await;
+    let retried = crashed.customer.api.retry_payment(crashed.order_id, &new_key()).await.unwrap();
 
-    let retried = json_body(retry, StatusCode::OK).await;
-    assert_eq!(retried["order"]["status"], "payment_pending");
-    let razorpay_order_id = crashed.assert_opened_at_gateway(&retried["payment"]["razorpay_order_id"]).await;
-    assert_eq!(retried["payment"]["amount_paise"], crashed.total);
-    crashed.assert_hold_extended(&retried["order"]).await;
+    assert_eq!(retried.order.status, OrderStatus::PaymentPending);
+    let razorpay_order_id = crashed.assert_opened_at_gateway(razorpay_order_of(&retried)).await;
+    assert_eq!(retried.payment.as_ref().map(|p| p.amount_paise), Some(crashed.total));
+    crashed.assert_hold_extended(&retried.order).await;
     assert_eq!(crashed.razorpay_orders_since_restart().await, 1);
     assert_eq!(crashed.payment_attempts().await, 1);
     crashed.pay(&razorpay_order_id).await;
@@ -270,17 +260,19 @@ async fn reconciliation_opens_the_payment_of_an_order_whose_checkout_was_killed_
     let (crashed, _served) = crashed_checkout(&[("RECONCILE_INTERVAL_SECONDS", "1")]).await;
 
     // Nobody asks: the job finds the order once the dead checkout's lease has run out.
-    let mut order = Value::Null;
+    let mut order = None;
     let patience = Patience::within(Duration::from_secs(30)).every(Duration::from_millis(200));
     let opened = poll_with(patience, async || {
-        order = crashed.app.order(&crashed.customer, &crashed.order_id).await;
-        order["payment"]["razorpay_order_id"].is_string().then(|| order.clone())
+        let seen = crashed.customer.api.order(crashed.order_id).await.unwrap();
+        let opened = seen.payment.razorpay_order_id.is_some().then(|| seen.clone());
+        order = Some(seen);
+        opened
     })
     .await;
-    let opened = opened.unwrap_or_else(|| panic!("reconciliation did not open the payment within 30 s: {order}"));
+    let opened = opened.unwrap_or_else(|| panic!("reconciliation did not open the payment within 30 s: {order:?}"));
 
-    assert_eq!(opened["status"], "payment_pending");
-    let razorpay_order_id = crashed.assert_opened_at_gateway(&opened["payment"]["razorpay_order_id"]).await;
+    assert_eq!(opened.status, OrderStatus::PaymentPending);
+    let razorpay_order_id = crashed.assert_opened_at_gateway(opened.payment.razorpay_order_id.as_deref()).await;
     crashed.assert_hold_extended(&opened).await;
     assert_eq!(crashed.razorpay_orders_since_restart().await, 1);
     crashed.pay(&razorpay_order_id).await;
@@ -292,31 +284,33 @@ async fn the_replay_retries_and_reconciliation_racing_for_a_killed_checkout_open
     crashed.key_abandoned().await;
     // Whoever creates the Razorpay order waits half a second for it, while the others ask.
     crashed.app.simulator.set_fault("slow", Some(500)).await;
-    let (app, customer, order_id) = (&crashed.app, &crashed.customer, &crashed.order_id);
-    let replay = app.client.post(app.url("/api/v1/orders")).header("Idempotency-Key", &crashed.key).json(&crashed.body);
-    let retries = (0..4).map(|_| {
-        let path = format!("/api/v1/orders/{order_id}/payment/retry");
-        app.client.post(app.url(&path)).header("Idempotency-Key", new_key()).json(&serde_json::json!({}))
-    });
+    let (api, order_id) = (&crashed.customer.api, crashed.order_id);
+    let replay = {
+        let (api, body, key) = (api.clone(), crashed.body.clone(), crashed.key.clone());
+        tokio::spawn(async move { api.place_order(&body, &key).await })
+    };
+    let retries = all_at_once((0..4).map(|_| {
+        let api = api.clone();
+        async move { api.retry_payment(order_id, &new_key()).await }
+    }));
 
-    let answers = all_at_once(
-        std::iter::once(replay)
-            .chain(retries)
-            .map(|request| request.bearer_auth(&customer.access_token).send())
-            .collect::<Vec<_>>(),
-    )
-    .await;
+    let (replayed, retried) = tokio::join!(replay, retries);
 
     crashed.app.simulator.set_fault("none", None).await;
-    let mut payments = Vec::new();
-    for (i, answer) in answers.into_iter().enumerate() {
-        let status = if i == 0 { StatusCode::CREATED } else { StatusCode::OK };
-        let body = json_body(answer.expect("answered"), status).await;
-        payments.push(body["payment"]["razorpay_order_id"].clone());
+    let replayed = replayed.unwrap().expect("the replay is answered");
+    assert_eq!(replayed.status, StatusCode::CREATED);
+    let mut payments = vec![razorpay_order_of(&replayed.body).map(str::to_owned)];
+    for retried in retried {
+        payments.push(razorpay_order_of(&retried.expect("a retry is answered")).map(str::to_owned));
     }
-    assert!(payments.iter().all(|p| p.is_string() && *p == payments[0]), "one payment for all: {payments:?}");
+    assert!(payments.iter().all(|p| p.is_some() && *p == payments[0]), "one payment for all: {payments:?}");
     assert_eq!(crashed.razorpay_orders_since_restart().await, 1, "one Razorpay order");
     assert_eq!(crashed.payment_attempts().await, 1);
-    let razorpay_order_id = crashed.assert_opened_at_gateway(&payments[0]).await;
+    let razorpay_order_id = crashed.assert_opened_at_gateway(payments[0].as_deref()).await;
     crashed.pay(&razorpay_order_id).await;
+}
+
+/// The Razorpay order an answer of checkout or a payment retry opened, if any.
+fn razorpay_order_of(placed: &PlacedOrder) -> Option<&str> {
+    placed.payment.as_ref().map(|payment| payment.razorpay_order_id.as_str())
 }

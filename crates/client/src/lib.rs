@@ -100,6 +100,15 @@ impl Error {
         self.api().map(|error| error.code)
     }
 
+    /// `Retry-After`, in seconds, when the server refused the request and said when to
+    /// try again.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Error::Api { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
     /// The envelope's body, when the server refused the request.
     pub fn api(&self) -> Option<&ErrorBody> {
         match self {

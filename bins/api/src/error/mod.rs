@@ -33,6 +33,8 @@ pub struct ApiError {
     /// Members added beside `details` (e.g. `shortages`).
     extra: Map<String, Value>,
     retry_after_seconds: Option<u64>,
+    /// The methods a resource does serve, for a 405's `Allow` header.
+    allow: Option<HeaderValue>,
     /// What went wrong inside, for the log only; never shown to the client.
     source: Option<anyhow::Error>,
 }
@@ -46,6 +48,7 @@ impl ApiError {
             details: Vec::new(),
             extra: Map::new(),
             retry_after_seconds: None,
+            allow: None,
             source: None,
         }
     }
@@ -116,6 +119,17 @@ impl ApiError {
         self
     }
 
+    /// A 405 `method_not_allowed`, with the `Allow` header RFC 9110 asks for.
+    pub fn method_not_allowed(allow: HeaderValue) -> Self {
+        let mut error = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+            "This method is not allowed on this resource.",
+        );
+        error.allow = Some(allow);
+        error
+    }
+
     pub fn status(&self) -> StatusCode {
         self.status
     }
@@ -179,6 +193,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status);
         if let Some(seconds) = self.retry_after_seconds {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
+        }
+        if let Some(allow) = &self.allow {
+            response.insert_header((header::ALLOW, allow.clone()));
         }
         response.finish()
     }

@@ -17,10 +17,11 @@ pub(crate) mod webhooks;
 
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::Method;
+use actix_web::http::header::HeaderValue;
 use actix_web::middleware::from_fn;
 use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, web};
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::read_cache;
 
 /// One route of the router: a method and the full path, written as the OpenAPI document
@@ -117,7 +118,12 @@ struct Routes<'a> {
 
 impl Routes<'_> {
     fn at(&mut self, path: &'static str) -> ResourceRoutes<'_> {
-        ResourceRoutes { resource: resource(path), path: format!("{}{path}", self.prefix), seen: self.seen }
+        ResourceRoutes {
+            resource: web::resource(path),
+            path: format!("{}{path}", self.prefix),
+            methods: Vec::new(),
+            seen: self.seen,
+        }
     }
 }
 
@@ -125,6 +131,7 @@ impl Routes<'_> {
 struct ResourceRoutes<'a> {
     resource: Resource,
     path: String,
+    methods: Vec<Method>,
     seen: &'a mut Vec<Endpoint>,
 }
 
@@ -136,6 +143,7 @@ impl ResourceRoutes<'_> {
         F::Output: Responder + 'static,
     {
         self.seen.push(Endpoint { method: method.clone(), path: self.path.clone() });
+        self.methods.push(method.clone());
         self.resource = self.resource.route(web::route().method(method).to(handler));
         self
     }
@@ -185,15 +193,16 @@ impl ResourceRoutes<'_> {
         self.to(Method::DELETE, handler)
     }
 
+    /// The resource, answering any other method 405 with `Allow` naming the ones it
+    /// serves (without a default service, Actix would fall through to the app's 404).
     fn done(self) -> Resource {
-        self.resource
+        let allow = self.methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+        let allow = HeaderValue::from_str(&allow).expect("method names are valid header text");
+        self.resource.default_service(web::to(move || {
+            let allow = allow.clone();
+            async move { Err::<HttpResponse, _>(ApiError::method_not_allowed(allow)) }
+        }))
     }
-}
-
-/// A resource that answers 405 to a method it has no route for (without this, Actix
-/// would fall through to the app's 404).
-fn resource(path: &str) -> Resource {
-    web::resource(path).default_service(web::to(method_not_allowed))
 }
 
 /// A shopper catalog resource, answered from the in-process cache when it can be
@@ -211,12 +220,4 @@ fn catalog_write(resource: Resource) -> impl HttpServiceFactory {
 /// Any path no route matches.
 pub async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found())
-}
-
-async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(
-        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-        ErrorCode::MethodNotAllowed,
-        "This method is not allowed on this resource.",
-    ))
 }
