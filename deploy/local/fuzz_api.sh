@@ -7,6 +7,9 @@
 # (api_tools.sh), a debug build, a scratch database (dropped at exit), the Razorpay
 # simulator and rigmaster on free loopback ports, the demo catalog, an admin, and a
 # customer with a cart line, an address and two orders, so that reads return real data.
+# The run's real ids are offered to schemathesis for parameters of known names (a
+# generated schemathesis.toml), and the admin run gets its admin's role back whenever the
+# fuzzer demotes it.
 #
 #   deploy/local/fuzz_api.sh            (make fuzz-api)
 #
@@ -14,9 +17,10 @@
 #   FUZZ_SECONDS   the time budget of the fuzzing, split between the three runs (default 600);
 #                  the builds and the set-up come on top
 #   FUZZ_SEED      schemathesis' seed (default: a random one, printed, to replay a run)
-#   FUZZ_WORKERS   concurrent schemathesis workers (default 1: one worker generates as
-#                  many cases on two cores as two do, and Python 3.11's AST constructor
-#                  is not thread-safe (CPython gh-106905), which fails runs of several)
+#   FUZZ_WORKERS   concurrent schemathesis workers (default 1: on two cores one worker
+#                  generates as many cases as two, and with several, schemathesis under
+#                  Python 3.11 stopped on "AST constructor recursion depth mismatch"
+#                  errors, a thread-safety problem of CPython's (gh-106905))
 #   FUZZ_CHECKS    the checks (default: not_a_server_error, status_code_conformance,
 #                  content_type_conformance, response_schema_conformance)
 #   FUZZ_PHASES    schemathesis phases (default: examples,coverage,fuzzing,stateful)
