@@ -187,6 +187,8 @@ pub enum PaymentProvider {
 /// `order_id`; once the customer has paid, send what the checkout's handler receives to
 /// `POST /orders/{id}/payment/verify`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"provider": "razorpay", "key_id": "rzp_test_1DP5mmOlF5G5ag",
+    "razorpay_order_id": "order_OeHQfN9cZ2vYtB", "amount_paise": 1_179_882, "currency": "INR"}))]
 pub struct RazorpayCheckout {
     /// Always `razorpay`.
     pub provider: PaymentProvider,

@@ -44,7 +44,12 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     request_body(content = Object, content_type = "application/json",
         description = "A Razorpay webhook event, as Razorpay documents it (`{entity: \"event\", event, \
             payload: {payment | refund | order: {entity: {...}}}, created_at}`), checked byte for byte \
-            against the signature."),
+            against the signature.",
+        example = json!({"entity": "event", "account_id": "acc_BFQ7uQEaa7j2z7", "event": "payment.captured",
+            "contains": ["payment"], "created_at": 1_764_150_000,
+            "payload": {"payment": {"entity": {"id": "pay_OeHQm2xMv4fXkQ", "entity": "payment", "amount": 1_179_882,
+                "currency": "INR", "status": "captured", "order_id": "order_OeHQfN9cZ2vYtB", "method": "upi",
+                "captured": true, "created_at": 1_764_149_990}}}})),
     responses(
         (status = 200, description = "Processed now (`outcome: processed`), or received before \
             (`outcome: already_seen`).", body = Object,
