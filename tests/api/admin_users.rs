@@ -78,6 +78,21 @@ async fn a_role_change_takes_effect_at_the_next_request() {
 }
 
 #[tokio::test]
+async fn an_admin_cannot_take_away_their_own_admin_role_but_another_admin_can() {
+    let app = spawn_app().await;
+    let first = app.register_admin().await;
+    let second = app.register_admin().await;
+
+    let refused = first.api.set_user_role(first.id, Role::Customer).await;
+
+    assert_refused(refused, StatusCode::CONFLICT, ErrorCode::Conflict);
+    first.api.users(&everyone()).await.expect("still an admin");
+    let demoted = second.api.set_user_role(first.id, Role::Customer).await.unwrap();
+    assert_eq!(demoted.role, Role::Customer);
+    assert_refused(first.api.users(&everyone()).await, StatusCode::FORBIDDEN, ErrorCode::Forbidden);
+}
+
+#[tokio::test]
 async fn an_admin_demoted_in_the_database_is_refused_at_once_with_a_still_valid_token() {
     let app = spawn_app().await;
     let admin = app.register_admin().await;

@@ -230,6 +230,29 @@ async fn cancelling_an_order_awaiting_payment_releases_its_stock() {
 }
 
 #[tokio::test]
+async fn a_cancel_whose_body_is_json_null_is_a_cancel_without_a_reason() {
+    let app = spawn_shop().await;
+    let (_, customer, product) = shop_with_product(&app, 100_000, 5).await;
+    let id = app.buy(&customer, product, 1).await.order.id;
+
+    let path = format!("/api/v1/orders/{id}/cancel");
+    let response = app
+        .client
+        .post(app.url(&path))
+        .bearer_auth(&customer.access_token)
+        .header("content-type", "application/json")
+        .body("null")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let cancelled = customer.api.order(id).await.unwrap();
+    assert_eq!(cancelled.status, OrderStatus::Cancelled);
+    assert_eq!(app.stock_levels(product).await, (5, 0));
+}
+
+#[tokio::test]
 async fn cancelling_a_paid_order_restocks_it_and_refunds_the_payment() {
     let app = spawn_shop().await;
     let (_, customer, product) = shop_with_product(&app, 100_000, 5).await;

@@ -169,8 +169,8 @@ fn add_shared_parts(doc: &mut Value) {
 /// `http::control_chars`).
 const NO_CONTROL_CHARACTERS: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
 
-/// Writes [`NO_CONTROL_CHARACTERS`] into every free-text string of `schema` (not into ids,
-/// times, enums or references), so that clients and fuzzers know the rule.
+/// Writes [`NO_CONTROL_CHARACTERS`] into every free-text string of `schema` (passwords and
+/// e-mails included; not into ids, times, enums or references), so that clients and fuzzers know the rule.
 fn refuse_control_characters(schema: &mut Value) {
     let Some(object) = schema.as_object_mut() else { return };
     let is_string = match object.get("type") {
@@ -178,7 +178,9 @@ fn refuse_control_characters(schema: &mut Value) {
         Some(Value::Array(kinds)) => kinds.contains(&json!("string")),
         _ => false,
     };
-    let constrained = ["pattern", "format", "enum", "const"].iter().any(|key| object.contains_key(*key));
+    let exact_format =
+        object.get("format").is_some_and(|f| ["uuid", "date-time", "date"].contains(&f.as_str().unwrap_or("")));
+    let constrained = exact_format || ["pattern", "enum", "const"].iter().any(|key| object.contains_key(*key));
     if is_string && !constrained {
         object.insert("pattern".into(), json!(NO_CONTROL_CHARACTERS));
     }

@@ -207,6 +207,17 @@ pub enum ProfileError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// Why [`Accounts::set_role`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SetRoleError {
+    #[error("no such user")]
+    NotFound,
+    #[error("an admin may not take away their own admin role")]
+    OwnAdminRole,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
 /// The accounts service.
 #[derive(Debug, Clone)]
 pub struct Accounts<S, C> {
@@ -306,10 +317,16 @@ impl<S: AccountStore, C: Clock> Accounts<S, C> {
         Ok(Page::from_rows(rows, limit, |user| (user.created_at, user.id)))
     }
 
-    /// Changes a user's role. It applies from their next request ([`Self::authenticate`]).
+    /// Changes a user's role, as the admin `by`. It applies from their next request
+    /// ([`Self::authenticate`]). An admin may not take away their own admin role: the store
+    /// would be left without an admin whenever they were the last, and only the command
+    /// line could make one again.
     #[tracing::instrument(name = "accounts.set_role", skip(self))]
-    pub async fn set_role(&self, user: Uuid, role: Role) -> Result<User, ProfileError> {
-        self.store.set_role(user, role).await?.ok_or(ProfileError::NotFound)
+    pub async fn set_role(&self, by: Uuid, user: Uuid, role: Role) -> Result<User, SetRoleError> {
+        if user == by && role != Role::Admin {
+            return Err(SetRoleError::OwnAdminRole);
+        }
+        self.store.set_role(user, role).await?.ok_or(SetRoleError::NotFound)
     }
 
     /// Creates an admin, or promotes an existing account (whose password is kept).

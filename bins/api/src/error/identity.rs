@@ -1,7 +1,9 @@
 //! Identity's failures (accounts, tokens, addresses, the newsletter) on the wire.
 
 use actix_web::http::StatusCode;
-use identity::accounts::{AuthenticateError, ListUsersError, LoginError, ProfileError, RefreshError, RegisterError};
+use identity::accounts::{
+    AuthenticateError, ListUsersError, LoginError, ProfileError, RefreshError, RegisterError, SetRoleError,
+};
 use identity::addresses::AddressError;
 use identity::newsletter::SubscribeError;
 use kernel::FieldError;
@@ -51,6 +53,15 @@ from_operation_error!(AuthenticateError {
 
 from_operation_error!(ProfileError {
     ProfileError::NotFound => ApiError::not_found(),
+});
+
+from_operation_error!(SetRoleError {
+    SetRoleError::NotFound => ApiError::not_found(),
+    SetRoleError::OwnAdminRole => ApiError::new(
+        StatusCode::CONFLICT,
+        ErrorCode::Conflict,
+        "You cannot take away your own admin role; another admin can.",
+    ),
 });
 
 from_operation_error!(ListUsersError {

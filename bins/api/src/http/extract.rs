@@ -115,7 +115,8 @@ where
 
 /// An optional JSON body of type `T` that passed `T`'s `garde` rules: `None` when the
 /// request has no body at all. A body that is there must be valid: unlike Actix's
-/// `Option<Json<T>>`, a malformed one is refused, not taken for a missing one.
+/// `Option<Json<T>>`, a malformed one is refused, not taken for a missing one. A JSON `null`
+/// is taken for no body.
 #[derive(Debug)]
 pub struct OptionalValidJson<T>(pub Option<T>);
 
@@ -139,6 +140,10 @@ where
             }
             if !content_type_ok {
                 return Err(not_json());
+            }
+            // JSON's own "nothing", as a client library sends for an absent body.
+            if bytes.trim_ascii() == b"null" {
+                return Ok(OptionalValidJson(None));
             }
             validated(parse::<T>(&bytes)?).map(|value| OptionalValidJson(Some(value)))
         })

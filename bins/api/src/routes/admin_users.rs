@@ -1,8 +1,8 @@
 //! `/api/v1/admin/users`.
 
 use actix_web::{HttpResponse, web};
-use api_types::Page;
 use api_types::users::{RoleChange, User as UserWire, UserQuery};
+use api_types::{ErrorEnvelope, Page};
 use identity::accounts::UserFilter;
 use kernel::Limit;
 use utoipa::OpenApi;
@@ -48,21 +48,26 @@ pub async fn list(
 /// Change a user's role.
 ///
 /// The new role applies from the user's next request: the stored role, not the one in
-/// the token, decides what a caller may do.
+/// the token, decides what a caller may do. An admin cannot take away their own admin
+/// role (409), so the store always keeps an admin.
 #[utoipa::path(
     patch, path = "/api/v1/admin/users/{id}", tag = "admin-users", operation_id = "set_user_role",
     params(("id" = Uuid, Path, description = "The user.")),
     request_body = RoleChange,
-    responses((status = 200, description = "The user, with the new role.", body = UserWire)),
+    responses(
+        (status = 200, description = "The user, with the new role.", body = UserWire),
+        (status = 409, description = "`conflict`: an admin cannot take away their own admin role.",
+            body = ErrorEnvelope),
+    ),
     security(("bearer" = ["admin"])),
 )]
 #[tracing::instrument(name = "route.admin_set_role", skip_all)]
 pub async fn set_role(
-    _admin: AdminUser,
+    admin: AdminUser,
     id: web::Path<Uuid>,
     body: ValidJson<RoleChange>,
     accounts: web::Data<AccountsService>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = accounts.set_role(id.into_inner(), role_from_wire(body.0.role)).await?;
+    let user = accounts.set_role(admin.0.id, id.into_inner(), role_from_wire(body.0.role)).await?;
     Ok(HttpResponse::Ok().json(user.to_wire()))
 }

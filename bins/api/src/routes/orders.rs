@@ -48,7 +48,7 @@ const _: () = assert!(api_types::cart::MAX_LINE_QUANTITY == orders::cart::MAX_LI
 /// with the first answer (the same status and body) without placing another order.
 #[utoipa::path(
     post, path = "/api/v1/orders", tag = "orders", operation_id = "place_order",
-    params(("Idempotency-Key" = String, Header, min_length = 1, max_length = 255,
+    params(("Idempotency-Key" = String, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
         description = "1 to 255 visible characters, new for each order (a UUID, say), sent again unchanged \
             when the request is retried.")),
     request_body = PlaceOrderWire,
@@ -100,7 +100,7 @@ pub async fn place(
     post, path = "/api/v1/orders/{id}/payment/retry", tag = "orders", operation_id = "retry_payment",
     params(
         ("id" = Uuid, Path, description = "The order."),
-        ("Idempotency-Key" = String, Header, min_length = 1, max_length = 255,
+        ("Idempotency-Key" = String, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
             description = "1 to 255 visible characters, new for each attempt, sent again unchanged when the \
                 request is retried."),
     ),
