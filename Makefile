@@ -41,7 +41,7 @@ docs-ui:
 
 # /docs rendered by headless Chromium with every host but 127.0.0.1 unresolvable: checks that
 # Swagger UI drew the operations of /api/v1/openapi.json, and writes .data/docs.png.
-docs-screenshot:
+docs-screenshot: docs-ui
 	@deploy/local/docs_screenshot.sh
 
 build: docs-ui

@@ -58,7 +58,7 @@ const NO_CACHE: &str = "no-cache";
 /// Swagger UI's files are pinned by version (their ETag): kept a day, then revalidated.
 const VENDOR_CACHE: &str = "public, max-age=86400";
 
-/// `GET /docs`: the interactive reference page.
+/// The interactive reference page (Swagger UI) over this document.
 #[utoipa::path(
     get, path = "/docs", tag = "health", operation_id = "reference_page",
     responses((status = 200, description = "The interactive reference page (Swagger UI) over this document.",
@@ -68,7 +68,7 @@ pub async fn page() -> HttpResponse {
     page_for(assets())
 }
 
-/// `GET /docs/{file}`: a file the reference page loads.
+/// A file the reference page loads.
 #[utoipa::path(
     get, path = "/docs/{file}", tag = "health", operation_id = "reference_page_file",
     params(("file" = String, Path, description = "One of the files the page links: `init.js`, \

@@ -84,7 +84,7 @@ pub fn document() -> Value {
 static DOCUMENT: LazyLock<Bytes> =
     LazyLock::new(|| Bytes::from(serde_json::to_vec(&document()).expect("the document serialises")));
 
-/// `GET /api/v1/openapi.json`.
+/// This document: the OpenAPI 3.1 description of the API.
 #[utoipa::path(
     get,
     path = "/api/v1/openapi.json",
