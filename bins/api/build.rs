@@ -77,10 +77,16 @@ fn pinned_version(script: &Path) -> String {
 
 /// Builds again when the assets' folder changes, or appears. A missing path makes cargo run
 /// this script on every build, so while the default folder is missing its parent is watched
-/// instead when that exists (`.data/vendor/`, where `make docs-ui` creates it).
+/// instead (`.data/vendor/`, where `make docs-ui` creates it).
 fn watch(dir: &Path, default: bool) {
     let watched = match dir.parent() {
-        Some(parent) if default && !dir.exists() && parent.is_dir() => parent,
+        Some(parent) if default && !dir.exists() => {
+            // On a fresh clone `.data/vendor/` is not there yet either: made empty here (it
+            // is git-ignored), so that there is a folder to watch and cargo does not run
+            // this script, and rebuild the crate, on every build.
+            let _ = std::fs::create_dir_all(parent);
+            parent
+        }
         _ => dir,
     };
     println!("cargo:rerun-if-changed={}", watched.display());

@@ -55,6 +55,7 @@ fi
 
 say "installing $(grep -v '^\s*#' "$REQUIREMENTS" | grep -v '^\s*$' | tr '\n' ' ')into $VENV"
 rm -f "$STAMP"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+# No cache under ~/.cache: everything the tools need stays in the venv under .data/.
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-cache-dir -r "$REQUIREMENTS"
 echo "$wanted" >"$STAMP"
 say "ready: $("$VENV/bin/python" -m pip freeze --disable-pip-version-check 2>/dev/null | grep -iE '^(schemathesis|openapi-spec-validator)==' | tr '\n' ' ')"

@@ -111,7 +111,7 @@ PY
 chromium_run() {
   local profile
   profile="$(mktemp -d "$WORK/profile.XXXXXX")"
-  timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync --disable-default-apps \
     --user-data-dir="$profile" --host-resolver-rules="MAP * ~NOTFOUND, EXCLUDE 127.0.0.1" \
     --enable-logging=stderr --v=0 --hide-scrollbars --virtual-time-budget="$BUDGET_MS" "$@"

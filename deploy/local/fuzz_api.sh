@@ -8,8 +8,8 @@
 # simulator and rigmaster on free loopback ports, the demo catalog, an admin, and a
 # customer with a cart line, an address and two orders, so that reads return real data.
 # The run's real ids are offered to schemathesis for parameters of known names (a
-# generated schemathesis.toml), and the admin run gets its admin's role back whenever the
-# fuzzer demotes it.
+# generated schemathesis.toml), and the admin run gets its admin's role back should it
+# ever lose it (a safety net: the server refuses an admin's own demotion).
 #
 #   deploy/local/fuzz_api.sh            (make fuzz-api)
 #
@@ -226,6 +226,10 @@ say "customer $CUSTOMER_EMAIL: 1 cart line, 1 address, 2 orders; admin $ADMIN_EM
 toml_list() { jq -nc '$ARGS.positional' --args "$@"; }
 {
   echo "# Written by deploy/local/fuzz_api.sh for this run's scratch database."
+  # The anonymous run stays anonymous: schemathesis would otherwise sign itself up
+  # through POST /auth/register and send its own token.
+  echo "[auth]"
+  echo "auto-signup = false"
   echo "[dictionaries.product_ids]"
   echo "values = $(toml_list "${products[@]}")"
   echo "[dictionaries.product_refs]"

@@ -101,13 +101,13 @@ pub async fn serve() -> HttpResponse {
 struct DocumentApi;
 
 /// The answers every operation may give, by name under `components/responses`.
-const SHARED_RESPONSES: [(&str, &str, &str, bool); 11] = [
+const SHARED_RESPONSES: [(&str, &str, &str, bool); 10] = [
     // (status, name, description, carries Retry-After)
     (
         "400",
         "BadRequest",
-        "`bad_request`: the request could not be understood (a body that is not JSON, \
-      a control character in the path or query …).",
+        "`bad_request`: the request could not be understood (a body that is not JSON or not \
+      sent as `application/json`, a control character in the path or query …).",
         false,
     ),
     ("401", "Unauthorized", "`unauthorized` (no or a bad token) or `token_expired`.", false),
@@ -115,7 +115,6 @@ const SHARED_RESPONSES: [(&str, &str, &str, bool); 11] = [
     ("404", "NotFound", "`not_found`: no such resource (or not the caller's).", false),
     ("413", "PayloadTooLarge", "`payload_too_large`: the body is over the size limit.", false),
     ("414", "UriTooLong", "`bad_request`: the URL is over 8 KiB.", false),
-    ("415", "UnsupportedMediaType", "`bad_request`: the body is not sent as `application/json`.", false),
     ("422", "ValidationFailed", "`validation_failed`: `details` names every refused field or parameter.", false),
     ("429", "RateLimited", "`rate_limited`: too many attempts; `Retry-After` says when to try again.", true),
     ("500", "Internal", "`internal`: a failure on the server's side; quote `request_id` to support.", false),
@@ -150,19 +149,25 @@ fn add_shared_parts(doc: &mut Value) {
     }
     components.insert("responses".into(), Value::Object(responses));
 
-    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+    if let Some(Value::Object(schemas)) = components.get_mut("schemas") {
         schemas.values_mut().for_each(refuse_control_characters);
     }
     let paths = doc["paths"].as_object_mut().expect("paths");
     for (path, item) in paths.iter_mut() {
-        for (_, operation) in item.as_object_mut().expect("a path item").iter_mut() {
+        let item = item.as_object_mut().expect("a path item");
+        for (_, operation) in item.iter_mut().filter(|(key, _)| OPERATIONS.contains(&key.as_str())) {
             add_shared_responses(path, operation);
             if let Some(Value::Array(parameters)) = operation.get_mut("parameters") {
-                parameters.iter_mut().for_each(|parameter| refuse_control_characters(&mut parameter["schema"]));
+                for schema in parameters.iter_mut().filter_map(|parameter| parameter.get_mut("schema")) {
+                    refuse_control_characters(schema);
+                }
             }
         }
     }
 }
+
+/// The keys of a path item that hold operations.
+const OPERATIONS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// What every free-text string of the API matches: no control characters but tab, line
 /// feed and carriage return (the server refuses them in the URL and in bodies, see
@@ -226,7 +231,7 @@ fn add_shared_responses(path: &str, operation: &mut Value) {
         statuses.push("404");
     }
     if has_body {
-        statuses.extend(["413", "415", "422"]);
+        statuses.extend(["413", "422"]);
     }
     if has_query {
         statuses.push("422");

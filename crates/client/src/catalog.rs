@@ -75,7 +75,8 @@ impl Client {
 }
 
 /// `raw` as one path segment: every byte but the unreserved ones percent-encoded, so a
-/// slug typed by a user cannot reach another path.
+/// slug typed by a user stays one segment (`.` and `..` still resolve as URL dots do, to
+/// a path that answers 404).
 fn path_segment(raw: &str) -> String {
     let mut segment = String::with_capacity(raw.len());
     for byte in raw.bytes() {

@@ -53,8 +53,9 @@ pub struct Client {
     access_token: Option<String>,
 }
 
-/// A successful answer whose status or headers matter beside its body (an order placed
-/// again under the same `Idempotency-Key` is answered 200 instead of 201, say).
+/// A successful answer whose status or headers matter beside its body (`POST /orders`
+/// answers 201; an answer replayed for a repeated `Idempotency-Key` is the first answer,
+/// status included).
 #[derive(Debug, Clone)]
 pub struct Answer<T> {
     pub status: StatusCode,

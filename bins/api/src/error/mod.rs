@@ -34,7 +34,7 @@ pub struct ApiError {
     extra: Map<String, Value>,
     retry_after_seconds: Option<u64>,
     /// The methods a resource does serve, for a 405's `Allow` header.
-    allow: Option<HeaderValue>,
+    allow: Option<Box<str>>,
     /// What went wrong inside, for the log only; never shown to the client.
     source: Option<anyhow::Error>,
 }
@@ -120,13 +120,13 @@ impl ApiError {
     }
 
     /// A 405 `method_not_allowed`, with the `Allow` header RFC 9110 asks for.
-    pub fn method_not_allowed(allow: HeaderValue) -> Self {
+    pub fn method_not_allowed(allow: &str) -> Self {
         let mut error = Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::MethodNotAllowed,
             "This method is not allowed on this resource.",
         );
-        error.allow = Some(allow);
+        error.allow = Some(allow.into());
         error
     }
 
@@ -194,8 +194,8 @@ impl ResponseError for ApiError {
         if let Some(seconds) = self.retry_after_seconds {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
         }
-        if let Some(allow) = &self.allow {
-            response.insert_header((header::ALLOW, allow.clone()));
+        if let Some(allow) = self.allow.as_deref() {
+            response.insert_header((header::ALLOW, allow));
         }
         response.finish()
     }

@@ -41,7 +41,9 @@ pub async fn list(
         role: query.role.map(role_from_wire),
         query: query.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty()),
     };
-    let page = accounts.list_users(&filter, limit, query.cursor.as_deref()).await?;
+    // A blank cursor asks for the first page, as on every list.
+    let cursor = query.cursor.as_deref().filter(|cursor| !cursor.trim().is_empty());
+    let page = accounts.list_users(&filter, limit, cursor).await?;
     Ok(HttpResponse::Ok().json(page.to_wire()))
 }
 
@@ -49,7 +51,7 @@ pub async fn list(
 ///
 /// The new role applies from the user's next request: the stored role, not the one in
 /// the token, decides what a caller may do. An admin cannot take away their own admin
-/// role (409), so the store always keeps an admin.
+/// role (409); another admin can.
 #[utoipa::path(
     patch, path = "/api/v1/admin/users/{id}", tag = "admin-users", operation_id = "set_user_role",
     params(("id" = Uuid, Path, description = "The user.")),

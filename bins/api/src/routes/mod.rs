@@ -17,7 +17,6 @@ pub(crate) mod webhooks;
 
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::Method;
-use actix_web::http::header::HeaderValue;
 use actix_web::middleware::from_fn;
 use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, web};
 
@@ -196,11 +195,10 @@ impl ResourceRoutes<'_> {
     /// The resource, answering any other method 405 with `Allow` naming the ones it
     /// serves (without a default service, Actix would fall through to the app's 404).
     fn done(self) -> Resource {
-        let allow = self.methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
-        let allow = HeaderValue::from_str(&allow).expect("method names are valid header text");
+        let allow: std::sync::Arc<str> = self.methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ").into();
         self.resource.default_service(web::to(move || {
             let allow = allow.clone();
-            async move { Err::<HttpResponse, _>(ApiError::method_not_allowed(allow)) }
+            async move { Err::<HttpResponse, _>(ApiError::method_not_allowed(&allow)) }
         }))
     }
 }
