@@ -213,104 +213,76 @@ enum Flag {
     Zero,
 }
 
-/// The query string of `GET /products`. Every parameter is optional, and a blank one
-/// (`brand=`) counts as absent. A refused value gets 422 `validation_failed` naming each
-/// refused parameter at once.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ProductQuery {
-    /// A category's slug or id; the list includes its sub-categories. An unknown one is
-    /// refused (422).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
-    /// Exactly this brand, case-insensitively; at most 100 characters.
-    #[param(max_length = 100)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub brand: Option<String>,
-    /// Typo-tolerant full-text search over name, brand, SKU, description and
-    /// specifications: at most 100 characters, with at least one letter or digit.
-    #[param(max_length = 100)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub q: Option<String>,
-    /// The lowest final price, in paise (0 or more).
-    #[param(minimum = 0)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_price_paise: Option<i64>,
-    /// The highest final price, in paise (0 or more).
-    #[param(minimum = 0)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_price_paise: Option<i64>,
-    /// Only products that can be bought now (`true`), or only those that cannot (`false`).
-    #[param(value_type = Flag, inline)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub in_stock: Option<bool>,
-    /// Only featured products (`true`), or only the others (`false`).
-    #[param(value_type = Flag, inline)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub featured: Option<bool>,
-    /// The order: `newest` by default, `relevance` by default when `q` is given.
-    #[param(inline)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sort: Option<ProductSort>,
-    /// Items per page: 1 to 100 (default 24).
-    #[param(minimum = 1, maximum = 100)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page, with the same filters and sort.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cursor: Option<String>,
+/// The parameters both product lists take, written once: `$name` is the shopper's or the
+/// admin's query, with `$extra` fields after the shared ones.
+macro_rules! product_list_query {
+    ($(#[$doc:meta])* $name:ident { $($extra:tt)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            /// A category's slug or id; the list includes its sub-categories. An unknown one is
+            /// refused (422).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub category: Option<String>,
+            /// Exactly this brand, case-insensitively; at most 100 characters.
+            #[param(max_length = 100)]
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub brand: Option<String>,
+            /// Typo-tolerant full-text search over name, brand, SKU, description and
+            /// specifications: at most 100 characters, with at least one letter or digit.
+            #[param(max_length = 100)]
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub q: Option<String>,
+            /// The lowest final price, in paise (0 or more).
+            #[param(minimum = 0)]
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub min_price_paise: Option<i64>,
+            /// The highest final price, in paise (0 or more).
+            #[param(minimum = 0)]
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub max_price_paise: Option<i64>,
+            /// Only products that can be bought now (`true`), or only those that cannot (`false`).
+            #[param(value_type = Flag, inline)]
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub in_stock: Option<bool>,
+            /// Only featured products (`true`), or only the others (`false`).
+            #[param(value_type = Flag, inline)]
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub featured: Option<bool>,
+            /// The order: `newest` by default, `relevance` by default when `q` is given.
+            #[param(inline)]
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub sort: Option<ProductSort>,
+            /// Items per page: 1 to 100 (default 24).
+            #[param(minimum = 1, maximum = 100)]
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub limit: Option<u32>,
+            /// The `next_cursor` of the previous page, with the same filters and sort.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub cursor: Option<String>,
+            $($extra)*
+        }
+    };
 }
 
-/// The query string of `GET /admin/products`: the shopper list's parameters, plus
-/// `include_inactive`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AdminProductQuery {
-    /// A category's slug or id; the list includes its sub-categories. An unknown one is
-    /// refused (422).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
-    /// Exactly this brand, case-insensitively; at most 100 characters.
-    #[param(max_length = 100)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub brand: Option<String>,
-    /// Typo-tolerant full-text search over name, brand, SKU, description and
-    /// specifications: at most 100 characters, with at least one letter or digit.
-    #[param(max_length = 100)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub q: Option<String>,
-    /// The lowest final price, in paise (0 or more).
-    #[param(minimum = 0)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_price_paise: Option<i64>,
-    /// The highest final price, in paise (0 or more).
-    #[param(minimum = 0)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_price_paise: Option<i64>,
-    /// Only products that can be bought now (`true`), or only those that cannot (`false`).
-    #[param(value_type = Flag, inline)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub in_stock: Option<bool>,
-    /// Only featured products (`true`), or only the others (`false`).
-    #[param(value_type = Flag, inline)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub featured: Option<bool>,
-    /// The order: `newest` by default, `relevance` by default when `q` is given.
-    #[param(inline)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sort: Option<ProductSort>,
-    /// Items per page: 1 to 100 (default 24).
-    #[param(minimum = 1, maximum = 100)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page, with the same filters and sort.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cursor: Option<String>,
-    /// Also list inactive (deleted) products, as `discontinued` (default `false`).
-    #[param(value_type = Flag, inline)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub include_inactive: Option<bool>,
-}
+product_list_query!(
+    /// The query string of `GET /products`. Every parameter is optional, and a blank one
+    /// (`brand=`) counts as absent. A refused value gets 422 `validation_failed` naming each
+    /// refused parameter at once.
+    ProductQuery {}
+);
+
+product_list_query!(
+    /// The query string of `GET /admin/products`: the shopper list's parameters, plus
+    /// `include_inactive`.
+    AdminProductQuery {
+        /// Also list inactive (deleted) products, as `discontinued` (default `false`).
+        #[param(value_type = Flag, inline)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub include_inactive: Option<bool>,
+    }
+);
 
 impl AdminProductQuery {
     /// The shopper's filters, with `include_inactive` as given.
