@@ -42,6 +42,8 @@ pub const PLAIN_VARIABLES: &[(&str, &str)] = &[
     ("RECONCILE_AFTER_SECONDS", "orders.reconcile_after_seconds"),
     ("REFUND_RETRY_SECONDS", "orders.refund_retry_seconds"),
     ("CHECKOUT_CONCURRENCY", "orders.checkout_concurrency"),
+    ("METRICS_ADDR", "metrics.addr"),
+    ("METRICS_TOKEN", "metrics.token"),
     ("CATALOG_CACHE_TTL_MS", "catalog_cache.ttl_ms"),
     ("CATALOG_CACHE_MAX_BYTES", "catalog_cache.max_bytes"),
     ("LOG_FORMAT", "log.format"),
@@ -56,6 +58,10 @@ pub struct Settings {
     pub jwt: JwtSettings,
     pub passwords: PasswordSettings,
     pub rate_limit: RateLimitSettings,
+    pub limits: LimitSettings,
+    pub security: SecuritySettings,
+    pub metrics: MetricsSettings,
+    pub retention: RetentionSettings,
     pub razorpay: RazorpaySettings,
     pub inventory: InventorySettings,
     pub orders: OrderSettings,
@@ -92,6 +98,10 @@ pub struct HttpSettings {
     pub shutdown_timeout_seconds: u64,
     /// Worker threads; 0 means one per CPU core.
     pub workers: usize,
+    /// The longest reading a request body may take, in milliseconds (503 beyond it).
+    pub body_read_timeout_ms: u64,
+    /// The longest one request may take, body and handler, in milliseconds (503 beyond it).
+    pub handler_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -101,6 +111,9 @@ pub struct DatabaseSettings {
     pub min_connections: u32,
     pub acquire_timeout_ms: u64,
     pub migrate_on_start: bool,
+    /// Production refuses a `DATABASE_URL` that does not ask for TLS
+    /// (`sslmode=require|verify-ca|verify-full`) unless this is set.
+    pub allow_plaintext: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -108,6 +121,9 @@ pub struct JwtSettings {
     pub access_secret: SecretString,
     pub access_ttl_seconds: u64,
     pub refresh_ttl_days: u64,
+    /// A refresh family (one sign-in and its rotations) ends this many days after the
+    /// sign-in, however often it is rotated.
+    pub refresh_absolute_days: u64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -115,11 +131,102 @@ pub struct PasswordSettings {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
+    /// Password hashes computed at once by each process; 0 means one per CPU core.
+    pub max_concurrent_hashes: usize,
+    /// The longest a sign-in or sign-up waits for a hashing turn, in milliseconds (503
+    /// beyond it).
+    pub hash_wait_ms: u64,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+/// Request rates per client IP and per customer, shared by every process of the store
+/// (`[rate_limit]`). Each `*_per_minute` is the most requests of that kind one key may
+/// make in a minute.
+#[derive(Debug, Clone, Deserialize)]
 pub struct RateLimitSettings {
+    /// `POST /auth/*` (register, login, refresh, logout).
     pub auth_per_minute: u32,
+    /// `POST /orders`.
+    pub orders_per_minute: u32,
+    /// `POST /orders/{id}/payment/verify` and `…/payment/retry`.
+    pub payments_per_minute: u32,
+    /// `POST /cart/coupon`.
+    pub coupon_per_minute: u32,
+    /// `POST /newsletter` (and guest routes when they exist).
+    pub newsletter_per_minute: u32,
+    /// Peers (IP addresses or CIDR ranges) whose `X-Forwarded-For` is believed; the
+    /// client IP of anyone else is the TCP peer. A list, or one comma-separated string.
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub trusted_proxies: Vec<String>,
+    /// IPv6 clients are counted per network of this prefix length (a /64 is one customer).
+    pub ipv6_prefix_len: u8,
+}
+
+/// Caps on what one customer may do (`[limits]`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct LimitSettings {
+    /// Units in one order, all lines together (each line is at most 10).
+    pub max_units_per_order: u32,
+    /// Orders one customer may have in `payment_pending` at once.
+    pub max_pending_orders: u32,
+    /// The largest total payable cash on delivery, in paise.
+    pub cod_max_paise: i64,
+    /// A `payment_failed` or expired order may be retried this long after it was placed.
+    pub retry_window_hours: u64,
+    /// Saved addresses per customer.
+    pub max_addresses_per_customer: u32,
+    /// The longest a checkout waits for its turn, in milliseconds (503 beyond it).
+    pub checkout_turn_wait_ms: u64,
+}
+
+/// Response headers and cross-origin access (`[security]`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecuritySettings {
+    /// `Strict-Transport-Security: max-age=…` on every response; 0 sends none (set it
+    /// when the store is reached over https only).
+    pub hsts_max_age_seconds: u64,
+    /// Origins allowed to call the API from a browser (CORS), e.g.
+    /// `https://shop.example.in`; none by default. A list, or one comma-separated string.
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub cors_allowed_origins: Vec<String>,
+}
+
+/// Where `/metrics` is served (`[metrics]`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct MetricsSettings {
+    /// A listener of its own for `/metrics` (`host:port`); empty for none.
+    pub addr: String,
+    /// Serve `/metrics` on the public listener too (development); production turns it off.
+    pub on_public_listener: bool,
+    /// When set, `/metrics` (wherever served) needs `Authorization: Bearer <token>`.
+    pub token: SecretString,
+}
+
+/// The cleanup job (`[retention]`): what is kept, and how long.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct RetentionSettings {
+    /// Seconds between cleanup passes in each process; 0 turns the job off.
+    pub cleanup_interval_seconds: u64,
+    /// `Idempotency-Key` answers are kept this many hours.
+    pub idempotency_key_hours: u64,
+    /// Expired or revoked refresh tokens are kept this many days (for reuse detection).
+    pub refresh_token_days: u64,
+    /// Razorpay webhook events are kept this many days.
+    pub webhook_event_days: u64,
+}
+
+/// Accepts `["a", "b"]` from a file or `a,b` from one environment variable.
+fn list_or_comma_separated<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrString {
+        List(Vec<String>),
+        String(String),
+    }
+    let items = match ListOrString::deserialize(deserializer)? {
+        ListOrString::List(items) => items,
+        ListOrString::String(joined) => joined.split(',').map(str::to_owned).collect(),
+    };
+    Ok(items.into_iter().map(|item| item.trim().to_owned()).filter(|item| !item.is_empty()).collect())
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -277,6 +384,24 @@ impl Settings {
         if self.orders.checkout_concurrency == 0 {
             return Err(ConfigError::Invalid { variable: "CHECKOUT_CONCURRENCY", reason: "must be at least 1".into() });
         }
+        if self.rate_limit.ipv6_prefix_len == 0 || self.rate_limit.ipv6_prefix_len > 128 {
+            return Err(ConfigError::Invalid {
+                variable: "RIGMASTER__RATE_LIMIT__IPV6_PREFIX_LEN",
+                reason: "must be 1 to 128".into(),
+            });
+        }
+        if self.limits.max_units_per_order == 0 {
+            return Err(ConfigError::Invalid {
+                variable: "RIGMASTER__LIMITS__MAX_UNITS_PER_ORDER",
+                reason: "must be at least 1".into(),
+            });
+        }
+        if self.limits.cod_max_paise < 0 {
+            return Err(ConfigError::Invalid {
+                variable: "RIGMASTER__LIMITS__COD_MAX_PAISE",
+                reason: "must not be negative (0 turns cash on delivery off)".into(),
+            });
+        }
         if self.catalog_cache.ttl_ms > 0 && self.catalog_cache.max_bytes < MIN_CATALOG_CACHE_BYTES {
             return Err(ConfigError::Invalid {
                 variable: "CATALOG_CACHE_MAX_BYTES",
@@ -402,6 +527,25 @@ mod tests {
         assert!(err.to_string().starts_with("CATALOG_CACHE_MAX_BYTES"), "{err}");
         let err = Settings::load(None, &env(&[("CATALOG_CACHE_TTL_MS", "soon")])).unwrap_err();
         assert!(err.to_string().starts_with("CATALOG_CACHE_TTL_MS"), "{err}");
+    }
+
+    #[test]
+    fn lists_come_from_a_file_or_one_comma_separated_variable() {
+        let settings = Settings::load(Some(&config_dir()), &HashMap::new()).unwrap();
+        assert!(settings.rate_limit.trusted_proxies.is_empty());
+        assert!(settings.security.cors_allowed_origins.is_empty());
+        let settings = Settings::load(
+            None,
+            &env(&[
+                ("RIGMASTER__RATE_LIMIT__TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"),
+                ("RIGMASTER__SECURITY__CORS_ALLOWED_ORIGINS", "https://shop.example.in"),
+                ("RIGMASTER__LIMITS__MAX_PENDING_ORDERS", "5"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(settings.rate_limit.trusted_proxies, ["10.0.0.0/8", "127.0.0.1"]);
+        assert_eq!(settings.security.cors_allowed_origins, ["https://shop.example.in"]);
+        assert_eq!(settings.limits.max_pending_orders, 5);
     }
 
     #[test]
