@@ -38,11 +38,30 @@ pub fn test_settings(database_url: &str) -> Settings {
         ("RIGMASTER__DATABASE__MAX_CONNECTIONS", "10"),
         // Tests that want the expiry job turn it on; the others stay deterministic.
         ("RESERVATION_EXPIRY_INTERVAL_SECONDS", "0"),
+        // Like a load test, most tests place orders far faster than a shopper would; the
+        // tests of the limits themselves start from the store's defaults
+        // (`with_store_limits`).
+        ("RIGMASTER__RATE_LIMIT__ORDERS_PER_MINUTE", "100000"),
+        ("RIGMASTER__RATE_LIMIT__PAYMENTS_PER_MINUTE", "100000"),
+        ("RIGMASTER__RATE_LIMIT__COUPON_PER_MINUTE", "100000"),
+        ("RIGMASTER__RATE_LIMIT__NEWSLETTER_PER_MINUTE", "100000"),
+        ("RIGMASTER__LIMITS__MAX_PENDING_ORDERS", "100000"),
+        // The cleanup job runs only in the tests of it.
+        ("RIGMASTER__RETENTION__CLEANUP_INTERVAL_SECONDS", "0"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
     Settings::load(Some(&config_dir), &env).expect("test settings load")
+}
+
+/// Puts back the store's shipped rate limits and caps (`config/default.toml`), which
+/// [`test_settings`] raises for every other test.
+pub fn with_store_limits(settings: &mut Settings) {
+    let shipped = Settings::load(Some(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../config")), &HashMap::new())
+        .expect("the shipped settings load");
+    settings.rate_limit = shipped.rate_limit;
+    settings.limits = shipped.limits;
 }
 
 /// Starts the app with the test defaults.
