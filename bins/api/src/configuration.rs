@@ -13,6 +13,8 @@ use config::{Config, Environment, File, FileFormat};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::http::client_ip::ClientIpRule;
+
 const BUILT_IN_DEFAULTS: &str = include_str!("../../../config/default.toml");
 
 /// Marks the shipped development secrets; a production start refuses them.
@@ -390,6 +392,9 @@ impl Settings {
                 reason: "must be 1 to 128".into(),
             });
         }
+        if let Err(reason) = ClientIpRule::parse(&self.rate_limit.trusted_proxies, self.rate_limit.ipv6_prefix_len) {
+            return Err(ConfigError::Invalid { variable: "RIGMASTER__RATE_LIMIT__TRUSTED_PROXIES", reason });
+        }
         if self.limits.max_units_per_order == 0 {
             return Err(ConfigError::Invalid {
                 variable: "RIGMASTER__LIMITS__MAX_UNITS_PER_ORDER",
@@ -546,6 +551,15 @@ mod tests {
         assert_eq!(settings.rate_limit.trusted_proxies, ["10.0.0.0/8", "127.0.0.1"]);
         assert_eq!(settings.security.cors_allowed_origins, ["https://shop.example.in"]);
         assert_eq!(settings.limits.max_pending_orders, 5);
+    }
+
+    #[test]
+    fn a_trusted_proxy_that_is_not_an_address_or_range_is_refused_by_name() {
+        let err =
+            Settings::load(None, &env(&[("RIGMASTER__RATE_LIMIT__TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal")]))
+                .unwrap_err();
+        assert!(err.to_string().starts_with("RIGMASTER__RATE_LIMIT__TRUSTED_PROXIES"), "{err}");
+        assert!(err.to_string().contains("proxy.internal"), "{err}");
     }
 
     #[test]

@@ -24,7 +24,13 @@ pub fn migrators() -> Vec<(&'static str, Migrator)> {
         (idempotency::SCHEMA, idempotency::migrator()),
         (payments_razorpay::SCHEMA, payments_razorpay::migrator()),
         (analytics::SCHEMA, analytics::migrator()),
+        (edge::SCHEMA, edge::migrator()),
     ]
+}
+
+/// The application's own tables, which belong to no domain (the shared rate-limit counts).
+pub mod edge {
+    kernel::domain_schema!("edge", "../../migrations/edge");
 }
 
 /// Applies every pending migration of every domain. Safe to run from several processes

@@ -116,7 +116,13 @@ const SHARED_RESPONSES: [(&str, &str, &str, bool); 10] = [
     ("413", "PayloadTooLarge", "`payload_too_large`: the body is over the size limit.", false),
     ("414", "UriTooLong", "`bad_request`: the URL is over 8 KiB.", false),
     ("422", "ValidationFailed", "`validation_failed`: `details` names every refused field or parameter.", false),
-    ("429", "RateLimited", "`rate_limited`: too many attempts; `Retry-After` says when to try again.", true),
+    (
+        "429",
+        "RateLimited",
+        "`rate_limited`: too many requests of this kind from this client IP or customer in a minute; \
+      nothing was done. `Retry-After` says when to try again.",
+        true,
+    ),
     ("500", "Internal", "`internal`: a failure on the server's side; quote `request_id` to support.", false),
     (
         "503",
@@ -152,11 +158,18 @@ fn add_shared_parts(doc: &mut Value) {
     if let Some(Value::Object(schemas)) = components.get_mut("schemas") {
         schemas.values_mut().for_each(refuse_control_characters);
     }
+    // From the router's own table, so the document cannot list a limit the router lacks.
+    let limited: Vec<(String, String)> = routes::endpoints()
+        .into_iter()
+        .filter(|endpoint| endpoint.limit.is_some())
+        .map(|endpoint| (endpoint.method.as_str().to_lowercase(), endpoint.path))
+        .collect();
     let paths = doc["paths"].as_object_mut().expect("paths");
     for (path, item) in paths.iter_mut() {
         let item = item.as_object_mut().expect("a path item");
-        for (_, operation) in item.iter_mut().filter(|(key, _)| OPERATIONS.contains(&key.as_str())) {
-            add_shared_responses(path, operation);
+        for (method, operation) in item.iter_mut().filter(|(key, _)| OPERATIONS.contains(&key.as_str())) {
+            let rate_limited = limited.iter().any(|(m, p)| m == method && p == path);
+            add_shared_responses(path, operation, rate_limited);
             if let Some(Value::Array(parameters)) = operation.get_mut("parameters") {
                 for schema in parameters.iter_mut().filter_map(|parameter| parameter.get_mut("schema")) {
                     refuse_control_characters(schema);
@@ -208,7 +221,7 @@ fn refuse_control_characters(schema: &mut Value) {
 
 /// Adds the shared error answers that apply to this operation, unless it documents that
 /// status itself.
-fn add_shared_responses(path: &str, operation: &mut Value) {
+fn add_shared_responses(path: &str, operation: &mut Value, rate_limited: bool) {
     let security = operation["security"].as_array().cloned().unwrap_or_default();
     let secured = security.iter().any(|requirement| requirement.get("bearer").is_some());
     let anonymous_allowed = security.is_empty() || security.iter().any(|r| r.as_object().is_some_and(Map::is_empty));
@@ -235,6 +248,9 @@ fn add_shared_responses(path: &str, operation: &mut Value) {
     }
     if has_query {
         statuses.push("422");
+    }
+    if rate_limited {
+        statuses.push("429");
     }
     let responses = operation["responses"].as_object_mut().expect("responses");
     for status in statuses {

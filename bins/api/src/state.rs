@@ -32,8 +32,9 @@ use sqlx::PgPool;
 use crate::adapters::{CatalogForOrders, InventoryForOrders, InventoryStockOpening, RazorpayPayments};
 use crate::configuration::Settings;
 use crate::db_health::DatabaseHealth;
+use crate::http::limits::{RequestLimits, WINDOW};
 use crate::metrics;
-use crate::rate_limit::InMemoryRateLimiter;
+use crate::rate_limit::PgRateLimiter;
 use crate::read_cache::ReadCache;
 
 pub type NewsletterService = Newsletter<PgSubscriberStore>;
@@ -43,8 +44,8 @@ pub type CategoriesService = Categories<PgCategoryStore>;
 pub type ProductsService = Products<PgProductStore<InventoryStockOpening>>;
 pub type CartService = Carts<CatalogForOrders>;
 pub type OrdersService = orders::service::Orders<CatalogForOrders, RazorpayPayments, InventoryForOrders>;
-/// Per process for now; see [`crate::rate_limit::RateLimiter`].
-pub type AuthRateLimiter = InMemoryRateLimiter;
+/// The rate limits, counted in PostgreSQL across every process of the store.
+pub type RateLimits = RequestLimits<PgRateLimiter>;
 
 /// The pool's configured ceiling, for the metrics endpoint.
 #[derive(Debug, Clone, Copy)]
@@ -119,7 +120,7 @@ pub struct AppState {
     pub coupons: web::Data<Coupons>,
     pub idempotency: web::Data<Idempotency>,
     pub orders: web::Data<OrdersService>,
-    pub limiter: web::Data<AuthRateLimiter>,
+    pub limiter: web::Data<RateLimits>,
 }
 
 impl AppState {
@@ -148,8 +149,9 @@ impl AppState {
         let coupons = web::Data::new(Coupons::new(PgStores::new(pool.clone())));
         let idempotency = web::Data::new(Idempotency::new(pool.clone()));
         let orders = web::Data::new(orders);
-        let limiter =
-            web::Data::new(InMemoryRateLimiter::new(settings.rate_limit.auth_per_minute, Duration::from_secs(60)));
+        let limiter = RequestLimits::new(PgRateLimiter::new(pool.clone(), WINDOW), &settings.rate_limit)
+            .map_err(|reason| anyhow::anyhow!("RIGMASTER__RATE_LIMIT__TRUSTED_PROXIES: {reason}"))?;
+        let limiter = web::Data::new(limiter);
         let limits = web::Data::new(PoolLimits { max_connections: settings.database.max_connections });
         Ok(AppState {
             pool: web::Data::new(pool),

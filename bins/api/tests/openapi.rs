@@ -113,3 +113,28 @@ fn operations_that_need_a_token_say_so_and_admin_operations_name_the_admin_role(
 fn responses_has(operation: &Value, status: &str) -> bool {
     operation["responses"].get(status).is_some()
 }
+
+#[test]
+fn exactly_the_rate_limited_routes_document_429_with_retry_after() {
+    let doc = document();
+    let limited: BTreeSet<(String, String)> = endpoints()
+        .into_iter()
+        .filter(|e| e.limit.is_some())
+        .map(|e| (e.method.as_str().to_lowercase(), e.path))
+        .collect();
+    assert!(limited.len() >= 9, "the auth, order, payment, coupon and newsletter routes are limited: {limited:#?}");
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in METHODS {
+            let Some(operation) = item.get(method) else { continue };
+            let is_limited = limited.contains(&(method.to_owned(), path.clone()));
+            let response = &operation["responses"]["429"];
+            assert_eq!(!response.is_null(), is_limited, "{method} {path}: 429 documented iff rate-limited");
+            if is_limited {
+                let name =
+                    response["$ref"].as_str().expect("the shared 429").trim_start_matches("#/components/responses/");
+                let shared = &doc["components"]["responses"][name];
+                assert!(!shared["headers"]["Retry-After"].is_null(), "{method} {path}: 429 without Retry-After");
+            }
+        }
+    }
+}

@@ -1,8 +1,5 @@
 //! `/api/v1/auth/*` and `/api/v1/me`.
 
-use std::time::Instant;
-
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use api_types::ErrorEnvelope;
 use api_types::auth::{
@@ -15,12 +12,12 @@ use identity::tokens::RefreshToken;
 use kernel::{Email, InvalidInput, PersonName, Phone};
 use utoipa::OpenApi;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 use crate::http::auth::AuthUser;
 use crate::http::extract::{Parsed, ValidJson};
+use crate::http::limits::Limit;
 use crate::http::params::keep;
-use crate::rate_limit::RateLimiter as _;
-use crate::state::{AccountsService, AuthRateLimiter};
+use crate::state::{AccountsService, RateLimits};
 use crate::views::{FromWire, ToWire};
 
 /// This module's operations in the OpenAPI document.
@@ -79,28 +76,11 @@ impl FromWire<UpdateMe> for ProfileUpdate {
     }
 }
 
-/// Counts one attempt against the caller's IP and the e-mail; 429 once either is over.
-fn limit_attempts(limiter: &AuthRateLimiter, request: &HttpRequest, action: &str, email: &str) -> Result<(), ApiError> {
-    let ip = request.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_default();
-    let now = Instant::now();
-    for key in [format!("{action}:ip:{ip}"), format!("{action}:email:{}", email.trim().to_lowercase())] {
-        if let Err(retry_after) = limiter.hit(&key, now) {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                ErrorCode::RateLimited,
-                "Too many attempts; try again later.",
-            )
-            .with_retry_after(retry_after.as_secs().max(1)));
-        }
-    }
-    Ok(())
-}
-
 /// Register a customer account and sign in.
 ///
 /// The e-mail is normalised to lower case (so `Asha@Example.in` and `asha@example.in` are
 /// one account). A refused body names every invalid field at once. Attempts are limited per
-/// client IP and per e-mail.
+/// client IP, and per client IP and e-mail.
 #[utoipa::path(
     post, path = "/api/v1/auth/register", tag = "auth", operation_id = "register",
     request_body = RegistrationWire,
@@ -108,9 +88,6 @@ fn limit_attempts(limiter: &AuthRateLimiter, request: &HttpRequest, action: &str
         (status = 201, description = "The new customer, signed in.", body = SessionWire),
         (status = 409, description = "`email_taken`: the e-mail is already registered (`details` names `email`).",
             body = ErrorEnvelope),
-        (status = 429, description = "`rate_limited`: too many attempts from this IP or for this e-mail.",
-            body = ErrorEnvelope,
-            headers(("Retry-After" = u64, description = "Seconds to wait before trying again."))),
     ),
 )]
 #[tracing::instrument(name = "route.register", skip_all)]
@@ -118,10 +95,10 @@ pub async fn register(
     request: HttpRequest,
     body: Parsed<RegistrationWire, Registration>,
     accounts: web::Data<AccountsService>,
-    limiter: web::Data<AuthRateLimiter>,
+    limits: web::Data<RateLimits>,
 ) -> Result<HttpResponse, ApiError> {
     let registration = body.into_inner();
-    limit_attempts(&limiter, &request, "register", registration.email.as_str())?;
+    limits.count_email(&request, Limit::Register, registration.email.as_str()).await?;
     let session = accounts.register(registration).await?;
     Ok(HttpResponse::Created().json(session.to_wire()))
 }
@@ -129,7 +106,8 @@ pub async fn register(
 /// Sign in with an e-mail and password.
 ///
 /// An unknown e-mail and a wrong password get the same answer, in the same time. Attempts
-/// are limited per client IP and per e-mail; a disabled account cannot sign in.
+/// are limited per client IP, and per client IP and e-mail (never per e-mail alone, so no
+/// one can lock a customer out from elsewhere); a disabled account cannot sign in.
 #[utoipa::path(
     post, path = "/api/v1/auth/login", tag = "auth", operation_id = "login",
     request_body = Login,
@@ -137,9 +115,6 @@ pub async fn register(
         (status = 200, description = "A new session.", body = SessionWire),
         (status = 401, description = "`invalid_credentials`: the e-mail or the password is wrong.",
             body = ErrorEnvelope),
-        (status = 429, description = "`rate_limited`: too many attempts from this IP or for this e-mail.",
-            body = ErrorEnvelope,
-            headers(("Retry-After" = u64, description = "Seconds to wait before trying again."))),
     ),
 )]
 #[tracing::instrument(name = "route.login", skip_all)]
@@ -147,10 +122,10 @@ pub async fn login(
     request: HttpRequest,
     body: ValidJson<Login>,
     accounts: web::Data<AccountsService>,
-    limiter: web::Data<AuthRateLimiter>,
+    limits: web::Data<RateLimits>,
 ) -> Result<HttpResponse, ApiError> {
     let ValidJson(body) = body;
-    limit_attempts(&limiter, &request, "login", &body.email)?;
+    limits.count_email(&request, Limit::Login, &body.email).await?;
     // A malformed e-mail cannot belong to an account: the same answer as a wrong password.
     let email = Email::try_from(body.email.as_str()).map_err(|_| identity::accounts::LoginError::InvalidCredentials)?;
     let session = accounts.login(&email, Password::offered(body.password)).await?;

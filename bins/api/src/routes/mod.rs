@@ -21,6 +21,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, web};
 
 use crate::error::ApiError;
+use crate::http::limits::{self, Limit};
 use crate::read_cache;
 
 /// One route of the router: a method and the full path, written as the OpenAPI document
@@ -29,6 +30,8 @@ use crate::read_cache;
 pub struct Endpoint {
     pub method: Method,
     pub path: String,
+    /// The rate limit it counts against, if any (the document lists 429 for these).
+    pub limit: Option<Limit>,
 }
 
 /// Every route [`configure`] registers, in order (the router-versus-document test reads it).
@@ -56,12 +59,12 @@ fn register(config: &mut web::ServiceConfig, seen: &mut Vec<Endpoint>) {
     config.service(
         web::scope("/api/v1")
             .wrap(from_fn(crate::db_health::gate))
-            .service(api.at("/newsletter").post(newsletter::subscribe).done())
+            .service(api.at("/newsletter").post_limited(Limit::Newsletter, newsletter::subscribe).done())
             .service(api.at("/webhooks/razorpay").post(webhooks::razorpay).done())
-            .service(api.at("/auth/register").post(auth::register).done())
-            .service(api.at("/auth/login").post(auth::login).done())
-            .service(api.at("/auth/refresh").post(auth::refresh).done())
-            .service(api.at("/auth/logout").post(auth::logout).done())
+            .service(api.at("/auth/register").post_limited(Limit::Register, auth::register).done())
+            .service(api.at("/auth/login").post_limited(Limit::Login, auth::login).done())
+            .service(api.at("/auth/refresh").post_limited(Limit::Refresh, auth::refresh).done())
+            .service(api.at("/auth/logout").post_limited(Limit::Logout, auth::logout).done())
             .service(api.at("/me").get(auth::me).patch(auth::update_me).done())
             .service(api.at("/me/addresses").get(addresses::list).post(addresses::add).done())
             .service(api.at("/me/addresses/{id}").patch(addresses::change).delete(addresses::remove).done())
@@ -85,11 +88,16 @@ fn register(config: &mut web::ServiceConfig, seen: &mut Vec<Endpoint>) {
             .service(api.at("/cart").get(cart::get).delete(cart::clear).done())
             .service(api.at("/cart/items").post(cart::add_item).done())
             .service(api.at("/cart/items/{product_id}").patch(cart::set_item).delete(cart::remove_item).done())
-            .service(api.at("/cart/coupon").post(cart::apply_coupon).delete(cart::remove_coupon).done())
-            .service(api.at("/orders").get(orders::list).post(orders::place).done())
+            .service(
+                api.at("/cart/coupon")
+                    .post_limited(Limit::Coupon, cart::apply_coupon)
+                    .delete(cart::remove_coupon)
+                    .done(),
+            )
+            .service(api.at("/orders").get(orders::list).post_limited(Limit::Orders, orders::place).done())
             .service(api.at("/orders/{id}").get(orders::get).done())
-            .service(api.at("/orders/{id}/payment/verify").post(orders::verify_payment).done())
-            .service(api.at("/orders/{id}/payment/retry").post(orders::retry_payment).done())
+            .service(api.at("/orders/{id}/payment/verify").post_limited(Limit::Payments, orders::verify_payment).done())
+            .service(api.at("/orders/{id}/payment/retry").post_limited(Limit::Payments, orders::retry_payment).done())
             .service(api.at("/orders/{id}/cancel").post(orders::cancel).done())
             .service(api.at("/admin/coupons").get(admin_coupons::list).post(admin_coupons::create).done())
             .service(api.at("/admin/coupons/{id}").patch(admin_coupons::change).done())
@@ -135,15 +143,31 @@ struct ResourceRoutes<'a> {
 }
 
 impl ResourceRoutes<'_> {
-    fn to<F, Args>(mut self, method: Method, handler: F) -> Self
+    fn to<F, Args>(self, method: Method, handler: F) -> Self
     where
         F: Handler<Args>,
         Args: FromRequest + 'static,
         F::Output: Responder + 'static,
     {
-        self.seen.push(Endpoint { method: method.clone(), path: self.path.clone() });
+        self.to_limited(method, None, handler)
+    }
+
+    /// The route for `method`, counting each request against `limit` (before its body is
+    /// read) when one is given.
+    fn to_limited<F, Args>(mut self, method: Method, limit: Option<Limit>, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.seen.push(Endpoint { method: method.clone(), path: self.path.clone(), limit });
         self.methods.push(method.clone());
-        self.resource = self.resource.route(web::route().method(method).to(handler));
+        let route = web::route().method(method).to(handler);
+        let route = match limit {
+            Some(limit) => route.wrap(from_fn(move |request, next| limits::enforce(limit, request, next))),
+            None => route,
+        };
+        self.resource = self.resource.route(route);
         self
     }
 
@@ -163,6 +187,16 @@ impl ResourceRoutes<'_> {
         F::Output: Responder + 'static,
     {
         self.to(Method::POST, handler)
+    }
+
+    /// A `POST` counted against a rate limit ([`crate::http::limits`]).
+    fn post_limited<F, Args>(self, limit: Limit, handler: F) -> Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.to_limited(Method::POST, Some(limit), handler)
     }
 
     fn put<F, Args>(self, handler: F) -> Self
