@@ -109,7 +109,9 @@ async fn an_admin_demoted_in_the_database_is_refused_at_once_with_a_still_valid_
 }
 
 #[tokio::test]
-async fn the_eleventh_login_in_a_minute_for_one_email_is_rate_limited() {
+async fn the_eleventh_login_in_a_minute_from_one_ip_for_one_email_is_rate_limited() {
+    // Counted per client IP (and per IP and e-mail): a victim elsewhere is not locked out
+    // (tests/api/rate_limits.rs).
     let app = spawn_app().await;
     let user = app.register_customer().await;
     let attempt = Login { email: user.email.clone(), password: "wrong password".into() };

@@ -21,6 +21,7 @@ mod isolation;
 mod logs;
 mod newsletter;
 mod payments_flow;
+mod rate_limits;
 mod razorpay_client;
 mod ready;
 mod simulator;
