@@ -138,9 +138,13 @@ export RAZORPAY_API_BASE="http://$RAZORPAY_SIM_ADDR/v1"
 export RAZORPAY_WEBHOOK_URL="$API/webhooks/razorpay"
 export RUST_LOG="info,sqlx=warn"
 export LOG_FORMAT=pretty
-# The fuzzer signs up and in far more than 10 times a minute; without this most of its
-# requests to /auth/* would be answered 429.
+# The fuzzer signs up, orders, pays and applies coupons far faster than a shopper; without
+# these most of its requests to the limited routes would be answered 429.
 export RIGMASTER__RATE_LIMIT__AUTH_PER_MINUTE=1000000
+export RIGMASTER__RATE_LIMIT__ORDERS_PER_MINUTE=1000000
+export RIGMASTER__RATE_LIMIT__PAYMENTS_PER_MINUTE=1000000
+export RIGMASTER__RATE_LIMIT__COUPON_PER_MINUTE=1000000
+export RIGMASTER__RATE_LIMIT__NEWSLETTER_PER_MINUTE=1000000
 # Tokens are taken afresh before each run; a run longer than the default 15 minutes
 # needs them to last longer.
 ACCESS_TTL=$(( FUZZ_SECONDS + 600 > 900 ? FUZZ_SECONDS + 600 : 900 ))
