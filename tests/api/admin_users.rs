@@ -6,7 +6,8 @@ use api_types::auth::Login;
 use api_types::users::{Role, UserQuery};
 use client::Client;
 use reqwest::StatusCode;
-use rigmaster_tests::{TestApp, assert_refused, spawn_app};
+use rigmaster_tests::app::with_store_limits;
+use rigmaster_tests::{TestApp, assert_refused, spawn_app, spawn_app_with};
 
 async fn admin_session(app: &TestApp) -> Client {
     app.register_admin().await.api
@@ -112,7 +113,7 @@ async fn an_admin_demoted_in_the_database_is_refused_at_once_with_a_still_valid_
 async fn the_eleventh_login_in_a_minute_from_one_ip_for_one_email_is_rate_limited() {
     // Counted per client IP (and per IP and e-mail): a victim elsewhere is not locked out
     // (tests/api/rate_limits.rs).
-    let app = spawn_app().await;
+    let app = spawn_app_with(with_store_limits).await;
     let user = app.register_customer().await;
     let attempt = Login { email: user.email.clone(), password: "wrong password".into() };
 

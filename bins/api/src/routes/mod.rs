@@ -149,12 +149,12 @@ impl ResourceRoutes<'_> {
         Args: FromRequest + 'static,
         F::Output: Responder + 'static,
     {
-        self.to_limited(method, None, handler)
+        self.route(method, None, handler)
     }
 
     /// The route for `method`, counting each request against `limit` (before its body is
     /// read) when one is given.
-    fn to_limited<F, Args>(mut self, method: Method, limit: Option<Limit>, handler: F) -> Self
+    fn route<F, Args>(mut self, method: Method, limit: Option<Limit>, handler: F) -> Self
     where
         F: Handler<Args>,
         Args: FromRequest + 'static,
@@ -196,7 +196,7 @@ impl ResourceRoutes<'_> {
         Args: FromRequest + 'static,
         F::Output: Responder + 'static,
     {
-        self.to_limited(Method::POST, Some(limit), handler)
+        self.route(Method::POST, Some(limit), handler)
     }
 
     fn put<F, Args>(self, handler: F) -> Self
