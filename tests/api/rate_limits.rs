@@ -7,6 +7,8 @@ use api_types::auth::Login;
 use client::{Client, Error};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
+use rigmaster_api::http::limits::WINDOW;
+use rigmaster_api::rate_limit::PgRateLimiter;
 use rigmaster_tests::app::with_store_limits;
 use rigmaster_tests::orders::cart_order;
 use rigmaster_tests::shop::{all_at_once, new_key};
@@ -199,4 +201,58 @@ async fn of_thirty_logins_at_once_exactly_the_limit_get_through_the_rate_limit()
 
     let limited = answers.iter().filter(|answer| refusal(answer) == Some(StatusCode::TOO_MANY_REQUESTS)).count();
     assert_eq!(answers.len() - limited, limit as usize, "{answers:?}");
+}
+
+/// Moves every window of `app`'s rate limits back by `seconds`, as if that much time had passed.
+async fn age_windows(app: &TestApp, seconds: i64) {
+    sqlx::query("UPDATE edge.rate_limit_windows SET started_at = started_at - $1 * interval '1 second'")
+        .bind(seconds)
+        .execute(&app.db.pool().await)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn once_its_minute_is_over_a_client_starts_afresh() {
+    let app = spawn_app_with(newsletter_limit).await;
+    use_up_the_newsletter_limit(&app.api).await;
+    assert_rate_limited(subscribe(&app.api).await);
+
+    age_windows(&app, 61).await;
+
+    use_up_the_newsletter_limit(&app.api).await;
+    assert_rate_limited(subscribe(&app.api).await);
+}
+
+#[tokio::test]
+async fn ended_windows_are_swept_and_running_ones_kept() {
+    let app = spawn_app_with(|settings| {
+        newsletter_limit(settings);
+        behind_a_trusted_proxy(settings);
+    })
+    .await;
+    subscribe(&behind_proxy(&app, "198.51.100.1")).await.unwrap();
+    age_windows(&app, 61).await;
+    subscribe(&app.api).await.unwrap();
+    let pool = app.db.pool().await;
+
+    let swept = PgRateLimiter::new(pool.clone(), WINDOW).sweep().await.unwrap();
+
+    assert_eq!(swept, 1);
+    let left: Vec<String> =
+        sqlx::query_scalar("SELECT key FROM edge.rate_limit_windows").fetch_all(&pool).await.unwrap();
+    assert_eq!(left, ["newsletter:ip:127.0.0.1"]);
+}
+
+#[tokio::test]
+async fn when_the_count_cannot_be_taken_the_request_goes_through() {
+    let app = spawn_app_with(newsletter_limit).await;
+    sqlx::query("ALTER TABLE edge.rate_limit_windows RENAME TO rate_limit_windows_gone")
+        .execute(&app.db.pool().await)
+        .await
+        .unwrap();
+
+    for n in 1..=LIMIT + 1 {
+        subscribe(&app.api).await.unwrap_or_else(|error| panic!("subscription {n}: {error}"));
+    }
 }

@@ -72,6 +72,20 @@ fn an_invalid_setting_names_its_variable() {
 }
 
 #[test]
+fn a_trusted_proxy_that_is_not_an_address_refuses_to_start_and_names_the_variable() {
+    let (output, stderr) = output_of(
+        rigmaster()
+            .arg("serve")
+            .env("HTTP_ADDR", "127.0.0.1:0")
+            .env("RIGMASTER__RATE_LIMIT__TRUSTED_PROXIES", "10.0.0.0/8,proxy.internal"),
+    );
+
+    assert_eq!(output.status.code(), Some(78), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one clear line: {stderr}");
+    assert!(stderr.contains("RIGMASTER__RATE_LIMIT__TRUSTED_PROXIES") && stderr.contains("proxy.internal"), "{stderr}");
+}
+
+#[test]
 fn every_command_has_help() {
     for command in [
         vec!["--help"],
@@ -118,12 +132,12 @@ async fn migrate_creates_every_domain_schema_in_an_empty_database() {
     assert!(again.status.success(), "{stderr}");
 
     let schemas: Vec<String> = sqlx::query_scalar(
-        "SELECT nspname::text FROM pg_namespace WHERE nspname IN ('identity','catalog','inventory','orders','payments','analytics','idempotency') ORDER BY 1",
+        "SELECT nspname::text FROM pg_namespace WHERE nspname IN ('identity','catalog','inventory','orders','payments','analytics','idempotency','edge') ORDER BY 1",
     )
     .fetch_all(&db.pool().await)
     .await
     .unwrap();
-    assert_eq!(schemas, ["analytics", "catalog", "idempotency", "identity", "inventory", "orders", "payments"]);
+    assert_eq!(schemas, ["analytics", "catalog", "edge", "idempotency", "identity", "inventory", "orders", "payments"]);
 }
 
 /// A child process that is killed if the test ends without stopping it, so that a failed
