@@ -138,9 +138,7 @@ pub async fn enforce(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let Some(limits) = request.app_data::<web::Data<RateLimits>>().cloned() else {
-        return Ok(next.call(request).await?.map_into_boxed_body());
-    };
+    let limits = request.app_data::<web::Data<RateLimits>>().expect("RateLimits is registered as app data").clone();
     let client = limits.client(request.request());
     let customer = customer(&request);
     if let Err(refusal) = limits.count(&limits.quotas(limit, client, customer)).await {
