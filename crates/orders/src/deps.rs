@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::cancellation::Cancellation;
 use crate::checkout::Checkout;
 use crate::holds::Holds;
+use crate::limits::OrderLimits;
 use crate::model::Order;
 use crate::payments::Payments;
 use crate::postgres::Tx;
@@ -38,6 +39,8 @@ pub(crate) struct Deps<C, P, K, S> {
     /// How long creating an order's Razorpay order is left to whoever started it (see
     /// [`crate::recovery`]).
     pub(crate) payment_opening_lease: Duration,
+    /// What one customer may hold at once (see [`crate::limits`]).
+    pub(crate) limits: OrderLimits,
 }
 
 /// The use cases, each a view of the same dependencies.
