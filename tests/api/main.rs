@@ -20,6 +20,7 @@ mod inventory;
 mod isolation;
 mod logs;
 mod newsletter;
+mod order_limits;
 mod payments_flow;
 mod razorpay_client;
 mod ready;
