@@ -29,6 +29,8 @@ export HTTP_ADDR="$APP_ADDR" RAZORPAY_SIM_ADDR="$SIM_ADDR" RUST_LOG="${RUST_LOG:
 export RAZORPAY_API_BASE="http://$SIM_ADDR/v1"
 export RAZORPAY_WEBHOOK_URL="http://$APP_ADDR/api/v1/webhooks/razorpay"
 export RIGMASTER__RATE_LIMIT__AUTH_PER_MINUTE=100000
+# Each of the 64 buyers places order after order and leaves them waiting for payment.
+export RIGMASTER__LIMITS__MAX_PENDING_ORDERS=1000000
 
 target/release/rigmaster migrate
 target/release/rigmaster seed-demo >/dev/null

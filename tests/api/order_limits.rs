@@ -207,8 +207,9 @@ async fn a_retry_after_the_window_is_refused_naming_the_order() {
         .await
         .unwrap();
 
-    let error = assert_retry_refused(&app, &customer, order, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed)
-        .await;
+    let error =
+        assert_retry_refused(&app, &customer, order, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed)
+            .await;
 
     assert_eq!(fields(&error), ["id"]);
     assert!(error.details[0].message.contains("24 hours"), "{error:?}");
@@ -221,8 +222,9 @@ async fn a_retry_of_a_retired_product_is_refused_naming_its_line() {
     let order = failed_order(&app, &customer, &order_of_lines(&[(products[0], 1), (products[1], 1)])).await;
     admin.api.delete_product(products[1]).await.unwrap();
 
-    let error = assert_retry_refused(&app, &customer, order, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed)
-        .await;
+    let error =
+        assert_retry_refused(&app, &customer, order, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed)
+            .await;
 
     assert_eq!(fields(&error), ["items[1].product_id"]);
 }
@@ -304,9 +306,11 @@ async fn with_one_checkout_turn_held_up_the_others_get_503_with_retry_after_neve
     .await;
 
     let others = rigmaster_tests::shop::register_customers(&app, 3).await;
-    let answers = all_at_once(others.into_iter().map(|customer| async move {
-        customer.api.place_order(&order_of(other, 1), &new_key()).await
-    }))
+    let answers = all_at_once(
+        others
+            .into_iter()
+            .map(|customer| async move { customer.api.place_order(&order_of(other, 1), &new_key()).await }),
+    )
     .await;
     blocker.rollback().await.unwrap();
 
@@ -332,7 +336,8 @@ async fn the_verify_call_never_captures_an_authorised_payment_of_another_amount(
         .execute(&app.db.pool().await)
         .await
         .unwrap();
-    let handler = app.simulator.pay(&razorpay_order_id(&placed), json!({"outcome": "authorize", "deliver": "none"})).await;
+    let handler =
+        app.simulator.pay(&razorpay_order_id(&placed), json!({"outcome": "authorize", "deliver": "none"})).await;
 
     let order = customer.api.verify_payment(placed.order.id, &verify_body(&handler)).await.unwrap();
 

@@ -109,7 +109,10 @@ mod tests {
         let twenty_one = [(product(1), 10), (product(2), 10), (product(3), 1)];
         assert_eq!(check_lines(&twenty, 20), Ok(()));
         assert_eq!(check_lines(&twenty_one, 20), Err(LinesRefusal::TooManyUnits { max: 20 }));
-        assert_eq!(check_lines(&[(product(1), i64::MAX), (product(2), 1)], 20), Err(LinesRefusal::TooManyUnits { max: 20 }));
+        assert_eq!(
+            check_lines(&[(product(1), i64::MAX), (product(2), 1)], 20),
+            Err(LinesRefusal::TooManyUnits { max: 20 })
+        );
     }
 
     #[test]
