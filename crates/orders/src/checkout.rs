@@ -147,12 +147,8 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Checkout<'
         let order_id = Uuid::now_v7();
         let expires_at = now + deps.reservation_ttl;
         let mut tx = deps.stores.begin().await.context("starting a checkout")?;
-        if !is_cod {
-            // Counted under the customer's lock: concurrent checkouts cannot all see room.
-            deps.stores.orders().lock_customer(&mut tx, user).await?;
-            if deps.stores.orders().pending_count(&mut tx, user).await? >= limits.max_pending_orders {
-                return Err(PlaceOrderError::PendingOrdersLimit { max: limits.max_pending_orders });
-            }
+        if !is_cod && !deps.room_for_pending(&mut tx, user).await? {
+            return Err(PlaceOrderError::PendingOrdersLimit { max: limits.max_pending_orders });
         }
         let (coupon_id, discount) = match &coupon {
             None => (None, Money::ZERO),
@@ -230,32 +226,43 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Checkout<'
         prices: &[LinePrice],
         subtotal: Money,
     ) -> Result<(), PlaceOrderError> {
-        let deps = self.deps;
-        let limits = deps.limits;
-        let mut conn = deps.stores.connect().await.context("checking an order's limits")?;
-        if request.method == PaymentMethod::Razorpay
-            && deps.stores.orders().pending_count(&mut conn, request.user).await? >= limits.max_pending_orders
-        {
-            return Err(PlaceOrderError::PendingOrdersLimit { max: limits.max_pending_orders });
-        }
-        let discount = match coupon {
-            None => Money::ZERO,
-            Some(code) => {
-                let found = deps.stores.coupons().find_by_code(&mut conn, code).await?;
-                let coupon = found.ok_or(PlaceOrderError::Coupon(CouponRejection::Invalid))?;
-                let discount = coupon.rules.discount(subtotal, Utc::now()).map_err(PlaceOrderError::Coupon)?;
-                if !coupons::uses_left(&deps.stores, &mut conn, &coupon, request.user).await? {
-                    return Err(PlaceOrderError::Coupon(CouponRejection::UsageExhausted));
-                }
-                discount
-            }
+        let online = request.method == PaymentMethod::Razorpay;
+        let discount = if online || coupon.is_some() {
+            self.refuse_on_reads(request.user, online, coupon, subtotal).await?
+        } else {
+            Money::ZERO
         };
         if request.method == PaymentMethod::Cod {
             let (_, totals) = price_basket(prices, discount).context("pricing an order")?;
-            limits::check_cash_on_delivery(true, totals.total, limits.cod_max)
+            limits::check_cash_on_delivery(true, totals.total, self.deps.limits.cod_max)
                 .map_err(PlaceOrderError::CodNotAvailable)?;
         }
         Ok(())
+    }
+
+    /// The early refusals that read the database: the customer's orders waiting for
+    /// payment (for an `online` order) and the coupon. The coupon's discount when it applies.
+    async fn refuse_on_reads(
+        &self,
+        user: Uuid,
+        online: bool,
+        coupon: Option<&CouponCode>,
+        subtotal: Money,
+    ) -> Result<Money, PlaceOrderError> {
+        let deps = self.deps;
+        let max_pending = deps.limits.max_pending_orders;
+        let mut conn = deps.stores.connect().await.context("checking an order's limits")?;
+        if online && deps.stores.orders().pending_count(&mut conn, user).await? >= max_pending {
+            return Err(PlaceOrderError::PendingOrdersLimit { max: max_pending });
+        }
+        let Some(code) = coupon else { return Ok(Money::ZERO) };
+        let found = deps.stores.coupons().find_by_code(&mut conn, code).await?;
+        let coupon = found.ok_or(PlaceOrderError::Coupon(CouponRejection::Invalid))?;
+        let discount = coupon.rules.discount(subtotal, Utc::now()).map_err(PlaceOrderError::Coupon)?;
+        if !coupons::uses_left(&deps.stores, &mut conn, &coupon, user).await? {
+            return Err(PlaceOrderError::Coupon(CouponRejection::UsageExhausted));
+        }
+        Ok(discount)
     }
 
     /// A turn at the checkout transaction, within the configured wait: a burst of buyers

@@ -99,6 +99,14 @@ impl<C, P, K, S: Stores> Deps<C, P, K, S> {
         Ok(())
     }
 
+    /// Whether the customer may have one more order waiting for payment; takes their lock
+    /// for the rest of the transaction first, so that concurrent checkouts and retries
+    /// count one after another and never all see room.
+    pub(crate) async fn room_for_pending(&self, tx: &mut Tx, user: Uuid) -> anyhow::Result<bool> {
+        self.stores.orders().lock_customer(tx, user).await?;
+        Ok(self.stores.orders().pending_count(tx, user).await? < self.limits.max_pending_orders)
+    }
+
     /// An order that must exist (one this process just wrote or locked).
     pub(crate) async fn load(&self, order_id: Uuid) -> anyhow::Result<Order> {
         let mut conn = self.stores.connect().await.context("reading an order")?;

@@ -64,8 +64,9 @@ pub(crate) struct Retry<'a, C, P, K, S> {
 
 impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Retry<'_, C, P, K, S> {
     /// A new payment attempt for a `payment_failed` order, or one cancelled because its
-    /// reservation expired: holds its stock and coupon again, then opens a new Razorpay
-    /// order. An order still waiting for payment is answered with its payment, opened
+    /// reservation expired: within the retry window, for products still sold, with a coupon
+    /// that still applies and room among the customer's orders waiting for payment, holds
+    /// its stock and coupon again, then opens a new Razorpay order. An order still waiting for payment is answered with its payment, opened
     /// first if its checkout died before making it. Errors: every [`RetryError`].
     #[tracing::instrument(name = "orders.retry_payment", skip(self))]
     pub(crate) async fn retry_payment(&self, user: Uuid, order_id: Uuid) -> Result<PlacedOrder, RetryError> {
@@ -73,21 +74,11 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Retry<'_, 
         // What a retry re-checks never changes under it (the order's date, lines and
         // coupon) or is the catalog's: read before any lock.
         let placed = deps.queries().get_for(user, order_id).await?.ok_or(RetryError::NotFound)?;
-        let mut checked = false;
-        let lapsed = OrderState {
-            status: placed.status,
-            cancel_reason: placed.cancel_reason,
-            paid_online: matches!(placed.payment.status, PaymentStatus::Captured | PaymentStatus::Refunded),
-        };
-        if placed.payment.method == PaymentMethod::Razorpay
-            && placed.status != OrderStatus::PaymentPending
-            && check_move(lapsed, OrderStatus::PaymentPending).is_ok()
-        {
-            self.still_retriable(&placed).await?;
-            checked = true;
-        }
+        let checked = self.check_if_lapsed(&placed).await?;
         let mut tx = deps.stores.begin().await.context("starting a payment retry")?;
-        deps.stores.orders().lock_customer(&mut tx, user).await?;
+        // The customer's lock first (see the lock order in `crate::service`): a retry
+        // counts towards the orders waiting for payment.
+        let room_for_pending = deps.room_for_pending(&mut tx, user).await?;
         deps.stock.lock_order(&mut tx, order_id).await?;
         let order = deps
             .stores
@@ -112,9 +103,8 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Retry<'_, 
         if let Some(coupon_id) = order.coupon_id {
             coupon_still_applies(&deps.stores, &mut tx, coupon_id, placed.subtotal).await?;
         }
-        let max_pending = deps.limits.max_pending_orders;
-        if deps.stores.orders().pending_count(&mut tx, user).await? >= max_pending {
-            return Err(RetryError::PendingOrdersLimit { max: max_pending });
+        if !room_for_pending {
+            return Err(RetryError::PendingOrdersLimit { max: deps.limits.max_pending_orders });
         }
         let expires_at = Utc::now() + deps.reservation_ttl;
         match deps.holds().hold_again(&mut tx, &order, expires_at).await? {
@@ -141,6 +131,24 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Retry<'_, 
             Err(OpenPaymentError::Unavailable(order)) => Err(RetryError::GatewayUnavailable { order }),
             Err(OpenPaymentError::Unexpected(cause)) => Err(cause.into()),
         }
+    }
+
+    /// Checks the retry rules of an order that reads as lapsed, before any lock; whether
+    /// it did. An order waiting for payment is answered with its payment whatever its age,
+    /// and one that cannot be retried at all is refused by the state machine instead.
+    async fn check_if_lapsed(&self, placed: &Order) -> Result<bool, RetryError> {
+        let state = OrderState {
+            status: placed.status,
+            cancel_reason: placed.cancel_reason,
+            paid_online: matches!(placed.payment.status, PaymentStatus::Captured | PaymentStatus::Refunded),
+        };
+        let lapsed = placed.payment.method == PaymentMethod::Razorpay
+            && placed.status != OrderStatus::PaymentPending
+            && check_move(state, OrderStatus::PaymentPending).is_ok();
+        if lapsed {
+            self.still_retriable(placed).await?;
+        }
+        Ok(lapsed)
     }
 
     /// Whether a lapsed order may be paid again now: placed within the retry window, and
