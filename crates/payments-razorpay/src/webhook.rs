@@ -376,6 +376,23 @@ mod tests {
     }
 
     #[test]
+    fn an_event_is_about_its_refund_else_its_payment_else_nothing() {
+        let captured =
+            parse_event(&envelope("payment.captured", json!({"payment": {"entity": payment_json("captured")}})));
+        assert_eq!(subject(&captured.unwrap()).as_deref(), Some("payment:pay_IH4NVgf4Dreq1l"));
+        let refund = json!({"entity": {"id": "rfnd_FP8DDKxqJif6ca", "entity": "refund", "amount": 100,
+            "currency": "INR", "payment_id": "pay_IH4NVgf4Dreq1l", "notes": [], "receipt": null,
+            "acquirer_data": {}, "created_at": 1700000000, "batch_id": null, "status": "processed",
+            "speed_processed": "normal", "speed_requested": "normal"}});
+        let processed = parse_event(&envelope(
+            "refund.processed",
+            json!({"refund": refund, "payment": {"entity": payment_json("captured")}}),
+        ));
+        assert_eq!(subject(&processed.unwrap()).as_deref(), Some("refund:rfnd_FP8DDKxqJif6ca"));
+        assert_eq!(subject(&WebhookEvent::Other { event_type: "invoice.paid".into() }), None);
+    }
+
+    #[test]
     fn payment_events_carry_their_payment() {
         let event =
             parse_event(&envelope("payment.captured", json!({"payment": {"entity": payment_json("captured")}})));
