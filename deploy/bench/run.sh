@@ -35,6 +35,8 @@ export RIGMASTER__RATE_LIMIT__ORDERS_PER_MINUTE=100000000
 export RIGMASTER__RATE_LIMIT__PAYMENTS_PER_MINUTE=100000000
 export RIGMASTER__RATE_LIMIT__COUPON_PER_MINUTE=100000000
 export RIGMASTER__RATE_LIMIT__NEWSLETTER_PER_MINUTE=100000000
+# Each of the 64 buyers places order after order and leaves them waiting for payment.
+export RIGMASTER__LIMITS__MAX_PENDING_ORDERS=1000000
 
 target/release/rigmaster migrate
 target/release/rigmaster seed-demo >/dev/null

@@ -145,6 +145,8 @@ export RIGMASTER__RATE_LIMIT__ORDERS_PER_MINUTE=1000000
 export RIGMASTER__RATE_LIMIT__PAYMENTS_PER_MINUTE=1000000
 export RIGMASTER__RATE_LIMIT__COUPON_PER_MINUTE=1000000
 export RIGMASTER__RATE_LIMIT__NEWSLETTER_PER_MINUTE=1000000
+# The fuzzer places order after order for one customer and leaves them unpaid.
+export RIGMASTER__LIMITS__MAX_PENDING_ORDERS=1000000
 # Tokens are taken afresh before each run; a run longer than the default 15 minutes
 # needs them to last longer.
 ACCESS_TTL=$(( FUZZ_SECONDS + 600 > 900 ? FUZZ_SECONDS + 600 : 900 ))

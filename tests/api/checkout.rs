@@ -15,6 +15,8 @@ use rigmaster_tests::{assert_error, assert_refused};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::addresses::home;
+
 /// An admin, a customer, and one product with this price and stock.
 async fn shop_with_product(app: &TestApp, price_paise: i64, stock: i64) -> (TestUser, TestUser, Uuid) {
     let admin = app.register_admin().await;
@@ -286,7 +288,8 @@ async fn a_cash_on_delivery_order_is_confirmed_and_sells_its_stock_at_once() {
     let app = spawn_shop().await;
     let (_, customer, product) = shop_with_product(&app, 100_000, 5).await;
 
-    let cod = PlaceOrder { payment_method: PaymentMethod::Cod, ..order_of(product, 2) };
+    // Cash on delivery needs somewhere to deliver to.
+    let cod = PlaceOrder { payment_method: PaymentMethod::Cod, shipping_address: Some(home()), ..order_of(product, 2) };
     let placed = app.checkout(&customer, &cod).await;
 
     let order = &placed.order;

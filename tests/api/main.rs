@@ -20,6 +20,7 @@ mod inventory;
 mod isolation;
 mod logs;
 mod newsletter;
+mod order_limits;
 mod payments_flow;
 mod rate_limits;
 mod razorpay_client;

@@ -79,10 +79,19 @@ pub fn products_service(pool: PgPool) -> ProductsService {
     Products::new(PgProductStore::new(pool, InventoryStockOpening))
 }
 
-/// The orders service as configured: catalog prices, Razorpay, inventory reservations.
+/// The orders service as configured: catalog prices, Razorpay, inventory reservations,
+/// and the `[limits]` on what one customer may hold.
 pub fn orders_service(pool: PgPool, settings: &Settings) -> anyhow::Result<OrdersService> {
     let client = RazorpayClient::new(settings.razorpay.client_settings())?;
     let payments = RazorpayPayments::new(client, settings.razorpay.key_secret.clone(), pool.clone());
+    let limits = settings.limits;
+    let limits = orders::limits::OrderLimits {
+        max_units_per_order: i64::from(limits.max_units_per_order),
+        max_pending_orders: i64::from(limits.max_pending_orders),
+        cod_max: kernel::Money::from_paise(limits.cod_max_paise),
+        retry_window: Duration::from_secs(limits.retry_window_hours.saturating_mul(3600)),
+        checkout_turn_wait: Duration::from_millis(limits.checkout_turn_wait_ms),
+    };
     Ok(orders::service::Orders::new(
         PgStores::new(pool.clone()),
         CatalogForOrders(products_service(pool)),
@@ -92,6 +101,7 @@ pub fn orders_service(pool: PgPool, settings: &Settings) -> anyhow::Result<Order
     )
     .with_refund_retry_after(Duration::from_secs(settings.orders.refund_retry_seconds))
     .with_checkout_concurrency(settings.orders.checkout_concurrency)
+    .with_limits(limits)
     // The slowest Razorpay call, plus a few seconds for the database around it.
     .with_payment_opening_lease(settings.razorpay.client_settings().worst_case() + Duration::from_secs(5)))
 }

@@ -86,6 +86,8 @@ pub enum ErrorCode {
     SkuTaken,
     /// 409: a request with the same `Idempotency-Key` is still running.
     IdempotencyInProgress,
+    /// 409: the customer has as many orders waiting for payment as one may.
+    PendingOrdersLimit,
     /// 413.
     PayloadTooLarge,
     /// 422, naming each field in `details`.
@@ -104,6 +106,8 @@ pub enum ErrorCode {
     BuildIncompatible,
     /// 422.
     CartEmpty,
+    /// 422: cash on delivery needs a shipping address and a total within the cap.
+    CodNotAvailable,
     /// 429, with `Retry-After`.
     RateLimited,
     /// 502.
@@ -116,7 +120,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the contract's order.
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: [ErrorCode; 31] = [
         ErrorCode::BadRequest,
         ErrorCode::PaymentSignatureInvalid,
         ErrorCode::WebhookSignatureInvalid,
@@ -133,6 +137,7 @@ impl ErrorCode {
         ErrorCode::EmailTaken,
         ErrorCode::SkuTaken,
         ErrorCode::IdempotencyInProgress,
+        ErrorCode::PendingOrdersLimit,
         ErrorCode::PayloadTooLarge,
         ErrorCode::ValidationFailed,
         ErrorCode::CouponInvalid,
@@ -142,6 +147,7 @@ impl ErrorCode {
         ErrorCode::IdempotencyKeyReused,
         ErrorCode::BuildIncompatible,
         ErrorCode::CartEmpty,
+        ErrorCode::CodNotAvailable,
         ErrorCode::RateLimited,
         ErrorCode::PaymentGatewayUnavailable,
         ErrorCode::ServiceUnavailable,
@@ -167,6 +173,7 @@ impl ErrorCode {
             ErrorCode::EmailTaken => "email_taken",
             ErrorCode::SkuTaken => "sku_taken",
             ErrorCode::IdempotencyInProgress => "idempotency_in_progress",
+            ErrorCode::PendingOrdersLimit => "pending_orders_limit",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::ValidationFailed => "validation_failed",
             ErrorCode::CouponInvalid => "coupon_invalid",
@@ -176,6 +183,7 @@ impl ErrorCode {
             ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
             ErrorCode::BuildIncompatible => "build_incompatible",
             ErrorCode::CartEmpty => "cart_empty",
+            ErrorCode::CodNotAvailable => "cod_not_available",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::PaymentGatewayUnavailable => "payment_gateway_unavailable",
             ErrorCode::ServiceUnavailable => "service_unavailable",
@@ -219,6 +227,8 @@ mod tests {
              idempotency_key_reused build_incompatible cart_empty",
             "rate_limited",
             "payment_gateway_unavailable service_unavailable",
+            // Abuse limits.
+            "pending_orders_limit cod_not_available",
             "internal",
         ];
         let ours: HashSet<&str> = ErrorCode::ALL.iter().map(|code| code.as_str()).collect();

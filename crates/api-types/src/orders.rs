@@ -43,7 +43,7 @@ pub enum OrderStatus {
 pub enum PaymentMethod {
     /// Online, through Razorpay's checkout.
     Razorpay,
-    /// Cash on delivery.
+    /// Cash on delivery: needs a shipping address and a total of at most `cod_max_paise`.
     Cod,
 }
 
@@ -206,7 +206,7 @@ pub struct RazorpayCheckout {
 ///
 /// Without `items`, the cart is checked out (and emptied once the order is placed). Give
 /// either `address_id` (a saved address of yours) or `shipping_address`; the latter wins
-/// when both are given.
+/// when both are given; cash on delivery needs one.
 ///
 /// Serialised again, as it is here (every field, `null` when not given), for the
 /// `Idempotency-Key`'s fingerprint: a change of shape here would make a retry of a request
@@ -215,7 +215,8 @@ pub struct RazorpayCheckout {
 #[schema(example = json!({"items": [{"product_id": "0192f0c1-7b1e-7c3e-9a55-3f0e8f9d2b11", "quantity": 1}],
     "address_id": "0192f0c1-8a2d-7c3e-9a55-3f0e8f9d2b12", "payment_method": "razorpay", "coupon_code": "DIWALI10"}))]
 pub struct PlaceOrder {
-    /// What to buy, one line per product (1 to 50 lines); absent to check out the cart.
+    /// What to buy, one line per product (1 to 50 lines; a product named twice is refused),
+    /// at most `max_units_per_order` (20) units in all; absent to check out the cart.
     #[garde(length(min = 1, max = MAX_ORDER_LINES), dive)]
     #[schema(min_items = 1, max_items = 50)]
     pub items: Option<Vec<OrderLine>>,

@@ -15,7 +15,13 @@ impl Client {
     /// `POST /orders`: places an order (the `items` given, or the cart). `idempotency_key`
     /// (1 to 255 visible characters) is new for each order and sent again unchanged when
     /// the call is retried: the server then answers with the first answer (201 and the same
-    /// body) instead of placing another order.
+    /// body) instead of placing another order. An order names each product once, holds at
+    /// most 20 units (`max_units_per_order`), and a customer may have at most 3 orders
+    /// waiting for payment (409 `pending_orders_limit`); cash on delivery needs an address
+    /// and a total within `cod_max_paise` (422 `cod_not_available`). A busy checkout is
+    /// 503 `service_unavailable`: send the same call again after [`Error::retry_after`].
+    ///
+    /// [`Error::retry_after`]: crate::Error::retry_after
     pub async fn place_order(&self, order: &PlaceOrder, idempotency_key: &str) -> Result<Answer<PlacedOrder>> {
         let request = self.request(Method::POST, "/orders").header(IDEMPOTENCY_KEY, idempotency_key).json(order);
         self.send_answer(request).await
@@ -38,7 +44,9 @@ impl Client {
     }
 
     /// `POST /orders/{id}/payment/retry`: opens a new payment for a `payment_failed` (or
-    /// lapsed) order, holding its stock again. `idempotency_key` as for
+    /// lapsed) order, holding its stock again: within `retry_window_hours` of placing it,
+    /// for products still sold and a coupon that still applies (422 otherwise), and
+    /// counting towards the orders waiting for payment. `idempotency_key` as for
     /// [`Client::place_order`].
     pub async fn retry_payment(&self, id: Uuid, idempotency_key: &str) -> Result<PlacedOrder> {
         let request =

@@ -14,20 +14,15 @@ use crate::cart;
 use crate::coupons::{self, CouponCode, CouponRejection, CouponUseStatus, HoldCouponError};
 use crate::deps::Deps;
 use crate::holds::stock_line;
+use crate::limits::{self, CodRefusal, LinesRefusal};
 use crate::model::{Order, PaymentMethod, PaymentStatus, PlacedOrder, ShippingAddress};
 use crate::ports::{
     CatalogProduct, HoldError, OrderPlacedHook, OrderStock, PaymentProvider, ProductCatalog, Shortage, Tx,
 };
-use crate::pricing::{PricedLine, price_basket};
+use crate::pricing::{LinePrice, PricedLine, price_basket};
 use crate::recovery::{self, OpenPaymentError, WhileOpenedElsewhere};
 use crate::status::OrderStatus;
 use crate::stores::{CartStore as _, CouponStore as _, NewOrder, NewOrderItem, OrderStore as _, Stores};
-
-/// The longest a checkout waits for its turn. The queue is deeper than the pool on
-/// purpose (a burst of buyers waits here, not on the database), so this is longer than
-/// the pool's acquire timeout, and well under the two minutes after which an unanswered
-/// idempotency key counts as abandoned.
-const CHECKOUT_TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Razorpay takes no payment below ₹1.00.
 pub const MIN_ONLINE_PAYMENT: Money = Money::from_paise(100);
@@ -61,6 +56,21 @@ pub struct LineShortage {
 pub enum PlaceOrderError {
     #[error("the cart is empty")]
     CartEmpty,
+    /// Line `index` names a product an earlier line names.
+    #[error("line {index} repeats a product")]
+    RepeatedProduct { index: usize },
+    /// The lines hold more than `max` units in all.
+    #[error("an order holds at most {max} units")]
+    TooManyUnits { max: i64 },
+    /// The customer has `max` orders waiting for payment already.
+    #[error("at most {max} orders may wait for payment at once")]
+    PendingOrdersLimit { max: i64 },
+    #[error(transparent)]
+    CodNotAvailable(CodRefusal),
+    /// No turn at the checkout transaction within the wait: the store is busy. Nothing was
+    /// written. Worth a retry shortly.
+    #[error("no checkout turn within the wait")]
+    Busy,
     /// A line names a product that does not exist or is no longer sold.
     #[error("line {index} is not for sale")]
     NotForSale { index: usize },
@@ -94,6 +104,15 @@ pub(crate) struct Checkout<'a, C, P, K, S> {
     pub(crate) deps: &'a Deps<C, P, K, S>,
 }
 
+impl From<LinesRefusal> for PlaceOrderError {
+    fn from(refusal: LinesRefusal) -> Self {
+        match refusal {
+            LinesRefusal::RepeatedProduct { index } => PlaceOrderError::RepeatedProduct { index },
+            LinesRefusal::TooManyUnits { max } => PlaceOrderError::TooManyUnits { max },
+        }
+    }
+}
+
 impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Checkout<'_, C, P, K, S> {
     /// Places an order: in one transaction re-prices it, holds the coupon, writes the
     /// order with its item snapshot and history, tells `placed`, and holds all stock; then
@@ -106,12 +125,20 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Checkout<'
     ) -> Result<PlacedOrder, PlaceOrderError> {
         let deps = self.deps;
         let user = request.user;
+        let limits = deps.limits;
         let (wanted, from_cart, coupon) = self.wanted_lines(&request).await?;
+        let is_cod = request.method == PaymentMethod::Cod;
+        if is_cod && request.shipping_address.is_none() {
+            return Err(PlaceOrderError::CodNotAvailable(CodRefusal::NoAddress));
+        }
         let ids: Vec<Uuid> = wanted.iter().map(|line| line.0).collect();
         let products = deps.catalog.products(&ids).await?;
         let lines = resolve(&wanted, &products)?;
         let prices: Vec<_> = lines.iter().map(|line| cart::line_price(line.product, line.quantity)).collect();
         let (_, undiscounted) = price_basket(&prices, Money::ZERO).context("pricing an order")?;
+        // Refusals that need no lock come before the queue, so that requests bound to
+        // fail never take a turn from buyers.
+        self.refuse_early(&request, coupon.as_ref(), &prices, undiscounted.subtotal).await?;
 
         let turn = self.checkout_turn().await?;
         // After the wait: the coupon's validity, the order's date and the hold's expiry
@@ -120,6 +147,9 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Checkout<'
         let order_id = Uuid::now_v7();
         let expires_at = now + deps.reservation_ttl;
         let mut tx = deps.stores.begin().await.context("starting a checkout")?;
+        if !is_cod && !deps.room_for_pending(&mut tx, user).await? {
+            return Err(PlaceOrderError::PendingOrdersLimit { max: limits.max_pending_orders });
+        }
         let (coupon_id, discount) = match &coupon {
             None => (None, Money::ZERO),
             Some(code) => {
@@ -133,6 +163,10 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Checkout<'
         let (priced, totals) = price_basket(&prices, discount).context("pricing an order")?;
         if request.method == PaymentMethod::Razorpay && totals.total < MIN_ONLINE_PAYMENT {
             return Err(PlaceOrderError::BelowOnlineMinimum);
+        }
+        if is_cod {
+            limits::check_cash_on_delivery(true, totals.total, limits.cod_max)
+                .map_err(PlaceOrderError::CodNotAvailable)?;
         }
         let stock_lines =
             lines.iter().map(|line| stock_line(line.product.id, line.quantity)).collect::<anyhow::Result<Vec<_>>>()?;
@@ -182,18 +216,72 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Checkout<'
         }
     }
 
-    /// A turn at the checkout transaction, within [`CHECKOUT_TURN_WAIT`]: a stalled
-    /// database fails checkouts instead of holding them until a client's retry takes over
-    /// their idempotency key (after two minutes) and both place an order.
-    async fn checkout_turn(&self) -> anyhow::Result<tokio::sync::SemaphorePermit<'_>> {
-        match tokio::time::timeout(CHECKOUT_TURN_WAIT, self.deps.checkout_turns.acquire()).await {
-            Ok(turn) => turn.context("the checkout queue is closed"),
-            Err(_) => Err(anyhow::anyhow!("no checkout turn within {CHECKOUT_TURN_WAIT:?}: the database is stalled")),
+    /// Refuses, before the checkout queue, what can be refused from unlocked reads: the
+    /// customer's orders waiting for payment, the coupon's rules and uses, and a cash on
+    /// delivery total over the cap. Checked again under the locks where it matters.
+    async fn refuse_early(
+        &self,
+        request: &PlaceOrder,
+        coupon: Option<&CouponCode>,
+        prices: &[LinePrice],
+        subtotal: Money,
+    ) -> Result<(), PlaceOrderError> {
+        let online = request.method == PaymentMethod::Razorpay;
+        let discount = if online || coupon.is_some() {
+            self.refuse_on_reads(request.user, online, coupon, subtotal).await?
+        } else {
+            Money::ZERO
+        };
+        if request.method == PaymentMethod::Cod {
+            let (_, totals) = price_basket(prices, discount).context("pricing an order")?;
+            limits::check_cash_on_delivery(true, totals.total, self.deps.limits.cod_max)
+                .map_err(PlaceOrderError::CodNotAvailable)?;
+        }
+        Ok(())
+    }
+
+    /// The early refusals that read the database: the customer's orders waiting for
+    /// payment (for an `online` order) and the coupon. The coupon's discount when it applies.
+    async fn refuse_on_reads(
+        &self,
+        user: Uuid,
+        online: bool,
+        coupon: Option<&CouponCode>,
+        subtotal: Money,
+    ) -> Result<Money, PlaceOrderError> {
+        let deps = self.deps;
+        let max_pending = deps.limits.max_pending_orders;
+        let mut conn = deps.stores.connect().await.context("checking an order's limits")?;
+        if online && deps.stores.orders().pending_count(&mut conn, user).await? >= max_pending {
+            return Err(PlaceOrderError::PendingOrdersLimit { max: max_pending });
+        }
+        let Some(code) = coupon else { return Ok(Money::ZERO) };
+        let found = deps.stores.coupons().find_by_code(&mut conn, code).await?;
+        let coupon = found.ok_or(PlaceOrderError::Coupon(CouponRejection::Invalid))?;
+        let discount = coupon.rules.discount(subtotal, Utc::now()).map_err(PlaceOrderError::Coupon)?;
+        if !coupons::uses_left(&deps.stores, &mut conn, &coupon, user).await? {
+            return Err(PlaceOrderError::Coupon(CouponRejection::UsageExhausted));
+        }
+        Ok(discount)
+    }
+
+    /// A turn at the checkout transaction, within the configured wait: a burst of buyers
+    /// (or a stalled database) is answered "busy, try again" instead of holding requests
+    /// until a client's retry takes over their idempotency key and both place an order.
+    async fn checkout_turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, PlaceOrderError> {
+        let wait = self.deps.limits.checkout_turn_wait;
+        match tokio::time::timeout(wait, self.deps.checkout_turns.acquire()).await {
+            Ok(turn) => Ok(turn.context("the checkout queue is closed")?),
+            Err(_) => {
+                tracing::warn!(?wait, "no checkout turn within the wait");
+                crate::metrics::checkout_busy();
+                Err(PlaceOrderError::Busy)
+            }
         }
     }
 
-    /// The lines asked for (merged per product, each with the index it was first named
-    /// at), whether they came from the cart, and the coupon to use.
+    /// The lines asked for (each with its index), whether they came from the cart, and
+    /// the coupon to use. Refuses an empty cart, a product named twice and too many units.
     async fn wanted_lines(
         &self,
         request: &PlaceOrder,
@@ -222,14 +310,9 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Checkout<'
         if raw.is_empty() {
             return Err(PlaceOrderError::CartEmpty);
         }
-        let mut merged: Vec<(Uuid, i64, usize)> = Vec::new();
-        for (index, (product_id, quantity)) in raw.into_iter().enumerate() {
-            match merged.iter_mut().find(|line| line.0 == product_id) {
-                Some(line) => line.1 += quantity,
-                None => merged.push((product_id, quantity, index)),
-            }
-        }
-        Ok((merged, from_cart, coupon))
+        limits::check_lines(&raw, self.deps.limits.max_units_per_order)?;
+        let lines = raw.into_iter().enumerate().map(|(index, (product_id, quantity))| (product_id, quantity, index));
+        Ok((lines.collect(), from_cart, coupon))
     }
 
     /// A cash-on-delivery order is sold at once: its stock committed, its coupon used,

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::cancellation::Cancellation;
 use crate::checkout::Checkout;
 use crate::holds::Holds;
+use crate::limits::OrderLimits;
 use crate::model::Order;
 use crate::payments::Payments;
 use crate::postgres::Tx;
@@ -38,6 +39,8 @@ pub(crate) struct Deps<C, P, K, S> {
     /// How long creating an order's Razorpay order is left to whoever started it (see
     /// [`crate::recovery`]).
     pub(crate) payment_opening_lease: Duration,
+    /// What one customer may hold at once (see [`crate::limits`]).
+    pub(crate) limits: OrderLimits,
 }
 
 /// The use cases, each a view of the same dependencies.
@@ -94,6 +97,14 @@ impl<C, P, K, S: Stores> Deps<C, P, K, S> {
         self.stores.orders().add_history(tx, order.id, to, note).await?;
         crate::metrics::status_changed(to.as_str());
         Ok(())
+    }
+
+    /// Whether the customer may have one more order waiting for payment; takes their lock
+    /// for the rest of the transaction first, so that concurrent checkouts and retries
+    /// count one after another and never all see room.
+    pub(crate) async fn room_for_pending(&self, tx: &mut Tx, user: Uuid) -> anyhow::Result<bool> {
+        self.stores.orders().lock_customer(tx, user).await?;
+        Ok(self.stores.orders().pending_count(tx, user).await? < self.limits.max_pending_orders)
     }
 
     /// An order that must exist (one this process just wrote or locked).

@@ -11,6 +11,8 @@
 //! - [`coupons::Coupons`]: admin management; uses are counted atomically at checkout.
 //! - [`status::check_move`]: the state machine, one pure function.
 //! - [`pricing`]: the coupon split over lines and line tax.
+//! - [`limits`]: what one customer may hold at once (lines, units, orders waiting for
+//!   payment, cash on delivery, the retry window), as pure rules.
 //! - [`ports`]: what the domain needs from the outside: the catalog, the shop's stock,
 //!   the payment provider, and a hook for whoever asked for a checkout. [`stores`]: the
 //!   domain's own storage. [`postgres`] implements the stores; `bins/api` adapts the rest.
@@ -21,6 +23,7 @@ pub mod checkout;
 pub mod coupons;
 mod deps;
 mod holds;
+pub mod limits;
 mod metrics;
 pub mod model;
 pub mod payment_decision;

@@ -13,3 +13,8 @@ pub(crate) fn order_paid() {
 pub(crate) fn status_changed(to: &'static str) {
     metrics::counter!("order_status_changes_total", "status" => to).increment(1);
 }
+
+/// A checkout sent away because no turn came within the wait.
+pub(crate) fn checkout_busy() {
+    metrics::counter!("checkout_busy_total").increment(1);
+}

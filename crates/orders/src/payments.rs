@@ -285,9 +285,21 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Payments<'
         Ok(outcome)
     }
 
+    /// Flags a payment whose amount or currency is not its order's, in a transaction of
+    /// its own.
+    async fn flag_mismatch(&self, payment: &ProviderPayment, reason: &str) -> anyhow::Result<()> {
+        tracing::warn!(payment_id = %payment.id, %reason, "payment amount does not match its order");
+        let mut tx = self.deps.stores.begin().await.context("flagging a payment")?;
+        self.deps.provider.flag(&mut tx, &payment.id, reason).await?;
+        tx.commit().await.context("committing a payment's flag")
+    }
+
     /// `POST /orders/{id}/payment/verify`: the checkout handler's signature, checked with
     /// the API key secret, for a Razorpay order of this order; then the payment as the
-    /// gateway reports it goes through `mark_paid`. Nothing changes on a bad signature.
+    /// gateway reports it goes through `mark_paid`; an authorised payment is captured only
+    /// when its amount and currency are the order's (otherwise it is flagged, and the order
+    /// answered unpaid, as `mark_paid` answers a captured mismatch). Nothing changes on a
+    /// bad signature.
     #[tracing::instrument(name = "orders.verify_payment", skip(self, signature))]
     pub(crate) async fn verify(
         &self,
@@ -303,11 +315,9 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Payments<'
         }
         deps.queries().get_for(user, order_id).await?.ok_or(VerifyError::NotFound)?;
         let mut conn = deps.stores.connect().await.context("verifying a payment")?;
-        let belongs = self.attempt(&mut conn, Some(razorpay_order_id)).await?.is_some_and(|a| a.order_id == order_id);
+        let attempt = self.attempt(&mut conn, Some(razorpay_order_id)).await?.filter(|a| a.order_id == order_id);
         drop(conn);
-        if !belongs {
-            return Err(VerifyError::SignatureInvalid);
-        }
+        let Some(attempt) = attempt else { return Err(VerifyError::SignatureInvalid) };
         let payment = match deps.provider.payment(payment_id).await {
             Ok(payment) => payment,
             Err(ProviderError::Refused(_)) => return Err(VerifyError::SignatureInvalid),
@@ -321,6 +331,12 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Payments<'
                 self.pay_with(&payment).await?;
             }
             ProviderPaymentStatus::Authorized => {
+                // As the webhook's authorisation: a payment for another amount or currency
+                // is flagged for a person and never captured; the order stays unpaid.
+                if let Some(reason) = mismatch(&attempt, &payment) {
+                    self.flag_mismatch(&payment, &reason).await?;
+                    return Ok(deps.load(order_id).await?);
+                }
                 if let Err(error) = self.capture_and_pay(&payment).await {
                     return Err(VerifyError::GatewayUnavailable(error));
                 }

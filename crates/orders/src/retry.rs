@@ -1,19 +1,23 @@
 //! A new payment attempt for an order whose payment failed or whose reservation expired:
-//! its stock and coupon are held again, then a new Razorpay order is opened.
+//! within the retry window, for products still sold and a coupon that still applies, and
+//! within the customer's cap on orders waiting for payment, its stock and coupon are held
+//! again, then a new Razorpay order is opened.
 
 use anyhow::Context as _;
 use chrono::Utc;
+use kernel::Money;
 use uuid::Uuid;
 
 use crate::checkout::LineShortage;
 use crate::coupons::CouponRejection;
 use crate::deps::{Deps, MoveError};
 use crate::holds::HoldAgain;
-use crate::model::{Order, PaymentMethod, PlacedOrder};
-use crate::ports::{OrderStock, PaymentProvider, ProductCatalog};
+use crate::limits::within_retry_window;
+use crate::model::{Order, PaymentMethod, PaymentStatus, PlacedOrder};
+use crate::ports::{OrderStock, PaymentProvider, ProductCatalog, Tx};
 use crate::recovery::{OpenPaymentError, WhileOpenedElsewhere};
-use crate::status::{InvalidTransition, OrderStatus, check_move};
-use crate::stores::{OrderStore as _, Stores};
+use crate::status::{InvalidTransition, OrderState, OrderStatus, check_move};
+use crate::stores::{CouponStore as _, OrderStore as _, Stores};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RetryError {
@@ -21,6 +25,15 @@ pub enum RetryError {
     NotFound,
     #[error(transparent)]
     InvalidTransition(#[from] InvalidTransition),
+    /// The order was placed longer ago than a retry is allowed for.
+    #[error("the order was placed more than {hours} hours ago")]
+    WindowClosed { hours: u64 },
+    /// Line `index` of the order is a product no longer sold.
+    #[error("line {index} is not for sale any more")]
+    NotForSale { index: usize },
+    /// The customer has `max` orders waiting for payment already.
+    #[error("at most {max} orders may wait for payment at once")]
+    PendingOrdersLimit { max: i64 },
     /// Each short line with its index among the order's items.
     #[error("not enough stock")]
     OutOfStock { shortages: Vec<LineShortage> },
@@ -51,13 +64,21 @@ pub(crate) struct Retry<'a, C, P, K, S> {
 
 impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Retry<'_, C, P, K, S> {
     /// A new payment attempt for a `payment_failed` order, or one cancelled because its
-    /// reservation expired: holds its stock and coupon again, then opens a new Razorpay
-    /// order. An order still waiting for payment is answered with its payment, opened
+    /// reservation expired: within the retry window, for products still sold, with a coupon
+    /// that still applies and room among the customer's orders waiting for payment, holds
+    /// its stock and coupon again, then opens a new Razorpay order. An order still waiting for payment is answered with its payment, opened
     /// first if its checkout died before making it. Errors: every [`RetryError`].
     #[tracing::instrument(name = "orders.retry_payment", skip(self))]
     pub(crate) async fn retry_payment(&self, user: Uuid, order_id: Uuid) -> Result<PlacedOrder, RetryError> {
         let deps = self.deps;
+        // What a retry re-checks never changes under it (the order's date, lines and
+        // coupon) or is the catalog's: read before any lock.
+        let placed = deps.queries().get_for(user, order_id).await?.ok_or(RetryError::NotFound)?;
+        let checked = self.check_if_lapsed(&placed).await?;
         let mut tx = deps.stores.begin().await.context("starting a payment retry")?;
+        // The customer's lock first (see the lock order in `crate::service`): a retry
+        // counts towards the orders waiting for payment.
+        let room_for_pending = deps.room_for_pending(&mut tx, user).await?;
         deps.stock.lock_order(&mut tx, order_id).await?;
         let order = deps
             .stores
@@ -75,6 +96,16 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Retry<'_, 
             return self.pending_payment(order_id).await;
         }
         check_move(order.state(), OrderStatus::PaymentPending)?;
+        if !checked {
+            // It lapsed since it was read (rare): check it now, under its locks.
+            self.still_retriable(&placed).await?;
+        }
+        if let Some(coupon_id) = order.coupon_id {
+            coupon_still_applies(&deps.stores, &mut tx, coupon_id, placed.subtotal).await?;
+        }
+        if !room_for_pending {
+            return Err(RetryError::PendingOrdersLimit { max: deps.limits.max_pending_orders });
+        }
         let expires_at = Utc::now() + deps.reservation_ttl;
         match deps.holds().hold_again(&mut tx, &order, expires_at).await? {
             Ok(()) => {}
@@ -102,6 +133,41 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Retry<'_, 
         }
     }
 
+    /// Checks the retry rules of an order that reads as lapsed, before any lock; whether
+    /// it did. An order waiting for payment is answered with its payment whatever its age,
+    /// and one that cannot be retried at all is refused by the state machine instead.
+    async fn check_if_lapsed(&self, placed: &Order) -> Result<bool, RetryError> {
+        let state = OrderState {
+            status: placed.status,
+            cancel_reason: placed.cancel_reason,
+            paid_online: matches!(placed.payment.status, PaymentStatus::Captured | PaymentStatus::Refunded),
+        };
+        let lapsed = placed.payment.method == PaymentMethod::Razorpay
+            && placed.status != OrderStatus::PaymentPending
+            && check_move(state, OrderStatus::PaymentPending).is_ok();
+        if lapsed {
+            self.still_retriable(placed).await?;
+        }
+        Ok(lapsed)
+    }
+
+    /// Whether a lapsed order may be paid again now: placed within the retry window, and
+    /// every product still sold.
+    async fn still_retriable(&self, order: &Order) -> Result<(), RetryError> {
+        let deps = self.deps;
+        let now = Utc::now();
+        let window = deps.limits.retry_window;
+        if !within_retry_window(order.created_at, now, window) {
+            return Err(RetryError::WindowClosed { hours: window.as_secs() / 3600 });
+        }
+        let ids: Vec<Uuid> = order.items.iter().map(|item| item.product_id).collect();
+        let products = deps.catalog.products(&ids).await?;
+        if let Some(index) = ids.iter().position(|id| !products.get(id).is_some_and(|p| p.is_active)) {
+            return Err(RetryError::NotForSale { index });
+        }
+        Ok(())
+    }
+
     /// The payment of an order waiting for it, opened first if it is missing.
     async fn pending_payment(&self, order_id: Uuid) -> Result<PlacedOrder, RetryError> {
         let deps = self.deps;
@@ -117,4 +183,21 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Retry<'_, 
             None => Err(InvalidTransition { from: order.status, to: OrderStatus::PaymentPending }.into()),
         }
     }
+}
+
+/// Whether the order's coupon still applies to its subtotal: active, started, unexpired
+/// and its minimum met (its uses are counted when it is held again), read under the
+/// coupon's lock in the retry's transaction.
+async fn coupon_still_applies<S: Stores>(
+    stores: &S,
+    tx: &mut Tx,
+    coupon_id: Uuid,
+    subtotal: Money,
+) -> Result<(), RetryError> {
+    let Some(code) = stores.coupons().lock_id(tx, coupon_id).await? else {
+        return Err(RetryError::Coupon(CouponRejection::Invalid));
+    };
+    let coupon = stores.coupons().find_by_code(tx, &code).await?.context("a locked coupon vanished")?;
+    coupon.rules.discount(subtotal, Utc::now()).map_err(RetryError::Coupon)?;
+    Ok(())
 }

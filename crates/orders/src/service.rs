@@ -3,9 +3,10 @@
 //! [`crate::cancellation`], [`crate::reconcile`], [`crate::queries`]) over one set of
 //! dependencies.
 //!
-//! Lock order, everywhere: the coupon row (checkout only), then the order's stock lock
-//! ([`OrderStock::lock_order`]), then the order row, then stock rows (inside the stock
-//! port). The expiry job holds the order's stock lock while it cancels an order, so
+//! Lock order, everywhere: the customer's lock (checkout and retry, see
+//! [`crate::stores::OrderStore::lock_customer`]), then the coupon row, then the order's
+//! stock lock ([`OrderStock::lock_order`]), then the order row, then stock rows (inside
+//! the stock port). The expiry job holds the order's stock lock while it cancels an order, so
 //! nothing here locks an order row before that lock.
 
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use uuid::Uuid;
 use crate::cancellation::CancelError;
 use crate::checkout::{PlaceOrder, PlaceOrderError};
 use crate::deps::Deps;
+use crate::limits::OrderLimits;
 use crate::model::{Order, PlacedOrder};
 use crate::payments::{FollowUp, PaymentNews, VerifyError};
 use crate::ports::{OrderPlacedHook, OrderStock, PaymentProvider, ProductCatalog};
@@ -54,6 +56,7 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Orders<C, 
                 refund_retry_after: Duration::from_secs(60),
                 checkout_turns: Arc::new(Semaphore::new(DEFAULT_CHECKOUT_CONCURRENCY)),
                 payment_opening_lease: DEFAULT_PAYMENT_OPENING_LEASE,
+                limits: OrderLimits::default(),
             },
         }
     }
@@ -67,6 +70,13 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Orders<C, 
     /// per second than letting every request fight for the row.
     pub fn with_checkout_concurrency(mut self, turns: usize) -> Self {
         self.deps.checkout_turns = Arc::new(Semaphore::new(turns.max(1)));
+        self
+    }
+
+    /// Sets what one customer may hold at once, and how long a checkout waits for its
+    /// turn ([`OrderLimits::default`] unless set).
+    pub fn with_limits(mut self, limits: OrderLimits) -> Self {
+        self.deps.limits = limits;
         self
     }
 

@@ -1,5 +1,6 @@
 //! Webhook intake: verify the signature over the raw bytes, store the event once by its
-//! `X-Razorpay-Event-Id`, record the payment or refund it carries, and hand back a typed
+//! `X-Razorpay-Event-Id` and once per (payment or refund, event type), so that a body
+//! replayed under a new event id is not acted on twice, record the payment or refund it carries, and hand back a typed
 //! event for the orders domain to act on, all in the caller's transaction. If acting
 //! fails, the transaction rolls back, the event is not stored, and Razorpay's next
 //! delivery tries again.
@@ -82,7 +83,8 @@ pub enum Intake {
     /// First delivery: stored now; act on it in the same transaction. (Boxed: an event
     /// carries whole entities, an acknowledgement only an id.)
     New(Box<ReceivedEvent>),
-    /// This event id was stored before: acknowledge it and do nothing.
+    /// This event id was stored before, or an event of this type about the same payment
+    /// (or refund) under another id: acknowledge it and do nothing.
     AlreadySeen { event_id: String },
 }
 
@@ -298,21 +300,35 @@ async fn store_event(
     let order_id = payment.and_then(|p| p.order_id.as_deref());
     let payment_id = payment.map(|p| p.id.as_str()).or(event.refund().map(|r| r.payment_id.as_str()));
     let body = serde_json::to_value(envelope).context("re-reading a verified webhook")?;
+    // No conflict target: a repeated event id, and a repeated (subject, type) under a new
+    // id (`webhook_events_once_per_subject`), are both "seen before".
     let stored = sqlx::query(
-        "INSERT INTO payments.webhook_events (event_id, event_type, razorpay_order_id, razorpay_payment_id, razorpay_refund_id, body)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (event_id) DO NOTHING",
+        "INSERT INTO payments.webhook_events
+             (event_id, event_type, razorpay_order_id, razorpay_payment_id, razorpay_refund_id, subject, body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT DO NOTHING",
     )
     .bind(event_id)
     .bind(&envelope.event)
     .bind(order_id)
     .bind(payment_id)
     .bind(event.refund().map(|r| r.id.as_str()))
+    .bind(subject(event))
     .bind(body)
     .execute(&mut *conn)
     .await
     .context("storing a webhook event")?;
     Ok(stored.rows_affected() == 1)
+}
+
+/// What the event is about, for acting on each (subject, event type) once: the refund of
+/// a refund event (a payment may have several refunds), else the payment it carries.
+fn subject(event: &WebhookEvent) -> Option<String> {
+    match (event.refund(), event.payment()) {
+        (Some(refund), _) => Some(format!("refund:{}", refund.id)),
+        (None, Some(payment)) => Some(format!("payment:{}", payment.id)),
+        (None, None) => None,
+    }
 }
 
 async fn record_what_it_says(
@@ -357,6 +373,23 @@ mod tests {
             "contains": ["payment"], "payload": payload, "created_at": 1700000000
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn an_event_is_about_its_refund_else_its_payment_else_nothing() {
+        let captured =
+            parse_event(&envelope("payment.captured", json!({"payment": {"entity": payment_json("captured")}})));
+        assert_eq!(subject(&captured.unwrap()).as_deref(), Some("payment:pay_IH4NVgf4Dreq1l"));
+        let refund = json!({"entity": {"id": "rfnd_FP8DDKxqJif6ca", "entity": "refund", "amount": 100,
+            "currency": "INR", "payment_id": "pay_IH4NVgf4Dreq1l", "notes": [], "receipt": null,
+            "acquirer_data": {}, "created_at": 1700000000, "batch_id": null, "status": "processed",
+            "speed_processed": "normal", "speed_requested": "normal"}});
+        let processed = parse_event(&envelope(
+            "refund.processed",
+            json!({"refund": refund, "payment": {"entity": payment_json("captured")}}),
+        ));
+        assert_eq!(subject(&processed.unwrap()).as_deref(), Some("refund:rfnd_FP8DDKxqJif6ca"));
+        assert_eq!(subject(&WebhookEvent::Other { event_type: "invoice.paid".into() }), None);
     }
 
     #[test]

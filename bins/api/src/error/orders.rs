@@ -6,6 +6,7 @@ use orders::cancellation::CancelError;
 use orders::cart::{CartError, MAX_LINE_QUANTITY};
 use orders::checkout::PlaceOrderError;
 use orders::coupons::{CouponRejection, CouponWriteError, ListCouponsError};
+use orders::limits::CodRefusal;
 use orders::payments::VerifyError;
 use orders::ports::Shortage;
 use orders::queries::ListOrdersError;
@@ -87,10 +88,52 @@ from_operation_error!(CartError {
     CartError::Coupon(rejection) => rejection.into(),
 });
 
+/// 409 `pending_orders_limit`: the customer may not have another order waiting for payment.
+fn pending_orders_limit(max: i64) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        ErrorCode::PendingOrdersLimit,
+        format!("You have {max} orders waiting for payment; pay or cancel one of them first."),
+    )
+}
+
+/// 503 `service_unavailable` with `Retry-After`: no checkout turn came within the wait.
+fn checkout_busy() -> ApiError {
+    ApiError::service_unavailable("Checkout is busy right now; nothing was placed. Please try again shortly.")
+        .with_retry_after(CHECKOUT_BUSY_RETRY_AFTER_SECONDS)
+}
+
+/// A checkout turn frees up within a transaction's time; a client that waits this long
+/// finds the queue moved on.
+const CHECKOUT_BUSY_RETRY_AFTER_SECONDS: u64 = 2;
+
 from_operation_error!(PlaceOrderError {
     PlaceOrderError::CartEmpty => {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CartEmpty, "The cart is empty; add items first.")
     },
+    PlaceOrderError::RepeatedProduct { index } => ApiError::validation(vec![FieldError::new(
+        format!("items[{index}].product_id"),
+        "names a product an earlier line names; an order names each product once",
+    )]),
+    PlaceOrderError::TooManyUnits { max } => {
+        ApiError::validation(vec![FieldError::new("items", format!("an order holds at most {max} units in all"))])
+    },
+    PlaceOrderError::PendingOrdersLimit { max } => pending_orders_limit(max),
+    PlaceOrderError::CodNotAvailable(refusal) => {
+        let field = match refusal {
+            CodRefusal::NoAddress => "shipping_address",
+            CodRefusal::OverLimit { .. } => "payment_method",
+        };
+        let message = match refusal {
+            CodRefusal::NoAddress => "Cash on delivery needs a shipping address.".to_owned(),
+            CodRefusal::OverLimit { max } => {
+                format!("Cash on delivery is available for orders up to {} paise; please pay online.", max.paise())
+            }
+        };
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CodNotAvailable, message)
+            .with_details(vec![FieldError::new(field, refusal.to_string())])
+    },
+    PlaceOrderError::Busy => checkout_busy(),
     PlaceOrderError::NotForSale { index } => ApiError::validation(vec![FieldError::new(
         format!("items[{index}].product_id"),
         "no such product for sale",
@@ -114,10 +157,23 @@ from_operation_error!(PlaceOrderError {
 from_operation_error!(RetryError {
     RetryError::NotFound => ApiError::not_found(),
     RetryError::InvalidTransition(invalid) => invalid_transition(invalid),
+    RetryError::WindowClosed { hours } => ApiError::validation(vec![FieldError::new(
+        "id",
+        format!("this order was placed more than {hours} hours ago and can no longer be paid; place a new order"),
+    )]),
+    RetryError::NotForSale { index } => ApiError::validation(vec![FieldError::new(
+        format!("items[{index}].product_id"),
+        "is no longer for sale; place a new order",
+    )]),
+    RetryError::PendingOrdersLimit { max } => pending_orders_limit(max),
     RetryError::OutOfStock { shortages } => out_of_stock(
         shortages.into_iter().map(|line| (format!("items[{}]", line.index), line.shortage)).collect(),
     ),
-    RetryError::Coupon(rejection) => rejection.into(),
+    RetryError::Coupon(rejection) => {
+        let mut error: ApiError = rejection.into();
+        error.details = vec![FieldError::new("coupon_code", format!("the order's coupon no longer applies: {rejection}"))];
+        error
+    },
     RetryError::StockChanged => stock_changed(),
     RetryError::GatewayUnavailable { .. } => gateway_unavailable(),
 });

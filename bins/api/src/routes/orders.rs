@@ -42,7 +42,12 @@ const _: () = assert!(api_types::cart::MAX_LINE_QUANTITY == orders::cart::MAX_LI
 /// - `razorpay`: the order is `payment_pending` and its stock is held until
 ///   `reservation_expires_at` (15 minutes by default); open Razorpay's checkout with
 ///   `payment`, then send its answer to `POST /orders/{id}/payment/verify`.
-/// - `cod`: the order is `confirmed` at once and `payment` is `null`.
+/// - `cod`: the order is `confirmed` at once and `payment` is `null`. It needs a shipping
+///   address and a total of at most `cod_max_paise` (₹50,000 by default).
+///
+/// Limits: an order names each product once, holds at most 10 units a line and
+/// `max_units_per_order` (20 by default) in all; a customer may have at most
+/// `max_pending_orders` (3 by default) orders waiting for payment.
 ///
 /// Needs an `Idempotency-Key`: sending the same body with the same key again is answered
 /// with the first answer (the same status and body) without placing another order.
@@ -61,15 +66,23 @@ const _: () = assert!(api_types::cart::MAX_LINE_QUANTITY == orders::cart::MAX_LI
             `details` names each line (`items[i]`) and `shortages` gives `{product_id, requested, available}`; \
             nothing is held. `conflict`: the stock changed while it was being held; nothing is held; send \
             the request again (`Retry-After`). `idempotency_in_progress`: the first request with this \
-            `Idempotency-Key` is still running.", body = ErrorEnvelope),
+            `Idempotency-Key` is still running. `pending_orders_limit`: you have `max_pending_orders` orders \
+            waiting for payment already (paid online); pay or cancel one first; nothing is held.",
+            body = ErrorEnvelope),
         (status = 422, description = "`cart_empty`: no `items` and an empty cart. `coupon_invalid`, \
             `coupon_expired`, `coupon_min_order_not_met`, `coupon_usage_exhausted`: the coupon does not \
-            apply (`details` names `coupon_code`). `idempotency_key_reused`: this `Idempotency-Key` was used \
+            apply (`details` names `coupon_code`). `cod_not_available`: cash on delivery needs a shipping \
+            address (`details` names `shipping_address`) and a total of at most `cod_max_paise` (`details` \
+            names `payment_method`). `idempotency_key_reused`: this `Idempotency-Key` was used \
             with another body. `validation_failed`: `details` names each refused field (a product not for \
-            sale as `items[i].product_id`, an `address_id` that is not yours, a total below ₹1.00 paid \
-            online as `payment_method`, `shipping_address.*` …).", body = ErrorEnvelope),
+            sale, or named by an earlier line, as `items[i].product_id`; more than `max_units_per_order` \
+            units in all as `items`; an `address_id` that is not yours, a total below ₹1.00 paid \
+            online as `payment_method`, `shipping_address.*` …). Nothing is held.", body = ErrorEnvelope),
         (status = 502, description = "`payment_gateway_unavailable`: Razorpay could not be reached to open \
             the payment; nothing is held. Send the request again shortly.", body = ErrorEnvelope),
+        (status = 503, description = "`service_unavailable`: checkout is busy (no turn within \
+            `checkout_turn_wait_ms`) or the database is unavailable; nothing is placed. Send the request \
+            again after `Retry-After` seconds.", body = ErrorEnvelope),
     ),
     security(("bearer" = [])),
 )]
@@ -89,10 +102,12 @@ pub async fn place(
 
 /// Pay for an order again.
 ///
-/// For a `payment_failed` order, or one cancelled because its reservation expired unpaid:
-/// holds its stock and coupon again and opens a new Razorpay payment (`payment`). An order
-/// still `payment_pending` is answered with its current payment. No body is needed (an
-/// empty object is taken).
+/// For a `payment_failed` order, or one cancelled because its reservation expired unpaid,
+/// within `retry_window_hours` (24 by default) of placing it: re-checks that every product
+/// is still for sale and that the coupon still applies, holds its stock and coupon again
+/// and opens a new Razorpay payment (`payment`), at the order's price. It counts towards
+/// `max_pending_orders`. An order still `payment_pending` is answered with its current
+/// payment. No body is needed (an empty object is taken).
 ///
 /// Needs an `Idempotency-Key`: a repeat with the same key is answered with the first
 /// answer without opening another payment.
@@ -113,10 +128,14 @@ pub async fn place(
             shipped, cancelled by the customer or an admin, or paid cash on delivery …). `out_of_stock`: \
             its stock is gone (`shortages`). `conflict`: the stock changed meanwhile; send the request \
             again (`Retry-After`). `idempotency_in_progress`: the first request with this key is still \
-            running.", body = ErrorEnvelope),
-        (status = 422, description = "`coupon_invalid`, `coupon_expired`, `coupon_min_order_not_met`, \
-            `coupon_usage_exhausted`: the order's coupon no longer applies. `idempotency_key_reused`: this \
-            key was used for another order.", body = ErrorEnvelope),
+            running. `pending_orders_limit`: you have `max_pending_orders` orders waiting for payment \
+            already; nothing is held.", body = ErrorEnvelope),
+        (status = 422, description = "`coupon_invalid` (deactivated or deleted), `coupon_expired`, \
+            `coupon_min_order_not_met`, `coupon_usage_exhausted`: the order's coupon no longer applies \
+            (`details` names `coupon_code`). `validation_failed`: the retry window has closed (`details` \
+            names `id`), or a product is no longer for sale (`details` names `items[i].product_id`). \
+            `idempotency_key_reused`: this key was used for another order. Nothing is held; place a new \
+            order instead.", body = ErrorEnvelope),
         (status = 502, description = "`payment_gateway_unavailable`: Razorpay could not be reached; send \
             the request again shortly.", body = ErrorEnvelope),
     ),
@@ -145,14 +164,17 @@ pub async fn retry_payment(
 /// Confirm an online payment.
 ///
 /// Send what Razorpay's checkout handed its `handler`. When the signature matches, the
-/// order is `paid`. Razorpay's webhook confirms the payment too, so a customer who closes
+/// order is `paid`. A payment whose amount or currency is not the order's is never
+/// captured: it is flagged for the store, and the order is answered unpaid. Razorpay's webhook confirms the payment too, so a customer who closes
 /// the page after paying still has a paid order.
 #[utoipa::path(
     post, path = "/api/v1/orders/{id}/payment/verify", tag = "orders", operation_id = "verify_payment",
     params(("id" = Uuid, Path, description = "The order.")),
     request_body = VerifyPayment,
     responses(
-        (status = 200, description = "The order, paid.", body = OrderWire),
+        (status = 200, description = "The order: `paid`; or still `payment_pending` when the payment is \
+            not settled yet or its amount or currency is not the order's (then flagged, never captured).",
+            body = OrderWire),
         (status = 400, description = "`payment_signature_invalid`: the signature does not sign these ids, \
             or they are not this order's payment; nothing changes. (`bad_request`: a body that is not \
             JSON.)", body = ErrorEnvelope),

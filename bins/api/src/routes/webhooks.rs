@@ -26,8 +26,10 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 ///
 /// Verifies the signature over the raw bytes (before anything reads them), stores the
 /// event once by `X-Razorpay-Event-Id`, and records the payment or refund it carries, in
-/// one transaction. 200 for a new event and for one already seen (so Razorpay stops
-/// resending it); 400 `webhook_signature_invalid` with nothing stored. Handles
+/// one transaction. An event of a type already received for the same payment (or refund)
+/// under another event id is a replay: acknowledged, not applied again. 200 for a new
+/// event and for one already seen (`outcome: already_seen`, so Razorpay stops resending
+/// it); 400 `webhook_signature_invalid` with nothing stored. Handles
 /// `payment.authorized` (captured), `payment.captured` and `order.paid` (the order is
 /// paid), `payment.failed`, `refund.processed` and `refund.failed`; other events are stored
 /// and acknowledged. An amount or currency that does not match the order never pays it: it

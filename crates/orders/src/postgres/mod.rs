@@ -8,7 +8,8 @@
 //!
 //! Statuses are written through the mappings at the end of this module. A few filters
 //! spell a status in their SQL instead of binding it, where a partial index names that
-//! value (`coupon_uses_live`, `refunds_due`, `orders_to_reconcile`): a bound value would
+//! value (`coupon_uses_live`, `refunds_due`, `orders_to_reconcile`,
+//! `orders_pending_by_user`): a bound value would
 //! let a generic plan miss the index.
 
 mod attempts;

@@ -372,6 +372,25 @@ impl OrderStore for PgOrderStore {
         row.map(LockedRow::into_locked).transpose()
     }
 
+    async fn lock_customer(&self, tx: &mut Tx, user: Uuid) -> anyhow::Result<()> {
+        // Seed 18: a key space apart from inventory's per-order locks (seed 7).
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 18))")
+            .bind(user)
+            .execute(tx)
+            .await
+            .context("locking a customer's checkouts")?;
+        Ok(())
+    }
+
+    async fn pending_count(&self, conn: &mut Tx, user: Uuid) -> anyhow::Result<i64> {
+        // The status is spelled, not bound: `orders_pending_by_user` is partial on it.
+        sqlx::query_scalar("SELECT count(*) FROM orders.orders WHERE user_id = $1 AND status = 'payment_pending'")
+            .bind(user)
+            .fetch_one(conn)
+            .await
+            .context("counting a customer's orders waiting for payment")
+    }
+
     async fn lines(&self, tx: &mut Tx, id: Uuid) -> anyhow::Result<Vec<(Uuid, i64)>> {
         sqlx::query_as("SELECT product_id, quantity FROM orders.order_items WHERE order_id = $1 ORDER BY line_no")
             .bind(id)
