@@ -374,6 +374,12 @@ impl Settings {
                 reason: "expected host:port, e.g. 127.0.0.1:8080".into(),
             });
         }
+        if !self.metrics.addr.is_empty() && self.metrics.addr.parse::<SocketAddr>().is_err() {
+            return Err(ConfigError::Invalid {
+                variable: "METRICS_ADDR",
+                reason: "expected host:port, e.g. 127.0.0.1:9091, or nothing".into(),
+            });
+        }
         if self.database.url.expose_secret().trim().is_empty() {
             return Err(ConfigError::Invalid { variable: "DATABASE_URL", reason: "it is empty".into() });
         }
@@ -408,6 +414,16 @@ impl Settings {
             return Err(ConfigError::Invalid {
                 variable: "RIGMASTER__LIMITS__COD_MAX_PAISE",
                 reason: "must not be negative (0 turns cash on delivery off)".into(),
+            });
+        }
+        if let Some(origin) =
+            self.security.cors_allowed_origins.iter().find(|origin| !crate::security_headers::is_origin(origin))
+        {
+            return Err(ConfigError::Invalid {
+                variable: "RIGMASTER__SECURITY__CORS_ALLOWED_ORIGINS",
+                reason: format!(
+                    "{origin:?} is not an origin: expected scheme://host[:port], e.g. https://shop.example.in"
+                ),
             });
         }
         if self.catalog_cache.ttl_ms > 0 && self.catalog_cache.max_bytes < MIN_CATALOG_CACHE_BYTES {
