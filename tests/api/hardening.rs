@@ -279,3 +279,41 @@ async fn development_keeps_metrics_on_the_public_listener_without_a_token() {
 
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn sign_ups_beyond_the_hashing_turns_are_turned_away_with_503_not_queued() {
+    let app = spawn_app_with(|settings| {
+        settings.passwords.max_concurrent_hashes = 1;
+        settings.passwords.hash_wait_ms = 1;
+        // Each hash holds the one turn long enough for the others to arrive meanwhile.
+        settings.passwords.iterations = 8;
+    })
+    .await;
+    let sign_ups: Vec<_> = (0..8)
+        .map(|n| {
+            let body = serde_json::json!({
+                "name": "Burst Customer",
+                "email": format!("burst-{n}-{}@example.in", Uuid::new_v4().simple()),
+                "password": "correct horse battery",
+            });
+            let request = app.client.post(app.url("/api/v1/auth/register")).json(&body);
+            tokio::spawn(async move { request.send().await.expect("request sent") })
+        })
+        .collect();
+
+    let mut answers = Vec::new();
+    for sign_up in sign_ups {
+        answers.push(sign_up.await.unwrap());
+    }
+
+    let statuses: Vec<StatusCode> = answers.iter().map(reqwest::Response::status).collect();
+    assert!(statuses.contains(&StatusCode::CREATED), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| [StatusCode::CREATED, StatusCode::SERVICE_UNAVAILABLE].contains(s)),
+        "{statuses:?}"
+    );
+    let busy = answers.into_iter().find(|answer| answer.status() == StatusCode::SERVICE_UNAVAILABLE);
+    let busy = busy.unwrap_or_else(|| panic!("one turn for 8 sign-ups at once, none refused: {statuses:?}"));
+    assert_eq!(header(busy.headers(), "retry-after"), Some("1"));
+    assert_eq!(busy.json::<Value>().await.unwrap()["error"]["code"], "service_unavailable");
+}
