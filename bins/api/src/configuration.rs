@@ -21,8 +21,13 @@ const INSECURE_MARKER: &str = "insecure-dev";
 /// The private cluster of `make run`; a production database is never there.
 const DEVELOPMENT_CLUSTER: &str = "127.0.0.1:55432";
 
-/// The shortest production secret: 32 characters, 256 bits when random (HMAC-SHA256 keys).
+/// The shortest production secret we choose ourselves: 32 characters, 256 bits when
+/// random (HMAC-SHA256 keys).
 pub const MIN_SECRET_CHARS: usize = 32;
+
+/// The shortest Razorpay API key secret: Razorpay issues them (24 characters), so they
+/// cannot be made 32 long; this refuses placeholders without refusing real keys.
+pub const MIN_RAZORPAY_KEY_SECRET_CHARS: usize = 20;
 
 /// The smallest catalog cache that holds a few pages in each of its shards.
 const MIN_CATALOG_CACHE_BYTES: u64 = 1024 * 1024;
@@ -479,12 +484,13 @@ impl Settings {
 
 impl Settings {
     /// Each secret with its variable and its least length in production. The key id
-    /// names the account, it is not a secret: it only has to be there.
+    /// names the account, it is not a secret: it only has to be there. The key secret is
+    /// Razorpay's to choose; the webhook secret is ours.
     fn secrets(&self) -> [(&'static str, &str, usize); 4] {
         [
             ("JWT_ACCESS_SECRET", self.jwt.access_secret.expose_secret(), MIN_SECRET_CHARS),
             ("RAZORPAY_KEY_ID", self.razorpay.key_id.as_str(), 1),
-            ("RAZORPAY_KEY_SECRET", self.razorpay.key_secret.expose_secret(), MIN_SECRET_CHARS),
+            ("RAZORPAY_KEY_SECRET", self.razorpay.key_secret.expose_secret(), MIN_RAZORPAY_KEY_SECRET_CHARS),
             ("RAZORPAY_WEBHOOK_SECRET", self.razorpay.webhook_secret.expose_secret(), MIN_SECRET_CHARS),
         ]
     }
@@ -709,12 +715,20 @@ mod tests {
 
     #[test]
     fn production_secrets_are_at_least_32_characters_and_the_key_id_is_not_a_secret() {
-        for short in ["JWT_ACCESS_SECRET", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET"] {
+        for short in ["JWT_ACCESS_SECRET", "RAZORPAY_WEBHOOK_SECRET"] {
             let mut vars: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != short).collect();
             vars.push((short, "thirty-one-characters-long-xxxx"));
             let err = Settings::load(Some(&config_dir()), &env(&vars)).unwrap().check_secrets().unwrap_err();
             assert!(matches!(err, ConfigError::WeakSecret { variable, min: 32 } if variable == short), "{err}");
         }
+        // Razorpay issues 24-character key secrets: those start, a placeholder does not.
+        let mut vars: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != "RAZORPAY_KEY_SECRET").collect();
+        vars.push(("RAZORPAY_KEY_SECRET", "EnLs21M47BllR3X8PSFtjtbd"));
+        Settings::load(Some(&config_dir()), &env(&vars)).unwrap().check_secrets().unwrap();
+        vars.retain(|(k, _)| *k != "RAZORPAY_KEY_SECRET");
+        vars.push(("RAZORPAY_KEY_SECRET", "live-secret"));
+        let err = Settings::load(Some(&config_dir()), &env(&vars)).unwrap().check_secrets().unwrap_err();
+        assert!(matches!(err, ConfigError::WeakSecret { variable: "RAZORPAY_KEY_SECRET", min: 20 }), "{err}");
         let mut vars: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != "RAZORPAY_KEY_ID").collect();
         vars.push(("RAZORPAY_KEY_ID", "rzp_live_x"));
         Settings::load(Some(&config_dir()), &env(&vars)).unwrap().check_secrets().unwrap();
