@@ -189,13 +189,13 @@ mod tests {
             App::new()
                 .app_data(deadlines())
                 .wrap(from_fn(bound_request))
-                .route("/stuck", web::get().to(|| std::future::pending::<HttpResponse>())),
+                .route("/stuck", web::get().to(std::future::pending::<HttpResponse>)),
         )
         .await;
 
         let response = test::try_call_service(&app, test::TestRequest::get().uri("/stuck").to_request()).await;
 
-        let error = response.err().expect("the deadline answers");
+        let error = response.expect_err("the deadline answers");
         let response = error.error_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "1");
