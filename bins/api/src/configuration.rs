@@ -379,6 +379,17 @@ impl Settings {
                 reason: "expected host:port, e.g. 127.0.0.1:8080".into(),
             });
         }
+        for (variable, millis) in [
+            ("RIGMASTER__HTTP__BODY_READ_TIMEOUT_MS", self.http.body_read_timeout_ms),
+            ("RIGMASTER__HTTP__HANDLER_TIMEOUT_MS", self.http.handler_timeout_ms),
+        ] {
+            if millis == 0 {
+                return Err(ConfigError::Invalid {
+                    variable,
+                    reason: "must be at least 1 (a deadline is never off)".into(),
+                });
+            }
+        }
         if !self.metrics.addr.is_empty() && self.metrics.addr.parse::<SocketAddr>().is_err() {
             return Err(ConfigError::Invalid {
                 variable: "METRICS_ADDR",
@@ -772,6 +783,13 @@ mod tests {
         assert!(err.to_string().starts_with("HTTP_ADDR"), "{err}");
         let err = Settings::load(None, &env(&[("RESERVATION_TTL_SECONDS", "soon")])).unwrap_err();
         assert!(err.to_string().starts_with("RESERVATION_TTL_SECONDS"), "{err}");
+        let err = Settings::load(None, &env(&[("RIGMASTER__HTTP__HANDLER_TIMEOUT_MS", "0")])).unwrap_err();
+        assert!(err.to_string().starts_with("RIGMASTER__HTTP__HANDLER_TIMEOUT_MS"), "{err}");
+        let err = Settings::load(None, &env(&[("METRICS_ADDR", "metrics")])).unwrap_err();
+        assert!(err.to_string().starts_with("METRICS_ADDR"), "{err}");
+        let err =
+            Settings::load(None, &env(&[("RIGMASTER__SECURITY__CORS_ALLOWED_ORIGINS", "https://x.in/")])).unwrap_err();
+        assert!(err.to_string().starts_with("RIGMASTER__SECURITY__CORS_ALLOWED_ORIGINS"), "{err}");
     }
 
     #[test]

@@ -130,6 +130,9 @@ pub async fn bound_request(
                 deadline_ms = deadlines.handler.as_millis(),
                 "a request ran past its deadline; answered 503"
             );
+            // The route is not known here (the request went down with the handler).
+            let status = StatusCode::SERVICE_UNAVAILABLE;
+            crate::metrics::record_request(late.method.as_str(), "deadline_exceeded", status, deadlines.handler);
             Err(late.into())
         }
     }
@@ -188,6 +191,10 @@ mod tests {
         let app = test::init_service(
             App::new()
                 .app_data(deadlines())
+                .app_data(SecurityHeaders::new(&crate::configuration::SecuritySettings {
+                    hsts_max_age_seconds: 0,
+                    cors_allowed_origins: Vec::new(),
+                }))
                 .wrap(from_fn(bound_request))
                 .route("/stuck", web::get().to(std::future::pending::<HttpResponse>)),
         )
@@ -199,6 +206,8 @@ mod tests {
         let response = error.error_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "1");
+        assert_eq!(response.headers().get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
+        assert_eq!(response.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
         let body = actix_web::body::to_bytes(response.into_body()).await.unwrap();
         let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(body["error"]["code"], "service_unavailable");
