@@ -14,6 +14,7 @@ mod churn;
 mod coupons;
 mod docs_ui;
 mod errors;
+mod hardening;
 mod health;
 mod hostile_input;
 mod inventory;

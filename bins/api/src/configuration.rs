@@ -23,6 +23,14 @@ const INSECURE_MARKER: &str = "insecure-dev";
 /// The private cluster of `make run`; a production database is never there.
 const DEVELOPMENT_CLUSTER: &str = "127.0.0.1:55432";
 
+/// The shortest production secret we choose ourselves: 32 characters, 256 bits when
+/// random (HMAC-SHA256 keys).
+pub const MIN_SECRET_CHARS: usize = 32;
+
+/// The shortest Razorpay API key secret: Razorpay issues them (24 characters), so they
+/// cannot be made 32 long; this refuses placeholders without refusing real keys.
+pub const MIN_RAZORPAY_KEY_SECRET_CHARS: usize = 20;
+
 /// The smallest catalog cache that holds a few pages in each of its shards.
 const MIN_CATALOG_CACHE_BYTES: u64 = 1024 * 1024;
 
@@ -312,6 +320,11 @@ pub enum ConfigError {
     InsecureSecret { variable: &'static str },
     #[error("{variable} is too short: use at least {min} characters when APP_ENV=production")]
     WeakSecret { variable: &'static str, min: usize },
+    #[error(
+        "{variable} still holds the insecure development value, refused on HTTP_ADDR {addr} (not loopback); \
+         set a real secret or listen on 127.0.0.1"
+    )]
+    DevelopmentValueExposed { variable: &'static str, addr: String },
     #[error("{variable} is not valid: {reason}")]
     Invalid { variable: &'static str, reason: String },
     #[error("{0}")]
@@ -368,6 +381,23 @@ impl Settings {
                 reason: "expected host:port, e.g. 127.0.0.1:8080".into(),
             });
         }
+        for (variable, millis) in [
+            ("RIGMASTER__HTTP__BODY_READ_TIMEOUT_MS", self.http.body_read_timeout_ms),
+            ("RIGMASTER__HTTP__HANDLER_TIMEOUT_MS", self.http.handler_timeout_ms),
+        ] {
+            if millis == 0 {
+                return Err(ConfigError::Invalid {
+                    variable,
+                    reason: "must be at least 1 (a deadline is never off)".into(),
+                });
+            }
+        }
+        if !self.metrics.addr.is_empty() && self.metrics.addr.parse::<SocketAddr>().is_err() {
+            return Err(ConfigError::Invalid {
+                variable: "METRICS_ADDR",
+                reason: "expected host:port, e.g. 127.0.0.1:9091, or nothing".into(),
+            });
+        }
         if self.database.url.expose_secret().trim().is_empty() {
             return Err(ConfigError::Invalid { variable: "DATABASE_URL", reason: "it is empty".into() });
         }
@@ -407,6 +437,16 @@ impl Settings {
                 reason: "must not be negative (0 turns cash on delivery off)".into(),
             });
         }
+        if let Some(origin) =
+            self.security.cors_allowed_origins.iter().find(|origin| !crate::security_headers::is_origin(origin))
+        {
+            return Err(ConfigError::Invalid {
+                variable: "RIGMASTER__SECURITY__CORS_ALLOWED_ORIGINS",
+                reason: format!(
+                    "{origin:?} is not an origin: expected scheme://host[:port], e.g. https://shop.example.in"
+                ),
+            });
+        }
         if self.catalog_cache.ttl_ms > 0 && self.catalog_cache.max_bytes < MIN_CATALOG_CACHE_BYTES {
             return Err(ConfigError::Invalid {
                 variable: "CATALOG_CACHE_MAX_BYTES",
@@ -416,20 +456,17 @@ impl Settings {
         Ok(())
     }
 
-    /// In production every secret and the database must be given explicitly, none may be
-    /// a development value, and Razorpay must be reached over https. Called before serving;
-    /// development runs with the built-in values.
+    /// Fails closed before serving. In every environment a development value is refused
+    /// on an address other than loopback (whatever `APP_ENV` says, the public development
+    /// secrets must never face a network). In production every secret and the database
+    /// must be given explicitly, none may be a development value, secrets are at least
+    /// [`MIN_SECRET_CHARS`] long, the database is reached over TLS and Razorpay over https.
     pub fn check_secrets(&self) -> Result<(), ConfigError> {
+        self.check_development_values_stay_on_loopback()?;
         if self.app.env != AppEnv::Production {
             return Ok(());
         }
-        let secrets: [(&'static str, &str, usize); 4] = [
-            ("JWT_ACCESS_SECRET", self.jwt.access_secret.expose_secret(), 32),
-            ("RAZORPAY_KEY_ID", self.razorpay.key_id.as_str(), 1),
-            ("RAZORPAY_KEY_SECRET", self.razorpay.key_secret.expose_secret(), 1),
-            ("RAZORPAY_WEBHOOK_SECRET", self.razorpay.webhook_secret.expose_secret(), 1),
-        ];
-        for (variable, value, min) in secrets {
+        for (variable, value, min) in self.secrets() {
             if value.trim().is_empty() {
                 return Err(ConfigError::MissingSecret { variable });
             }
@@ -443,6 +480,14 @@ impl Settings {
         if self.database.url.expose_secret().contains(DEVELOPMENT_CLUSTER) {
             return Err(ConfigError::MissingSecret { variable: "DATABASE_URL" });
         }
+        if !self.database.allow_plaintext && !asks_for_tls(self.database.url.expose_secret()) {
+            return Err(ConfigError::Invalid {
+                variable: "DATABASE_URL",
+                reason: "must ask for TLS (sslmode=require, verify-ca or verify-full) when APP_ENV=production, \
+                         or set RIGMASTER__DATABASE__ALLOW_PLAINTEXT=true"
+                    .into(),
+            });
+        }
         if !self.razorpay.api_base.starts_with("https://") {
             return Err(ConfigError::Invalid {
                 variable: "RAZORPAY_API_BASE",
@@ -451,6 +496,41 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+impl Settings {
+    /// Each secret with its variable and its least length in production. The key id
+    /// names the account, it is not a secret: it only has to be there. The key secret is
+    /// Razorpay's to choose; the webhook secret is ours.
+    fn secrets(&self) -> [(&'static str, &str, usize); 4] {
+        [
+            ("JWT_ACCESS_SECRET", self.jwt.access_secret.expose_secret(), MIN_SECRET_CHARS),
+            ("RAZORPAY_KEY_ID", self.razorpay.key_id.as_str(), 1),
+            ("RAZORPAY_KEY_SECRET", self.razorpay.key_secret.expose_secret(), MIN_RAZORPAY_KEY_SECRET_CHARS),
+            ("RAZORPAY_WEBHOOK_SECRET", self.razorpay.webhook_secret.expose_secret(), MIN_SECRET_CHARS),
+        ]
+    }
+
+    fn check_development_values_stay_on_loopback(&self) -> Result<(), ConfigError> {
+        let on_loopback = self.http.addr.parse::<SocketAddr>().is_ok_and(|addr| addr.ip().is_loopback());
+        if on_loopback {
+            return Ok(());
+        }
+        match self.secrets().into_iter().find(|(_, value, _)| value.contains(INSECURE_MARKER)) {
+            Some((variable, _, _)) => {
+                Err(ConfigError::DevelopmentValueExposed { variable, addr: self.http.addr.clone() })
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+/// Whether a PostgreSQL URL insists on TLS: `prefer` (libpq's default) and `allow` fall
+/// back to plain text, so only the three modes that refuse it count.
+fn asks_for_tls(url: &str) -> bool {
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    form_urlencoded::parse(query.as_bytes())
+        .any(|(key, value)| key == "sslmode" && matches!(value.as_ref(), "require" | "verify-ca" | "verify-full"))
 }
 
 /// A value of the wrong type is reported by its setting's key; name the variable the
@@ -481,9 +561,9 @@ mod tests {
             ("APP_ENV", "production"),
             ("JWT_ACCESS_SECRET", "a-production-access-secret-of-40-characters"),
             ("RAZORPAY_KEY_ID", "rzp_live_abc"),
-            ("RAZORPAY_KEY_SECRET", "live-secret"),
-            ("RAZORPAY_WEBHOOK_SECRET", "webhook-secret"),
-            ("DATABASE_URL", "postgres://app@db.internal:5432/rigmaster"),
+            ("RAZORPAY_KEY_SECRET", "a-live-razorpay-key-secret-of-40-characters"),
+            ("RAZORPAY_WEBHOOK_SECRET", "a-live-razorpay-webhook-secret-of-44-characters"),
+            ("DATABASE_URL", "postgres://app@db.internal:5432/rigmaster?sslmode=verify-full"),
             ("RAZORPAY_API_BASE", "https://api.razorpay.com/v1"),
         ]
     }
@@ -628,6 +708,80 @@ mod tests {
     }
 
     #[test]
+    fn development_values_are_refused_off_loopback_whatever_app_env_says() {
+        for addr in ["0.0.0.0:8080", "[::]:8080", "192.168.1.10:8080"] {
+            let settings = Settings::load(None, &env(&[("HTTP_ADDR", addr)])).unwrap();
+            let err = settings.check_secrets().unwrap_err();
+            assert!(
+                matches!(&err, ConfigError::DevelopmentValueExposed { variable: "JWT_ACCESS_SECRET", .. }),
+                "{addr}: {err}"
+            );
+            assert!(err.to_string().contains(addr) && !err.to_string().contains('\n'), "{err}");
+        }
+        for addr in ["127.0.0.1:8080", "127.0.0.2:0", "[::1]:8080"] {
+            Settings::load(None, &env(&[("HTTP_ADDR", addr)])).unwrap().check_secrets().unwrap();
+        }
+    }
+
+    #[test]
+    fn one_development_value_among_real_ones_is_refused_off_loopback() {
+        let settings = Settings::load(
+            None,
+            &env(&[
+                ("HTTP_ADDR", "0.0.0.0:8080"),
+                ("JWT_ACCESS_SECRET", "a-real-access-secret-of-well-over-32-characters"),
+                ("RAZORPAY_KEY_SECRET", "a-real-razorpay-key-secret-of-over-32-characters"),
+            ]),
+        )
+        .unwrap();
+        let err = settings.check_secrets().unwrap_err();
+        assert!(matches!(err, ConfigError::DevelopmentValueExposed { variable: "RAZORPAY_KEY_ID", .. }), "{err}");
+    }
+
+    #[test]
+    fn production_secrets_are_at_least_32_characters_and_the_key_id_is_not_a_secret() {
+        for short in ["JWT_ACCESS_SECRET", "RAZORPAY_WEBHOOK_SECRET"] {
+            let mut vars: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != short).collect();
+            vars.push((short, "thirty-one-characters-long-xxxx"));
+            let err = Settings::load(Some(&config_dir()), &env(&vars)).unwrap().check_secrets().unwrap_err();
+            assert!(matches!(err, ConfigError::WeakSecret { variable, min: 32 } if variable == short), "{err}");
+        }
+        // Razorpay issues 24-character key secrets: those start, a placeholder does not.
+        let mut vars: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != "RAZORPAY_KEY_SECRET").collect();
+        vars.push(("RAZORPAY_KEY_SECRET", "EnLs21M47BllR3X8PSFtjtbd"));
+        Settings::load(Some(&config_dir()), &env(&vars)).unwrap().check_secrets().unwrap();
+        vars.retain(|(k, _)| *k != "RAZORPAY_KEY_SECRET");
+        vars.push(("RAZORPAY_KEY_SECRET", "live-secret"));
+        let err = Settings::load(Some(&config_dir()), &env(&vars)).unwrap().check_secrets().unwrap_err();
+        assert!(matches!(err, ConfigError::WeakSecret { variable: "RAZORPAY_KEY_SECRET", min: 20 }), "{err}");
+        let mut vars: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != "RAZORPAY_KEY_ID").collect();
+        vars.push(("RAZORPAY_KEY_ID", "rzp_live_x"));
+        Settings::load(Some(&config_dir()), &env(&vars)).unwrap().check_secrets().unwrap();
+    }
+
+    #[test]
+    fn production_reaches_its_database_over_tls_unless_plain_text_is_allowed() {
+        for url in [
+            "postgres://app@db.internal:5432/rigmaster",
+            "postgres://app@db.internal:5432/rigmaster?sslmode=prefer",
+            "postgres://app@db.internal:5432/rigmaster?application_name=sslmode%3Drequire",
+        ] {
+            let mut vars: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != "DATABASE_URL").collect();
+            vars.push(("DATABASE_URL", url));
+            let err = Settings::load(Some(&config_dir()), &env(&vars)).unwrap().check_secrets().unwrap_err();
+            assert!(err.to_string().starts_with("DATABASE_URL") && err.to_string().contains("TLS"), "{url}: {err}");
+            vars.push(("RIGMASTER__DATABASE__ALLOW_PLAINTEXT", "true"));
+            Settings::load(Some(&config_dir()), &env(&vars)).unwrap().check_secrets().unwrap();
+        }
+        for mode in ["require", "verify-ca", "verify-full"] {
+            let url = format!("postgres://app@db.internal:5432/rigmaster?connect_timeout=5&sslmode={mode}");
+            let mut vars: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != "DATABASE_URL").collect();
+            vars.push(("DATABASE_URL", &url));
+            Settings::load(Some(&config_dir()), &env(&vars)).unwrap().check_secrets().unwrap();
+        }
+    }
+
+    #[test]
     fn an_empty_variable_counts_as_unset() {
         let settings =
             Settings::load(Some(&config_dir()), &env(&[("RAZORPAY_API_BASE", ""), ("HTTP_ADDR", " ")])).unwrap();
@@ -643,6 +797,13 @@ mod tests {
         assert!(err.to_string().starts_with("HTTP_ADDR"), "{err}");
         let err = Settings::load(None, &env(&[("RESERVATION_TTL_SECONDS", "soon")])).unwrap_err();
         assert!(err.to_string().starts_with("RESERVATION_TTL_SECONDS"), "{err}");
+        let err = Settings::load(None, &env(&[("RIGMASTER__HTTP__HANDLER_TIMEOUT_MS", "0")])).unwrap_err();
+        assert!(err.to_string().starts_with("RIGMASTER__HTTP__HANDLER_TIMEOUT_MS"), "{err}");
+        let err = Settings::load(None, &env(&[("METRICS_ADDR", "metrics")])).unwrap_err();
+        assert!(err.to_string().starts_with("METRICS_ADDR"), "{err}");
+        let err =
+            Settings::load(None, &env(&[("RIGMASTER__SECURITY__CORS_ALLOWED_ORIGINS", "https://x.in/")])).unwrap_err();
+        assert!(err.to_string().starts_with("RIGMASTER__SECURITY__CORS_ALLOWED_ORIGINS"), "{err}");
     }
 
     #[test]

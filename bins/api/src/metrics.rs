@@ -4,9 +4,16 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
+use actix_web::http::header::AUTHORIZATION;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use secrecy::{ExposeSecret as _, SecretString};
 use sqlx::PgPool;
+use subtle::ConstantTimeEq as _;
+
+use crate::configuration::MetricsSettings;
+use crate::error::ApiError;
 
 const LATENCY_BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
@@ -56,4 +63,82 @@ pub fn catalog_cache_counters() -> (metrics::Counter, metrics::Counter) {
         metrics::counter!("catalog_cache_total", "outcome" => "hit"),
         metrics::counter!("catalog_cache_total", "outcome" => "miss"),
     )
+}
+
+/// Whether one listener serves `/metrics`, and the token it asks for; app data of each
+/// listener (`[metrics]`).
+#[derive(Debug, Clone)]
+pub struct MetricsAccess {
+    served: bool,
+    token: Option<SecretString>,
+}
+
+impl MetricsAccess {
+    /// On the public listener: served unless turned off there.
+    pub fn public(settings: &MetricsSettings) -> MetricsAccess {
+        MetricsAccess { served: settings.on_public_listener, token: Self::token(settings) }
+    }
+
+    /// On the metrics listener of its own (`metrics.addr`): always served.
+    pub fn own_listener(settings: &MetricsSettings) -> MetricsAccess {
+        MetricsAccess { served: true, token: Self::token(settings) }
+    }
+
+    fn token(settings: &MetricsSettings) -> Option<SecretString> {
+        (!settings.token.expose_secret().is_empty()).then(|| settings.token.clone())
+    }
+
+    /// 404 where `/metrics` is not served (as for any unknown path); 401 without the
+    /// token when one is set.
+    pub fn check(&self, request: &HttpRequest) -> Result<(), ApiError> {
+        if !self.served {
+            return Err(ApiError::not_found());
+        }
+        let Some(token) = &self.token else {
+            return Ok(());
+        };
+        let offered = request
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|value| value.as_bytes().strip_prefix(b"Bearer "))
+            .unwrap_or_default();
+        // Constant time: how much of a guess matched must not show in the answer's timing.
+        if bool::from(offered.ct_eq(token.expose_secret().as_bytes())) {
+            Ok(())
+        } else {
+            Err(crate::error::unauthorized("The metrics need their bearer token."))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    fn settings(on_public_listener: bool, token: &str) -> MetricsSettings {
+        MetricsSettings { addr: String::new(), on_public_listener, token: token.into() }
+    }
+
+    #[test]
+    fn metrics_off_the_public_listener_are_not_found_there_but_served_on_their_own() {
+        let request = TestRequest::get().uri("/metrics").to_http_request();
+        let off = MetricsAccess::public(&settings(false, ""));
+        assert_eq!(off.check(&request).unwrap_err().status(), StatusCode::NOT_FOUND);
+        MetricsAccess::own_listener(&settings(false, "")).check(&request).unwrap();
+        MetricsAccess::public(&settings(true, "")).check(&request).unwrap();
+    }
+
+    #[test]
+    fn with_a_token_only_its_bearer_is_served() {
+        let access = MetricsAccess::public(&settings(true, "scrape-token"));
+        let with = |value: &str| TestRequest::get().insert_header((AUTHORIZATION, value)).to_http_request();
+        access.check(&with("Bearer scrape-token")).unwrap();
+        for wrong in ["Bearer scrape-toke", "Bearer scrape-token2", "scrape-token", "Basic scrape-token", ""] {
+            assert_eq!(access.check(&with(wrong)).unwrap_err().status(), StatusCode::UNAUTHORIZED, "{wrong}");
+        }
+        let without = TestRequest::get().to_http_request();
+        assert_eq!(access.check(&without).unwrap_err().status(), StatusCode::UNAUTHORIZED);
+    }
 }

@@ -65,8 +65,8 @@ pub async fn request_context(
     let started = Instant::now();
 
     // Handlers' errors arrive as responses; an `Err` here could only come from an inner
-    // middleware, and the only ones (the catalog cache's, per resource) pass on what they
-    // get. (The request cannot be cloned before routing to turn one into a response:
+    // middleware, and the inner ones (the catalog cache's per resource, CORS, the body
+    // deadline) answer with responses and pass on what they get. (The request cannot be cloned before routing to turn one into a response:
     // routing needs it unshared.)
     let response = match refused_url(&request) {
         Some(refusal) => request.error_response(refusal),

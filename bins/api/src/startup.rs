@@ -18,16 +18,21 @@ use tracing_actix_web::TracingLogger;
 use crate::adapters::CancelExpiredOrders;
 use crate::configuration::Settings;
 use crate::db_health::DatabaseHealth;
+use crate::deadlines::Deadlines;
 use crate::error::ApiError;
 use crate::http::extract::BodyLimit;
+use crate::metrics::MetricsAccess;
 use crate::middleware::{RequestSpan, request_context};
 use crate::read_cache::ReadCache;
+use crate::security_headers::SecurityHeaders;
 use crate::state::{AppState, OrdersService, orders_service};
-use crate::{db, db_health, metrics, read_cache, routes};
+use crate::{db, db_health, deadlines, metrics, read_cache, routes, security_headers};
 
 pub struct Application {
     port: u16,
     server: Server,
+    /// The listener of `/metrics` alone (`metrics.addr`) and its port, when configured.
+    metrics_server: Option<(Server, u16)>,
     pool: PgPool,
     expiry_interval: Duration,
     reconcile: Option<(Duration, Duration)>,
@@ -62,6 +67,7 @@ impl Application {
         let cache = catalog_cache.as_ref().map(|(cache, _)| Arc::clone(cache));
         let database_health = Arc::new(DatabaseHealth::new(pool.clone()));
         let state = AppState::build(pool.clone(), &settings, orders.clone(), cache, Arc::clone(&database_health))?;
+        let metrics_server = build_metrics_server(&settings, &state)?;
         let server = build_server(listener, &settings, state)?;
         let expiry_interval = Duration::from_secs(settings.inventory.expiry_interval_seconds);
         let reconcile = (settings.orders.reconcile_interval_seconds > 0).then(|| {
@@ -70,11 +76,26 @@ impl Application {
                 Duration::from_secs(settings.orders.reconcile_after_seconds),
             )
         });
-        Ok(Application { port, server, pool, expiry_interval, reconcile, orders, catalog_cache, database_health })
+        Ok(Application {
+            port,
+            server,
+            metrics_server,
+            pool,
+            expiry_interval,
+            reconcile,
+            orders,
+            catalog_cache,
+            database_health,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the metrics listener, when `metrics.addr` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(|(_, port)| *port)
     }
 
     /// Serves until `shutdown` completes, then stops accepting, lets in-flight requests
@@ -89,6 +110,7 @@ impl Application {
             job: tokio::spawn(read_cache::follow_changes(cache, pool.clone())),
             pool,
         });
+        let metrics_server = self.metrics_server.map(|(server, _)| (server.handle(), tokio::spawn(server)));
         let handle = self.server.handle();
         let server = self.server;
         tokio::pin!(server);
@@ -101,6 +123,10 @@ impl Application {
                 result
             }
         };
+        if let Some((handle, server)) = metrics_server {
+            handle.stop(true).await;
+            let _ = server.await;
+        }
         upkeep.abort();
         database_watcher.abort();
         // A pass cut short rolls back and is redone by the next process or start.
@@ -117,10 +143,24 @@ impl Application {
 
 fn build_server(listener: TcpListener, settings: &Settings, state: AppState) -> anyhow::Result<Server> {
     let body_limit = BodyLimit(settings.http.body_limit_bytes);
+    let deadlines = Deadlines::new(&settings.http);
+    let security = SecurityHeaders::new(&settings.security);
+    let metrics_access = MetricsAccess::public(&settings.metrics);
+    let cors_origins = settings.security.cors_allowed_origins.clone();
     let mut server = HttpServer::new(move || {
+        // Innermost first: the body deadline inside the envelope, CORS answering
+        // preflights inside it too, the security headers on everything, and the request
+        // deadline outside all of that (it writes its own whole answer).
         App::new()
+            .wrap(from_fn(deadlines::bound_body_read))
+            .wrap(security_headers::cors(&cors_origins))
             .wrap(from_fn(request_context))
+            .wrap(from_fn(security_headers::add))
+            .wrap(from_fn(deadlines::bound_request))
             .wrap(TracingLogger::<RequestSpan>::new())
+            .app_data(deadlines)
+            .app_data(security.clone())
+            .app_data(metrics_access.clone())
             .app_data(body_limit)
             .app_data(body_limit.payload_config())
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
@@ -132,11 +172,49 @@ fn build_server(listener: TcpListener, settings: &Settings, state: AppState) -> 
     // Signals are handled by `run_until_stopped`, so that Ctrl-C is as graceful as SIGTERM
     // (Actix alone stops at once on SIGINT).
     .disable_signals()
-    .shutdown_timeout(settings.http.shutdown_timeout_seconds);
+    .shutdown_timeout(settings.http.shutdown_timeout_seconds)
+    // The request line and headers: a client trickling them is cut off as one trickling
+    // its body is (`deadlines`).
+    .client_request_timeout(deadlines.body_read)
+    .client_disconnect_timeout(Duration::from_secs(1));
     if settings.http.workers > 0 {
         server = server.workers(settings.http.workers);
     }
     Ok(server.run())
+}
+
+/// The listener of `/metrics` (and `/health`) alone, on `metrics.addr`, when set: for a
+/// scraper on a private network, with the public listener not serving them at all.
+fn build_metrics_server(settings: &Settings, state: &AppState) -> anyhow::Result<Option<(Server, u16)>> {
+    if settings.metrics.addr.is_empty() {
+        return Ok(None);
+    }
+    let listener = TcpListener::bind(&settings.metrics.addr)
+        .with_context(|| format!("cannot listen on {} (METRICS_ADDR)", settings.metrics.addr))?;
+    let port = listener.local_addr()?.port();
+    let security = SecurityHeaders::new(&settings.security);
+    let access = MetricsAccess::own_listener(&settings.metrics);
+    let (handle, pool, limits) = (state.metrics.clone(), state.pool.clone(), state.limits.clone());
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(request_context))
+            .wrap(from_fn(security_headers::add))
+            .wrap(TracingLogger::<RequestSpan>::new())
+            .app_data(security.clone())
+            .app_data(access.clone())
+            .app_data(handle.clone())
+            .app_data(pool.clone())
+            .app_data(limits.clone())
+            .route("/metrics", web::get().to(routes::health::metrics))
+            .route("/health", web::get().to(routes::health::health))
+            .default_service(web::to(routes::not_found))
+    })
+    .listen(listener)?
+    .disable_signals()
+    .workers(1)
+    .shutdown_timeout(settings.http.shutdown_timeout_seconds)
+    .client_request_timeout(Duration::from_millis(settings.http.body_read_timeout_ms));
+    Ok(Some((server.run(), port)))
 }
 
 /// Completes on SIGTERM or SIGINT (Ctrl-C).

@@ -64,7 +64,8 @@ pub fn accounts_service(pool: PgPool, settings: &Settings) -> anyhow::Result<Acc
         memory_kib: cost.memory_kib,
         iterations: cost.iterations,
         parallelism: cost.parallelism,
-    })?;
+    })?
+    .with_turns(cost.max_concurrent_hashes, Duration::from_millis(cost.hash_wait_ms));
     Ok(Accounts::new(
         PgAccountStore::new(pool),
         SystemClock,

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use argon2::password_hash::phc::PasswordHash;
@@ -58,6 +59,15 @@ impl Default for PasswordCost {
     }
 }
 
+/// Every hashing turn stayed taken for the whole wait: the process is signing in more
+/// people at once than it can hash for. Nothing was done; the same request may be sent
+/// again in a moment. Carried inside the operation's `Unexpected` error.
+#[derive(Debug, thiserror::Error)]
+#[error("no password hashing turn came free within {waited:?}")]
+pub struct HasherBusy {
+    pub waited: Duration,
+}
+
 /// Hashes and verifies passwords on Tokio's blocking pool, so a burst of logins does not
 /// stall other requests, and at most one per core at a time: each argon2 run holds its
 /// memory cost (19 MiB by default), so 64 sign-ups at once would otherwise need 1.2 GiB,
@@ -67,6 +77,8 @@ pub struct PasswordHasher {
     argon2: Arc<Argon2<'static>>,
     running: Arc<Semaphore>,
     max_running: usize,
+    /// The longest a hash or verification waits for its turn; unbounded when `None`.
+    turn_wait: Option<Duration>,
     /// Verified against when the account does not exist, so that an unknown e-mail takes
     /// as long as a wrong password.
     dummy_hash: Arc<str>,
@@ -93,8 +105,21 @@ impl PasswordHasher {
             argon2: Arc::new(argon2),
             running: Arc::new(Semaphore::new(max_running)),
             max_running,
+            turn_wait: None,
             dummy_hash: dummy_hash.into(),
         })
+    }
+
+    /// At most `max_running` hashes at once (0: one per core), and a wait for a turn of at
+    /// most `turn_wait`, beyond which the caller gets [`HasherBusy`]: a burst of sign-ins
+    /// is turned away quickly rather than queued for ever.
+    pub fn with_turns(mut self, max_running: usize, turn_wait: Duration) -> PasswordHasher {
+        if max_running > 0 {
+            self.max_running = max_running;
+            self.running = Arc::new(Semaphore::new(max_running));
+        }
+        self.turn_wait = Some(turn_wait);
+        self
     }
 
     /// How many hashes or verifications are running now.
@@ -102,9 +127,14 @@ impl PasswordHasher {
         self.max_running - self.running.available_permits()
     }
 
-    /// A turn at the hasher; waits while every core's turn is taken.
+    /// A turn at the hasher; waits while every turn is taken, up to the turn wait.
     async fn turn(&self) -> anyhow::Result<OwnedSemaphorePermit> {
-        self.running.clone().acquire_owned().await.context("the password hasher is closed")
+        let turn = self.running.clone().acquire_owned();
+        let turn = match self.turn_wait {
+            Some(wait) => tokio::time::timeout(wait, turn).await.map_err(|_| HasherBusy { waited: wait })?,
+            None => turn.await,
+        };
+        turn.context("the password hasher is closed")
     }
 
     /// The PHC string (`$argon2id$v=19$…`) of `password`, with a fresh random salt.
@@ -186,6 +216,18 @@ mod tests {
     async fn an_unknown_account_never_verifies() {
         let hasher = hasher();
         assert!(!hasher.verify(Password::offered("a password nobody has".into()), None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_hash_that_gets_no_turn_within_the_wait_is_refused_as_busy() {
+        let hasher = hasher().with_turns(1, Duration::from_millis(20));
+        let held = hasher.turn().await.unwrap();
+
+        let busy = hasher.hash(Password::offered("correct horse".into())).await.unwrap_err();
+
+        assert!(busy.downcast_ref::<HasherBusy>().is_some(), "{busy:#}");
+        drop(held);
+        hasher.hash(Password::offered("correct horse".into())).await.unwrap();
     }
 
     #[test]

@@ -15,6 +15,17 @@ pub(crate) fn unauthorized(message: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message)
 }
 
+/// Every password-hashing turn stayed taken for the whole wait (`passwords.hash_wait_ms`):
+/// a 503 to send again shortly, not a 500.
+pub(super) fn hasher_busy(cause: &anyhow::Error) -> bool {
+    cause.chain().any(|error| error.downcast_ref::<identity::password::HasherBusy>().is_some())
+}
+
+pub(super) fn busy_hashing() -> ApiError {
+    ApiError::service_unavailable("Too many sign-ins are being checked at once; try again in a moment.")
+        .with_retry_after(1)
+}
+
 from_operation_error!(SubscribeError {});
 
 from_operation_error!(RegisterError {

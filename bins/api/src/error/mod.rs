@@ -89,6 +89,7 @@ impl ApiError {
         let mut error = match classify(&cause) {
             Some(Transient::Outage) => DatabaseHealth::unavailable(),
             Some(Transient::Contention) => DatabaseHealth::busy(),
+            None if identity::hasher_busy(&cause) => identity::busy_hashing(),
             None => {
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "Something went wrong on our side.")
             }

@@ -1,6 +1,6 @@
 //! Liveness, readiness and metrics.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use api_types::ErrorEnvelope;
 use api_types::health::{DatabaseStatus, Health, Liveness, Readiness, ReadinessStatus};
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -9,6 +9,7 @@ use utoipa::OpenApi;
 
 use crate::db_health::{DatabaseHealth, RETRY_AFTER_SECONDS};
 use crate::error::ApiError;
+use crate::metrics::MetricsAccess;
 use crate::state::PoolLimits;
 
 /// This module's operations in the OpenAPI document.
@@ -56,14 +57,23 @@ pub async fn ready(health: web::Data<DatabaseHealth>) -> Result<HttpResponse, Ap
 /// moved by status, webhook outcomes and the catalog cache.
 #[utoipa::path(
     get, path = "/metrics", tag = "health", operation_id = "metrics",
-    responses((status = 200, description = "The metrics, as Prometheus text.", content_type = "text/plain",
-        body = String)),
+    responses(
+        (status = 200, description = "The metrics, as Prometheus text.", content_type = "text/plain", body = String),
+        (status = 401, description = "`unauthorized`: `METRICS_TOKEN` is set and the request does not carry it \
+            as `Authorization: Bearer <token>`.", body = ErrorEnvelope),
+        (status = 404, description = "`not_found`: the metrics are not served on this listener \
+            (`metrics.on_public_listener` is off; see `METRICS_ADDR`).", body = ErrorEnvelope),
+    ),
 )]
 pub async fn metrics(
+    request: HttpRequest,
     handle: web::Data<PrometheusHandle>,
     pool: web::Data<PgPool>,
     limits: web::Data<PoolLimits>,
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
+    if let Some(access) = request.app_data::<MetricsAccess>() {
+        access.check(&request)?;
+    }
     let body = crate::metrics::render(&handle, &pool, limits.max_connections);
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body)
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body))
 }
