@@ -13,7 +13,7 @@ use actix_web::web;
 use catalog::categories::{Categories, PgCategoryStore};
 use catalog::products::{PgProductStore, Products};
 use idempotency::Idempotency;
-use identity::accounts::{Accounts, PgAccountStore};
+use identity::accounts::{Accounts, PgAccountStore, RefreshLifetime};
 use identity::addresses::{AddressBook, PgAddressStore};
 use identity::newsletter::{Newsletter, PgSubscriberStore};
 use identity::password::{PasswordCost, PasswordHasher};
@@ -69,7 +69,7 @@ pub fn accounts_service(pool: PgPool, settings: &Settings) -> anyhow::Result<Acc
         SystemClock,
         hasher,
         access_tokens,
-        Duration::from_secs(settings.jwt.refresh_ttl_days * 24 * 3600),
+        RefreshLifetime::days(settings.jwt.refresh_ttl_days, settings.jwt.refresh_absolute_days),
     ))
 }
 
