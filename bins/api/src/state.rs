@@ -137,7 +137,10 @@ impl AppState {
         let metrics = web::Data::new(metrics::install());
         let newsletter = web::Data::new(Newsletter::new(PgSubscriberStore::new(pool.clone())));
         let accounts = web::Data::new(accounts_service(pool.clone(), settings)?);
-        let addresses = web::Data::new(AddressBook::new(PgAddressStore::new(pool.clone())));
+        let addresses = web::Data::new(AddressBook::new(
+            PgAddressStore::new(pool.clone()),
+            settings.limits.max_addresses_per_customer,
+        ));
         let categories = web::Data::new(Categories::new(PgCategoryStore::new(pool.clone())));
         let products = web::Data::new(products_service(pool.clone()));
         let stock = web::Data::new(StockLevels::new(pool.clone()));
