@@ -16,6 +16,7 @@ pub mod db_health;
 pub mod docs_ui;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
