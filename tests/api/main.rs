@@ -10,6 +10,7 @@ mod cart;
 mod catalog;
 mod catalog_cache;
 mod checkout;
+mod cleanup;
 mod churn;
 mod coupons;
 mod docs_ui;

@@ -33,6 +33,7 @@ pub struct Cleanup {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CleanupReport {
     pub idempotency_keys: u64,
+    /// Refresh tokens, and then the sign-ins (families) that were over, with any tokens left.
     pub refresh_tokens: u64,
     pub webhook_events: u64,
 }

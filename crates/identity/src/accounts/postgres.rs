@@ -346,6 +346,19 @@ impl AccountStore for PgAccountStore {
     ) -> anyhow::Result<u64> {
         // SKIP LOCKED: rows another process is deleting, or a rotation holds, are left for
         // the next batch or pass, so passes in several processes neither wait nor fail.
+        let tokens = purge_in_batches(batch, || {
+            sqlx::query(
+                "DELETE FROM identity.refresh_tokens WHERE id IN (
+                   SELECT id FROM identity.refresh_tokens
+                   WHERE expires_at < $1 OR revoked_at < $1
+                   LIMIT $2 FOR UPDATE SKIP LOCKED)",
+            )
+            .bind(cutoff)
+            .bind(batch)
+            .execute(&self.pool)
+        })
+        .await
+        .context("purging old refresh tokens")?;
         let families = purge_in_batches(batch, || {
             sqlx::query(
                 "DELETE FROM identity.refresh_families WHERE id IN (
@@ -360,19 +373,6 @@ impl AccountStore for PgAccountStore {
         })
         .await
         .context("purging finished sign-ins")?;
-        let tokens = purge_in_batches(batch, || {
-            sqlx::query(
-                "DELETE FROM identity.refresh_tokens WHERE id IN (
-                   SELECT id FROM identity.refresh_tokens
-                   WHERE expires_at < $1 OR revoked_at < $1
-                   LIMIT $2 FOR UPDATE SKIP LOCKED)",
-            )
-            .bind(cutoff)
-            .bind(batch)
-            .execute(&self.pool)
-        })
-        .await
-        .context("purging old refresh tokens")?;
         Ok(families + tokens)
     }
 }
