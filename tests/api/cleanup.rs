@@ -67,24 +67,26 @@ async fn rows_past_their_retention_go_and_fresh_ones_stay() {
     let logged_out = app.api.login(&login_of(&user)).await.unwrap();
     app.api.logout(&logged_out.refresh_token).await.unwrap();
     for table in ["identity.refresh_families", "identity.refresh_tokens"] {
-        let backdate = format!("UPDATE {table} SET revoked_at = now() - interval '8 days' WHERE revoked_at IS NOT NULL");
+        let backdate =
+            format!("UPDATE {table} SET revoked_at = now() - interval '8 days' WHERE revoked_at IS NOT NULL");
         sqlx::query(sqlx::AssertSqlSafe(backdate)).execute(&pool).await.unwrap();
     }
     // A live sign-in whose rotated-away token expired 8 days ago: only that token goes.
     let live = app.api.login(&login_of(&user)).await.unwrap();
     let rotated = app.api.refresh(&live.refresh_token).await.unwrap();
-    sqlx::query("UPDATE identity.refresh_tokens SET expires_at = now() - interval '8 days' WHERE rotated_at IS NOT NULL")
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE identity.refresh_tokens SET expires_at = now() - interval '8 days' WHERE rotated_at IS NOT NULL",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
 
     let report = cleanup_for(&app).await.run_pass().await.unwrap();
 
     assert_eq!(report, CleanupReport { idempotency_keys: 3, refresh_tokens: 3, webhook_events: 3 });
     let keys_left = count(&pool, "SELECT count(*) FROM idempotency.idempotency_keys").await;
     assert_eq!(keys_left, 2);
-    let fresh_left =
-        format!("SELECT count(*) FROM idempotency.idempotency_keys WHERE user_id = '{fresh_keys}'");
+    let fresh_left = format!("SELECT count(*) FROM idempotency.idempotency_keys WHERE user_id = '{fresh_keys}'");
     assert_eq!(count(&pool, &fresh_left).await, 2, "the keys within 72 hours stay");
     assert_eq!(count(&pool, "SELECT count(*) FROM payments.webhook_events WHERE event_id LIKE 'evt_fresh_%'").await, 2);
     assert_eq!(count(&pool, "SELECT count(*) FROM payments.webhook_events").await, 2);

@@ -176,7 +176,10 @@ async fn create_admin(
     match outcome {
         Ok(AdminCreated::Created(admin)) => println!("{} created ({})", admin.email, admin.id),
         Ok(AdminCreated::Promoted(admin)) => {
-            println!("{} promoted to admin with the new password; its sessions are revoked ({})", admin.email, admin.id);
+            println!(
+                "{} promoted to admin with the new password; its sessions are revoked ({})",
+                admin.email, admin.id
+            );
         }
         Err(CreateAdminError::EmailTaken) => {
             eprintln!(

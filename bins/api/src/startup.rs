@@ -73,7 +73,17 @@ impl Application {
             )
         });
         let cleanup = Cleanup::new(pool.clone(), &settings)?;
-        Ok(Application { port, server, pool, expiry_interval, reconcile, orders, catalog_cache, database_health, cleanup })
+        Ok(Application {
+            port,
+            server,
+            pool,
+            expiry_interval,
+            reconcile,
+            orders,
+            catalog_cache,
+            database_health,
+            cleanup,
+        })
     }
 
     pub fn port(&self) -> u16 {

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use api_types::ErrorCode;
 use api_types::auth::Login;
 use api_types::users::{Role, UserQuery};
-use api_types::ErrorCode;
 use reqwest::StatusCode;
 use rigmaster_tests::{Patience, TestDatabase, assert_refused, eventually_with};
 
@@ -254,7 +254,8 @@ async fn create_admin_promote_existing_sets_the_password_and_ends_every_session(
 async fn create_admin_promote_existing_on_a_new_email_creates_the_admin() {
     let db = TestDatabase::create().await;
 
-    let (output, stderr) = create_admin_with(&db, "boss@rigmaster.in", "a strong admin password", &["--promote-existing"]);
+    let (output, stderr) =
+        create_admin_with(&db, "boss@rigmaster.in", "a strong admin password", &["--promote-existing"]);
 
     assert!(output.status.success(), "{stderr}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("boss@rigmaster.in created"));

@@ -286,7 +286,13 @@ pub struct Accounts<S, C> {
 }
 
 impl<S: AccountStore, C: Clock> Accounts<S, C> {
-    pub fn new(store: S, clock: C, hasher: PasswordHasher, access_tokens: AccessTokens, refresh: RefreshLifetime) -> Self {
+    pub fn new(
+        store: S,
+        clock: C,
+        hasher: PasswordHasher,
+        access_tokens: AccessTokens,
+        refresh: RefreshLifetime,
+    ) -> Self {
         Accounts { store, clock, hasher, access_tokens, refresh }
     }
 
