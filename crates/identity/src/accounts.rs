@@ -157,9 +157,10 @@ pub struct RefreshLifetime {
 }
 
 impl RefreshLifetime {
-    /// From whole days, as configured.
+    /// From whole days, as configured. Each is capped at a century: timestamps far beyond
+    /// that are out of chrono's and PostgreSQL's range.
     pub fn days(ttl_days: u64, absolute_days: u64) -> RefreshLifetime {
-        let days = |n: u64| chrono::Duration::days(i64::try_from(n).unwrap_or(i64::MAX / 86_400_000).min(36_500));
+        let days = |n: u64| chrono::Duration::days(n.min(36_500) as i64);
         RefreshLifetime { ttl: days(ttl_days), absolute: days(absolute_days) }
     }
 }
