@@ -290,7 +290,8 @@ keep_admin() {
   while sleep 1; do
     role="$(curl -s --max-time 5 -H "authorization: Bearer $1" "$API/me" | jq -r '.role // empty' 2>/dev/null || true)"
     if [ -n "$role" ] && [ "$role" != admin ]; then
-      printf '%s\n' "$PASSWORD" | "$BIN/rigmaster" create-admin --email "$ADMIN_EMAIL" --password-stdin >/dev/null 2>&1 || true
+      printf '%s\n' "$PASSWORD" | "$BIN/rigmaster" create-admin --email "$ADMIN_EMAIL" --password-stdin \
+        --promote-existing >/dev/null 2>&1 || true
       echo "$(date -u +%H:%M:%S) the admin was $role; made admin again" >>"$2"
     fi
   done

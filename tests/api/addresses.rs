@@ -86,7 +86,7 @@ async fn an_invalid_address_names_each_field() {
 #[tokio::test]
 async fn an_address_for_an_account_that_is_gone_is_a_business_error() {
     let app = spawn_app().await;
-    let book = AddressBook::new(PgAddressStore::new(app.db.pool().await));
+    let book = AddressBook::new(PgAddressStore::new(app.db.pool().await), 20);
     let address = DomainAddress {
         name: PersonName::parse("Asha Rao", "name").unwrap(),
         phone: Phone::parse("9876543210", "phone").unwrap(),
@@ -117,4 +117,41 @@ async fn a_refused_address_names_the_rule_breaks_and_the_parse_failures_together
     let mut fields = fields_of(&error);
     fields.sort_unstable();
     assert_eq!(fields, ["line1", "phone", "pincode"], "{error:?}");
+}
+
+#[tokio::test]
+async fn a_customer_saves_at_most_the_configured_number_of_addresses() {
+    let app = rigmaster_tests::spawn_app_with(|settings| settings.limits.max_addresses_per_customer = 2).await;
+    let user = app.register_customer().await;
+    let first = user.api.add_address(&home()).await.unwrap();
+    user.api.add_address(&home()).await.unwrap();
+
+    let refused = assert_refused(user.api.add_address(&home()).await, StatusCode::CONFLICT, ErrorCode::Conflict);
+
+    assert!(refused.message.contains("(2)") && refused.message.contains("delete one"), "{}", refused.message);
+    assert_eq!(user.api.addresses().await.unwrap().items.len(), 2);
+    user.api.remove_address(first.id).await.unwrap();
+    user.api.add_address(&home()).await.expect("room again after a delete");
+}
+
+#[tokio::test]
+async fn concurrent_adds_never_pass_the_address_cap() {
+    let app = rigmaster_tests::spawn_app_with(|settings| settings.limits.max_addresses_per_customer = 3).await;
+    let user = app.register_customer().await;
+
+    let mut adds = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let api = user.api.clone();
+        adds.spawn(async move { api.add_address(&home()).await });
+    }
+    let outcomes = adds.join_all().await;
+
+    let saved = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
+    assert_eq!(saved, 3, "{outcomes:?}");
+    for refused in outcomes.into_iter().filter(Result::is_err) {
+        assert_refused(refused, StatusCode::CONFLICT, ErrorCode::Conflict);
+    }
+    let listed = user.api.addresses().await.unwrap().items;
+    assert_eq!(listed.len(), 3);
+    assert_eq!(listed.iter().filter(|address| address.is_default).count(), 1);
 }

@@ -130,3 +130,18 @@ async fn the_eleventh_login_in_a_minute_from_one_ip_for_one_email_is_rate_limite
     let right = app.api.login(&Login { email: user.email.clone(), password: user.password.clone() }).await;
     assert_eq!(right.unwrap_err().status(), Some(StatusCode::TOO_MANY_REQUESTS));
 }
+
+#[tokio::test]
+async fn a_disabled_admins_next_admin_request_is_refused_with_a_still_valid_token() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    admin.api.users(&everyone()).await.unwrap();
+
+    sqlx::query("UPDATE identity.users SET is_disabled = true WHERE id = $1")
+        .bind(admin.id)
+        .execute(&app.db.pool().await)
+        .await
+        .unwrap();
+
+    assert_refused(admin.api.users(&everyone()).await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
+}

@@ -280,3 +280,48 @@ async fn a_refused_profile_change_names_every_invalid_field_at_once() {
     let me = user.api.me().await.unwrap();
     assert_eq!((me.name.as_str(), me.phone), ("Test Customer", None), "nothing changed");
 }
+
+#[tokio::test]
+async fn a_logout_racing_a_refresh_never_leaves_a_live_token() {
+    // Eighty sign-in requests a minute from one address: not what this test is about.
+    let app = rigmaster_tests::spawn_app_with(|settings| settings.rate_limit.auth_per_minute = 10_000).await;
+    let user = app.register_customer().await;
+    app.api.logout(&user.refresh_token).await.unwrap();
+
+    for _ in 0..20 {
+        let (_, token) = tokens_of(app.api.login(&login_of(&user)).await.unwrap());
+        let (refreshed, logged_out) = tokio::join!(app.api.refresh(&token), app.api.logout(&token));
+        logged_out.unwrap();
+        if let Ok(session) = refreshed {
+            let after = app.api.refresh(&session.refresh_token).await;
+            assert_refused(after, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
+        }
+    }
+
+    let live = "SELECT count(*) FROM identity.refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL";
+    assert_eq!(count_for(&app, &user, live).await, 0, "every sign-in was logged out");
+}
+
+#[tokio::test]
+async fn a_sign_in_ends_at_its_absolute_lifetime_however_often_it_is_refreshed() {
+    let app = rigmaster_tests::spawn_app_with(|settings| {
+        settings.jwt.refresh_ttl_days = 30;
+        settings.jwt.refresh_absolute_days = 90;
+    })
+    .await;
+    let user = app.register_customer().await;
+    let signed_in_ago = "UPDATE identity.refresh_families SET started_at = now() - $2::interval WHERE user_id = $1";
+    set_sign_in_age(&app, &user, signed_in_ago, "89 days 23 hours").await;
+
+    let renewed = app.api.refresh(&user.refresh_token).await.expect("still within 90 days");
+
+    let capped = "SELECT count(*) FROM identity.refresh_tokens t JOIN identity.refresh_families f ON f.id = t.family_id
+                  WHERE t.user_id = $1 AND t.rotated_at IS NULL AND t.expires_at <= f.started_at + interval '90 days'";
+    assert_eq!(count_for(&app, &user, capped).await, 1, "the new token ends with the sign-in, not 30 days on");
+    set_sign_in_age(&app, &user, signed_in_ago, "90 days 1 minute").await;
+    assert_refused(app.api.refresh(&renewed.refresh_token).await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
+}
+
+async fn set_sign_in_age(app: &TestApp, user: &TestUser, sql: &'static str, age: &str) {
+    sqlx::query(sql).bind(user.id).bind(age).execute(&app.db.pool().await).await.unwrap();
+}

@@ -11,6 +11,7 @@ mod catalog;
 mod catalog_cache;
 mod checkout;
 mod churn;
+mod cleanup;
 mod coupons;
 mod docs_ui;
 mod errors;

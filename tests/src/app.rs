@@ -174,8 +174,8 @@ impl TestApp {
         TestUser::signed_in(self, &registration.password, session)
     }
 
-    /// Registers a user, makes it an admin in the database (as `rigmaster create-admin`
-    /// would) and signs it in again so its access token carries the admin role.
+    /// Registers a user, makes it an admin in the database (keeping its password, unlike
+    /// `rigmaster create-admin --promote-existing`) and signs it in again so its access token carries the admin role.
     pub async fn register_admin(&self) -> TestUser {
         let customer = self.register_customer().await;
         sqlx::query("UPDATE identity.users SET role = 'admin' WHERE id = $1")

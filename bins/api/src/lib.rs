@@ -17,6 +17,7 @@ pub mod deadlines;
 pub mod docs_ui;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

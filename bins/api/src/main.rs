@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use identity::accounts::{AdminCreated, CreateAdminError, ExistingAccount};
 use rigmaster_api::configuration::ConfigError;
 use rigmaster_api::{Application, Settings, db, telemetry};
 
@@ -38,10 +39,11 @@ enum Command {
     Serve,
     /// Apply every domain's pending migrations, then exit.
     Migrate,
-    /// Create an admin account, or promote an existing user to admin (idempotent).
+    /// Create an admin account (or, with --promote-existing, take over an existing one).
     ///
-    /// The password is read from standard input (one line) and must be 8–128 characters;
-    /// an existing user keeps their password and only gains the admin role.
+    /// The password is read from standard input (one line) and must be 8–128 characters.
+    /// An e-mail that is already registered is refused (exit 64, nothing changed) unless
+    /// --promote-existing is given.
     CreateAdmin {
         /// The admin's e-mail address.
         #[arg(long)]
@@ -53,6 +55,11 @@ enum Command {
         /// The name shown for a new admin.
         #[arg(long, default_value = "Administrator")]
         name: String,
+        /// When the e-mail is already registered: make that account an admin, set its
+        /// password to the one read from standard input, and sign it out everywhere
+        /// (every refresh token is revoked), in one transaction.
+        #[arg(long)]
+        promote_existing: bool,
     },
     /// Load the demo store (300+ products in every category, with stock), idempotently.
     ///
@@ -118,7 +125,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             tracing::info!("migrations are up to date");
             Ok(ExitCode::SUCCESS)
         }
-        Command::CreateAdmin { email, name, .. } => create_admin(&settings, &email, &name).await,
+        Command::CreateAdmin { email, name, promote_existing, .. } => {
+            let existing = if promote_existing { ExistingAccount::Promote } else { ExistingAccount::Refuse };
+            create_admin(&settings, &email, &name, existing).await
+        }
         Command::Openapi => unreachable!("answered before the settings are loaded"),
         Command::SeedDemo => {
             let pool = db::pool(&settings.database)?;
@@ -131,7 +141,12 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn create_admin(settings: &Settings, email: &str, name: &str) -> anyhow::Result<ExitCode> {
+async fn create_admin(
+    settings: &Settings,
+    email: &str,
+    name: &str,
+    existing: ExistingAccount,
+) -> anyhow::Result<ExitCode> {
     let mut password = String::new();
     std::io::stdin().read_line(&mut password)?;
     let password = password.trim_end_matches(['\n', '\r']).to_owned();
@@ -156,10 +171,26 @@ async fn create_admin(settings: &Settings, email: &str, name: &str) -> anyhow::R
     let pool = db::pool(&settings.database)?;
     db::migrate(&pool).await?;
     let accounts = rigmaster_api::state::accounts_service(pool.clone(), settings)?;
-    let (admin, created) = accounts.create_admin(&email, &name, password).await?;
+    let outcome = accounts.create_admin(&email, &name, password, existing).await;
     pool.close().await;
-    let what = if created { "created" } else { "promoted to admin" };
-    println!("{} {} ({})", admin.email, what, admin.id);
+    match outcome {
+        Ok(AdminCreated::Created(admin)) => println!("{} created ({})", admin.email, admin.id),
+        Ok(AdminCreated::Promoted(admin)) => {
+            println!(
+                "{} promoted to admin with the new password; its sessions are revoked ({})",
+                admin.email, admin.id
+            );
+        }
+        Err(CreateAdminError::EmailTaken) => {
+            eprintln!(
+                "rigmaster create-admin: {} is already registered; nothing was changed \
+                 (run again with --promote-existing to make that account an admin with this password)",
+                email.as_str()
+            );
+            return Ok(ExitCode::from(EXIT_USAGE));
+        }
+        Err(CreateAdminError::Unexpected(error)) => return Err(error),
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,6 +1,6 @@
 //! Builds and runs the application: the pool, migrations, the HTTP server over the
 //! [`AppState`], and the background jobs (reservation expiry, payment reconciliation, the
-//! catalog cache's listener, the database watcher).
+//! catalog cache's listener, the database watcher, the cleanup job).
 
 use std::future::Future;
 use std::net::TcpListener;
@@ -21,6 +21,7 @@ use crate::db_health::DatabaseHealth;
 use crate::deadlines::Deadlines;
 use crate::error::ApiError;
 use crate::http::extract::BodyLimit;
+use crate::jobs::cleanup::Cleanup;
 use crate::metrics::MetricsAccess;
 use crate::middleware::{RequestSpan, request_context};
 use crate::read_cache::ReadCache;
@@ -40,6 +41,7 @@ pub struct Application {
     /// The catalog cache and the one-connection pool its listener uses (none when off).
     catalog_cache: Option<(Arc<ReadCache>, PgPool)>,
     database_health: Arc<DatabaseHealth>,
+    cleanup: Option<Cleanup>,
 }
 
 /// The catalog cache's change listener, running.
@@ -76,6 +78,7 @@ impl Application {
                 Duration::from_secs(settings.orders.reconcile_after_seconds),
             )
         });
+        let cleanup = Cleanup::new(pool.clone(), &settings)?;
         Ok(Application {
             port,
             server,
@@ -86,6 +89,7 @@ impl Application {
             orders,
             catalog_cache,
             database_health,
+            cleanup,
         })
     }
 
@@ -106,6 +110,7 @@ impl Application {
         let database_watcher = db_health::spawn_watcher(Arc::clone(&self.database_health));
         let expiry = spawn_expiry_job(self.pool.clone(), self.orders.clone(), self.expiry_interval);
         let reconcile = self.reconcile.map(|(every, after)| spawn_reconcile_job(self.orders.clone(), every, after));
+        let cleanup = self.cleanup.map(Cleanup::spawn);
         let cache_listener = self.catalog_cache.map(|(cache, pool)| CacheListener {
             job: tokio::spawn(read_cache::follow_changes(cache, pool.clone())),
             pool,
@@ -130,7 +135,7 @@ impl Application {
         upkeep.abort();
         database_watcher.abort();
         // A pass cut short rolls back and is redone by the next process or start.
-        for job in [expiry, reconcile].into_iter().flatten() {
+        for job in [expiry, reconcile, cleanup].into_iter().flatten() {
             job.abort();
         }
         if let Some(listener) = cache_listener {

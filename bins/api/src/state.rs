@@ -13,7 +13,7 @@ use actix_web::web;
 use catalog::categories::{Categories, PgCategoryStore};
 use catalog::products::{PgProductStore, Products};
 use idempotency::Idempotency;
-use identity::accounts::{Accounts, PgAccountStore};
+use identity::accounts::{Accounts, PgAccountStore, RefreshLifetime};
 use identity::addresses::{AddressBook, PgAddressStore};
 use identity::newsletter::{Newsletter, PgSubscriberStore};
 use identity::password::{PasswordCost, PasswordHasher};
@@ -71,7 +71,7 @@ pub fn accounts_service(pool: PgPool, settings: &Settings) -> anyhow::Result<Acc
         SystemClock,
         hasher,
         access_tokens,
-        Duration::from_secs(settings.jwt.refresh_ttl_days * 24 * 3600),
+        RefreshLifetime::days(settings.jwt.refresh_ttl_days, settings.jwt.refresh_absolute_days),
     ))
 }
 
@@ -149,7 +149,10 @@ impl AppState {
         let metrics = web::Data::new(metrics::install());
         let newsletter = web::Data::new(Newsletter::new(PgSubscriberStore::new(pool.clone())));
         let accounts = web::Data::new(accounts_service(pool.clone(), settings)?);
-        let addresses = web::Data::new(AddressBook::new(PgAddressStore::new(pool.clone())));
+        let addresses = web::Data::new(AddressBook::new(
+            PgAddressStore::new(pool.clone()),
+            settings.limits.max_addresses_per_customer,
+        ));
         let categories = web::Data::new(Categories::new(PgCategoryStore::new(pool.clone())));
         let products = web::Data::new(products_service(pool.clone()));
         let stock = web::Data::new(StockLevels::new(pool.clone()));

@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use api_types::ErrorCode;
 use api_types::auth::Login;
 use api_types::users::{Role, UserQuery};
-use rigmaster_tests::{Patience, TestDatabase, eventually_with};
+use reqwest::StatusCode;
+use rigmaster_tests::{Patience, TestDatabase, assert_refused, eventually_with};
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
@@ -183,9 +185,15 @@ async fn exit_status(child: &mut KillOnDrop) -> std::process::ExitStatus {
 
 /// Runs `create-admin` on `db` with `password` on standard input.
 fn create_admin(db: &TestDatabase, email: &str, password: &str) -> (Output, String) {
+    create_admin_with(db, email, password, &[])
+}
+
+/// Runs `create-admin` on `db` with `password` on standard input and the `extra` arguments.
+fn create_admin_with(db: &TestDatabase, email: &str, password: &str, extra: &[&str]) -> (Output, String) {
     use std::io::Write as _;
     let mut child = rigmaster()
         .args(["create-admin", "--email", email, "--password-stdin"])
+        .args(extra)
         .env("DATABASE_URL", db.url())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -204,9 +212,9 @@ async fn create_admin_makes_an_admin_who_may_use_admin_routes() {
     let (output, stderr) = create_admin(&db, "Boss@RigMaster.in", "a strong admin password");
     assert!(output.status.success(), "{stderr}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("boss@rigmaster.in created"));
-    // Idempotent: a second run promotes (here: keeps) the same account.
+    // Running it again is refused: the admin's password is not replaced by accident.
     let (again, stderr) = create_admin(&db, "boss@rigmaster.in", "another password entirely");
-    assert!(again.status.success(), "{stderr}");
+    assert_eq!(again.status.code(), Some(64), "{stderr}");
     let settings = rigmaster_tests::test_settings(db.url());
     let app = rigmaster_tests::app::start(db, settings).await;
 
@@ -215,6 +223,56 @@ async fn create_admin_makes_an_admin_who_may_use_admin_routes() {
     assert_eq!(session.user.role, Role::Admin);
     let listed = app.api.authorized(&session.access_token).users(&UserQuery::default()).await.unwrap();
     assert_eq!(listed.items.len(), 1);
+}
+
+#[tokio::test]
+async fn create_admin_on_a_registered_customers_email_exits_64_and_changes_nothing() {
+    let app = rigmaster_tests::spawn_app().await;
+    let customer = app.register_customer().await;
+
+    let (output, stderr) = create_admin(&app.db, &customer.email, "the owner's own password");
+
+    assert_eq!(output.status.code(), Some(64), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one clear line: {stderr}");
+    assert!(lines[0].contains("already registered") && lines[0].contains("--promote-existing"), "{stderr}");
+    assert_eq!(customer.api.me().await.unwrap().role, Role::Customer);
+    let own_password = Login { email: customer.email.clone(), password: customer.password.clone() };
+    assert_eq!(app.api.login(&own_password).await.expect("the password is unchanged").user.role, Role::Customer);
+    app.api.refresh(&customer.refresh_token).await.expect("the session is untouched");
+}
+
+#[tokio::test]
+async fn create_admin_promote_existing_sets_the_password_and_ends_every_session() {
+    let app = rigmaster_tests::spawn_app().await;
+    let customer = app.register_customer().await;
+    let second_sign_in = Login { email: customer.email.clone(), password: customer.password.clone() };
+    let other_session = app.api.login(&second_sign_in).await.unwrap();
+
+    let (output, stderr) =
+        create_admin_with(&app.db, &customer.email, "the owner's own password", &["--promote-existing"]);
+
+    assert!(output.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("promoted to admin"));
+    let new_password = Login { email: customer.email.clone(), password: "the owner's own password".into() };
+    let admin = app.api.login(&new_password).await.expect("the new password signs in");
+    assert_eq!(admin.user.role, Role::Admin);
+    app.api.authorized(&admin.access_token).users(&UserQuery::default()).await.unwrap();
+    assert_refused(app.api.login(&second_sign_in).await, StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials);
+    for old in [&customer.refresh_token, &other_session.refresh_token] {
+        assert_refused(app.api.refresh(old).await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
+    }
+}
+
+#[tokio::test]
+async fn create_admin_promote_existing_on_a_new_email_creates_the_admin() {
+    let db = TestDatabase::create().await;
+
+    let (output, stderr) =
+        create_admin_with(&db, "boss@rigmaster.in", "a strong admin password", &["--promote-existing"]);
+
+    assert!(output.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("boss@rigmaster.in created"));
 }
 
 #[tokio::test]

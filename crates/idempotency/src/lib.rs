@@ -186,6 +186,32 @@ impl Idempotency {
         Ok(())
     }
 
+    /// Deletes the keys claimed more than `retention` ago, `batch` at a time: a key is
+    /// answered for `retention` and then forgotten. Several processes may purge at once
+    /// (rows another holds are skipped). Returns how many went. Errors: storage failures.
+    #[tracing::instrument(name = "idempotency.purge_expired", skip(self))]
+    pub async fn purge_expired(&self, retention: std::time::Duration, batch: i64) -> anyhow::Result<u64> {
+        let mut purged = 0;
+        loop {
+            let deleted = sqlx::query(
+                "DELETE FROM idempotency.idempotency_keys WHERE ctid = ANY(ARRAY(
+                   SELECT ctid FROM idempotency.idempotency_keys
+                   WHERE created_at < now() - make_interval(secs => $1)
+                   LIMIT $2 FOR UPDATE SKIP LOCKED))",
+            )
+            .bind(retention.as_secs_f64())
+            .bind(batch)
+            .execute(&self.pool)
+            .await
+            .context("purging expired idempotency keys")?
+            .rows_affected();
+            purged += deleted;
+            if deleted < u64::try_from(batch.max(1)).unwrap_or(1) {
+                return Ok(purged);
+            }
+        }
+    }
+
     /// Forgets the key (the work failed in a way worth retrying). Errors: storage failures.
     pub async fn release(&self, user: Uuid, scope: &str, key: &IdempotencyKey) -> anyhow::Result<()> {
         sqlx::query("DELETE FROM idempotency.idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3")

@@ -90,22 +90,25 @@ pub trait AccountStore: Send + Sync {
         phone: Option<&Phone>,
     ) -> impl Future<Output = anyhow::Result<Option<User>>> + Send;
 
-    /// Records the first token of a new family (a login).
+    /// Records a new family (a sign-in at `now`) and its first token.
     fn start_family(
         &self,
         user: Uuid,
         token_hash: &str,
+        now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> impl Future<Output = anyhow::Result<()>> + Send;
 
-    /// Atomically rotates `old_hash` to `new_hash` if it is current; revokes its family
-    /// if it was already rotated.
+    /// Atomically rotates `old_hash` to `new_hash` if it is current and its family is
+    /// younger than `lifetime.absolute`; revokes its family if it was already rotated.
+    /// The new token expires `lifetime.ttl` from `now`, but never after the family's end.
+    /// Runs under the family's lock, as [`Self::revoke_family`] does.
     fn rotate(
         &self,
         old_hash: &str,
         new_hash: &str,
         now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
+        lifetime: RefreshLifetime,
     ) -> impl Future<Output = anyhow::Result<Rotation>> + Send;
 
     /// Users, newest first, after the cursor key `after`, optionally of one role and
@@ -120,18 +123,46 @@ pub trait AccountStore: Send + Sync {
     /// Sets a user's role; `None` if no such user.
     fn set_role(&self, id: Uuid, role: Role) -> impl Future<Output = anyhow::Result<Option<User>>> + Send;
 
-    /// Makes the user with this e-mail an admin, creating it with `password_hash` if it
-    /// does not exist (an existing user keeps its password). Returns whether it was created.
-    fn upsert_admin(
+    /// In one transaction: gives the user with this e-mail the admin role and
+    /// `password_hash`, and revokes every refresh token they hold. `None` if no such user.
+    fn promote_to_admin(
         &self,
-        id: Uuid,
         email: &Email,
-        name: &PersonName,
         password_hash: &str,
-    ) -> impl Future<Output = anyhow::Result<(User, bool)>> + Send;
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = anyhow::Result<Option<User>>> + Send;
 
-    /// Revokes the family of this token (logout). Unknown tokens are ignored.
+    /// Revokes the family of this token (logout), under the family's lock. Unknown tokens
+    /// are ignored.
     fn revoke_family(&self, token_hash: &str, now: DateTime<Utc>) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// Deletes, at most `batch` rows at a time, the refresh tokens that expired or were
+    /// revoked before `cutoff`, and the families revoked before `cutoff` or started before
+    /// `started_before` (past their absolute lifetime). Safe to run from several processes
+    /// at once. Returns how many rows went.
+    fn purge_refresh_tokens(
+        &self,
+        cutoff: DateTime<Utc>,
+        started_before: DateTime<Utc>,
+        batch: i64,
+    ) -> impl Future<Output = anyhow::Result<u64>> + Send;
+}
+
+/// How long refresh tokens live: each token `ttl` from its issue, and every token of a
+/// family at most `absolute` from the family's sign-in, however often it is rotated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshLifetime {
+    pub ttl: chrono::Duration,
+    pub absolute: chrono::Duration,
+}
+
+impl RefreshLifetime {
+    /// From whole days, as configured. Each is capped at a century: timestamps far beyond
+    /// that are out of chrono's and PostgreSQL's range.
+    pub fn days(ttl_days: u64, absolute_days: u64) -> RefreshLifetime {
+        let days = |n: u64| chrono::Duration::days(n.min(36_500) as i64);
+        RefreshLifetime { ttl: days(ttl_days), absolute: days(absolute_days) }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -218,6 +249,33 @@ pub enum SetRoleError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// What `create_admin` does when the e-mail is already registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExistingAccount {
+    /// Change nothing and answer [`CreateAdminError::EmailTaken`].
+    Refuse,
+    /// Make that account an admin with the new password and end its sign-ins.
+    Promote,
+}
+
+/// What `create_admin` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminCreated {
+    Created(User),
+    /// An existing account: now an admin, with the new password, its refresh tokens revoked.
+    Promoted(User),
+}
+
+/// Why [`Accounts::create_admin`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateAdminError {
+    /// The e-mail belongs to an account and promoting it was not asked for.
+    #[error("the e-mail address is already registered")]
+    EmailTaken,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
 /// The accounts service.
 #[derive(Debug, Clone)]
 pub struct Accounts<S, C> {
@@ -225,12 +283,18 @@ pub struct Accounts<S, C> {
     clock: C,
     hasher: PasswordHasher,
     access_tokens: AccessTokens,
-    refresh_ttl: Duration,
+    refresh: RefreshLifetime,
 }
 
 impl<S: AccountStore, C: Clock> Accounts<S, C> {
-    pub fn new(store: S, clock: C, hasher: PasswordHasher, access_tokens: AccessTokens, refresh_ttl: Duration) -> Self {
-        Accounts { store, clock, hasher, access_tokens, refresh_ttl }
+    pub fn new(
+        store: S,
+        clock: C,
+        hasher: PasswordHasher,
+        access_tokens: AccessTokens,
+        refresh: RefreshLifetime,
+    ) -> Self {
+        Accounts { store, clock, hasher, access_tokens, refresh }
     }
 
     pub fn access_tokens(&self) -> &AccessTokens {
@@ -276,7 +340,7 @@ impl<S: AccountStore, C: Clock> Accounts<S, C> {
     pub async fn refresh(&self, presented: &RefreshToken) -> Result<Session, RefreshError> {
         let now = self.clock.now();
         let next = RefreshToken::generate();
-        match self.store.rotate(&presented.hash(), &next.hash(), now, self.refresh_expiry(now)).await? {
+        match self.store.rotate(&presented.hash(), &next.hash(), now, self.refresh).await? {
             Rotation::Rotated { disabled: true, .. } | Rotation::Rejected => Err(RefreshError::Invalid),
             Rotation::Reused => Err(RefreshError::Reused),
             Rotation::Rotated { user, .. } => Ok(self.session(user, next)),
@@ -329,31 +393,49 @@ impl<S: AccountStore, C: Clock> Accounts<S, C> {
         self.store.set_role(user, role).await?.ok_or(SetRoleError::NotFound)
     }
 
-    /// Creates an admin, or promotes an existing account (whose password is kept).
-    /// Returns the admin and whether it was created.
+    /// Creates an admin. An e-mail already registered is refused unless `existing` is
+    /// [`ExistingAccount::Promote`]: then, in one transaction, that account becomes an
+    /// admin with this password and every one of its sign-ins ends. Whoever registered the
+    /// e-mail first must never keep a password of their own on an admin account.
     #[tracing::instrument(name = "accounts.create_admin", skip_all)]
     pub async fn create_admin(
         &self,
         email: &Email,
         name: &PersonName,
         password: Password,
-    ) -> anyhow::Result<(User, bool)> {
-        let hash = self.hasher.hash(password).await?;
-        self.store.upsert_admin(Uuid::now_v7(), email, name, &hash).await
+        existing: ExistingAccount,
+    ) -> Result<AdminCreated, CreateAdminError> {
+        let registration = Registration { name: name.clone(), email: email.clone(), phone: None, password };
+        let hash = self.hasher.hash(registration.password.clone()).await?;
+        match self.store.insert_user(Uuid::now_v7(), &registration, &hash, Role::Admin).await {
+            Ok(user) => Ok(AdminCreated::Created(user)),
+            Err(RegisterError::Unexpected(error)) => Err(error.into()),
+            Err(RegisterError::EmailTaken) if existing == ExistingAccount::Refuse => Err(CreateAdminError::EmailTaken),
+            Err(RegisterError::EmailTaken) => {
+                let promoted = self.store.promote_to_admin(email, &hash, self.clock.now()).await?;
+                // Deleted between the two statements: nothing to promote, so nothing was changed.
+                promoted.map(AdminCreated::Promoted).ok_or(CreateAdminError::EmailTaken)
+            }
+        }
+    }
+
+    /// Deletes refresh tokens and sign-ins finished more than `retention` ago, in batches
+    /// of `batch` rows; returns how many rows went.
+    #[tracing::instrument(name = "accounts.purge_sessions", skip(self))]
+    pub async fn purge_sessions(&self, retention: Duration, batch: i64) -> anyhow::Result<u64> {
+        let cutoff = self.clock.now() - chrono::Duration::from_std(retention)?;
+        self.store.purge_refresh_tokens(cutoff, cutoff - self.refresh.absolute, batch).await
     }
 
     async fn start_session(&self, user: User) -> anyhow::Result<Session> {
         let token = RefreshToken::generate();
-        self.store.start_family(user.id, &token.hash(), self.refresh_expiry(self.clock.now())).await?;
+        let now = self.clock.now();
+        self.store.start_family(user.id, &token.hash(), now, now + self.refresh.ttl.min(self.refresh.absolute)).await?;
         Ok(self.session(user, token))
     }
 
     fn session(&self, user: User, refresh_token: RefreshToken) -> Session {
         let access_token = self.access_tokens.issue(user.id, user.role, self.clock.now());
         Session { user, access_token, refresh_token, expires_in: self.access_tokens.ttl() }
-    }
-
-    fn refresh_expiry(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        now + chrono::Duration::from_std(self.refresh_ttl).unwrap_or(chrono::Duration::days(30))
     }
 }

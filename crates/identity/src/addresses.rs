@@ -62,13 +62,16 @@ pub struct AddressChanges {
 pub trait AddressStore: Send + Sync {
     fn list(&self, owner: Uuid) -> impl Future<Output = anyhow::Result<Vec<Address>>> + Send;
 
-    /// Inserts; the first address, or one marked default, becomes the default.
-    /// Errors: [`AddressError::UnknownOwner`] when the owner's account is gone.
+    /// Inserts unless the owner already has `max` addresses; the first address, or one
+    /// marked default, becomes the default. Counting and inserting hold the owner's lock,
+    /// so concurrent inserts never exceed `max`. Errors: [`AddressError::UnknownOwner`]
+    /// when the owner's account is gone, [`AddressError::LimitReached`] at `max`.
     fn insert(
         &self,
         owner: Uuid,
         id: Uuid,
         address: &NewAddress,
+        max: u32,
     ) -> impl Future<Output = Result<Address, AddressError>> + Send;
 
     /// `None` when the owner has no such address.
@@ -90,6 +93,9 @@ pub enum AddressError {
     NotFound,
     #[error("the owner's account does not exist")]
     UnknownOwner,
+    /// The owner already has the most addresses one customer may save.
+    #[error("a customer may save at most {max} addresses")]
+    LimitReached { max: u32 },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -98,11 +104,13 @@ pub enum AddressError {
 #[derive(Debug, Clone)]
 pub struct AddressBook<S> {
     store: S,
+    max_per_owner: u32,
 }
 
 impl<S: AddressStore> AddressBook<S> {
-    pub fn new(store: S) -> Self {
-        AddressBook { store }
+    /// An address book where each owner keeps at most `max_per_owner` addresses.
+    pub fn new(store: S, max_per_owner: u32) -> Self {
+        AddressBook { store, max_per_owner }
     }
 
     #[tracing::instrument(name = "addresses.list", skip(self))]
@@ -112,7 +120,7 @@ impl<S: AddressStore> AddressBook<S> {
 
     #[tracing::instrument(name = "addresses.add", skip(self, address))]
     pub async fn add(&self, owner: Uuid, address: NewAddress) -> Result<Address, AddressError> {
-        self.store.insert(owner, Uuid::now_v7(), &address).await
+        self.store.insert(owner, Uuid::now_v7(), &address, self.max_per_owner).await
     }
 
     #[tracing::instrument(name = "addresses.change", skip(self, changes))]

@@ -8,6 +8,7 @@
 //! - [`webhook::WebhookIntake`] verifies, stores once, and types webhook events.
 //! - [`records`] keeps one row per payment (with its history) and per refund;
 //!   [`listing::PaymentRecords`] reads them back for admins.
+//! - [`retention`] purges webhook events past their retention.
 //! - [`entities`] are Razorpay's JSON entities, shared with the simulator.
 
 pub mod client;
@@ -15,6 +16,7 @@ pub mod entities;
 pub mod gateway;
 pub mod listing;
 pub mod records;
+pub mod retention;
 pub mod signature;
 pub mod webhook;
 

@@ -84,7 +84,8 @@ pub async fn place_order(
 
 /// What the `Idempotency-Key`'s fingerprint is taken of: the body as read (unknown
 /// members dropped), every field present, `null` when not given, members in key order.
-/// Stored keys are never purged, so a change here would turn the retry of a request sent
+/// A stored key is answered for `retention.idempotency_key_hours` (then the cleanup job
+/// purges it), so a change here would turn the retry of a request sent within that window
 /// before a deploy into a 422 `idempotency_key_reused`; the test below pins the shape.
 fn fingerprinted(body: &PlaceOrderWire) -> Result<Value, ApiError> {
     Ok(serde_json::to_value(body).map_err(anyhow::Error::from)?)

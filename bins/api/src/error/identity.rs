@@ -82,4 +82,9 @@ from_operation_error!(ListUsersError {
 from_operation_error!(AddressError {
     AddressError::NotFound => ApiError::not_found(),
     AddressError::UnknownOwner => unauthorized("The account of this token no longer exists."),
+    AddressError::LimitReached { max } => ApiError::new(
+        StatusCode::CONFLICT,
+        ErrorCode::Conflict,
+        format!("You have saved the most addresses an account may keep ({max}); delete one to add another."),
+    ),
 });

@@ -1,6 +1,7 @@
 //! `/api/v1/me/addresses`.
 
 use actix_web::{HttpResponse, web};
+use api_types::ErrorEnvelope;
 use api_types::addresses::{
     Address as AddressWire, AddressChanges as AddressChangesWire, AddressList, NewAddress as AddressBody,
 };
@@ -82,11 +83,16 @@ pub async fn list(user: AuthUser, book: web::Data<AddressService>) -> Result<Htt
 ///
 /// A customer's first address is the default; `is_default: true` makes a later one the
 /// default instead of the previous one. `country` defaults to `IN`; the phone is stored in
-/// E.164 form. A refused body names every invalid field at once.
+/// E.164 form. A refused body names every invalid field at once. A customer keeps at most
+/// `limits.max_addresses_per_customer` addresses (20 by default).
 #[utoipa::path(
     post, path = "/api/v1/me/addresses", tag = "addresses", operation_id = "add_address",
     request_body = AddressBody,
-    responses((status = 201, description = "The saved address.", body = AddressWire)),
+    responses(
+        (status = 201, description = "The saved address.", body = AddressWire),
+        (status = 409, description = "`conflict`: the customer already has the most addresses an account may \
+            keep (`limits.max_addresses_per_customer`); one must be deleted first.", body = ErrorEnvelope),
+    ),
     security(("bearer" = [])),
 )]
 #[tracing::instrument(name = "route.add_address", skip_all, fields(user = %user.id))]

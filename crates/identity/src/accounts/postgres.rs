@@ -3,10 +3,10 @@
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use kernel::{Email, Limit, PersonName, Phone};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{AccountStore, RegisterError, Registration, Rotation, User, UserFilter};
+use super::{AccountStore, RefreshLifetime, RegisterError, Registration, Rotation, User, UserFilter};
 use crate::tokens::Role;
 
 #[derive(Debug, Clone)]
@@ -143,19 +143,36 @@ impl AccountStore for PgAccountStore {
     }
 
     #[tracing::instrument(name = "accounts.start_family", skip_all)]
-    async fn start_family(&self, user: Uuid, token_hash: &str, expires_at: DateTime<Utc>) -> anyhow::Result<()> {
+    async fn start_family(
+        &self,
+        user: Uuid,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let family = Uuid::now_v7();
+        let mut tx = self.pool.begin().await.context("starting a sign-in")?;
+        sqlx::query("INSERT INTO identity.refresh_families (id, user_id, started_at) VALUES ($1, $2, $3)")
+            .bind(family)
+            .bind(user)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("starting a refresh-token family")?;
         sqlx::query(
-            "INSERT INTO identity.refresh_tokens (id, family_id, user_id, token_hash, expires_at)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO identity.refresh_tokens (id, family_id, user_id, token_hash, issued_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(Uuid::now_v7())
-        .bind(Uuid::now_v7())
+        .bind(family)
         .bind(user)
         .bind(token_hash)
+        .bind(now)
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
-        .context("starting a refresh-token family")?;
+        .context("issuing a family's first refresh token")?;
+        tx.commit().await.context("committing a sign-in")?;
         Ok(())
     }
 
@@ -165,40 +182,34 @@ impl AccountStore for PgAccountStore {
         old_hash: &str,
         new_hash: &str,
         now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
+        lifetime: RefreshLifetime,
     ) -> anyhow::Result<Rotation> {
         #[derive(sqlx::FromRow)]
         struct Current {
-            family_id: Uuid,
             user_id: Uuid,
             expires_at: DateTime<Utc>,
             rotated_at: Option<DateTime<Utc>>,
             revoked_at: Option<DateTime<Utc>>,
         }
         let mut tx = self.pool.begin().await.context("starting a rotation")?;
-        // The row lock makes two refreshes with the same token run one after the other:
-        // the second sees the first's rotation and counts as reuse.
-        let current: Option<Current> = sqlx::query_as(
-            "SELECT family_id, user_id, expires_at, rotated_at, revoked_at
-             FROM identity.refresh_tokens WHERE token_hash = $1 FOR UPDATE",
+        let Some(family) = lock_family_of(&mut tx, old_hash).await? else { return Ok(Rotation::Rejected) };
+        let family_ends = family.started_at + lifetime.absolute;
+        if family.revoked_at.is_some() || family_ends <= now {
+            return Ok(Rotation::Rejected);
+        }
+        // Read under the family's lock: every change to this family's tokens holds it too.
+        let current: Current = sqlx::query_as(
+            "SELECT user_id, expires_at, rotated_at, revoked_at FROM identity.refresh_tokens WHERE token_hash = $1",
         )
         .bind(old_hash)
-        .fetch_optional(&mut *tx)
+        .fetch_one(&mut *tx)
         .await
         .context("reading a refresh token")?;
-        let Some(current) = current else { return Ok(Rotation::Rejected) };
         if current.revoked_at.is_some() || current.expires_at <= now {
             return Ok(Rotation::Rejected);
         }
         if current.rotated_at.is_some() {
-            sqlx::query(
-                "UPDATE identity.refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL",
-            )
-            .bind(current.family_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .context("revoking a reused family")?;
+            revoke_locked_family(&mut tx, family.id, now).await?;
             tx.commit().await.context("committing a family revocation")?;
             return Ok(Rotation::Reused);
         }
@@ -213,11 +224,11 @@ impl AccountStore for PgAccountStore {
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(Uuid::now_v7())
-        .bind(current.family_id)
+        .bind(family.id)
         .bind(current.user_id)
         .bind(new_hash)
         .bind(now)
-        .bind(expires_at)
+        .bind((now + lifetime.ttl).min(family_ends))
         .execute(&mut *tx)
         .await
         .context("issuing the next refresh token")?;
@@ -282,47 +293,142 @@ impl AccountStore for PgAccountStore {
         row.map(User::try_from).transpose()
     }
 
-    #[tracing::instrument(name = "accounts.upsert_admin", skip_all)]
-    async fn upsert_admin(
+    #[tracing::instrument(name = "accounts.promote_to_admin", skip_all)]
+    async fn promote_to_admin(
         &self,
-        id: Uuid,
         email: &Email,
-        name: &PersonName,
         password_hash: &str,
-    ) -> anyhow::Result<(User, bool)> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            #[sqlx(flatten)]
-            user: UserRow,
-            created: bool,
-        }
-        let row: Row = sqlx::query_as(
-            "INSERT INTO identity.users (id, email, name, role, password_hash) VALUES ($1, $2, $3, 'admin', $4)
-             ON CONFLICT (email) DO UPDATE SET role = 'admin', updated_at = now()
-             RETURNING id, name, email, phone, role, created_at, (xmax = 0) AS created",
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<User>> {
+        let mut tx = self.pool.begin().await.context("starting a promotion")?;
+        let row: Option<UserRow> = sqlx::query_as(
+            "UPDATE identity.users SET role = 'admin', password_hash = $2, updated_at = now() WHERE email = $1
+             RETURNING id, name, email, phone, role, created_at",
         )
-        .bind(id)
         .bind(email.as_str())
-        .bind(name.as_str())
         .bind(password_hash)
-        .fetch_one(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
-        .context("creating or promoting an admin")?;
-        Ok((User::try_from(row.user)?, row.created))
+        .context("promoting a user to admin")?;
+        let Some(row) = row else { return Ok(None) };
+        // Every family locked (in id order, so two revocations cannot deadlock) before its
+        // tokens are revoked: a rotation in flight finishes first and its token is revoked too.
+        let families: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM identity.refresh_families WHERE user_id = $1 AND revoked_at IS NULL ORDER BY id FOR UPDATE",
+        )
+        .bind(row.id)
+        .fetch_all(&mut *tx)
+        .await
+        .context("locking a user's sign-ins")?;
+        for family in families {
+            revoke_locked_family(&mut tx, family, now).await?;
+        }
+        tx.commit().await.context("committing a promotion")?;
+        Ok(Some(User::try_from(row)?))
     }
 
     #[tracing::instrument(name = "accounts.revoke_family", skip_all)]
     async fn revoke_family(&self, token_hash: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
-        sqlx::query(
-            "UPDATE identity.refresh_tokens SET revoked_at = $2
-             WHERE revoked_at IS NULL
-               AND family_id = (SELECT family_id FROM identity.refresh_tokens WHERE token_hash = $1)",
-        )
-        .bind(token_hash)
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .context("revoking a refresh-token family")?;
+        let mut tx = self.pool.begin().await.context("starting a family revocation")?;
+        if let Some(family) = lock_family_of(&mut tx, token_hash).await? {
+            revoke_locked_family(&mut tx, family.id, now).await?;
+        }
+        tx.commit().await.context("committing a family revocation")?;
         Ok(())
     }
+
+    #[tracing::instrument(name = "accounts.purge_refresh_tokens", skip(self))]
+    async fn purge_refresh_tokens(
+        &self,
+        cutoff: DateTime<Utc>,
+        started_before: DateTime<Utc>,
+        batch: i64,
+    ) -> anyhow::Result<u64> {
+        // SKIP LOCKED: rows another process is deleting, or a rotation holds, are left for
+        // the next batch or pass, so passes in several processes neither wait nor fail.
+        let tokens = purge_in_batches(batch, || {
+            sqlx::query(
+                "DELETE FROM identity.refresh_tokens WHERE id IN (
+                   SELECT id FROM identity.refresh_tokens
+                   WHERE expires_at < $1 OR revoked_at < $1
+                   LIMIT $2 FOR UPDATE SKIP LOCKED)",
+            )
+            .bind(cutoff)
+            .bind(batch)
+            .execute(&self.pool)
+        })
+        .await
+        .context("purging old refresh tokens")?;
+        let families = purge_in_batches(batch, || {
+            sqlx::query(
+                "DELETE FROM identity.refresh_families WHERE id IN (
+                   SELECT id FROM identity.refresh_families
+                   WHERE revoked_at < $1 OR started_at < $2
+                   LIMIT $3 FOR UPDATE SKIP LOCKED)",
+            )
+            .bind(cutoff)
+            .bind(started_before)
+            .bind(batch)
+            .execute(&self.pool)
+        })
+        .await
+        .context("purging finished sign-ins")?;
+        Ok(families + tokens)
+    }
+}
+
+/// Runs one batched DELETE until it deletes less than a full batch.
+async fn purge_in_batches<F, Fut>(batch: i64, mut delete: F) -> Result<u64, sqlx::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<sqlx::postgres::PgQueryResult, sqlx::Error>>,
+{
+    let mut total = 0;
+    loop {
+        let deleted = delete().await?.rows_affected();
+        total += deleted;
+        if deleted < u64::try_from(batch).unwrap_or(0).max(1) {
+            return Ok(total);
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Family {
+    id: Uuid,
+    started_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Locks the family of the token with this hash. Rotation and revocation both take this
+/// lock first, so they serialise: a revocation waits for a rotation in flight and then
+/// sees (and revokes) its new token; a rotation after a revocation sees the family revoked.
+async fn lock_family_of(tx: &mut PgConnection, token_hash: &str) -> anyhow::Result<Option<Family>> {
+    sqlx::query_as(
+        "SELECT f.id, f.started_at, f.revoked_at
+         FROM identity.refresh_tokens t JOIN identity.refresh_families f ON f.id = t.family_id
+         WHERE t.token_hash = $1
+         FOR UPDATE OF f",
+    )
+    .bind(token_hash)
+    .fetch_optional(tx)
+    .await
+    .context("locking a refresh-token family")
+}
+
+/// Revokes a family whose lock the transaction holds, and every token of it.
+async fn revoke_locked_family(tx: &mut PgConnection, family: Uuid, now: DateTime<Utc>) -> anyhow::Result<()> {
+    sqlx::query("UPDATE identity.refresh_families SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+        .bind(family)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .context("revoking a refresh-token family")?;
+    sqlx::query("UPDATE identity.refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL")
+        .bind(family)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .context("revoking a family's refresh tokens")?;
+    Ok(())
 }

@@ -95,15 +95,18 @@ impl AddressStore for PgAddressStore {
     }
 
     #[tracing::instrument(name = "addresses.insert", skip(self, address))]
-    async fn insert(&self, owner: Uuid, id: Uuid, address: &NewAddress) -> Result<Address, AddressError> {
+    async fn insert(&self, owner: Uuid, id: Uuid, address: &NewAddress, max: u32) -> Result<Address, AddressError> {
         let mut tx = self.pool.begin().await.context("starting an address insert")?;
         lock_owner(&mut tx, owner).await?;
-        let has_any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM identity.addresses WHERE user_id = $1)")
+        let saved: i64 = sqlx::query_scalar("SELECT count(*) FROM identity.addresses WHERE user_id = $1")
             .bind(owner)
             .fetch_one(&mut *tx)
             .await
             .context("counting addresses")?;
-        let is_default = address.is_default || !has_any;
+        if saved >= i64::from(max) {
+            return Err(AddressError::LimitReached { max });
+        }
+        let is_default = address.is_default || saved == 0;
         if is_default {
             clear_default(&mut tx, owner).await?;
         }

@@ -1,0 +1,2 @@
+-- The cleanup job purges keys older than the retention through this.
+CREATE INDEX idempotency_keys_by_age ON idempotency.idempotency_keys (created_at);
