@@ -141,6 +141,8 @@ export LOG_FORMAT=pretty
 # The fuzzer signs up, orders, pays and applies coupons far faster than a shopper; without
 # these most of its requests to the limited routes would be answered 429.
 export RIGMASTER__RATE_LIMIT__AUTH_PER_MINUTE=1000000
+export RIGMASTER__RATE_LIMIT__AUTH_PER_EMAIL_PER_MINUTE=1000000
+export RIGMASTER__RATE_LIMIT__SESSIONS_PER_MINUTE=1000000
 export RIGMASTER__RATE_LIMIT__ORDERS_PER_MINUTE=1000000
 export RIGMASTER__RATE_LIMIT__PAYMENTS_PER_MINUTE=1000000
 export RIGMASTER__RATE_LIMIT__COUPON_PER_MINUTE=1000000

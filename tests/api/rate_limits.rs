@@ -191,10 +191,10 @@ async fn of_thirty_logins_at_once_exactly_the_limit_get_through_the_rate_limit()
         settings.rate_limit.auth_per_minute = limit;
     })
     .await;
-    let guess = Login { email: unique_email(), password: "a wrong guess".into() };
 
+    // A different e-mail each time (password spraying): the per-IP count binds.
     let answers = all_at_once((0..30).map(|_| {
-        let (api, guess) = (app.api.clone(), guess.clone());
+        let (api, guess) = (app.api.clone(), Login { email: unique_email(), password: "a wrong guess".into() });
         async move { api.login(&guess).await }
     }))
     .await;

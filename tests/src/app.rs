@@ -42,6 +42,8 @@ pub fn test_settings(database_url: &str) -> Settings {
         // tests of the limits themselves start from the store's defaults
         // (`with_store_limits`).
         ("RIGMASTER__RATE_LIMIT__AUTH_PER_MINUTE", "100000"),
+        ("RIGMASTER__RATE_LIMIT__AUTH_PER_EMAIL_PER_MINUTE", "100000"),
+        ("RIGMASTER__RATE_LIMIT__SESSIONS_PER_MINUTE", "100000"),
         ("RIGMASTER__RATE_LIMIT__ORDERS_PER_MINUTE", "100000"),
         ("RIGMASTER__RATE_LIMIT__PAYMENTS_PER_MINUTE", "100000"),
         ("RIGMASTER__RATE_LIMIT__COUPON_PER_MINUTE", "100000"),

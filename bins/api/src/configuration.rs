@@ -16,6 +16,10 @@ use serde::Deserialize;
 use crate::http::client_ip::ClientIpRule;
 
 const BUILT_IN_DEFAULTS: &str = include_str!("../../../config/default.toml");
+/// Production's own defaults (metrics off the public listener, Razorpay itself, JSON logs),
+/// compiled in too: a production start whose working folder has no `config/` must not fall
+/// back to development's choices.
+const BUILT_IN_PRODUCTION: &str = include_str!("../../../config/production.toml");
 
 /// Marks the shipped development secrets; a production start refuses them.
 const INSECURE_MARKER: &str = "insecure-dev";
@@ -153,8 +157,14 @@ pub struct PasswordSettings {
 /// make in a minute.
 #[derive(Debug, Clone, Deserialize)]
 pub struct RateLimitSettings {
-    /// `POST /auth/*` (register, login, refresh, logout).
+    /// `POST /auth/register` and `/auth/login`, per client IP.
     pub auth_per_minute: u32,
+    /// `POST /auth/register` and `/auth/login` per client IP and e-mail: guesses at one
+    /// account from one address (never per e-mail alone, which anyone could aim at a victim).
+    pub auth_per_email_per_minute: u32,
+    /// `POST /auth/refresh` and `/auth/logout`, per client IP: every signed-in customer
+    /// refreshes now and then, so this is higher than the sign-in limit.
+    pub sessions_per_minute: u32,
     /// `POST /orders`.
     pub orders_per_minute: u32,
     /// `POST /orders/{id}/payment/verify` and `…/payment/retry`.
@@ -338,6 +348,9 @@ impl Settings {
     pub fn load(config_dir: Option<&Path>, env: &HashMap<String, String>) -> Result<Settings, ConfigError> {
         let app_env = Self::app_env(env)?;
         let mut builder = Config::builder().add_source(File::from_str(BUILT_IN_DEFAULTS, FileFormat::Toml));
+        if app_env == AppEnv::Production {
+            builder = builder.add_source(File::from_str(BUILT_IN_PRODUCTION, FileFormat::Toml));
+        }
         if let Some(dir) = config_dir {
             builder = builder
                 .add_source(File::from(dir.join("default.toml")).required(false))
@@ -415,6 +428,23 @@ impl Settings {
         }
         if self.orders.checkout_concurrency == 0 {
             return Err(ConfigError::Invalid { variable: "CHECKOUT_CONCURRENCY", reason: "must be at least 1".into() });
+        }
+        let rates = &self.rate_limit;
+        for (variable, per_minute) in [
+            ("RIGMASTER__RATE_LIMIT__AUTH_PER_MINUTE", rates.auth_per_minute),
+            ("RIGMASTER__RATE_LIMIT__AUTH_PER_EMAIL_PER_MINUTE", rates.auth_per_email_per_minute),
+            ("RIGMASTER__RATE_LIMIT__SESSIONS_PER_MINUTE", rates.sessions_per_minute),
+            ("RIGMASTER__RATE_LIMIT__ORDERS_PER_MINUTE", rates.orders_per_minute),
+            ("RIGMASTER__RATE_LIMIT__PAYMENTS_PER_MINUTE", rates.payments_per_minute),
+            ("RIGMASTER__RATE_LIMIT__COUPON_PER_MINUTE", rates.coupon_per_minute),
+            ("RIGMASTER__RATE_LIMIT__NEWSLETTER_PER_MINUTE", rates.newsletter_per_minute),
+        ] {
+            if per_minute == 0 {
+                return Err(ConfigError::Invalid {
+                    variable,
+                    reason: "must be at least 1 (a limit of 0 would refuse every request)".into(),
+                });
+            }
         }
         if self.rate_limit.ipv6_prefix_len == 0 || self.rate_limit.ipv6_prefix_len > 128 {
             return Err(ConfigError::Invalid {
@@ -526,11 +556,14 @@ impl Settings {
 }
 
 /// Whether a PostgreSQL URL insists on TLS: `prefer` (libpq's default) and `allow` fall
-/// back to plain text, so only the three modes that refuse it count.
+/// back to plain text, so only the three modes that refuse it count. Read by sqlx's own
+/// parser, which the pool uses too: the last of repeated `sslmode`s wins, `ssl-mode` and
+/// upper case are accepted, and `PGSSLMODE` applies when the URL names no mode.
 fn asks_for_tls(url: &str) -> bool {
-    let query = url.split_once('?').map_or("", |(_, query)| query);
-    form_urlencoded::parse(query.as_bytes())
-        .any(|(key, value)| key == "sslmode" && matches!(value.as_ref(), "require" | "verify-ca" | "verify-full"))
+    use sqlx::postgres::{PgConnectOptions, PgSslMode};
+    url.parse::<PgConnectOptions>().is_ok_and(|options| {
+        matches!(options.get_ssl_mode(), PgSslMode::Require | PgSslMode::VerifyCa | PgSslMode::VerifyFull)
+    })
 }
 
 /// A value of the wrong type is reported by its setting's key; name the variable the
@@ -673,8 +706,17 @@ mod tests {
 
     #[test]
     fn production_refuses_development_and_short_secrets() {
-        // Without the config folder the built-in development secrets are all there is.
+        // Production's built-in values blank every secret; one copied from development is
+        // refused even on loopback.
         let settings = Settings::load(None, &env(&[("APP_ENV", "production")])).unwrap();
+        assert!(matches!(settings.check_secrets(), Err(ConfigError::MissingSecret { variable: "JWT_ACCESS_SECRET" })));
+        let mut vars = production_env();
+        vars.retain(|(k, _)| *k != "JWT_ACCESS_SECRET");
+        vars.extend([
+            ("JWT_ACCESS_SECRET", "insecure-dev-access-secret-0123456789abcdef"),
+            ("HTTP_ADDR", "127.0.0.1:8080"),
+        ]);
+        let settings = Settings::load(None, &env(&vars)).unwrap();
         assert!(matches!(settings.check_secrets(), Err(ConfigError::InsecureSecret { variable: "JWT_ACCESS_SECRET" })));
 
         let mut vars = production_env();
@@ -686,13 +728,25 @@ mod tests {
 
     #[test]
     fn production_refuses_every_built_in_development_value() {
-        // Without the config folder only the built-in development values stand behind a
-        // variable that is not given: each one must be refused, by name.
-        for (missing, _) in production_env().into_iter().filter(|(k, _)| *k != "APP_ENV") {
+        // Without the config folder only the built-in values stand behind a variable that
+        // is not given: each secret must be refused, by name.
+        for (missing, _) in production_env().into_iter().filter(|(k, _)| !matches!(*k, "APP_ENV" | "RAZORPAY_API_BASE"))
+        {
             let vars: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != missing).collect();
             let err = Settings::load(None, &env(&vars)).unwrap().check_secrets().unwrap_err();
             assert!(err.to_string().starts_with(missing), "{missing}: {err}");
         }
+    }
+
+    #[test]
+    fn production_without_its_config_folder_keeps_production_defaults() {
+        let vars: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != "RAZORPAY_API_BASE").collect();
+        let settings = Settings::load(None, &env(&vars)).unwrap();
+        settings.check_secrets().unwrap();
+        assert!(!settings.metrics.on_public_listener, "metrics stay off the public listener");
+        assert_eq!(settings.metrics.addr, "127.0.0.1:9091");
+        assert_eq!(settings.razorpay.api_base, "https://api.razorpay.com/v1");
+        assert_eq!(settings.log.format, LogFormat::Json);
     }
 
     #[test]
@@ -765,6 +819,9 @@ mod tests {
             "postgres://app@db.internal:5432/rigmaster",
             "postgres://app@db.internal:5432/rigmaster?sslmode=prefer",
             "postgres://app@db.internal:5432/rigmaster?application_name=sslmode%3Drequire",
+            // The pool reads the last of repeated modes.
+            "postgres://app@db.internal:5432/rigmaster?sslmode=require&sslmode=disable",
+            "postgres://app@db.internal:5432/rigmaster?sslmode=verify-full&ssl-mode=disable",
         ] {
             let mut vars: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != "DATABASE_URL").collect();
             vars.push(("DATABASE_URL", url));
@@ -773,8 +830,10 @@ mod tests {
             vars.push(("RIGMASTER__DATABASE__ALLOW_PLAINTEXT", "true"));
             Settings::load(Some(&config_dir()), &env(&vars)).unwrap().check_secrets().unwrap();
         }
-        for mode in ["require", "verify-ca", "verify-full"] {
-            let url = format!("postgres://app@db.internal:5432/rigmaster?connect_timeout=5&sslmode={mode}");
+        for mode in
+            ["sslmode=require", "sslmode=verify-ca", "sslmode=verify-full", "sslmode=REQUIRE", "ssl-mode=require"]
+        {
+            let url = format!("postgres://app@db.internal:5432/rigmaster?connect_timeout=5&{mode}");
             let mut vars: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != "DATABASE_URL").collect();
             vars.push(("DATABASE_URL", &url));
             Settings::load(Some(&config_dir()), &env(&vars)).unwrap().check_secrets().unwrap();
@@ -795,6 +854,8 @@ mod tests {
         assert!(err.to_string().starts_with("APP_ENV"), "{err}");
         let err = Settings::load(None, &env(&[("HTTP_ADDR", "localhost")])).unwrap_err();
         assert!(err.to_string().starts_with("HTTP_ADDR"), "{err}");
+        let err = Settings::load(None, &env(&[("RIGMASTER__RATE_LIMIT__SESSIONS_PER_MINUTE", "0")])).unwrap_err();
+        assert!(err.to_string().starts_with("RIGMASTER__RATE_LIMIT__SESSIONS_PER_MINUTE"), "{err}");
         let err = Settings::load(None, &env(&[("RESERVATION_TTL_SECONDS", "soon")])).unwrap_err();
         assert!(err.to_string().starts_with("RESERVATION_TTL_SECONDS"), "{err}");
         let err = Settings::load(None, &env(&[("RIGMASTER__HTTP__HANDLER_TIMEOUT_MS", "0")])).unwrap_err();

@@ -160,7 +160,9 @@ impl ResponseError for RequestTooSlow {
 
     fn error_response(&self) -> HttpResponse {
         let request_id = self.request_id.as_ref().map_or("", RequestId::as_str);
-        let envelope = ApiError::service_unavailable("The request took too long; try again.").envelope(request_id);
+        let envelope = ApiError::service_unavailable(
+            "The request took too long; it may still have been carried out. Retry it with the same Idempotency-Key, if it had one.",
+        ).envelope(request_id);
         let mut response = HttpResponse::ServiceUnavailable()
             .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/json")))
             .insert_header((header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS)))

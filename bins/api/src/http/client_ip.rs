@@ -52,6 +52,11 @@ impl ClientIpRule {
                     .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
                     .map(|net| net.trunc())
                     .map_err(|_| format!("{entry:?} is neither an IP address nor a CIDR range"))
+                    .and_then(|net| match net.prefix_len() {
+                        // Trusting every address would let anyone write their own client IP.
+                        0 => Err(format!("{entry:?} trusts every address; name the proxies")),
+                        _ => Ok(net),
+                    })
             })
             .collect::<Result<_, _>>()?;
         Ok(ClientIpRule { trusted_proxies, ipv6_prefix_len })
@@ -72,8 +77,13 @@ impl ClientIpRule {
     /// the left-most; `last_hop` (the nearest trusted proxy) when there are none or the
     /// next one cannot be read (a proxy wrote something that is not an address).
     fn behind_proxies(&self, last_hop: IpAddr, headers: &HeaderMap) -> IpAddr {
-        // Several header lines are one list, in order (RFC 9110 §5.3).
-        let lines: Vec<&str> = headers.get_all(FORWARDED_FOR).filter_map(|value| value.to_str().ok()).collect();
+        // Several header lines are one list, in order (RFC 9110 §5.3). Read lossily: bytes
+        // that are not text, written by the client at the left, must not make the proxy's own
+        // entry at the right unreadable.
+        let lines: Vec<String> = headers
+            .get_all(FORWARDED_FOR)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+            .collect();
         let mut nearest = last_hop;
         for entry in lines.iter().rev().flat_map(|line| line.rsplit(',')) {
             let Some(address) = parse_forwarded(entry) else { return nearest };
@@ -128,6 +138,22 @@ mod tests {
 
     fn client(rule: &ClientIpRule, peer: &str, lines: &[&str]) -> String {
         rule.client(ip(peer), &forwarded(lines)).to_string()
+    }
+
+    #[test]
+    fn a_range_trusting_every_address_is_refused() {
+        for everyone in ["0.0.0.0/0", "::/0"] {
+            let refusal = ClientIpRule::parse(&[everyone.to_owned()], 64).unwrap_err();
+            assert!(refusal.contains("every address"), "{refusal}");
+        }
+    }
+
+    #[test]
+    fn bytes_that_are_not_text_left_of_the_proxys_entry_do_not_hide_the_client() {
+        let rule = rule(&["10.0.0.1"]);
+        let mut headers = HeaderMap::new();
+        headers.append(HeaderName::from_static(FORWARDED_FOR), HeaderValue::from_bytes(b"\xff, 203.0.113.5").unwrap());
+        assert_eq!(rule.client(ip("10.0.0.1"), &headers).to_string(), "203.0.113.5");
     }
 
     #[test]

@@ -63,7 +63,8 @@ impl Limit {
 
     fn per_minute(self, settings: &RateLimitSettings) -> u32 {
         match self {
-            Limit::Register | Limit::Login | Limit::Refresh | Limit::Logout => settings.auth_per_minute,
+            Limit::Register | Limit::Login => settings.auth_per_minute,
+            Limit::Refresh | Limit::Logout => settings.sessions_per_minute,
             Limit::Orders => settings.orders_per_minute,
             Limit::Payments => settings.payments_per_minute,
             Limit::Coupon => settings.coupon_per_minute,
@@ -100,7 +101,7 @@ impl<L: RateLimiter> RequestLimits<L> {
         // Hashed: the table need not hold e-mail addresses, and keys stay short.
         let email = Sha256::digest(email.trim().to_lowercase().as_bytes());
         let key = format!("{}:ip+email:{}:{}", limit.name(), self.client(request), hex::encode(&email[..16]));
-        self.count(&[Quota { key, limit: limit.per_minute(&self.settings) }]).await
+        self.count(&[Quota { key, limit: self.settings.auth_per_email_per_minute }]).await
     }
 
     async fn count(&self, quotas: &[Quota]) -> Result<(), ApiError> {
