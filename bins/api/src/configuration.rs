@@ -35,6 +35,9 @@ pub const MIN_SECRET_CHARS: usize = 32;
 /// cannot be made 32 long; this refuses placeholders without refusing real keys.
 pub const MIN_RAZORPAY_KEY_SECRET_CHARS: usize = 20;
 
+/// The longest anything is kept, or a sign-in lasts (a century).
+const MAX_RETENTION_DAYS: u64 = 36_500;
+
 /// The smallest catalog cache that holds a few pages in each of its shards.
 const MIN_CATALOG_CACHE_BYTES: u64 = 1024 * 1024;
 
@@ -446,6 +449,35 @@ impl Settings {
                 });
             }
         }
+        let retention = &self.retention;
+        // An answer kept for less than an hour could be purged while its request still runs
+        // (a claim is abandoned only after two minutes), and a retention of centuries
+        // overflows the date arithmetic: both are typos, not choices.
+        if retention.idempotency_key_hours == 0 || retention.idempotency_key_hours > MAX_RETENTION_DAYS * 24 {
+            return Err(ConfigError::Invalid {
+                variable: "RIGMASTER__RETENTION__IDEMPOTENCY_KEY_HOURS",
+                reason: format!("must be 1 to {}", MAX_RETENTION_DAYS * 24),
+            });
+        }
+        for (variable, days) in [
+            ("RIGMASTER__RETENTION__REFRESH_TOKEN_DAYS", retention.refresh_token_days),
+            ("RIGMASTER__RETENTION__WEBHOOK_EVENT_DAYS", retention.webhook_event_days),
+            ("RIGMASTER__JWT__REFRESH_TTL_DAYS", self.jwt.refresh_ttl_days),
+            ("RIGMASTER__JWT__REFRESH_ABSOLUTE_DAYS", self.jwt.refresh_absolute_days),
+        ] {
+            if days == 0 || days > MAX_RETENTION_DAYS {
+                return Err(ConfigError::Invalid {
+                    variable,
+                    reason: format!("must be 1 to {MAX_RETENTION_DAYS} days"),
+                });
+            }
+        }
+        if self.limits.max_addresses_per_customer == 0 {
+            return Err(ConfigError::Invalid {
+                variable: "RIGMASTER__LIMITS__MAX_ADDRESSES_PER_CUSTOMER",
+                reason: "must be at least 1 (cash on delivery needs an address)".into(),
+            });
+        }
         if self.rate_limit.ipv6_prefix_len == 0 || self.rate_limit.ipv6_prefix_len > 128 {
             return Err(ConfigError::Invalid {
                 variable: "RIGMASTER__RATE_LIMIT__IPV6_PREFIX_LEN",
@@ -854,6 +886,15 @@ mod tests {
         assert!(err.to_string().starts_with("APP_ENV"), "{err}");
         let err = Settings::load(None, &env(&[("HTTP_ADDR", "localhost")])).unwrap_err();
         assert!(err.to_string().starts_with("HTTP_ADDR"), "{err}");
+        for (variable, value) in [
+            ("RIGMASTER__RETENTION__IDEMPOTENCY_KEY_HOURS", "0"),
+            ("RIGMASTER__RETENTION__REFRESH_TOKEN_DAYS", "99999999"),
+            ("RIGMASTER__JWT__REFRESH_ABSOLUTE_DAYS", "0"),
+            ("RIGMASTER__LIMITS__MAX_ADDRESSES_PER_CUSTOMER", "0"),
+        ] {
+            let err = Settings::load(None, &env(&[(variable, value)])).unwrap_err();
+            assert!(err.to_string().starts_with(variable), "{err}");
+        }
         let err = Settings::load(None, &env(&[("RIGMASTER__RATE_LIMIT__SESSIONS_PER_MINUTE", "0")])).unwrap_err();
         assert!(err.to_string().starts_with("RIGMASTER__RATE_LIMIT__SESSIONS_PER_MINUTE"), "{err}");
         let err = Settings::load(None, &env(&[("RESERVATION_TTL_SECONDS", "soon")])).unwrap_err();
