@@ -149,7 +149,8 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Checkout<'
         let mut tx = deps.stores.begin().await.context("starting a checkout")?;
         if is_cod {
             let open = deps.open_cod_orders(&mut tx, user).await?;
-            limits::check_open_cod_orders(open, limits.max_open_cod_orders).map_err(PlaceOrderError::CodNotAvailable)?;
+            limits::check_open_cod_orders(open, limits.max_open_cod_orders)
+                .map_err(PlaceOrderError::CodNotAvailable)?;
         } else if !deps.room_for_pending(&mut tx, user).await? {
             return Err(PlaceOrderError::PendingOrdersLimit { max: limits.max_pending_orders });
         }
