@@ -1,7 +1,8 @@
 //! What one customer may hold at once, with the store's shipped `[limits]`: one line per
 //! product and 20 units an order, 3 orders waiting for payment (however many checkouts
-//! race), cash on delivery only to an address and up to ₹50,000, retries within their
-//! window for products still sold with coupons that still apply; a checkout that cannot
+//! race, checkouts or retries), cash on delivery only to an address, up to ₹50,000 and 3
+//! open COD orders, retries within their window for products still sold with coupons that
+//! still apply, never waiting for a connection under their locks; a checkout that cannot
 //! get a turn is a 503 with `Retry-After`; a payment of the wrong amount is never captured
 //! by the verify call; a webhook replayed under a new event id is applied once. Nothing
 //! refused holds any stock.
@@ -111,7 +112,8 @@ async fn a_fourth_order_waiting_for_payment_is_refused_and_holds_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_checkouts_by_one_customer_never_leave_more_than_three_waiting_for_payment() {
-    let app = spawn_store(|_| {}).await;
+    // A turn wait no slow machine reaches: every checkout is counted, none is 503.
+    let app = spawn_store(|settings| settings.limits.checkout_turn_wait_ms = 600_000).await;
     let (_, customer, products) = shop(&app, 1).await;
     let product = products[0];
 
@@ -121,28 +123,60 @@ async fn concurrent_checkouts_by_one_customer_never_leave_more_than_three_waitin
     }))
     .await;
 
-    let mut placed = 0;
-    for answer in answers {
-        match answer {
-            Ok(answer) => {
-                assert_eq!(answer.status, StatusCode::CREATED);
-                placed += 1;
-            }
-            refused => {
-                assert_refused(refused, StatusCode::CONFLICT, ErrorCode::PendingOrdersLimit);
-            }
-        }
+    let (placed, refused): (Vec<_>, Vec<_>) = answers.into_iter().partition(Result::is_ok);
+    assert_eq!(placed.len(), 3, "exactly the cap was placed");
+    for answer in placed {
+        assert_eq!(answer.unwrap().status, StatusCode::CREATED);
     }
-    assert_eq!(placed, 3, "exactly the cap was placed");
-    let pool = app.db.pool().await;
-    let pending: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM orders.orders WHERE user_id = $1 AND status = 'payment_pending'")
-            .bind(customer.id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert_eq!(pending, 3);
+    for answer in refused {
+        assert_refused(answer, StatusCode::CONFLICT, ErrorCode::PendingOrdersLimit);
+    }
+    assert_eq!(pending_count(&app, &customer).await, 3);
     assert_eq!(app.stock_levels(product).await, (50, 3));
+}
+
+/// How many of the customer's orders wait for payment, read from the database.
+async fn pending_count(app: &TestApp, customer: &TestUser) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM orders.orders WHERE user_id = $1 AND status = 'payment_pending'")
+        .bind(customer.id)
+        .fetch_one(&app.db.pool().await)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_checkout_racing_a_retry_at_one_below_the_cap_never_leaves_more_than_three_waiting_for_payment() {
+    let app = spawn_store(|settings| settings.limits.checkout_turn_wait_ms = 600_000).await;
+    let (_, customer, products) = shop(&app, 1).await;
+    let product = products[0];
+    app.buy(&customer, product, 1).await;
+    app.buy(&customer, product, 1).await;
+
+    for round in 0..10 {
+        let failed = failed_order(&app, &customer, &order_of(product, 1)).await;
+        let (checkout, retry) = {
+            let (checkout_api, retry_api) = (customer.api.clone(), customer.api.clone());
+            let checkout =
+                tokio::spawn(async move { checkout_api.place_order(&order_of(product, 1), &new_key()).await });
+            let retry = tokio::spawn(async move { retry_api.retry_payment(failed, &new_key()).await });
+            (checkout.await.unwrap(), retry.await.unwrap())
+        };
+
+        assert_eq!(pending_count(&app, &customer).await, 3, "round {round}: the cap, never more");
+        let winner = match (checkout, retry) {
+            (Ok(placed), refused) => {
+                assert_refused(refused, StatusCode::CONFLICT, ErrorCode::PendingOrdersLimit);
+                placed.body.order.id
+            }
+            (refused, Ok(_)) => {
+                assert_refused(refused, StatusCode::CONFLICT, ErrorCode::PendingOrdersLimit);
+                failed
+            }
+            (checkout, retry) => panic!("round {round}: one of them is placed: {checkout:?}, {retry:?}"),
+        };
+        // Back to one below the cap for the next round.
+        customer.api.cancel_order(winner, None).await.unwrap();
+    }
 }
 
 #[tokio::test]
@@ -166,6 +200,35 @@ async fn cash_on_delivery_without_an_address_or_over_the_cap_is_refused_and_hold
     assert_nothing_held(&app, &customer, &[cheap, dear]).await;
     let delivered = app.checkout(&customer, &PlaceOrder { shipping_address: Some(home()), ..cod(cheap) }).await;
     assert_eq!(delivered.order.status, OrderStatus::Confirmed, "with an address and within the cap");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_fourth_open_cash_on_delivery_order_is_refused_however_many_race_and_a_cancelled_one_frees_its_place() {
+    let app = spawn_store(|settings| settings.limits.checkout_turn_wait_ms = 600_000).await;
+    let (_, customer, products) = shop(&app, 1).await;
+    let product = products[0];
+    let cod = PlaceOrder { payment_method: PaymentMethod::Cod, shipping_address: Some(home()), ..order_of(product, 1) };
+
+    let answers = all_at_once((0..8).map(|_| {
+        let (api, cod) = (customer.api.clone(), cod.clone());
+        async move { api.place_order(&cod, &new_key()).await }
+    }))
+    .await;
+
+    let (placed, refused): (Vec<_>, Vec<_>) = answers.into_iter().partition(Result::is_ok);
+    let placed: Vec<_> = placed.into_iter().map(|answer| answer.unwrap().body.order).collect();
+    assert_eq!(placed.len(), 3, "exactly the cap was confirmed");
+    assert!(placed.iter().all(|order| order.status == OrderStatus::Confirmed));
+    for answer in refused {
+        let error = assert_refused(answer, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CodNotAvailable);
+        assert_eq!(fields(&error), ["payment_method"]);
+        assert!(error.message.contains("Too many cash-on-delivery orders are open"), "{error:?}");
+    }
+    assert_eq!(app.stock_levels(product).await, (47, 0), "the three orders' units only are sold");
+
+    customer.api.cancel_order(placed[0].id, None).await.unwrap();
+    let fourth = app.checkout(&customer, &cod).await;
+    assert_eq!(fourth.order.status, OrderStatus::Confirmed, "a cancelled order is not open");
 }
 
 /// A customer's Razorpay order of one unit whose payment failed (its stock released).
@@ -268,6 +331,57 @@ async fn a_retry_counts_towards_the_orders_waiting_for_payment() {
     assert_refused(refused, StatusCode::CONFLICT, ErrorCode::PendingOrdersLimit);
     assert_eq!(customer.api.order(order).await.unwrap().status, OrderStatus::PaymentFailed);
     assert_eq!(app.stock_levels(products[0]).await, (50, 3), "the failed order holds nothing again");
+}
+
+/// How many of the app's pool connections wait for a lock (the customer's advisory lock).
+async fn app_connections_waiting_for_a_lock(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'rigmaster' AND wait_event_type = 'Lock'",
+    )
+    .fetch_one(&app.db.pool().await)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_retry_of_an_order_that_failed_while_it_waited_needs_no_second_connection_under_its_locks() {
+    // Two connections: the retry holds one while it waits for the customer's lock, a
+    // checkout of the same customer the other.
+    let app = spawn_store(|settings| settings.database.max_connections = 2).await;
+    let (_, customer, products) = shop(&app, 1).await;
+    let placed = app.checkout(&customer, &order_of(products[0], 1)).await;
+    let order = placed.order.id;
+    let pool = app.db.pool().await;
+    let mut holding_the_customer = pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 18))")
+        .bind(customer.id)
+        .execute(&mut *holding_the_customer)
+        .await
+        .unwrap();
+
+    // The retry reads the order waiting for payment, then waits for the customer's lock;
+    // meanwhile its payment fails, and a checkout queues behind it for the same lock.
+    let retry_api = customer.api.clone();
+    let retry = tokio::spawn(async move { retry_api.retry_payment(order, &new_key()).await });
+    eventually("the retry waits for the customer", async || {
+        (app_connections_waiting_for_a_lock(&app).await == 1).then_some(())
+    })
+    .await;
+    app.pay(&placed, "failure", "normal").await;
+    app.wait_for_order_status(&customer, order, OrderStatus::PaymentFailed).await;
+    let checkout_api = customer.api.clone();
+    let checkout = tokio::spawn(async move { checkout_api.place_order(&order_of(products[0], 1), &new_key()).await });
+    eventually("both wait for the customer", async || {
+        (app_connections_waiting_for_a_lock(&app).await == 2).then_some(())
+    })
+    .await;
+    holding_the_customer.commit().await.unwrap();
+
+    let retried = retry.await.unwrap().expect("the retry holds the order again without waiting for a connection");
+    assert_eq!(retried.order.status, OrderStatus::PaymentPending);
+    assert!(retried.payment.is_some(), "with a new payment");
+    assert_eq!(checkout.await.unwrap().expect("the checkout is placed after it").status, StatusCode::CREATED);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -49,6 +49,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         ("RIGMASTER__RATE_LIMIT__COUPON_PER_MINUTE", "100000"),
         ("RIGMASTER__RATE_LIMIT__NEWSLETTER_PER_MINUTE", "100000"),
         ("RIGMASTER__LIMITS__MAX_PENDING_ORDERS", "100000"),
+        ("RIGMASTER__LIMITS__MAX_OPEN_COD_ORDERS", "100000"),
         // The cleanup job runs only in the tests of it.
         ("RIGMASTER__RETENTION__CLEANUP_INTERVAL_SECONDS", "0"),
     ]

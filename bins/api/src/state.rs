@@ -90,6 +90,7 @@ pub fn orders_service(pool: PgPool, settings: &Settings) -> anyhow::Result<Order
         max_units_per_order: i64::from(limits.max_units_per_order),
         max_pending_orders: i64::from(limits.max_pending_orders),
         cod_max: kernel::Money::from_paise(limits.cod_max_paise),
+        max_open_cod_orders: i64::from(limits.max_open_cod_orders),
         retry_window: Duration::from_secs(limits.retry_window_hours.saturating_mul(3600)),
         checkout_turn_wait: Duration::from_millis(limits.checkout_turn_wait_ms),
     };

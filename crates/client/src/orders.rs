@@ -18,7 +18,8 @@ impl Client {
     /// body) instead of placing another order. An order names each product once, holds at
     /// most 20 units (`max_units_per_order`), and a customer may have at most 3 orders
     /// waiting for payment (409 `pending_orders_limit`); cash on delivery needs an address
-    /// and a total within `cod_max_paise` (422 `cod_not_available`). A busy checkout is
+    /// and a total within `cod_max_paise`, and a customer may have at most 3 COD orders open
+    /// (`max_open_cod_orders`; 422 `cod_not_available`). A busy checkout is
     /// 503 `service_unavailable`: send the same call again after [`Error::retry_after`].
     ///
     /// [`Error::retry_after`]: crate::Error::retry_after

@@ -147,7 +147,11 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Checkout<'
         let order_id = Uuid::now_v7();
         let expires_at = now + deps.reservation_ttl;
         let mut tx = deps.stores.begin().await.context("starting a checkout")?;
-        if !is_cod && !deps.room_for_pending(&mut tx, user).await? {
+        if is_cod {
+            let open = deps.open_cod_orders(&mut tx, user).await?;
+            limits::check_open_cod_orders(open, limits.max_open_cod_orders)
+                .map_err(PlaceOrderError::CodNotAvailable)?;
+        } else if !deps.room_for_pending(&mut tx, user).await? {
             return Err(PlaceOrderError::PendingOrdersLimit { max: limits.max_pending_orders });
         }
         let (coupon_id, discount) = match &coupon {
@@ -217,8 +221,9 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Checkout<'
     }
 
     /// Refuses, before the checkout queue, what can be refused from unlocked reads: the
-    /// customer's orders waiting for payment, the coupon's rules and uses, and a cash on
-    /// delivery total over the cap. Checked again under the locks where it matters.
+    /// customer's orders waiting for payment (or open cash-on-delivery orders), the
+    /// coupon's rules and uses, and a cash on delivery total over the cap. Checked again
+    /// under the locks where it matters.
     async fn refuse_early(
         &self,
         request: &PlaceOrder,
@@ -227,11 +232,7 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Checkout<'
         subtotal: Money,
     ) -> Result<(), PlaceOrderError> {
         let online = request.method == PaymentMethod::Razorpay;
-        let discount = if online || coupon.is_some() {
-            self.refuse_on_reads(request.user, online, coupon, subtotal).await?
-        } else {
-            Money::ZERO
-        };
+        let discount = self.refuse_on_reads(request.user, online, coupon, subtotal).await?;
         if request.method == PaymentMethod::Cod {
             let (_, totals) = price_basket(prices, discount).context("pricing an order")?;
             limits::check_cash_on_delivery(true, totals.total, self.deps.limits.cod_max)
@@ -241,7 +242,8 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Checkout<'
     }
 
     /// The early refusals that read the database: the customer's orders waiting for
-    /// payment (for an `online` order) and the coupon. The coupon's discount when it applies.
+    /// payment (for an `online` order) or their open cash-on-delivery orders, and the
+    /// coupon. The coupon's discount when it applies.
     async fn refuse_on_reads(
         &self,
         user: Uuid,
@@ -252,8 +254,14 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Checkout<'
         let deps = self.deps;
         let max_pending = deps.limits.max_pending_orders;
         let mut conn = deps.stores.connect().await.context("checking an order's limits")?;
-        if online && deps.stores.orders().pending_count(&mut conn, user).await? >= max_pending {
-            return Err(PlaceOrderError::PendingOrdersLimit { max: max_pending });
+        if online {
+            if deps.stores.orders().pending_count(&mut conn, user).await? >= max_pending {
+                return Err(PlaceOrderError::PendingOrdersLimit { max: max_pending });
+            }
+        } else {
+            let open = deps.stores.orders().open_cod_count(&mut conn, user).await?;
+            limits::check_open_cod_orders(open, deps.limits.max_open_cod_orders)
+                .map_err(PlaceOrderError::CodNotAvailable)?;
         }
         let Some(code) = coupon else { return Ok(Money::ZERO) };
         let found = deps.stores.coupons().find_by_code(&mut conn, code).await?;

@@ -107,6 +107,14 @@ impl<C, P, K, S: Stores> Deps<C, P, K, S> {
         Ok(self.stores.orders().pending_count(tx, user).await? < self.limits.max_pending_orders)
     }
 
+    /// How many cash-on-delivery orders the customer has open; takes their lock for the
+    /// rest of the transaction first, as [`Self::room_for_pending`] does, so that
+    /// concurrent COD checkouts count one after another.
+    pub(crate) async fn open_cod_orders(&self, tx: &mut Tx, user: Uuid) -> anyhow::Result<i64> {
+        self.stores.orders().lock_customer(tx, user).await?;
+        self.stores.orders().open_cod_count(tx, user).await
+    }
+
     /// An order that must exist (one this process just wrote or locked).
     pub(crate) async fn load(&self, order_id: Uuid) -> anyhow::Result<Order> {
         let mut conn = self.stores.connect().await.context("reading an order")?;

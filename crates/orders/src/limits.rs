@@ -19,6 +19,10 @@ pub struct OrderLimits {
     pub max_pending_orders: i64,
     /// The largest total payable cash on delivery.
     pub cod_max: Money,
+    /// Cash-on-delivery orders one customer may have `confirmed` (sold, not yet packed,
+    /// shipped or cancelled) at once: they take stock at once and no payment stands
+    /// behind them.
+    pub max_open_cod_orders: i64,
     /// How long after it was placed a failed or expired order may be paid again.
     pub retry_window: Duration,
     /// The longest a checkout waits for its turn at the checkout transaction.
@@ -31,6 +35,7 @@ impl Default for OrderLimits {
             max_units_per_order: 20,
             max_pending_orders: 3,
             cod_max: Money::from_paise(5_000_000),
+            max_open_cod_orders: 3,
             retry_window: Duration::from_secs(24 * 3600),
             checkout_turn_wait: Duration::from_secs(10),
         }
@@ -70,6 +75,17 @@ pub enum CodRefusal {
     NoAddress,
     #[error("cash on delivery is available up to {} paise", max.paise())]
     OverLimit { max: Money },
+    /// The customer has `max` cash-on-delivery orders open (not yet packed) already.
+    #[error("at most {max} cash-on-delivery orders may be open at once")]
+    TooManyOpen { max: i64 },
+}
+
+/// Whether a customer with `open` cash-on-delivery orders open may place one more.
+pub fn check_open_cod_orders(open: i64, max: i64) -> Result<(), CodRefusal> {
+    if open >= max {
+        return Err(CodRefusal::TooManyOpen { max });
+    }
+    Ok(())
 }
 
 /// Whether an order with (or without) a shipping address and this total may be paid cash
@@ -124,6 +140,13 @@ mod tests {
             check_cash_on_delivery(true, Money::from_paise(5_000_001), cap),
             Err(CodRefusal::OverLimit { max: cap })
         );
+    }
+
+    #[test]
+    fn cash_on_delivery_is_refused_once_the_open_orders_reach_the_cap() {
+        assert_eq!(check_open_cod_orders(2, 3), Ok(()));
+        assert_eq!(check_open_cod_orders(3, 3), Err(CodRefusal::TooManyOpen { max: 3 }));
+        assert_eq!(check_open_cod_orders(0, 0), Err(CodRefusal::TooManyOpen { max: 0 }), "0 turns COD off");
     }
 
     #[test]

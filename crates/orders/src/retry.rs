@@ -72,9 +72,14 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Retry<'_, 
     pub(crate) async fn retry_payment(&self, user: Uuid, order_id: Uuid) -> Result<PlacedOrder, RetryError> {
         let deps = self.deps;
         // What a retry re-checks never changes under it (the order's date, lines and
-        // coupon) or is the catalog's: read before any lock.
+        // coupon) or is the catalog's: read before any lock. The catalog is read on a
+        // connection of its own, never waited for while this transaction holds its locks.
         let placed = deps.queries().get_for(user, order_id).await?.ok_or(RetryError::NotFound)?;
-        let checked = self.check_if_lapsed(&placed).await?;
+        let retired = self.retired_line(&placed).await?;
+        let checked = is_lapsed(&placed);
+        if checked {
+            self.check_retry_rules(&placed, retired)?;
+        }
         let mut tx = deps.stores.begin().await.context("starting a payment retry")?;
         // The customer's lock first (see the lock order in `crate::service`): a retry
         // counts towards the orders waiting for payment.
@@ -97,8 +102,9 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Retry<'_, 
         }
         check_move(order.state(), OrderStatus::PaymentPending)?;
         if !checked {
-            // It lapsed since it was read (rare): check it now, under its locks.
-            self.still_retriable(&placed).await?;
+            // It lapsed since it was read (rare): check it now, under its locks, against
+            // the catalog as read before them.
+            self.check_retry_rules(&placed, retired)?;
         }
         if let Some(coupon_id) = order.coupon_id {
             coupon_still_applies(&deps.stores, &mut tx, coupon_id, placed.subtotal).await?;
@@ -133,39 +139,30 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Retry<'_, 
         }
     }
 
-    /// Checks the retry rules of an order that reads as lapsed, before any lock; whether
-    /// it did. An order waiting for payment is answered with its payment whatever its age,
-    /// and one that cannot be retried at all is refused by the state machine instead.
-    async fn check_if_lapsed(&self, placed: &Order) -> Result<bool, RetryError> {
-        let state = OrderState {
-            status: placed.status,
-            cancel_reason: placed.cancel_reason,
-            paid_online: matches!(placed.payment.status, PaymentStatus::Captured | PaymentStatus::Refunded),
-        };
-        let lapsed = placed.payment.method == PaymentMethod::Razorpay
-            && placed.status != OrderStatus::PaymentPending
-            && check_move(state, OrderStatus::PaymentPending).is_ok();
-        if lapsed {
-            self.still_retriable(placed).await?;
+    /// The first line of the order whose product is no longer sold, read from the catalog
+    /// for an order a retry may hold again: one that has lapsed, or that waits for payment
+    /// and may lapse before its locks are taken.
+    async fn retired_line(&self, order: &Order) -> Result<Option<usize>, RetryError> {
+        let may_lapse = order.status == OrderStatus::PaymentPending || is_lapsed(order);
+        if order.payment.method != PaymentMethod::Razorpay || !may_lapse {
+            return Ok(None);
         }
-        Ok(lapsed)
+        let ids: Vec<Uuid> = order.items.iter().map(|item| item.product_id).collect();
+        let products = self.deps.catalog.products(&ids).await?;
+        Ok(ids.iter().position(|id| !products.get(id).is_some_and(|p| p.is_active)))
     }
 
     /// Whether a lapsed order may be paid again now: placed within the retry window, and
-    /// every product still sold.
-    async fn still_retriable(&self, order: &Order) -> Result<(), RetryError> {
-        let deps = self.deps;
-        let now = Utc::now();
-        let window = deps.limits.retry_window;
-        if !within_retry_window(order.created_at, now, window) {
+    /// no line `retired` (as [`Self::retired_line`] read it).
+    fn check_retry_rules(&self, order: &Order, retired: Option<usize>) -> Result<(), RetryError> {
+        let window = self.deps.limits.retry_window;
+        if !within_retry_window(order.created_at, Utc::now(), window) {
             return Err(RetryError::WindowClosed { hours: window.as_secs() / 3600 });
         }
-        let ids: Vec<Uuid> = order.items.iter().map(|item| item.product_id).collect();
-        let products = deps.catalog.products(&ids).await?;
-        if let Some(index) = ids.iter().position(|id| !products.get(id).is_some_and(|p| p.is_active)) {
-            return Err(RetryError::NotForSale { index });
+        match retired {
+            Some(index) => Err(RetryError::NotForSale { index }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// The payment of an order waiting for it, opened first if it is missing.
@@ -183,6 +180,20 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Retry<'_, 
             None => Err(InvalidTransition { from: order.status, to: OrderStatus::PaymentPending }.into()),
         }
     }
+}
+
+/// Whether an order as read is one a retry holds again: paid online, and failed or
+/// expired, not waiting for payment. One that cannot be retried at all is refused by the
+/// state machine under its locks instead.
+fn is_lapsed(order: &Order) -> bool {
+    let state = OrderState {
+        status: order.status,
+        cancel_reason: order.cancel_reason,
+        paid_online: matches!(order.payment.status, PaymentStatus::Captured | PaymentStatus::Refunded),
+    };
+    order.payment.method == PaymentMethod::Razorpay
+        && order.status != OrderStatus::PaymentPending
+        && check_move(state, OrderStatus::PaymentPending).is_ok()
 }
 
 /// Whether the order's coupon still applies to its subtotal: active, started, unexpired

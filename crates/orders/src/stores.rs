@@ -131,11 +131,16 @@ pub trait OrderStore: Send + Sync {
 
     /// Serialises the customer's checkouts and retries for the rest of the transaction
     /// (an advisory lock on the customer, taken before any other lock), so that counting
-    /// their orders waiting for payment and adding one cannot race.
+    /// their orders waiting for payment (or their open cash-on-delivery orders) and adding
+    /// one cannot race.
     fn lock_customer(&self, tx: &mut Tx, user: Uuid) -> impl Future<Output = anyhow::Result<()>> + Send;
 
     /// How many of the customer's orders are `payment_pending`.
     fn pending_count(&self, conn: &mut Tx, user: Uuid) -> impl Future<Output = anyhow::Result<i64>> + Send;
+
+    /// How many of the customer's cash-on-delivery orders are open: `confirmed`, not yet
+    /// packed, shipped or cancelled.
+    fn open_cod_count(&self, conn: &mut Tx, user: Uuid) -> impl Future<Output = anyhow::Result<i64>> + Send;
 
     /// Locks the order row for the rest of the transaction. Callers take the order's
     /// stock lock first (see [`crate::service`]).

@@ -122,13 +122,17 @@ from_operation_error!(PlaceOrderError {
     PlaceOrderError::CodNotAvailable(refusal) => {
         let field = match refusal {
             CodRefusal::NoAddress => "shipping_address",
-            CodRefusal::OverLimit { .. } => "payment_method",
+            CodRefusal::OverLimit { .. } | CodRefusal::TooManyOpen { .. } => "payment_method",
         };
         let message = match refusal {
             CodRefusal::NoAddress => "Cash on delivery needs a shipping address.".to_owned(),
             CodRefusal::OverLimit { max } => {
                 format!("Cash on delivery is available for orders up to {} paise; please pay online.", max.paise())
             }
+            CodRefusal::TooManyOpen { max } => format!(
+                "Too many cash-on-delivery orders are open: at most {max} may await delivery at once; please pay \
+                 online, or wait until one ships."
+            ),
         };
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CodNotAvailable, message)
             .with_details(vec![FieldError::new(field, refusal.to_string())])

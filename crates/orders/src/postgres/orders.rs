@@ -391,6 +391,18 @@ impl OrderStore for PgOrderStore {
             .context("counting a customer's orders waiting for payment")
     }
 
+    async fn open_cod_count(&self, conn: &mut Tx, user: Uuid) -> anyhow::Result<i64> {
+        // Spelled, not bound: `orders_open_cod_by_user` is partial on them.
+        sqlx::query_scalar(
+            "SELECT count(*) FROM orders.orders
+             WHERE user_id = $1 AND payment_method = 'cod' AND status = 'confirmed'",
+        )
+        .bind(user)
+        .fetch_one(conn)
+        .await
+        .context("counting a customer's open cash-on-delivery orders")
+    }
+
     async fn lines(&self, tx: &mut Tx, id: Uuid) -> anyhow::Result<Vec<(Uuid, i64)>> {
         sqlx::query_as("SELECT product_id, quantity FROM orders.order_items WHERE order_id = $1 ORDER BY line_no")
             .bind(id)
