@@ -39,6 +39,9 @@ export RIGMASTER__RATE_LIMIT__COUPON_PER_MINUTE=100000000
 export RIGMASTER__RATE_LIMIT__NEWSLETTER_PER_MINUTE=100000000
 # Each of the 64 buyers places order after order and leaves them waiting for payment.
 export RIGMASTER__LIMITS__MAX_PENDING_ORDERS=1000000
+export RIGMASTER__LIMITS__MAX_OPEN_COD_ORDERS=1000000
+# Sign-ups at set-up come all at once; they wait for a hashing turn rather than get 503.
+export RIGMASTER__PASSWORDS__HASH_WAIT_MS=600000
 
 target/release/rigmaster migrate
 target/release/rigmaster seed-demo >/dev/null

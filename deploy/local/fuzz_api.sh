@@ -149,6 +149,9 @@ export RIGMASTER__RATE_LIMIT__COUPON_PER_MINUTE=1000000
 export RIGMASTER__RATE_LIMIT__NEWSLETTER_PER_MINUTE=1000000
 # The fuzzer places order after order for one customer and leaves them unpaid.
 export RIGMASTER__LIMITS__MAX_PENDING_ORDERS=1000000
+export RIGMASTER__LIMITS__MAX_OPEN_COD_ORDERS=1000000
+# Sign-ups at set-up come all at once; they wait for a hashing turn rather than get 503.
+export RIGMASTER__PASSWORDS__HASH_WAIT_MS=600000
 # Tokens are taken afresh before each run; a run longer than the default 15 minutes
 # needs them to last longer.
 ACCESS_TTL=$(( FUZZ_SECONDS + 600 > 900 ? FUZZ_SECONDS + 600 : 900 ))
