@@ -58,7 +58,8 @@ fn production_with_the_development_secret_refuses_to_start() {
             .arg("serve")
             .env("APP_ENV", "production")
             .env("RIGMASTER_CONFIG_DIR", "/nonexistent")
-            .env("HTTP_ADDR", "127.0.0.1:0"),
+            .env("HTTP_ADDR", "127.0.0.1:0")
+            .env("JWT_ACCESS_SECRET", "insecure-dev-access-secret-0123456789abcdef"),
     );
 
     assert_eq!(output.status.code(), Some(78), "{stderr}");

@@ -52,9 +52,13 @@ fn development_secrets_on_every_address_refuse_to_start_and_say_why() {
 
 #[test]
 fn development_secrets_on_every_address_are_refused_even_when_app_env_says_production() {
-    // Without a config folder the built-in development values are all there is.
-    let (code, stderr) =
-        serve_with(&[("APP_ENV", "production"), ("RIGMASTER_CONFIG_DIR", "/nonexistent"), ("HTTP_ADDR", "0.0.0.0:0")]);
+    // A development secret copied into a production start.
+    let (code, stderr) = serve_with(&[
+        ("APP_ENV", "production"),
+        ("RIGMASTER_CONFIG_DIR", "/nonexistent"),
+        ("HTTP_ADDR", "0.0.0.0:0"),
+        ("JWT_ACCESS_SECRET", "insecure-dev-access-secret-0123456789abcdef"),
+    ]);
 
     assert_eq!(code, Some(EXIT_CONFIG), "{stderr:?}");
     assert_eq!(stderr.len(), 1, "one line: {stderr:?}");
