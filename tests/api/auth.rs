@@ -9,7 +9,8 @@ use api_types::{ErrorBody, ErrorCode};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{TimeZone as _, Utc};
-use identity::tokens::{AccessTokens, Role};
+use identity::accounts::{AccountStore as _, PgAccountStore, RefreshLifetime, Rotation};
+use identity::tokens::{AccessTokens, RefreshToken, Role};
 use reqwest::{Method, StatusCode};
 use rigmaster_tests::app::TestUser;
 use rigmaster_tests::orders::order_of;
@@ -162,7 +163,7 @@ async fn missing_expired_tampered_and_unsigned_tokens_are_refused() {
     let app = spawn_app().await;
     let user = app.register_customer().await;
     let tokens = AccessTokens::new(dev_access_secret().as_bytes(), Duration::from_secs(900));
-    let expired = tokens.issue(user.id, Role::Customer, Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap());
+    let expired = tokens.issue(user.id, Role::Customer, 0, Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap());
     let (header, rest) = user.access_token.split_once('.').unwrap();
     let (claims, _) = rest.split_once('.').unwrap();
     let unsigned = format!("{}.{claims}.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#));
@@ -324,4 +325,75 @@ async fn a_sign_in_ends_at_its_absolute_lifetime_however_often_it_is_refreshed()
 
 async fn set_sign_in_age(app: &TestApp, user: &TestUser, sql: &'static str, age: &str) {
     sqlx::query(sql).bind(user.id).bind(age).execute(&app.db.pool().await).await.unwrap();
+}
+
+/// Waits until a statement of this test's database waits for a row lock.
+async fn until_a_statement_waits_for_a_lock(pool: &sqlx::PgPool) {
+    rigmaster_tests::eventually("a statement waiting for a row lock", async || {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        (waiting > 0).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_sign_in_whose_password_changes_while_it_is_checked_starts_no_session() {
+    let app = spawn_app().await;
+    let user = app.register_customer().await;
+    let pool = app.db.pool().await;
+    let store = PgAccountStore::new(pool.clone());
+    let checked: String = sqlx::query_scalar("SELECT password_hash FROM identity.users WHERE id = $1")
+        .bind(user.id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    // A promotion in flight: the new password written, not yet committed.
+    let mut promotion = pool.begin().await.unwrap();
+    sqlx::query(
+        "UPDATE identity.users SET password_hash = 'the new one', session_version = session_version + 1 WHERE id = $1",
+    )
+    .bind(user.id)
+    .execute(&mut *promotion)
+    .await
+    .unwrap();
+
+    let now = Utc::now();
+    let (id, ends) = (user.id, now + chrono::Duration::days(30));
+    let started = tokio::spawn(async move { store.start_family(id, &checked, "a new token's hash", now, ends).await });
+    until_a_statement_waits_for_a_lock(&pool).await;
+    promotion.commit().await.unwrap();
+
+    assert_eq!(started.await.unwrap().unwrap(), None, "the old password no longer signs in");
+    let families = "SELECT count(*) FROM identity.refresh_families WHERE user_id = $1";
+    assert_eq!(count_for(&app, &user, families).await, 1, "only the registration's sign-in");
+}
+
+#[tokio::test]
+async fn a_refresh_whose_token_is_purged_while_it_waits_is_refused_not_failed() {
+    let app = spawn_app().await;
+    let user = app.register_customer().await;
+    let pool = app.db.pool().await;
+    let store = PgAccountStore::new(pool.clone());
+    let presented = RefreshToken::presented(user.refresh_token.clone()).hash();
+    // A logout holds the family while the cleanup job deletes the token (it takes no family lock).
+    let mut holder = pool.begin().await.unwrap();
+    sqlx::query("SELECT id FROM identity.refresh_families WHERE user_id = $1 FOR UPDATE")
+        .bind(user.id)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+
+    let next = RefreshToken::generate().hash();
+    let rotation =
+        tokio::spawn(async move { store.rotate(&presented, &next, Utc::now(), RefreshLifetime::days(30, 90)).await });
+    until_a_statement_waits_for_a_lock(&pool).await;
+    sqlx::query("DELETE FROM identity.refresh_tokens WHERE user_id = $1").bind(user.id).execute(&pool).await.unwrap();
+    holder.commit().await.unwrap();
+
+    assert_eq!(rotation.await.unwrap().unwrap(), Rotation::Rejected);
 }

@@ -175,9 +175,10 @@ async fn create_admin(
     pool.close().await;
     match outcome {
         Ok(AdminCreated::Created(admin)) => println!("{} created ({})", admin.email, admin.id),
-        Ok(AdminCreated::Promoted(admin)) => {
+        Ok(AdminCreated::Promoted { admin, re_enabled }) => {
+            let enabled = if re_enabled { "; it was disabled and is enabled again" } else { "" };
             println!(
-                "{} promoted to admin with the new password; its sessions are revoked ({})",
+                "{} promoted to admin with the new password; its sessions are revoked{enabled} ({})",
                 admin.email, admin.id
             );
         }

@@ -263,6 +263,48 @@ async fn create_admin_promote_existing_sets_the_password_and_ends_every_session(
     for old in [&customer.refresh_token, &other_session.refresh_token] {
         assert_refused(app.api.refresh(old).await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
     }
+    // The access tokens issued before the promotion are still unexpired, and the account
+    // is an admin now: they are refused all the same, on admin and customer routes.
+    for old in [&customer.access_token, &other_session.access_token] {
+        let before = app.api.authorized(old);
+        assert_refused(before.users(&UserQuery::default()).await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
+        assert_refused(before.me().await, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized);
+    }
+    assert_eq!(app.api.authorized(&admin.access_token).me().await.unwrap().role, Role::Admin);
+}
+
+#[tokio::test]
+async fn create_admin_promote_existing_enables_a_disabled_account_and_says_so() {
+    let app = rigmaster_tests::spawn_app().await;
+    let customer = app.register_customer().await;
+    sqlx::query("UPDATE identity.users SET is_disabled = true WHERE id = $1")
+        .bind(customer.id)
+        .execute(&app.db.pool().await)
+        .await
+        .unwrap();
+
+    let (output, stderr) =
+        create_admin_with(&app.db, &customer.email, "the owner's own password", &["--promote-existing"]);
+
+    assert!(output.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("promoted to admin") && stdout.contains("enabled again"), "{stdout}");
+    let new_password = Login { email: customer.email.clone(), password: "the owner's own password".into() };
+    let admin = app.api.login(&new_password).await.expect("the promoted account signs in");
+    assert_eq!(app.api.authorized(&admin.access_token).me().await.unwrap().role, Role::Admin);
+}
+
+#[tokio::test]
+async fn create_admin_promote_existing_on_an_enabled_account_says_nothing_of_enabling() {
+    let app = rigmaster_tests::spawn_app().await;
+    let customer = app.register_customer().await;
+
+    let (output, stderr) =
+        create_admin_with(&app.db, &customer.email, "the owner's own password", &["--promote-existing"]);
+
+    assert!(output.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("promoted to admin") && !stdout.contains("enabled"), "{stdout}");
 }
 
 #[tokio::test]

@@ -42,6 +42,15 @@ pub struct Caller {
     pub role: Role,
 }
 
+/// An enabled account as [`Accounts::authenticate`] checks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActiveAccount {
+    pub role: Role,
+    /// Bumped whenever every session of the account is ended; access tokens from an
+    /// older version are refused.
+    pub session_version: i32,
+}
+
 /// A signed-in session: what login, registration and refresh hand back.
 #[derive(Debug)]
 pub struct Session {
@@ -55,7 +64,7 @@ pub struct Session {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rotation {
     /// The token was current; it is now rotated and `new` belongs to the same family.
-    Rotated { user: User, disabled: bool },
+    Rotated { user: User, disabled: bool, session_version: i32 },
     /// The token had already been rotated: the whole family is now revoked.
     Reused,
     /// Unknown, expired, or revoked (logged out, or revoked after a reuse).
@@ -79,8 +88,9 @@ pub trait AccountStore: Send + Sync {
 
     fn user(&self, id: Uuid) -> impl Future<Output = anyhow::Result<Option<User>>> + Send;
 
-    /// The role of the user with this id; `None` when there is no such user or it is disabled.
-    fn active_role(&self, id: Uuid) -> impl Future<Output = anyhow::Result<Option<Role>>> + Send;
+    /// The role and session version of the user with this id; `None` when there is no
+    /// such user or it is disabled.
+    fn active_account(&self, id: Uuid) -> impl Future<Output = anyhow::Result<Option<ActiveAccount>>> + Send;
 
     /// Changes the given fields; `None` leaves a field as it is. `None` if no such user.
     fn update_profile(
@@ -90,14 +100,20 @@ pub trait AccountStore: Send + Sync {
         phone: Option<&Phone>,
     ) -> impl Future<Output = anyhow::Result<Option<User>>> + Send;
 
-    /// Records a new family (a sign-in at `now`) and its first token.
+    /// Records a new family (a sign-in at `now`) and its first token, but only if the
+    /// account is enabled and its password hash is still `password_hash` (the one the
+    /// password was checked against), and returns its session version then; `None`, and
+    /// nothing recorded, otherwise. The check holds a share lock on the account's row until
+    /// the family is in, so a promotion (new hash, sessions ended) either comes first and
+    /// this sign-in is refused, or waits and then ends it.
     fn start_family(
         &self,
         user: Uuid,
+        password_hash: &str,
         token_hash: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
-    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+    ) -> impl Future<Output = anyhow::Result<Option<i32>>> + Send;
 
     /// Atomically rotates `old_hash` to `new_hash` if it is current and its family is
     /// younger than `lifetime.absolute`; revokes its family if it was already rotated.
@@ -124,13 +140,15 @@ pub trait AccountStore: Send + Sync {
     fn set_role(&self, id: Uuid, role: Role) -> impl Future<Output = anyhow::Result<Option<User>>> + Send;
 
     /// In one transaction: gives the user with this e-mail the admin role and
-    /// `password_hash`, and revokes every refresh token they hold. `None` if no such user.
+    /// `password_hash`, enables them, bumps their session version (their access tokens
+    /// stop working) and revokes every refresh token they hold. Answers the user and
+    /// whether they had been disabled; `None` if no such user.
     fn promote_to_admin(
         &self,
         email: &Email,
         password_hash: &str,
         now: DateTime<Utc>,
-    ) -> impl Future<Output = anyhow::Result<Option<User>>> + Send;
+    ) -> impl Future<Output = anyhow::Result<Option<(User, bool)>>> + Send;
 
     /// Revokes the family of this token (logout), under the family's lock. Unknown tokens
     /// are ignored.
@@ -201,6 +219,9 @@ pub enum AuthenticateError {
     /// The token is genuine but its account was deleted or disabled since it was issued.
     #[error("the account no longer exists or is disabled")]
     AccountClosed,
+    /// The token is genuine but every session of its account was ended since it was issued.
+    #[error("the sessions of this account were ended")]
+    SessionEnded,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -254,7 +275,7 @@ pub enum SetRoleError {
 pub enum ExistingAccount {
     /// Change nothing and answer [`CreateAdminError::EmailTaken`].
     Refuse,
-    /// Make that account an admin with the new password and end its sign-ins.
+    /// Make that account an admin with the new password, enable it and end its sign-ins.
     Promote,
 }
 
@@ -262,8 +283,12 @@ pub enum ExistingAccount {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdminCreated {
     Created(User),
-    /// An existing account: now an admin, with the new password, its refresh tokens revoked.
-    Promoted(User),
+    /// An existing account: now an admin, with the new password, every session ended;
+    /// `re_enabled` when it had been disabled.
+    Promoted {
+        admin: User,
+        re_enabled: bool,
+    },
 }
 
 /// Why [`Accounts::create_admin`] failed.
@@ -303,13 +328,17 @@ impl<S: AccountStore, C: Clock> Accounts<S, C> {
 
     /// The caller behind an access token. A valid signature is not enough: the account must
     /// still exist and be enabled, and its stored role is the one that counts, so deleting,
-    /// disabling or demoting a user takes effect at their next request. One primary-key
-    /// read per call.
+    /// disabling or demoting a user takes effect at their next request, and so does ending
+    /// every session of an account (a token from an older session version is refused). One
+    /// primary-key read per call.
     #[tracing::instrument(name = "accounts.authenticate", skip_all)]
     pub async fn authenticate(&self, access_token: &str) -> Result<Caller, AuthenticateError> {
         let claims = self.access_tokens.verify(access_token)?;
-        let role = self.store.active_role(claims.sub).await?.ok_or(AuthenticateError::AccountClosed)?;
-        Ok(Caller { id: claims.sub, role })
+        let account = self.store.active_account(claims.sub).await?.ok_or(AuthenticateError::AccountClosed)?;
+        if claims.sv != account.session_version {
+            return Err(AuthenticateError::SessionEnded);
+        }
+        Ok(Caller { id: claims.sub, role: account.role })
     }
 
     /// Creates a customer account and signs it in.
@@ -317,7 +346,8 @@ impl<S: AccountStore, C: Clock> Accounts<S, C> {
     pub async fn register(&self, registration: Registration) -> Result<Session, RegisterError> {
         let hash = self.hasher.hash(registration.password.clone()).await?;
         let user = self.store.insert_user(Uuid::now_v7(), &registration, &hash, Role::Customer).await?;
-        Ok(self.start_session(user).await?)
+        // `None`: taken over by `create-admin --promote-existing` in the meantime.
+        self.start_session(user, &hash).await?.ok_or(RegisterError::EmailTaken)
     }
 
     /// Signs in; every failure is the same [`LoginError::InvalidCredentials`].
@@ -328,9 +358,13 @@ impl<S: AccountStore, C: Clock> Accounts<S, C> {
             Some((user, hash, disabled)) => (Some(user), Some(hash), disabled),
             None => (None, None, false),
         };
-        let matches = self.hasher.verify(password, hash).await?;
-        match user {
-            Some(user) if matches && !disabled => Ok(self.start_session(user).await?),
+        let matches = self.hasher.verify(password, hash.clone()).await?;
+        match (user, hash) {
+            // `None` from start_session: the password changed (a promotion) while this one
+            // was being checked, so it no longer signs in.
+            (Some(user), Some(hash)) if matches && !disabled => {
+                self.start_session(user, &hash).await?.ok_or(LoginError::InvalidCredentials)
+            }
             _ => Err(LoginError::InvalidCredentials),
         }
     }
@@ -343,7 +377,7 @@ impl<S: AccountStore, C: Clock> Accounts<S, C> {
         match self.store.rotate(&presented.hash(), &next.hash(), now, self.refresh).await? {
             Rotation::Rotated { disabled: true, .. } | Rotation::Rejected => Err(RefreshError::Invalid),
             Rotation::Reused => Err(RefreshError::Reused),
-            Rotation::Rotated { user, .. } => Ok(self.session(user, next)),
+            Rotation::Rotated { user, session_version, .. } => Ok(self.session(user, session_version, next)),
         }
     }
 
@@ -395,8 +429,9 @@ impl<S: AccountStore, C: Clock> Accounts<S, C> {
 
     /// Creates an admin. An e-mail already registered is refused unless `existing` is
     /// [`ExistingAccount::Promote`]: then, in one transaction, that account becomes an
-    /// admin with this password and every one of its sign-ins ends. Whoever registered the
-    /// e-mail first must never keep a password of their own on an admin account.
+    /// enabled admin with this password and every one of its sessions ends, access tokens
+    /// included. Whoever registered the e-mail first must never keep a password or a session
+    /// of their own on an admin account.
     #[tracing::instrument(name = "accounts.create_admin", skip_all)]
     pub async fn create_admin(
         &self,
@@ -414,7 +449,8 @@ impl<S: AccountStore, C: Clock> Accounts<S, C> {
             Err(RegisterError::EmailTaken) => {
                 let promoted = self.store.promote_to_admin(email, &hash, self.clock.now()).await?;
                 // Deleted between the two statements: nothing to promote, so nothing was changed.
-                promoted.map(AdminCreated::Promoted).ok_or(CreateAdminError::EmailTaken)
+                let promoted = promoted.map(|(admin, re_enabled)| AdminCreated::Promoted { admin, re_enabled });
+                promoted.ok_or(CreateAdminError::EmailTaken)
             }
         }
     }
@@ -427,15 +463,18 @@ impl<S: AccountStore, C: Clock> Accounts<S, C> {
         self.store.purge_refresh_tokens(cutoff, cutoff - self.refresh.absolute, batch).await
     }
 
-    async fn start_session(&self, user: User) -> anyhow::Result<Session> {
+    /// A new sign-in for `user`, whose password was checked against `password_hash`;
+    /// `None` if that is no longer their hash, or they were disabled, since.
+    async fn start_session(&self, user: User, password_hash: &str) -> anyhow::Result<Option<Session>> {
         let token = RefreshToken::generate();
         let now = self.clock.now();
-        self.store.start_family(user.id, &token.hash(), now, now + self.refresh.ttl.min(self.refresh.absolute)).await?;
-        Ok(self.session(user, token))
+        let expires_at = now + self.refresh.ttl.min(self.refresh.absolute);
+        let started = self.store.start_family(user.id, password_hash, &token.hash(), now, expires_at).await?;
+        Ok(started.map(|session_version| self.session(user, session_version, token)))
     }
 
-    fn session(&self, user: User, refresh_token: RefreshToken) -> Session {
-        let access_token = self.access_tokens.issue(user.id, user.role, self.clock.now());
+    fn session(&self, user: User, session_version: i32, refresh_token: RefreshToken) -> Session {
+        let access_token = self.access_tokens.issue(user.id, user.role, session_version, self.clock.now());
         Session { user, access_token, refresh_token, expires_in: self.access_tokens.ttl() }
     }
 }

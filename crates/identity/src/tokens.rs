@@ -41,6 +41,11 @@ pub struct AccessClaims {
     pub iat: i64,
     /// This token's own id.
     pub jti: Uuid,
+    /// The account's session version when the token was issued; a token from an older
+    /// version is refused (its sessions were ended since). Absent in tokens from before
+    /// this claim existed, which count as version 0, every account's first.
+    #[serde(default)]
+    pub sv: i32,
 }
 
 /// Why an access token was refused.
@@ -86,10 +91,11 @@ impl AccessTokens {
         self.ttl
     }
 
-    /// A signed token for `user` with `role`, issued at `now`.
-    pub fn issue(&self, user: Uuid, role: Role, now: DateTime<Utc>) -> String {
+    /// A signed token for `user` with `role` under their `session_version`, issued at `now`.
+    pub fn issue(&self, user: Uuid, role: Role, session_version: i32, now: DateTime<Utc>) -> String {
         let iat = now.timestamp();
-        let claims = AccessClaims { sub: user, role, iat, exp: iat + self.ttl.as_secs() as i64, jti: Uuid::new_v4() };
+        let exp = iat + self.ttl.as_secs() as i64;
+        let claims = AccessClaims { sub: user, role, iat, exp, jti: Uuid::new_v4(), sv: session_version };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing of plain claims cannot fail")
     }
@@ -155,22 +161,22 @@ mod tests {
     #[test]
     fn a_fresh_token_carries_its_claims() {
         let user = Uuid::new_v4();
-        let token = tokens().issue(user, Role::Admin, Utc::now());
+        let token = tokens().issue(user, Role::Admin, 3, Utc::now());
         let claims = tokens().verify(&token).unwrap();
-        assert_eq!((claims.sub, claims.role), (user, Role::Admin));
+        assert_eq!((claims.sub, claims.role, claims.sv), (user, Role::Admin, 3));
         assert_eq!(claims.exp - claims.iat, 900);
     }
 
     #[test]
     fn an_expired_token_is_refused_as_expired() {
         let long_ago = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
-        let token = tokens().issue(Uuid::new_v4(), Role::Customer, long_ago);
+        let token = tokens().issue(Uuid::new_v4(), Role::Customer, 0, long_ago);
         assert_eq!(tokens().verify(&token), Err(AccessTokenError::Expired));
     }
 
     #[test]
     fn a_tampered_token_is_refused() {
-        let token = tokens().issue(Uuid::new_v4(), Role::Customer, Utc::now());
+        let token = tokens().issue(Uuid::new_v4(), Role::Customer, 0, Utc::now());
         let (head_and_claims, signature) = token.rsplit_once('.').unwrap();
         // Promote ourselves to admin without re-signing.
         let (header, _) = head_and_claims.split_once('.').unwrap();
@@ -194,7 +200,7 @@ mod tests {
         assert_eq!(tokens().verify(&format!("{none_header}.{claims}.")), Err(AccessTokenError::Invalid));
 
         let other = AccessTokens::new(b"another-secret-of-at-least-32-bytes!", Duration::from_secs(900));
-        let token = other.issue(Uuid::new_v4(), Role::Admin, Utc::now());
+        let token = other.issue(Uuid::new_v4(), Role::Admin, 0, Utc::now());
         assert_eq!(tokens().verify(&token), Err(AccessTokenError::Invalid));
         assert_eq!(tokens().verify("not.a.jwt"), Err(AccessTokenError::Invalid));
         assert_eq!(tokens().verify(""), Err(AccessTokenError::Invalid));

@@ -60,6 +60,7 @@ from_operation_error!(AuthenticateError {
     },
     AuthenticateError::InvalidToken => unauthorized("A valid bearer token is required."),
     AuthenticateError::AccountClosed => unauthorized("The account of this token no longer exists or is disabled."),
+    AuthenticateError::SessionEnded => unauthorized("Every session of this account was ended; sign in again."),
 });
 
 from_operation_error!(ProfileError {

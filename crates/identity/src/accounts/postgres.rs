@@ -6,7 +6,7 @@ use kernel::{Email, Limit, PersonName, Phone};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{AccountStore, RefreshLifetime, RegisterError, Registration, Rotation, User, UserFilter};
+use super::{AccountStore, ActiveAccount, RefreshLifetime, RegisterError, Registration, Rotation, User, UserFilter};
 use crate::tokens::Role;
 
 #[derive(Debug, Clone)]
@@ -109,15 +109,15 @@ impl AccountStore for PgAccountStore {
         row.map(User::try_from).transpose()
     }
 
-    #[tracing::instrument(name = "accounts.active_role", skip(self))]
-    async fn active_role(&self, id: Uuid) -> anyhow::Result<Option<Role>> {
-        let role: Option<String> =
-            sqlx::query_scalar("SELECT role FROM identity.users WHERE id = $1 AND NOT is_disabled")
+    #[tracing::instrument(name = "accounts.active_account", skip(self))]
+    async fn active_account(&self, id: Uuid) -> anyhow::Result<Option<ActiveAccount>> {
+        let row: Option<(String, i32)> =
+            sqlx::query_as("SELECT role, session_version FROM identity.users WHERE id = $1 AND NOT is_disabled")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await
                 .context("reading a user's role")?;
-        role.map(|role| role_of(&role)).transpose()
+        row.map(|(role, session_version)| Ok(ActiveAccount { role: role_of(&role)?, session_version })).transpose()
     }
 
     #[tracing::instrument(name = "accounts.update_profile_row", skip_all)]
@@ -146,12 +146,25 @@ impl AccountStore for PgAccountStore {
     async fn start_family(
         &self,
         user: Uuid,
+        password_hash: &str,
         token_hash: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Option<i32>> {
         let family = Uuid::now_v7();
         let mut tx = self.pool.begin().await.context("starting a sign-in")?;
+        // FOR SHARE until commit: a promotion's UPDATE of this row waits for the family to be
+        // in (and then revokes it), or has committed already and the hash no longer matches.
+        let session_version: Option<i32> = sqlx::query_scalar(
+            "SELECT session_version FROM identity.users
+             WHERE id = $1 AND password_hash = $2 AND NOT is_disabled FOR SHARE",
+        )
+        .bind(user)
+        .bind(password_hash)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("checking the password a sign-in was checked against")?;
+        let Some(session_version) = session_version else { return Ok(None) };
         sqlx::query("INSERT INTO identity.refresh_families (id, user_id, started_at) VALUES ($1, $2, $3)")
             .bind(family)
             .bind(user)
@@ -173,7 +186,7 @@ impl AccountStore for PgAccountStore {
         .await
         .context("issuing a family's first refresh token")?;
         tx.commit().await.context("committing a sign-in")?;
-        Ok(())
+        Ok(Some(session_version))
     }
 
     #[tracing::instrument(name = "accounts.rotate", skip_all)]
@@ -197,14 +210,16 @@ impl AccountStore for PgAccountStore {
         if family.revoked_at.is_some() || family_ends <= now {
             return Ok(Rotation::Rejected);
         }
-        // Read under the family's lock: every change to this family's tokens holds it too.
-        let current: Current = sqlx::query_as(
+        // Read under the family's lock: every change to this family's tokens holds it too,
+        // but the cleanup job's purge does not, so the row may have gone since it was found.
+        let current: Option<Current> = sqlx::query_as(
             "SELECT user_id, expires_at, rotated_at, revoked_at FROM identity.refresh_tokens WHERE token_hash = $1",
         )
         .bind(old_hash)
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .context("reading a refresh token")?;
+        let Some(current) = current else { return Ok(Rotation::Rejected) };
         if current.revoked_at.is_some() || current.expires_at <= now {
             return Ok(Rotation::Rejected);
         }
@@ -237,16 +252,19 @@ impl AccountStore for PgAccountStore {
             #[sqlx(flatten)]
             user: UserRow,
             is_disabled: bool,
+            session_version: i32,
         }
         let row: Row = sqlx::query_as(
-            "SELECT id, name, email, phone, role, created_at, is_disabled FROM identity.users WHERE id = $1",
+            "SELECT id, name, email, phone, role, created_at, is_disabled, session_version
+             FROM identity.users WHERE id = $1",
         )
         .bind(current.user_id)
         .fetch_one(&mut *tx)
         .await
         .context("reading the refreshing user")?;
         tx.commit().await.context("committing a rotation")?;
-        Ok(Rotation::Rotated { user: User::try_from(row.user)?, disabled: row.is_disabled })
+        let user = User::try_from(row.user)?;
+        Ok(Rotation::Rotated { user, disabled: row.is_disabled, session_version: row.session_version })
     }
 
     #[tracing::instrument(name = "accounts.list_user_rows", skip(self))]
@@ -299,18 +317,31 @@ impl AccountStore for PgAccountStore {
         email: &Email,
         password_hash: &str,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<Option<User>> {
+    ) -> anyhow::Result<Option<(User, bool)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            user: UserRow,
+            was_disabled: bool,
+        }
         let mut tx = self.pool.begin().await.context("starting a promotion")?;
-        let row: Option<UserRow> = sqlx::query_as(
-            "UPDATE identity.users SET role = 'admin', password_hash = $2, updated_at = now() WHERE email = $1
-             RETURNING id, name, email, phone, role, created_at",
+        // The new session version ends every access token of the account at its next
+        // request; the row lock this UPDATE takes makes a sign-in in flight (start_family)
+        // either finish first, and be revoked below, or see the new hash and be refused.
+        let row: Option<Row> = sqlx::query_as(
+            "WITH before AS (SELECT id, is_disabled FROM identity.users WHERE email = $1 FOR UPDATE)
+             UPDATE identity.users u
+             SET role = 'admin', password_hash = $2, is_disabled = false,
+                 session_version = u.session_version + 1, updated_at = now()
+             FROM before WHERE u.id = before.id
+             RETURNING u.id, u.name, u.email, u.phone, u.role, u.created_at, before.is_disabled AS was_disabled",
         )
         .bind(email.as_str())
         .bind(password_hash)
         .fetch_optional(&mut *tx)
         .await
         .context("promoting a user to admin")?;
-        let Some(row) = row else { return Ok(None) };
+        let Some(Row { user: row, was_disabled }) = row else { return Ok(None) };
         // Every family locked (in id order, so two revocations cannot deadlock) before its
         // tokens are revoked: a rotation in flight finishes first and its token is revoked too.
         let families: Vec<Uuid> = sqlx::query_scalar(
@@ -324,7 +355,7 @@ impl AccountStore for PgAccountStore {
             revoke_locked_family(&mut tx, family, now).await?;
         }
         tx.commit().await.context("committing a promotion")?;
-        Ok(Some(User::try_from(row)?))
+        Ok(Some((User::try_from(row)?, was_disabled)))
     }
 
     #[tracing::instrument(name = "accounts.revoke_family", skip_all)]
