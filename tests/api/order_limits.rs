@@ -231,6 +231,39 @@ async fn a_fourth_open_cash_on_delivery_order_is_refused_however_many_race_and_a
     assert_eq!(fourth.order.status, OrderStatus::Confirmed, "a cancelled order is not open");
 }
 
+#[tokio::test]
+async fn a_packed_or_shipped_cash_on_delivery_order_is_still_open_until_it_is_delivered() {
+    let app = spawn_store(|_| {}).await;
+    let (_, customer, products) = shop(&app, 1).await;
+    let cod =
+        PlaceOrder { payment_method: PaymentMethod::Cod, shipping_address: Some(home()), ..order_of(products[0], 1) };
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        open.push(app.checkout(&customer, &cod).await.order.id);
+    }
+    let set_status = |order: Uuid, status: &'static str| {
+        let app = &app;
+        async move {
+            sqlx::query("UPDATE orders.orders SET status = $2 WHERE id = $1")
+                .bind(order)
+                .bind(status)
+                .execute(&app.db.pool().await)
+                .await
+                .unwrap();
+        }
+    };
+    // Packed and shipped: not yet paid, so still open.
+    set_status(open[0], "packed").await;
+    set_status(open[1], "shipped").await;
+
+    let refused = customer.api.place_order(&cod, &new_key()).await;
+
+    assert_refused(refused, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CodNotAvailable);
+    set_status(open[1], "delivered").await;
+    let fourth = app.checkout(&customer, &cod).await;
+    assert_eq!(fourth.order.status, OrderStatus::Confirmed, "a delivered order is paid, so no longer open");
+}
+
 /// A customer's Razorpay order of one unit whose payment failed (its stock released).
 async fn failed_order(app: &TestApp, customer: &TestUser, order: &PlaceOrder) -> Uuid {
     let placed = app.checkout(customer, order).await;

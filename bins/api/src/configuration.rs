@@ -193,8 +193,8 @@ pub struct LimitSettings {
     pub max_pending_orders: u32,
     /// The largest total payable cash on delivery, in paise.
     pub cod_max_paise: i64,
-    /// Cash-on-delivery orders one customer may have `confirmed` (not yet packed, shipped
-    /// or cancelled) at once.
+    /// Cash-on-delivery orders one customer may have open (`confirmed`, `packed` or
+    /// `shipped`: not yet delivered and paid) at once.
     pub max_open_cod_orders: u32,
     /// A `payment_failed` or expired order may be retried this long after it was placed.
     pub retry_window_hours: u64,

@@ -131,7 +131,7 @@ from_operation_error!(PlaceOrderError {
             }
             CodRefusal::TooManyOpen { max } => format!(
                 "Too many cash-on-delivery orders are open: at most {max} may await delivery at once; please pay \
-                 online, or wait until one ships."
+                 online, or wait until one is delivered."
             ),
         };
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CodNotAvailable, message)

@@ -328,8 +328,11 @@ impl AccountStore for PgAccountStore {
         // The new session version ends every access token of the account at its next
         // request; the row lock this UPDATE takes makes a sign-in in flight (start_family)
         // either finish first, and be revoked below, or see the new hash and be refused.
+        // NO KEY UPDATE, not UPDATE: a rotation holding a family lock inserts a token whose
+        // foreign key takes KEY SHARE on this row, which UPDATE would wait for (a deadlock
+        // with the family locks below); start_family's FOR SHARE still conflicts with it.
         let row: Option<Row> = sqlx::query_as(
-            "WITH before AS (SELECT id, is_disabled FROM identity.users WHERE email = $1 FOR UPDATE)
+            "WITH before AS (SELECT id, is_disabled FROM identity.users WHERE email = $1 FOR NO KEY UPDATE)
              UPDATE identity.users u
              SET role = 'admin', password_hash = $2, is_disabled = false,
                  session_version = u.session_version + 1, updated_at = now()

@@ -395,7 +395,7 @@ impl OrderStore for PgOrderStore {
         // Spelled, not bound: `orders_open_cod_by_user` is partial on them.
         sqlx::query_scalar(
             "SELECT count(*) FROM orders.orders
-             WHERE user_id = $1 AND payment_method = 'cod' AND status = 'confirmed'",
+             WHERE user_id = $1 AND payment_method = 'cod' AND status IN ('confirmed', 'packed', 'shipped')",
         )
         .bind(user)
         .fetch_one(conn)
