@@ -19,9 +19,9 @@ pub struct OrderLimits {
     pub max_pending_orders: i64,
     /// The largest total payable cash on delivery.
     pub cod_max: Money,
-    /// Cash-on-delivery orders one customer may have `confirmed` (sold, not yet packed,
-    /// shipped or cancelled) at once: they take stock at once and no payment stands
-    /// behind them.
+    /// Cash-on-delivery orders one customer may have open (`confirmed`, `packed` or
+    /// `shipped`: not yet delivered, so not yet paid) at once: they take stock at once and
+    /// no payment stands behind them.
     pub max_open_cod_orders: i64,
     /// How long after it was placed a failed or expired order may be paid again.
     pub retry_window: Duration,
@@ -75,7 +75,7 @@ pub enum CodRefusal {
     NoAddress,
     #[error("cash on delivery is available up to {} paise", max.paise())]
     OverLimit { max: Money },
-    /// The customer has `max` cash-on-delivery orders open (not yet packed) already.
+    /// The customer has `max` cash-on-delivery orders open (not yet delivered) already.
     #[error("at most {max} cash-on-delivery orders may be open at once")]
     TooManyOpen { max: i64 },
 }

@@ -73,7 +73,7 @@ const _: () = assert!(api_types::cart::MAX_LINE_QUANTITY == orders::cart::MAX_LI
             `coupon_expired`, `coupon_min_order_not_met`, `coupon_usage_exhausted`: the coupon does not \
             apply (`details` names `coupon_code`). `cod_not_available`: cash on delivery needs a shipping \
             address (`details` names `shipping_address`), a total of at most `cod_max_paise` and fewer than \
-            `max_open_cod_orders` cash-on-delivery orders open (not yet packed; `details` names `payment_method`). `idempotency_key_reused`: this `Idempotency-Key` was used \
+            `max_open_cod_orders` cash-on-delivery orders open (not yet delivered; `details` names `payment_method`). `idempotency_key_reused`: this `Idempotency-Key` was used \
             with another body. `validation_failed`: `details` names each refused field (a product not for \
             sale, or named by an earlier line, as `items[i].product_id`; more than `max_units_per_order` \
             units in all as `items`; an `address_id` that is not yours, a total below ₹1.00 paid \
