@@ -191,8 +191,7 @@ impl Idempotency {
     /// (rows another holds are skipped). Returns how many went. Errors: storage failures.
     #[tracing::instrument(name = "idempotency.purge_expired", skip(self))]
     pub async fn purge_expired(&self, retention: std::time::Duration, batch: i64) -> anyhow::Result<u64> {
-        let mut purged = 0;
-        loop {
+        kernel::batches::until_short_batch(batch, || async {
             let deleted = sqlx::query(
                 "DELETE FROM idempotency.idempotency_keys WHERE ctid = ANY(ARRAY(
                    SELECT ctid FROM idempotency.idempotency_keys
@@ -203,13 +202,10 @@ impl Idempotency {
             .bind(batch)
             .execute(&self.pool)
             .await
-            .context("purging expired idempotency keys")?
-            .rows_affected();
-            purged += deleted;
-            if deleted < u64::try_from(batch.max(1)).unwrap_or(1) {
-                return Ok(purged);
-            }
-        }
+            .context("purging expired idempotency keys")?;
+            Ok(deleted.rows_affected())
+        })
+        .await
     }
 
     /// Forgets the key (the work failed in a way worth retrying). Errors: storage failures.

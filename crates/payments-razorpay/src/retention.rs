@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
+use kernel::batches::until_short_batch;
 use sqlx::PgPool;
 
 /// Deletes the webhook events received more than `retention` ago, `batch` at a time.
@@ -13,8 +14,7 @@ use sqlx::PgPool;
 /// went. Errors: storage failures.
 #[tracing::instrument(name = "payments.purge_webhook_events", skip(pool))]
 pub async fn purge_webhook_events(pool: &PgPool, retention: Duration, batch: i64) -> anyhow::Result<u64> {
-    let mut purged = 0;
-    loop {
+    until_short_batch(batch, || async {
         let deleted = sqlx::query(
             "DELETE FROM payments.webhook_events WHERE ctid = ANY(ARRAY(
                SELECT ctid FROM payments.webhook_events
@@ -25,11 +25,8 @@ pub async fn purge_webhook_events(pool: &PgPool, retention: Duration, batch: i64
         .bind(batch)
         .execute(pool)
         .await
-        .context("purging old webhook events")?
-        .rows_affected();
-        purged += deleted;
-        if deleted < u64::try_from(batch.max(1)).unwrap_or(1) {
-            return Ok(purged);
-        }
-    }
+        .context("purging old webhook events")?;
+        Ok(deleted.rows_affected())
+    })
+    .await
 }

@@ -2,6 +2,7 @@
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
+use kernel::batches::until_short_batch;
 use kernel::{Email, Limit, PersonName, Phone};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -380,8 +381,8 @@ impl AccountStore for PgAccountStore {
     ) -> anyhow::Result<u64> {
         // SKIP LOCKED: rows another process is deleting, or a rotation holds, are left for
         // the next batch or pass, so passes in several processes neither wait nor fail.
-        let tokens = purge_in_batches(batch, || {
-            sqlx::query(
+        let tokens = until_short_batch(batch, || async {
+            let deleted = sqlx::query(
                 "DELETE FROM identity.refresh_tokens WHERE id IN (
                    SELECT id FROM identity.refresh_tokens
                    WHERE expires_at < $1 OR revoked_at < $1
@@ -390,11 +391,13 @@ impl AccountStore for PgAccountStore {
             .bind(cutoff)
             .bind(batch)
             .execute(&self.pool)
+            .await?;
+            Ok::<_, sqlx::Error>(deleted.rows_affected())
         })
         .await
         .context("purging old refresh tokens")?;
-        let families = purge_in_batches(batch, || {
-            sqlx::query(
+        let families = until_short_batch(batch, || async {
+            let deleted = sqlx::query(
                 "DELETE FROM identity.refresh_families WHERE id IN (
                    SELECT id FROM identity.refresh_families
                    WHERE revoked_at < $1 OR started_at < $2
@@ -404,26 +407,12 @@ impl AccountStore for PgAccountStore {
             .bind(started_before)
             .bind(batch)
             .execute(&self.pool)
+            .await?;
+            Ok::<_, sqlx::Error>(deleted.rows_affected())
         })
         .await
         .context("purging finished sign-ins")?;
         Ok(families + tokens)
-    }
-}
-
-/// Runs one batched DELETE until it deletes less than a full batch.
-async fn purge_in_batches<F, Fut>(batch: i64, mut delete: F) -> Result<u64, sqlx::Error>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<sqlx::postgres::PgQueryResult, sqlx::Error>>,
-{
-    let mut total = 0;
-    loop {
-        let deleted = delete().await?.rows_affected();
-        total += deleted;
-        if deleted < u64::try_from(batch).unwrap_or(0).max(1) {
-            return Ok(total);
-        }
     }
 }
 
