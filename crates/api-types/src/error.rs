@@ -108,6 +108,9 @@ pub enum ErrorCode {
     CartEmpty,
     /// 422: cash on delivery needs a shipping address and a total within the cap.
     CodNotAvailable,
+    /// 422: a refund would take back more than the payment captured, less what is
+    /// refunded or being refunded already.
+    RefundExceedsCaptured,
     /// 429, with `Retry-After`.
     RateLimited,
     /// 502.
@@ -120,7 +123,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the contract's order.
-    pub const ALL: [ErrorCode; 31] = [
+    pub const ALL: [ErrorCode; 32] = [
         ErrorCode::BadRequest,
         ErrorCode::PaymentSignatureInvalid,
         ErrorCode::WebhookSignatureInvalid,
@@ -148,6 +151,7 @@ impl ErrorCode {
         ErrorCode::BuildIncompatible,
         ErrorCode::CartEmpty,
         ErrorCode::CodNotAvailable,
+        ErrorCode::RefundExceedsCaptured,
         ErrorCode::RateLimited,
         ErrorCode::PaymentGatewayUnavailable,
         ErrorCode::ServiceUnavailable,
@@ -184,6 +188,7 @@ impl ErrorCode {
             ErrorCode::BuildIncompatible => "build_incompatible",
             ErrorCode::CartEmpty => "cart_empty",
             ErrorCode::CodNotAvailable => "cod_not_available",
+            ErrorCode::RefundExceedsCaptured => "refund_exceeds_captured",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::PaymentGatewayUnavailable => "payment_gateway_unavailable",
             ErrorCode::ServiceUnavailable => "service_unavailable",

@@ -16,6 +16,8 @@
 //! (and then the domain's own rules) and names every refused field at once.
 
 pub mod addresses;
+pub mod admin_orders;
+pub mod audit;
 pub mod auth;
 pub mod cart;
 pub mod catalog;

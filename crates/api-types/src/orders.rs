@@ -155,6 +155,8 @@ pub struct OrderPayment {
 pub struct Shipment {
     pub carrier: String,
     pub tracking_number: String,
+    /// Where the customer can follow the parcel, when the courier has such a page.
+    pub tracking_url: Option<String>,
     pub description: Option<String>,
     pub shipped_at: Option<DateTime<Utc>>,
     pub delivered_at: Option<DateTime<Utc>>,

@@ -4,6 +4,7 @@
 //!
 //! Nothing here knows about HTTP, SQL or any one domain.
 
+pub mod audit;
 pub mod batches;
 pub mod channels;
 pub mod clock;

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::coupons::CouponUseStatus;
 use crate::deps::{Deps, MoveError};
-use crate::model::{Order, PaymentStatus};
+use crate::model::{Order, PaymentStatus, RefundKind};
 use crate::payments::FollowUp;
 use crate::ports::{OrderStock, PaymentProvider, ProductCatalog, Tx};
 use crate::refunds::Note;
@@ -86,7 +86,10 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Cancellati
         if left.paise() <= 0 {
             return Ok(None);
         }
-        self.deps.refunds().refund_due(tx, order, payment_id, left, "order cancelled", Note::Skip).await
+        self.deps
+            .refunds()
+            .refund_due(tx, order, payment_id, left, "order cancelled", RefundKind::Cancellation, Note::Skip)
+            .await
     }
 
     /// Cancels an order whose reservation expired before it was paid. The expiry job

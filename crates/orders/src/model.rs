@@ -96,6 +96,7 @@ pub struct OrderPayment {
 pub struct Shipment {
     pub carrier: String,
     pub tracking_number: String,
+    pub tracking_url: Option<String>,
     pub description: Option<String>,
     pub shipped_at: Option<DateTime<Utc>>,
     pub delivered_at: Option<DateTime<Utc>>,
@@ -128,8 +129,17 @@ pub struct Order {
     pub shipment: Option<Shipment>,
     pub reservation_expires_at: Option<DateTime<Utc>>,
     pub history: Vec<HistoryEntry>,
+    /// Set when the order needs an admin (a refund that failed); only admins see it.
+    pub attention: Option<Attention>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Why an order needs an admin, and since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attention {
+    pub reason: String,
+    pub since: DateTime<Utc>,
 }
 
 /// What the storefront needs to open Razorpay's checkout for an order.
@@ -146,4 +156,73 @@ pub struct PaymentRequest {
 pub struct PlacedOrder {
     pub order: Order,
     pub payment: Option<PaymentRequest>,
+}
+
+/// Why the store owes a refund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundKind {
+    /// A payment the order could not take (a second payment, a late one): owed back
+    /// whole, once per payment, and never counted as the order's money.
+    Unwanted,
+    /// What was left of the payment when a paid order was cancelled.
+    Cancellation,
+    /// An admin's refund, in part or whole.
+    Admin,
+    /// A refund made with a return.
+    Return,
+}
+
+impl RefundKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefundKind::Unwanted => "unwanted",
+            RefundKind::Cancellation => "cancellation",
+            RefundKind::Admin => "admin",
+            RefundKind::Return => "return",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [RefundKind::Unwanted, RefundKind::Cancellation, RefundKind::Admin, RefundKind::Return]
+            .into_iter()
+            .find(|kind| kind.as_str() == raw)
+    }
+}
+
+/// A refund as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRecord {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub payment_id: String,
+    pub amount: Money,
+    pub status: crate::refunds::RefundStatus,
+    pub kind: RefundKind,
+    pub reason: String,
+    pub razorpay_refund_id: Option<String>,
+    /// Why the gateway refused it or reported it failed (or, while due, why the last try
+    /// did not reach it).
+    pub failure_reason: Option<String>,
+    pub processed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Units of one product taken back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReturnedUnits {
+    pub product_id: Uuid,
+    pub quantity: i64,
+}
+
+/// Units the customer sent back, as an admin recorded them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnRecord {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub items: Vec<ReturnedUnits>,
+    pub restock: bool,
+    pub reason: String,
+    pub refund_id: Option<Uuid>,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
 }

@@ -7,6 +7,7 @@ use kernel::Money;
 use uuid::Uuid;
 
 use crate::deps::Deps;
+use crate::model::RefundKind;
 use crate::ports::{OrderStock, PaymentProvider, ProductCatalog, ProviderError, ProviderPayment, Tx};
 use crate::status::OrderStatus;
 use crate::stores::{LockedOrder, OrderStore as _, RefundStore as _, Stores};
@@ -16,10 +17,30 @@ use crate::stores::{LockedOrder, OrderStore as _, RefundStore as _, Stores};
 pub enum RefundStatus {
     /// Owed, not yet taken by the gateway.
     Due,
-    /// Taken by the gateway.
+    /// Taken by the gateway, not yet reported processed.
     Sent,
-    /// Refused by the gateway: its payment is flagged for a person.
+    /// The gateway reports the money back with the customer.
+    Processed,
+    /// Refused by the gateway, or reported failed: it no longer counts against the
+    /// capture, and its payment (and order) are flagged for a person.
     Failed,
+}
+
+impl RefundStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefundStatus::Due => "due",
+            RefundStatus::Sent => "sent",
+            RefundStatus::Processed => "processed",
+            RefundStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [RefundStatus::Due, RefundStatus::Sent, RefundStatus::Processed, RefundStatus::Failed]
+            .into_iter()
+            .find(|status| status.as_str() == raw)
+    }
 }
 
 /// Whether writing a refund also notes it in the order's history.
@@ -46,10 +67,11 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Refunds<'_
         payment_id: &str,
         amount: Money,
         reason: &str,
+        kind: RefundKind,
         note: Note,
     ) -> anyhow::Result<Option<Uuid>> {
         let stores = &self.deps.stores;
-        let id = stores.refunds().insert_due(tx, order.id, payment_id, amount, reason).await?;
+        let id = stores.refunds().insert_due(tx, order.id, payment_id, amount, reason, kind).await?;
         if id.is_some() && note == Note::Add {
             let note = format!("refund of payment {payment_id} due: {reason}");
             stores.orders().add_history(tx, order.id, order.status, Some(&note)).await?;
@@ -66,7 +88,8 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Refunds<'_
         payment: &ProviderPayment,
         reason: &str,
     ) -> anyhow::Result<Option<Uuid>> {
-        let refund = self.refund_due(tx, order, &payment.id, payment.amount, reason, Note::Add).await?;
+        let refund =
+            self.refund_due(tx, order, &payment.id, payment.amount, reason, RefundKind::Unwanted, Note::Add).await?;
         self.deps.provider.flag(tx, &payment.id, &format!("refunded automatically: {reason}")).await?;
         Ok(refund)
     }

@@ -15,7 +15,9 @@ use kernel::{Limit, Money, Page};
 use uuid::Uuid;
 
 use crate::coupons::{Coupon, CouponCode, CouponRules, CouponUseStatus, CouponWriteError};
-use crate::model::{Order, PaymentMethod, PaymentStatus, ShippingAddress};
+use crate::model::{
+    Order, PaymentMethod, PaymentStatus, RefundKind, RefundRecord, ReturnRecord, ReturnedUnits, ShippingAddress,
+};
 use crate::postgres::{Connection, Transaction, Tx};
 use crate::pricing::Totals;
 use crate::status::{CancelReason, OrderState, OrderStatus};
@@ -25,12 +27,14 @@ pub trait Stores: Send + Sync {
     type Orders: OrderStore;
     type Attempts: PaymentAttemptStore;
     type Refunds: RefundStore;
+    type Returns: ReturnStore;
     type Coupons: CouponStore;
     type Carts: CartStore;
 
     fn orders(&self) -> &Self::Orders;
     fn attempts(&self) -> &Self::Attempts;
     fn refunds(&self) -> &Self::Refunds;
+    fn returns(&self) -> &Self::Returns;
     fn coupons(&self) -> &Self::Coupons;
     fn carts(&self) -> &Self::Carts;
 
@@ -285,8 +289,9 @@ pub trait RefundStore: Send + Sync {
     /// Whether `payment_id` is owed back already.
     fn exists_for(&self, tx: &mut Tx, payment_id: &str) -> impl Future<Output = anyhow::Result<bool>> + Send;
 
-    /// Writes a refund `due` for `payment_id`, once per payment; its id when this call
-    /// wrote it.
+    /// Writes a refund `due` for `payment_id`; its id when this call wrote it. An
+    /// `Unwanted` refund is written once per payment (`None` the second time); the others
+    /// are checked against the capture by the caller, under the order's row lock.
     fn insert_due(
         &self,
         tx: &mut Tx,
@@ -294,6 +299,7 @@ pub trait RefundStore: Send + Sync {
         payment_id: &str,
         amount: Money,
         reason: &str,
+        kind: RefundKind,
     ) -> impl Future<Output = anyhow::Result<Option<Uuid>>> + Send;
 
     /// Claims a due refund for one try, counting it: a refund never tried, or last tried
@@ -320,6 +326,27 @@ pub trait RefundStore: Send + Sync {
 
     /// Up to `limit` refunds due and not tried for `retry_after`, oldest first.
     fn due(&self, limit: i64, retry_after: Duration) -> impl Future<Output = anyhow::Result<Vec<Uuid>>> + Send;
+
+    /// Every refund of the order (of any payment), oldest first.
+    fn of_order(&self, conn: &mut Tx, order_id: Uuid)
+    -> impl Future<Output = anyhow::Result<Vec<RefundRecord>>> + Send;
+}
+
+/// Units taken back after shipping.
+pub trait ReturnStore: Send + Sync {
+    /// Writes a return and its lines.
+    fn insert(&self, tx: &mut Tx, record: &ReturnRecord) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// Units of each product the order's returns have taken back so far.
+    fn returned_units(
+        &self,
+        conn: &mut Tx,
+        order_id: Uuid,
+    ) -> impl Future<Output = anyhow::Result<Vec<ReturnedUnits>>> + Send;
+
+    /// Every return of the order, oldest first.
+    fn of_order(&self, conn: &mut Tx, order_id: Uuid)
+    -> impl Future<Output = anyhow::Result<Vec<ReturnRecord>>> + Send;
 }
 
 /// Coupons and their uses (one per order that uses a coupon).

@@ -80,3 +80,28 @@ fn bearer_token(req: &HttpRequest) -> Option<String> {
         .filter(|token| !token.is_empty())
         .map(str::to_owned)
 }
+
+/// An admin whose writes are recorded in the audit trail: the admin, and the recorder
+/// that stamps each change with their id and the request's id. Every admin route that
+/// writes takes this instead of [`AdminUser`], and hands `recorder` to the domain, which
+/// records the change in its own transaction.
+#[derive(Debug, Clone)]
+pub struct AuditedAdmin {
+    pub admin: AuthUser,
+    pub recorder: audit::Recorder,
+}
+
+impl FromRequest for AuditedAdmin {
+    type Error = ApiError;
+    type Future = Authenticating<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        use actix_web::HttpMessage as _;
+        let request_id = req.extensions().get::<crate::request_id::RequestId>().map(|id| id.as_str().to_owned());
+        let admin = AdminUser::from_request(req, payload);
+        Box::pin(async move {
+            let AdminUser(admin) = admin.await?;
+            Ok(AuditedAdmin { admin, recorder: audit::Recorder::new(admin.id, request_id) })
+        })
+    }
+}

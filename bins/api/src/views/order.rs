@@ -120,6 +120,7 @@ impl ToWire for Shipment {
         ShipmentWire {
             carrier: self.carrier,
             tracking_number: self.tracking_number,
+            tracking_url: self.tracking_url,
             description: self.description,
             shipped_at: self.shipped_at,
             delivered_at: self.delivered_at,
@@ -250,12 +251,14 @@ mod tests {
             shipment: Some(Shipment {
                 carrier: "Delhivery".into(),
                 tracking_number: "DL1".into(),
+                tracking_url: None,
                 description: None,
                 shipped_at: Some(at),
                 delivered_at: None,
             }),
             reservation_expires_at: None,
             history: vec![HistoryEntry { status: OrderStatus::PaymentPending, at, note: Some("placed".into()) }],
+            attention: None,
             created_at: at,
             updated_at: at,
         }

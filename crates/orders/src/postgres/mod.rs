@@ -17,6 +17,7 @@ mod carts;
 mod coupons;
 mod orders;
 mod refunds;
+mod returns;
 
 use anyhow::Context as _;
 
@@ -25,6 +26,7 @@ pub use carts::PgCarts;
 pub use coupons::PgCoupons;
 pub use orders::PgOrderStore;
 pub use refunds::PgRefunds;
+pub use returns::PgReturns;
 
 use crate::coupons::CouponUseStatus;
 use crate::model::{PaymentMethod, PaymentStatus};
@@ -51,6 +53,7 @@ pub struct PgStores {
     orders: PgOrderStore,
     attempts: PgPaymentAttempts,
     refunds: PgRefunds,
+    returns: PgReturns,
     coupons: PgCoupons,
     carts: PgCarts,
 }
@@ -61,6 +64,7 @@ impl PgStores {
             orders: PgOrderStore::new(pool.clone()),
             attempts: PgPaymentAttempts::new(pool.clone()),
             refunds: PgRefunds::new(pool.clone()),
+            returns: PgReturns,
             coupons: PgCoupons::new(pool.clone()),
             carts: PgCarts::new(pool.clone()),
             pool,
@@ -72,6 +76,7 @@ impl Stores for PgStores {
     type Orders = PgOrderStore;
     type Attempts = PgPaymentAttempts;
     type Refunds = PgRefunds;
+    type Returns = PgReturns;
     type Coupons = PgCoupons;
     type Carts = PgCarts;
 
@@ -85,6 +90,10 @@ impl Stores for PgStores {
 
     fn refunds(&self) -> &PgRefunds {
         &self.refunds
+    }
+
+    fn returns(&self) -> &PgReturns {
+        &self.returns
     }
 
     fn coupons(&self) -> &PgCoupons {
@@ -157,11 +166,7 @@ fn coupon_use_status_value(status: CouponUseStatus) -> &'static str {
 }
 
 fn refund_status_value(status: RefundStatus) -> &'static str {
-    match status {
-        RefundStatus::Due => "due",
-        RefundStatus::Sent => "sent",
-        RefundStatus::Failed => "failed",
-    }
+    status.as_str()
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{
     Pool, Tx, cancel_reason, order_status, payment_method, payment_method_value, payment_status, payment_status_value,
 };
-use crate::model::{HistoryEntry, Order, OrderItem, OrderPayment, PaymentStatus, Shipment, ShippingAddress};
+use crate::model::{Attention, HistoryEntry, Order, OrderItem, OrderPayment, PaymentStatus, Shipment, ShippingAddress};
 use crate::status::{CancelReason, OrderStatus};
 use crate::stores::{LockedOrder, NewOrder, NewOrderItem, OrderStore};
 
@@ -51,9 +51,12 @@ struct OrderRow {
     reservation_expires_at: Option<DateTime<Utc>>,
     carrier: Option<String>,
     tracking_number: Option<String>,
+    tracking_url: Option<String>,
     shipment_description: Option<String>,
     shipped_at: Option<DateTime<Utc>>,
     delivered_at: Option<DateTime<Utc>>,
+    attention: Option<String>,
+    attention_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -65,7 +68,8 @@ macro_rules! order_select {
             "SELECT id, order_number, user_id, status, cancel_reason, subtotal_paise, discount_paise, tax_paise, ",
             "shipping_paise, total_paise, currency, coupon_code, shipping_address, payment_method, payment_status, ",
             "razorpay_order_id, razorpay_payment_id, paid_at, refunded_paise, reservation_expires_at, carrier, ",
-            "tracking_number, shipment_description, shipped_at, delivered_at, created_at, updated_at ",
+            "tracking_number, tracking_url, shipment_description, shipped_at, delivered_at, attention, attention_at, ",
+            "created_at, updated_at ",
             "FROM orders.orders ",
             $rest
         )
@@ -94,6 +98,7 @@ impl OrderRow {
             (Some(carrier), Some(tracking_number)) => Some(Shipment {
                 carrier,
                 tracking_number,
+                tracking_url: self.tracking_url,
                 description: self.shipment_description,
                 shipped_at: self.shipped_at,
                 delivered_at: self.delivered_at,
@@ -126,6 +131,10 @@ impl OrderRow {
             shipment,
             reservation_expires_at: self.reservation_expires_at,
             history,
+            attention: match (self.attention, self.attention_at) {
+                (Some(reason), Some(since)) => Some(Attention { reason, since }),
+                _ => None,
+            },
             created_at: self.created_at,
             updated_at: self.updated_at,
         })

@@ -3,12 +3,49 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
+use chrono::{DateTime, Utc};
 use kernel::Money;
 use uuid::Uuid;
 
 use super::{Pool, Tx, refund_status_value};
+use crate::model::{RefundKind, RefundRecord};
 use crate::refunds::RefundStatus;
 use crate::stores::{ClaimedRefund, RefundStore};
+
+#[derive(sqlx::FromRow)]
+struct RefundRow {
+    id: Uuid,
+    order_id: Uuid,
+    razorpay_payment_id: String,
+    amount_paise: i64,
+    status: String,
+    kind: String,
+    reason: String,
+    razorpay_refund_id: Option<String>,
+    last_error: Option<String>,
+    processed_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+impl RefundRow {
+    fn into_record(self) -> anyhow::Result<RefundRecord> {
+        Ok(RefundRecord {
+            id: self.id,
+            order_id: self.order_id,
+            payment_id: self.razorpay_payment_id,
+            amount: Money::from_paise(self.amount_paise),
+            status: RefundStatus::parse(&self.status)
+                .with_context(|| format!("a stored refund has the unknown status {}", self.status))?,
+            kind: RefundKind::parse(&self.kind)
+                .with_context(|| format!("a stored refund has the unknown kind {}", self.kind))?,
+            reason: self.reason,
+            razorpay_refund_id: self.razorpay_refund_id,
+            failure_reason: self.last_error,
+            processed_at: self.processed_at,
+            created_at: self.created_at,
+        })
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct PgRefunds {
@@ -37,11 +74,13 @@ impl RefundStore for PgRefunds {
         payment_id: &str,
         amount: Money,
         reason: &str,
+        kind: RefundKind,
     ) -> anyhow::Result<Option<Uuid>> {
+        // Only an unwanted payment is owed back once by rule (`refunds_unwanted_once`).
         sqlx::query_scalar(
-            "INSERT INTO orders.refunds (id, order_id, razorpay_payment_id, amount_paise, reason, status)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (razorpay_payment_id) DO NOTHING RETURNING id",
+            "INSERT INTO orders.refunds (id, order_id, razorpay_payment_id, amount_paise, reason, status, kind)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (razorpay_payment_id) WHERE kind = 'unwanted' DO NOTHING RETURNING id",
         )
         .bind(Uuid::now_v7())
         .bind(order_id)
@@ -49,6 +88,7 @@ impl RefundStore for PgRefunds {
         .bind(amount.paise())
         .bind(reason)
         .bind(refund_status_value(RefundStatus::Due))
+        .bind(kind.as_str())
         .fetch_optional(tx)
         .await
         .context("writing a refund due")
@@ -107,6 +147,19 @@ impl RefundStore for PgRefunds {
             .await
             .context("recording a refund failure")?;
         Ok(())
+    }
+
+    async fn of_order(&self, conn: &mut Tx, order_id: Uuid) -> anyhow::Result<Vec<RefundRecord>> {
+        let rows: Vec<RefundRow> = sqlx::query_as(
+            "SELECT id, order_id, razorpay_payment_id, amount_paise, status, kind, reason, razorpay_refund_id,
+                    last_error, processed_at, created_at
+             FROM orders.refunds WHERE order_id = $1 ORDER BY created_at, id",
+        )
+        .bind(order_id)
+        .fetch_all(conn)
+        .await
+        .context("reading an order's refunds")?;
+        rows.into_iter().map(RefundRow::into_record).collect()
     }
 
     async fn due(&self, limit: i64, retry_after: Duration) -> anyhow::Result<Vec<Uuid>> {
