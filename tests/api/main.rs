@@ -3,6 +3,7 @@
 mod addresses;
 mod admin_catalog;
 mod admin_inventory;
+mod admin_order_ops;
 mod admin_payments;
 mod admin_users;
 mod auth;

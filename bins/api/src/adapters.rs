@@ -1,7 +1,7 @@
 //! Adapters that let one domain use another through the first domain's port. Wiring
 //! only: the rules live in the domains.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use catalog::ports::{OpeningStock, StockOpening};
 use catalog::products::{PgProductStore, Products};
@@ -15,11 +15,12 @@ use kernel::Money;
 use orders::payments::PaymentNews;
 use orders::ports::{
     CatalogProduct, HoldError, OrderPlacedHook, OrderStock, PaymentProvider, ProductCatalog, ProviderError,
-    ProviderPayment, ProviderPaymentStatus, Sale, Shortage, StockLine,
+    ProviderPayment, ProviderPaymentStatus, ProviderRefund, ProviderRefundNews, RefundRequestedHook, Sale, Shortage,
+    StockLine,
 };
 use orders::service::Orders;
 use orders::stores::Stores;
-use payments_razorpay::entities::{Payment, PaymentStatus};
+use payments_razorpay::entities::{Notes, Payment, PaymentStatus, Refund, RefundStatus};
 use payments_razorpay::records::{self, RecordSource};
 use payments_razorpay::signature::verify_checkout_signature;
 use payments_razorpay::{
@@ -182,12 +183,18 @@ impl PaymentProvider for RazorpayPayments {
         Ok(provider_payment(&payment))
     }
 
-    async fn refund(&self, payment_id: &str, amount: Money, receipt: &str) -> Result<String, ProviderError> {
+    async fn refund(
+        &self,
+        payment_id: &str,
+        amount: Money,
+        receipt: &str,
+        store_refund: Uuid,
+    ) -> Result<ProviderRefund, ProviderError> {
         let refund = NewRefund {
             amount: Some(amount),
             speed: None,
             receipt: Some(receipt.to_owned()),
-            notes: Default::default(),
+            notes: Notes(BTreeMap::from([(STORE_REFUND_NOTE.to_owned(), store_refund.to_string())])),
         };
         let refund = match self.client.refund_payment(payment_id, &refund).await {
             Ok(refund) => refund,
@@ -206,7 +213,7 @@ impl PaymentProvider for RazorpayPayments {
         if let Err(error) = recorded {
             tracing::warn!(error = %format!("{error:#}"), refund_id = %refund.id, "recording a refund failed");
         }
-        Ok(refund.id)
+        Ok(ProviderRefund { processed: refund.status == RefundStatus::Processed, id: refund.id })
     }
 
     async fn flag(&self, conn: &mut PgConnection, payment_id: &str, reason: &str) -> anyhow::Result<()> {
@@ -278,6 +285,18 @@ impl OrderStock for InventoryForOrders {
             Err(SettleError::Unexpected(cause)) => Err(cause),
         }
     }
+
+    async fn restock_units(
+        &self,
+        tx: &mut PgConnection,
+        order: Uuid,
+        lines: &[StockLine],
+        reason: &str,
+    ) -> anyhow::Result<()> {
+        let lines: Vec<ReservationLine> =
+            lines.iter().map(|line| ReservationLine { product_id: line.product_id, quantity: line.quantity }).collect();
+        PgStockReserver.restock_units(tx, order, &lines, reason).await.map_err(anyhow::Error::new)
+    }
 }
 
 /// Inventory's [`ExpiryListener`], served by orders: the order whose reservation expired
@@ -316,6 +335,27 @@ pub fn payment_news(event: &WebhookEvent) -> Option<PaymentNews> {
             Some(PaymentNews::Captured(provider_payment(payment)))
         }
         WebhookEvent::PaymentFailed(payment) => Some(PaymentNews::Failed(provider_payment(payment))),
+        WebhookEvent::RefundProcessed { refund, .. } => Some(PaymentNews::RefundProcessed(refund_news(refund))),
+        WebhookEvent::RefundFailed { refund, .. } => Some(PaymentNews::RefundFailed(refund_news(refund))),
         _ => None,
+    }
+}
+
+/// The note every refund the store asks for carries: the store's own refund id, so that
+/// Razorpay's webhooks about it can be matched even before its answer is recorded.
+const STORE_REFUND_NOTE: &str = "rigmaster_refund_id";
+
+fn refund_news(refund: &Refund) -> ProviderRefundNews {
+    ProviderRefundNews {
+        razorpay_refund_id: refund.id.clone(),
+        payment_id: refund.payment_id.clone(),
+        amount: Money::from_paise(refund.amount),
+        store_refund_id: refund.notes.0.get(STORE_REFUND_NOTE).and_then(|id| Uuid::parse_str(id).ok()),
+    }
+}
+
+impl RefundRequestedHook for AttachToIdempotencyKey<'_> {
+    async fn refund_requested(&self, tx: &mut PgConnection, refund: Uuid) -> anyhow::Result<()> {
+        Idempotency::attach(tx, self.user, self.scope, self.key, refund).await
     }
 }

@@ -43,6 +43,7 @@ use crate::routes;
         (name = "admin-inventory", description = "Admin: stock levels and the stock ledger."),
         (name = "admin-coupons", description = "Admin: coupons."),
         (name = "admin-payments", description = "Admin: payments."),
+        (name = "admin-orders", description = "Admin: orders: find, pack, ship, deliver, returns, refunds, bulk cancel."),
         (name = "admin-users", description = "Admin: users and roles."),
     ),
     components(schemas(api_types::ErrorEnvelope, api_types::ErrorCode))
@@ -63,6 +64,7 @@ fn parts() -> Vec<utoipa::openapi::OpenApi> {
         routes::orders::Api::openapi(),
         routes::admin_coupons::Api::openapi(),
         routes::admin_payments::Api::openapi(),
+        routes::admin_order_ops::Api::openapi(),
         routes::newsletter::Api::openapi(),
         routes::webhooks::Api::openapi(),
         DocumentApi::openapi(),

@@ -59,7 +59,7 @@ async fn admit(shared: &Shared, request: &HttpRequest) -> Result<(), HttpRespons
     let fault = *lock(&shared.fault);
     let refund = request.path().ends_with("/refund");
     match fault {
-        Fault::None | Fault::RefundsLost => {}
+        Fault::None | Fault::RefundsLost | Fault::RefundsFailLater => {}
         Fault::Refunds500 | Fault::RefundsRefused if !refund => {}
         Fault::Slow { delay_ms } => tokio::time::sleep(Duration::from_millis(delay_ms)).await,
         Fault::Error500 | Fault::Refunds500 => return Err(server_error()),
@@ -160,7 +160,8 @@ async fn refund(
     if let Err(response) = admit(&shared, &request).await {
         return response;
     }
-    let refunded = json_body(&body).and_then(|body| shared.books().refund(&id, &body, unix_now()));
+    let fail_later = *lock(&shared.fault) == Fault::RefundsFailLater;
+    let refunded = json_body(&body).and_then(|body| shared.books().refund(&id, &body, unix_now(), fail_later));
     let answer = answer_and_deliver(&shared, refunded);
     if *lock(&shared.fault) == Fault::RefundsLost && answer.status().is_success() {
         return server_error();

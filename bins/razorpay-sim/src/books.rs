@@ -326,7 +326,15 @@ impl Books {
     }
 
     /// `POST /v1/payments/:id/refund`: processed at once; no amount refunds what is left.
-    pub fn refund(&mut self, payment_id: &str, body: &Value, now: i64) -> Result<(Refund, Vec<EventToSend>), Refusal> {
+    /// With `fail_later`, accepted as `pending` and then failed: the payment keeps its
+    /// money and `refund.failed` follows `refund.created`.
+    pub fn refund(
+        &mut self,
+        payment_id: &str,
+        body: &Value,
+        now: i64,
+        fail_later: bool,
+    ) -> Result<(Refund, Vec<EventToSend>), Refusal> {
         let mut payment = self.payment(payment_id)?;
         if !payment.captured {
             return Err(Refusal::bad_request("The payment has not been captured", None));
@@ -363,6 +371,16 @@ impl Books {
             speed_processed: Some("normal".into()),
             speed_requested: Some(speed.to_owned()),
         };
+        if fail_later {
+            let pending = Refund { status: RefundStatus::Pending, speed_processed: None, ..refund.clone() };
+            let failed = Refund { status: RefundStatus::Failed, ..pending.clone() };
+            self.refunds.insert(failed.id.clone(), failed.clone());
+            let events = vec![
+                EventToSend::refund("refund.created", &pending, &payment),
+                EventToSend::refund("refund.failed", &failed, &payment),
+            ];
+            return Ok((pending, events));
+        }
         payment.amount_refunded += amount;
         let full = payment.amount_refunded == payment.amount;
         payment.refund_status = Some(if full { RefundStatusOfPayment::Full } else { RefundStatusOfPayment::Partial });
@@ -536,12 +554,12 @@ mod tests {
         let mut books = Books::default();
         let order = order(&mut books, json!({"amount": 50000, "currency": "INR"}));
         let (payment, _) = books.pay(&order.id, Outcome::Success, "upi", NOW).unwrap();
-        let (partial, events) = books.refund(&payment.id, &json!({"amount": 20000}), NOW).unwrap();
+        let (partial, events) = books.refund(&payment.id, &json!({"amount": 20000}), NOW, false).unwrap();
         assert_eq!((partial.amount, partial.status), (20000, RefundStatus::Processed));
         assert_eq!(names(&events), ["refund.created", "refund.processed"]);
-        let (_, description, _) = refusal(books.refund(&payment.id, &json!({"amount": 30001}), NOW));
+        let (_, description, _) = refusal(books.refund(&payment.id, &json!({"amount": 30001}), NOW, false));
         assert_eq!(description, "The refund amount provided is greater than amount captured");
-        let (rest, _) = books.refund(&payment.id, &json!({}), NOW).unwrap();
+        let (rest, _) = books.refund(&payment.id, &json!({}), NOW, false).unwrap();
         assert_eq!(rest.amount, 30000);
         let payment = books.payment(&payment.id).unwrap();
         assert_eq!(
@@ -549,8 +567,22 @@ mod tests {
             (PaymentStatus::Refunded, 50000, Some(RefundStatusOfPayment::Full))
         );
         assert_eq!(books.order(&order.id).unwrap().status, OrderStatus::Paid);
-        let (_, description, _) = refusal(books.refund(&payment.id, &json!({}), NOW));
+        let (_, description, _) = refusal(books.refund(&payment.id, &json!({}), NOW, false));
         assert_eq!(description, "The payment has been fully refunded already");
+    }
+
+    #[test]
+    fn a_refund_that_fails_later_is_pending_then_failed_and_the_payment_keeps_its_money() {
+        let mut books = Books::default();
+        let order = order(&mut books, json!({"amount": 50000, "currency": "INR"}));
+        let (payment, _) = books.pay(&order.id, Outcome::Success, "upi", NOW).unwrap();
+        let (pending, events) = books.refund(&payment.id, &json!({"amount": 20000}), NOW, true).unwrap();
+        assert_eq!(pending.status, RefundStatus::Pending);
+        assert_eq!(names(&events), ["refund.created", "refund.failed"]);
+        let payment = books.payment(&payment.id).unwrap();
+        assert_eq!((payment.status, payment.amount_refunded), (PaymentStatus::Captured, 0));
+        let (again, _) = books.refund(&payment.id, &json!({}), NOW, false).unwrap();
+        assert_eq!((again.amount, again.status), (50000, RefundStatus::Processed));
     }
 
     #[test]
@@ -558,7 +590,7 @@ mod tests {
         let mut books = Books::default();
         let order = order(&mut books, json!({"amount": 50000, "currency": "INR"}));
         let (payment, _) = books.pay(&order.id, Outcome::Authorize, "upi", NOW).unwrap();
-        assert!(books.refund(&payment.id, &json!({}), NOW).is_err());
+        assert!(books.refund(&payment.id, &json!({}), NOW, false).is_err());
     }
 
     #[test]

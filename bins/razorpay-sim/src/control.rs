@@ -36,6 +36,10 @@ pub enum Fault {
     /// Refund calls are refused with 400, as when the merchant's balance cannot cover
     /// them, and refund nothing; other calls work.
     RefundsRefused,
+    /// Refund calls are accepted (`pending`), then fail: `refund.created` and
+    /// `refund.failed` are delivered and the payment keeps its money, as when the bank
+    /// bounces a refund; other calls work.
+    RefundsFailLater,
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -169,6 +173,7 @@ async fn set_fault(shared: web::Data<Shared>, body: web::Bytes) -> HttpResponse 
         "refunds_500" => Fault::Refunds500,
         "refunds_lost" => Fault::RefundsLost,
         "refunds_refused" => Fault::RefundsRefused,
+        "refunds_fail_later" => Fault::RefundsFailLater,
         other => {
             let refusal = Refusal::bad_request(format!("Unknown fault mode {other:?}"), Some("mode"));
             return refusal_response(&refusal);

@@ -122,13 +122,24 @@ pub trait StockReserver: Send + Sync {
     ) -> impl Future<Output = Result<Settlement, SettleError>> + Send;
 
     /// Sold units come back (a return or a refund before dispatch): `on_hand` goes up.
-    /// Errors: `NotFound`, `Unexpected`.
+    /// Units that came back already (a partial return) are not put back twice. Errors:
+    /// `NotFound`, `Unexpected`.
     fn restock(
         &self,
         conn: &mut PgConnection,
         owner: Uuid,
         reason: &str,
     ) -> impl Future<Output = Result<Settlement, SettleError>> + Send;
+
+    /// Some of the sold units come back (a partial return): each line's units go back on
+    /// the shelf, all or none. Errors: `TooMany` (nothing changed), `Unexpected`.
+    fn restock_units(
+        &self,
+        conn: &mut PgConnection,
+        owner: Uuid,
+        lines: &[ReservationLine],
+        reason: &str,
+    ) -> impl Future<Output = Result<(), RestockError>> + Send;
 }
 
 /// [`StockReserver`] on the `inventory` schema.
@@ -254,7 +265,8 @@ async fn settled_status(conn: &mut PgConnection, owner: Uuid) -> Result<Settleme
 }
 
 /// Moves `owner`'s reservation from `from` to `to` and applies the stock change, with a
-/// ledger entry per product; `None` when nothing was in `from`.
+/// ledger entry per product; `None` when nothing was in `from`. A line part of which came
+/// back already (a return) settles only the units still out.
 async fn settle(
     conn: &mut PgConnection,
     owner: Uuid,
@@ -264,9 +276,15 @@ async fn settle(
 ) -> Result<Option<()>, SettleError> {
     lock_owner(conn, owner).await?;
     let lines: Vec<(Uuid, i64)> = sqlx::query_as(
-        "UPDATE inventory.reservations SET status = $3, settled_at = now(), reason = $4
-         WHERE owner_id = $1 AND status = $2
-         RETURNING product_id, quantity",
+        "WITH settling AS (
+             SELECT id, quantity - restocked AS units FROM inventory.reservations
+             WHERE owner_id = $1 AND status = $2 FOR UPDATE
+         )
+         UPDATE inventory.reservations r
+         SET status = $3, settled_at = now(), reason = $4,
+             restocked = CASE WHEN $3 = 'restocked' THEN r.quantity ELSE r.restocked END
+         FROM settling WHERE r.id = settling.id
+         RETURNING r.product_id, settling.units",
     )
     .bind(owner)
     .bind(from)
@@ -278,17 +296,43 @@ async fn settle(
     if lines.is_empty() {
         return Ok(None);
     }
-    let mut lines = lines;
+    // (change in on_hand, change in reserved, ledger kind) per unit.
+    let change = match to {
+        "committed" => StockChange { on_hand_sign: -1, reserved_sign: -1, kind: "commit", delta_sign: -1 },
+        "released" => StockChange { on_hand_sign: 0, reserved_sign: -1, kind: "release", delta_sign: -1 },
+        "restocked" => StockChange::RESTOCK,
+        other => return Err(anyhow::anyhow!("no settlement to {other}").into()),
+    };
+    apply_to_stock(conn, owner, lines, change, reason).await?;
+    Ok(Some(()))
+}
+
+/// How settling a unit changes its stock row, and how the ledger names it.
+#[derive(Debug, Clone, Copy)]
+struct StockChange {
+    on_hand_sign: i64,
+    reserved_sign: i64,
+    kind: &'static str,
+    delta_sign: i64,
+}
+
+impl StockChange {
+    const RESTOCK: StockChange = StockChange { on_hand_sign: 1, reserved_sign: 0, kind: "restock", delta_sign: 1 };
+}
+
+/// Applies settled units to their stock rows (locked in product-id order) with a ledger
+/// entry per product.
+async fn apply_to_stock(
+    conn: &mut PgConnection,
+    owner: Uuid,
+    mut lines: Vec<(Uuid, i64)>,
+    change: StockChange,
+    reason: &str,
+) -> Result<(), SettleError> {
+    lines.retain(|&(_, units)| units > 0);
     lines.sort_unstable();
     let (products, quantities): (Vec<Uuid>, Vec<i64>) = lines.into_iter().unzip();
     lock_stock_rows(conn, &products).await?;
-    // (change in on_hand, change in reserved, ledger kind) per unit.
-    let (on_hand_sign, reserved_sign, kind, delta_sign) = match to {
-        "committed" => (-1_i64, -1_i64, "commit", -1_i64),
-        "released" => (0, -1, "release", -1),
-        "restocked" => (1, 0, "restock", 1),
-        other => return Err(anyhow::anyhow!("no settlement to {other}").into()),
-    };
     sqlx::query(
         "WITH lines AS (SELECT * FROM unnest($1::uuid[], $2::bigint[]) AS l (product_id, quantity)),
          changed AS (
@@ -305,16 +349,88 @@ async fn settle(
     )
     .bind(&products)
     .bind(&quantities)
-    .bind(on_hand_sign)
-    .bind(reserved_sign)
-    .bind(kind)
-    .bind(delta_sign)
+    .bind(change.on_hand_sign)
+    .bind(change.reserved_sign)
+    .bind(change.kind)
+    .bind(change.delta_sign)
     .bind(reason)
     .bind(owner)
     .execute(&mut *conn)
     .await
     .context("applying a settlement to stock")?;
-    Ok(Some(()))
+    Ok(())
+}
+
+/// Puts back part of what `owner` bought: each line's units go back on the shelf
+/// (`on_hand` up, ledger kind `restock`), a sold line whose every unit came back becomes
+/// `restocked`. All lines or none: a line the owner did not buy, or more units than are
+/// still out, is `TooMany` and nothing changes (the caller's transaction stays usable).
+async fn restock_units(
+    conn: &mut PgConnection,
+    owner: Uuid,
+    lines: &[ReservationLine],
+    reason: &str,
+) -> Result<(), RestockError> {
+    lock_owner(conn, owner).await?;
+    let wanted = merged(lines);
+    let products: Vec<Uuid> = wanted.keys().copied().collect();
+    let quantities: Vec<i64> = wanted.values().copied().collect();
+    // Checked first under the rows' locks, so that a refusal writes nothing.
+    let out: Vec<(Uuid, i64)> = sqlx::query_as(
+        "SELECT product_id, quantity - restocked FROM inventory.reservations
+         WHERE owner_id = $1 AND product_id = ANY($2) AND status = 'committed' ORDER BY product_id FOR UPDATE",
+    )
+    .bind(owner)
+    .bind(&products)
+    .fetch_all(&mut *conn)
+    .await
+    .context("reading the units an order still has out")?;
+    let still_out: BTreeMap<Uuid, i64> = out.into_iter().collect();
+    if let Some((&product_id, &requested)) =
+        wanted.iter().find(|&(product, &units)| still_out.get(product).is_none_or(|&out| out < units))
+    {
+        let out = still_out.get(&product_id).copied().unwrap_or(0);
+        return Err(RestockError::TooMany { product_id, requested, out });
+    }
+    sqlx::query(
+        "WITH lines AS (SELECT * FROM unnest($2::uuid[], $3::bigint[]) AS l (product_id, quantity))
+         UPDATE inventory.reservations r
+         SET restocked = r.restocked + lines.quantity,
+             status = CASE WHEN r.restocked + lines.quantity = r.quantity THEN 'restocked' ELSE r.status END,
+             settled_at = CASE WHEN r.restocked + lines.quantity = r.quantity THEN now() ELSE r.settled_at END,
+             reason = $4
+         FROM lines WHERE r.owner_id = $1 AND r.product_id = lines.product_id AND r.status = 'committed'",
+    )
+    .bind(owner)
+    .bind(&products)
+    .bind(&quantities)
+    .bind(reason)
+    .execute(&mut *conn)
+    .await
+    .context("restocking part of an order")?;
+    let lines = products.into_iter().zip(quantities).collect();
+    apply_to_stock(conn, owner, lines, StockChange::RESTOCK, reason).await?;
+    Ok(())
+}
+
+/// Why part of an order could not be put back.
+#[derive(Debug, thiserror::Error)]
+pub enum RestockError {
+    /// More units of a product than the owner bought and has not yet put back (or a
+    /// product it never bought). Nothing changed.
+    #[error("{requested} unit(s) of {product_id} cannot come back: {out} are out")]
+    TooMany { product_id: Uuid, requested: i64, out: i64 },
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<SettleError> for RestockError {
+    fn from(error: SettleError) -> Self {
+        match error {
+            SettleError::NotFound => RestockError::Unexpected(anyhow::anyhow!("no reservation to restock")),
+            SettleError::Unexpected(cause) => RestockError::Unexpected(cause),
+        }
+    }
 }
 
 impl StockReserver for PgStockReserver {
@@ -403,6 +519,17 @@ impl StockReserver for PgStockReserver {
             Some(()) => Ok(Settlement::Done),
             None => settled_status(conn, owner).await,
         }
+    }
+
+    #[tracing::instrument(name = "inventory.restock_units", skip(self, conn, lines), fields(lines = lines.len()))]
+    async fn restock_units(
+        &self,
+        conn: &mut PgConnection,
+        owner: Uuid,
+        lines: &[ReservationLine],
+        reason: &str,
+    ) -> Result<(), RestockError> {
+        restock_units(conn, owner, lines, reason).await
     }
 }
 

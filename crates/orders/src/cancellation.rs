@@ -2,6 +2,7 @@
 //! reservation runs out before payment.
 
 use anyhow::Context as _;
+use kernel::Money;
 use uuid::Uuid;
 
 use crate::coupons::CouponUseStatus;
@@ -11,7 +12,7 @@ use crate::payments::FollowUp;
 use crate::ports::{OrderStock, PaymentProvider, ProductCatalog, Tx};
 use crate::refunds::Note;
 use crate::status::{CancelReason, InvalidTransition, OrderStatus, check_move};
-use crate::stores::{CouponStore as _, LockedOrder, OrderStore as _, Stores};
+use crate::stores::{CouponStore as _, LockedOrder, OrderStore as _, RefundStore as _, Stores};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CancelError {
@@ -54,42 +55,58 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Cancellati
             .await?
             .filter(|o| o.user_id == user)
             .ok_or(CancelError::NotFound)?;
-        let state = order.state();
-        check_move(state, OrderStatus::Cancelled)?;
         let note = match reason {
             Some(reason) => format!("cancelled by the customer: {reason}"),
             None => "cancelled by the customer".to_owned(),
         };
-        let mut refunds = Vec::new();
-        match state.status {
-            OrderStatus::PaymentPending | OrderStatus::PaymentFailed => {
-                deps.holds().release_unpaid(&mut tx, &order, "cancelled").await?;
-            }
-            _ => {
-                deps.stock.restock(&mut tx, order.id, "order cancelled").await?;
-                if state.paid_online {
-                    refunds.extend(self.refund_whole(&mut tx, &order).await?);
-                }
-            }
-        }
-        deps.move_order(&mut tx, &order, OrderStatus::Cancelled, Some(&note)).await?;
-        deps.stores.orders().set_cancel_reason(&mut tx, order_id, CancelReason::Customer).await?;
+        let refunds = self.cancel_locked(&mut tx, &order, CancelReason::Customer, &note).await?;
         tx.commit().await.context("committing a cancellation")?;
         deps.payments().follow_up(FollowUp { capture: None, refunds }).await;
         Ok(deps.load(order_id).await?)
     }
 
-    /// Owes back what is left of the order's payment.
+    /// Cancels a locked order (the caller holds its stock lock and row lock): held stock
+    /// is released, sold stock restocked, and what is left of an online payment owed
+    /// back. The refunds to send once the caller commits.
+    pub(crate) async fn cancel_locked(
+        &self,
+        tx: &mut Tx,
+        order: &LockedOrder,
+        reason: CancelReason,
+        note: &str,
+    ) -> Result<Vec<Uuid>, CancelError> {
+        let deps = self.deps;
+        let state = order.state();
+        check_move(state, OrderStatus::Cancelled)?;
+        let mut refunds = Vec::new();
+        match state.status {
+            OrderStatus::PaymentPending | OrderStatus::PaymentFailed => {
+                deps.holds().release_unpaid(tx, order, "cancelled").await?;
+            }
+            _ => {
+                deps.stock.restock(tx, order.id, "order cancelled").await?;
+                if state.paid_online {
+                    refunds.extend(self.refund_whole(tx, order).await?);
+                }
+            }
+        }
+        deps.move_order(tx, order, OrderStatus::Cancelled, Some(note)).await?;
+        deps.stores.orders().set_cancel_reason(tx, order.id, reason).await?;
+        Ok(refunds)
+    }
+
+    /// Owes back what is left of the order's payment: what it captured less every refund
+    /// of it not failed (an admin may have refunded part already).
     async fn refund_whole(&self, tx: &mut Tx, order: &LockedOrder) -> anyhow::Result<Option<Uuid>> {
         let Some(payment_id) = order.razorpay_payment_id.as_deref() else { return Ok(None) };
-        let left = order.total.checked_sub(order.refunded)?;
-        if left.paise() <= 0 {
+        let counted = self.deps.stores.refunds().counted_for(tx, payment_id).await?;
+        let left = order.total.paise().saturating_sub(counted.paise());
+        if left <= 0 {
             return Ok(None);
         }
-        self.deps
-            .refunds()
-            .refund_due(tx, order, payment_id, left, "order cancelled", RefundKind::Cancellation, Note::Skip)
-            .await
+        let left = Money::from_paise(left);
+        let kind = RefundKind::Cancellation;
+        self.deps.refunds().refund_due(tx, order, payment_id, left, "order cancelled", kind, Note::Skip).await
     }
 
     /// Cancels an order whose reservation expired before it was paid. The expiry job

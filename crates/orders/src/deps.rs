@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
+use crate::admin_operations::AdminOperations;
 use crate::cancellation::Cancellation;
 use crate::checkout::Checkout;
 use crate::holds::Holds;
@@ -75,6 +76,10 @@ impl<C, P, K, S> Deps<C, P, K, S> {
 
     pub(crate) fn reconciliation(&self) -> Reconciliation<'_, C, P, K, S> {
         Reconciliation { deps: self }
+    }
+
+    pub(crate) fn admin(&self) -> AdminOperations<'_, C, P, K, S> {
+        AdminOperations { deps: self }
     }
 
     pub(crate) fn queries(&self) -> OrderQueries<'_, C, P, K, S> {

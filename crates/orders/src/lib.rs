@@ -17,6 +17,7 @@
 //!   the payment provider, and a hook for whoever asked for a checkout. [`stores`]: the
 //!   domain's own storage. [`postgres`] implements the stores; `bins/api` adapts the rest.
 
+pub mod admin_operations;
 pub mod cancellation;
 pub mod cart;
 pub mod checkout;

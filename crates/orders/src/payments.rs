@@ -16,7 +16,8 @@ use crate::holds::HoldAgain;
 use crate::model::{Order, PaymentStatus};
 use crate::payment_decision::{PaymentDecision, PaymentFacts, StockAgain, decide, mismatch, no_order_of_ours};
 use crate::ports::{
-    OrderStock, PaymentProvider, ProductCatalog, ProviderError, ProviderPayment, ProviderPaymentStatus, Sale, Tx,
+    OrderStock, PaymentProvider, ProductCatalog, ProviderError, ProviderPayment, ProviderPaymentStatus,
+    ProviderRefundNews, Sale, Tx,
 };
 use crate::status::OrderStatus;
 use crate::stores::{
@@ -30,6 +31,10 @@ pub enum PaymentNews {
     Authorized(ProviderPayment),
     Captured(ProviderPayment),
     Failed(ProviderPayment),
+    /// One of the provider's refunds is processed: the money is back with the customer.
+    RefundProcessed(ProviderRefundNews),
+    /// One of the provider's refunds failed: the money stayed with the store.
+    RefundFailed(ProviderRefundNews),
 }
 
 /// Gateway work to do once the transaction that decided it has committed.
@@ -90,6 +95,14 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Payments<'
             PaymentNews::Captured(payment) => Ok(self.mark_paid(tx, payment).await?.1),
             PaymentNews::Failed(payment) => {
                 self.mark_failed(tx, payment).await?;
+                Ok(FollowUp::default())
+            }
+            PaymentNews::RefundProcessed(refund) => {
+                self.deps.refunds().apply_news(tx, refund, false).await?;
+                Ok(FollowUp::default())
+            }
+            PaymentNews::RefundFailed(refund) => {
+                self.deps.refunds().apply_news(tx, refund, true).await?;
                 Ok(FollowUp::default())
             }
             PaymentNews::Authorized(payment) => {

@@ -60,6 +60,26 @@ pub struct ProviderPayment {
     pub error: Option<String>,
 }
 
+/// A refund as the provider took it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderRefund {
+    pub id: String,
+    /// Whether the provider reports the money back already (otherwise it is pending,
+    /// and its webhook will say how it ended).
+    pub processed: bool,
+}
+
+/// What the provider reports about one of its refunds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderRefundNews {
+    pub razorpay_refund_id: String,
+    pub payment_id: String,
+    pub amount: Money,
+    /// The store's own refund id, when the refund carries it (every refund the store
+    /// asks for does).
+    pub store_refund_id: Option<Uuid>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     /// The provider answered and refused (unknown id, wrong state, bad amount).
@@ -104,14 +124,16 @@ pub trait PaymentProvider: Send + Sync {
         currency: &str,
     ) -> impl Future<Output = Result<ProviderPayment, ProviderError>> + Send;
 
-    /// Refunds `amount` of a captured payment; returns the refund's id. Errors:
-    /// `Refused`, `Unavailable`.
+    /// Refunds `amount` of a captured payment, tagged with the store's own refund id (so
+    /// that the provider's news of it can be matched); returns the provider's refund.
+    /// Errors: `Refused`, `Unavailable`.
     fn refund(
         &self,
         payment_id: &str,
         amount: Money,
         receipt: &str,
-    ) -> impl Future<Output = Result<String, ProviderError>> + Send;
+        refund: Uuid,
+    ) -> impl Future<Output = Result<ProviderRefund, ProviderError>> + Send;
 
     /// Marks a payment for an admin's attention, in the caller's transaction. Errors:
     /// storage failures.
@@ -200,9 +222,20 @@ pub trait OrderStock: Send + Sync {
     /// release) is fine. Errors: storage failures.
     fn release(&self, tx: &mut Tx, order: Uuid, reason: &str) -> impl Future<Output = anyhow::Result<()>> + Send;
 
-    /// Puts the order's sold units back on the shelf; nothing sold is fine. Errors:
-    /// storage failures.
+    /// Puts the order's sold units back on the shelf (those not already back); nothing
+    /// sold is fine. Errors: storage failures.
     fn restock(&self, tx: &mut Tx, order: Uuid, reason: &str) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// Puts some of the order's sold units back on the shelf (a partial return), all
+    /// lines or none. Errors: storage failures, and more units of a line than the order
+    /// has out (the caller checks first; the transaction then holds nothing new).
+    fn restock_units(
+        &self,
+        tx: &mut Tx,
+        order: Uuid,
+        lines: &[StockLine],
+        reason: &str,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
 /// Whoever asked for a checkout, told of the order in the checkout's own transaction
@@ -217,6 +250,21 @@ pub trait OrderPlacedHook: Send + Sync {
 
 impl OrderPlacedHook for () {
     async fn order_placed(&self, _: &mut Tx, _: Uuid) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+/// Whoever asked for a refund, told of it in the refund's own transaction (the
+/// application attaches it to the request's idempotency key, as with
+/// [`OrderPlacedHook`]). `()` records nothing.
+pub trait RefundRequestedHook: Send + Sync {
+    /// Records that `refund` was written, in its transaction. Errors: storage failures
+    /// (the refund rolls back).
+    fn refund_requested(&self, tx: &mut Tx, refund: Uuid) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+impl RefundRequestedHook for () {
+    async fn refund_requested(&self, _: &mut Tx, _: Uuid) -> anyhow::Result<()> {
         Ok(())
     }
 }

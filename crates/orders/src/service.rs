@@ -5,29 +5,36 @@
 //!
 //! Lock order, everywhere: the customer's lock (checkout and retry, see
 //! [`crate::stores::OrderStore::lock_customer`]), then the coupon row, then the order's
-//! stock lock ([`OrderStock::lock_order`]), then the order row, then stock rows (inside
-//! the stock port). The expiry job holds the order's stock lock while it cancels an order, so
-//! nothing here locks an order row before that lock.
+//! stock lock ([`OrderStock::lock_order`]), then the order row, then refund rows, then
+//! stock rows (inside the stock port). The expiry job holds the order's stock lock while it
+//! cancels an order, so nothing here locks an order row before that lock. Refunds are
+//! written and settled only under the order's row lock: what a payment has given back (or
+//! owes back) is summed there, so concurrent refunds of one order run one after another
+//! and never pass what it captured. Admin operations ([`crate::admin_operations`]) take the
+//! same two locks, in the same order, and nothing else.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use kernel::{Cursor, Limit, Page};
+use kernel::audit::AuditLog;
+use kernel::{Cursor, Limit, Money, Page};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
+use crate::admin_operations::{AdminOrderError, AuditConn, BulkCancelOutcome, RefundError, ReturnError, ReturnRequest};
 use crate::cancellation::CancelError;
 use crate::checkout::{PlaceOrder, PlaceOrderError};
 use crate::deps::Deps;
 use crate::limits::OrderLimits;
-use crate::model::{Order, PlacedOrder};
+use crate::model::{Order, PlacedOrder, RefundRecord, ReturnRecord};
 use crate::payments::{FollowUp, PaymentNews, VerifyError};
-use crate::ports::{OrderPlacedHook, OrderStock, PaymentProvider, ProductCatalog};
+use crate::ports::{OrderPlacedHook, OrderStock, PaymentProvider, ProductCatalog, RefundRequestedHook};
 use crate::postgres::{PgStores, Tx};
 use crate::queries::ListOrdersError;
 use crate::reconcile::ReconcileReport;
 use crate::retry::RetryError;
-use crate::stores::Stores;
+use crate::status::OrderStatus;
+use crate::stores::{NewShipment, OrderStore as _, Stores};
 
 /// Checkout transactions one process runs at once unless set otherwise.
 pub const DEFAULT_CHECKOUT_CONCURRENCY: usize = 4;
@@ -157,6 +164,74 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Orders<C, 
     /// One reconciliation pass ([`crate::reconcile`]). Errors: storage failures.
     pub async fn reconcile(&self, older_than: Duration) -> anyhow::Result<ReconcileReport> {
         self.deps.reconciliation().run(older_than).await
+    }
+
+    /// An admin moves an order ([`crate::admin_operations`]). Errors: every
+    /// [`AdminOrderError`].
+    pub async fn change_status(
+        &self,
+        order_id: Uuid,
+        to: OrderStatus,
+        note: Option<&str>,
+        audit: &impl AuditLog<AuditConn>,
+    ) -> Result<(), AdminOrderError> {
+        self.deps.admin().change_status(order_id, to, note, audit).await
+    }
+
+    /// An admin ships a packed order. Errors: `NotFound`, `InvalidTransition`, `Unexpected`.
+    pub async fn ship(
+        &self,
+        order_id: Uuid,
+        shipment: &NewShipment,
+        audit: &impl AuditLog<AuditConn>,
+    ) -> Result<(), AdminOrderError> {
+        self.deps.admin().ship(order_id, shipment, audit).await
+    }
+
+    /// An admin refunds part or all of an order's online payment. Errors: every
+    /// [`RefundError`].
+    pub async fn refund(
+        &self,
+        order_id: Uuid,
+        amount: Option<Money>,
+        reason: &str,
+        requested: &impl RefundRequestedHook,
+        audit: &impl AuditLog<AuditConn>,
+    ) -> Result<RefundRecord, RefundError> {
+        self.deps.admin().refund(order_id, amount, reason, requested, audit).await
+    }
+
+    /// One refund as it stands now (a refund request answered again). Errors: storage
+    /// failures, and a refund that does not exist.
+    pub async fn refund_record(&self, refund: Uuid) -> anyhow::Result<RefundRecord> {
+        self.deps.admin().refund_record(refund).await
+    }
+
+    /// An admin records units sent back. Errors: every [`ReturnError`].
+    pub async fn record_return(
+        &self,
+        order_id: Uuid,
+        request: &ReturnRequest,
+        actor: Uuid,
+        audit: &impl AuditLog<AuditConn>,
+    ) -> Result<ReturnRecord, ReturnError> {
+        self.deps.admin().record_return(order_id, request, actor, audit).await
+    }
+
+    /// An admin cancels several orders, each on its own.
+    pub async fn bulk_cancel(
+        &self,
+        orders: &[Uuid],
+        reason: &str,
+        audit: &impl AuditLog<AuditConn>,
+    ) -> Vec<(Uuid, BulkCancelOutcome)> {
+        self.deps.admin().bulk_cancel(orders, reason, audit).await
+    }
+
+    /// Any order (for an admin).
+    pub async fn load(&self, order_id: Uuid) -> anyhow::Result<Option<Order>> {
+        let mut conn = self.deps.stores.connect().await?;
+        self.deps.stores.orders().load(&mut conn, order_id).await
     }
 
     /// The customer's own order; someone else's is `None`, as if it did not exist.

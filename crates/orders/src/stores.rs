@@ -66,6 +66,15 @@ pub struct NewOrder {
     pub items: Vec<NewOrderItem>,
 }
 
+/// How an order travels, as the admin shipping it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewShipment {
+    pub carrier: String,
+    pub tracking_number: String,
+    pub tracking_url: Option<String>,
+    pub description: Option<String>,
+}
+
 /// One line of a new order, as it was sold.
 #[derive(Debug, Clone)]
 pub struct NewOrderItem {
@@ -213,6 +222,23 @@ pub trait OrderStore: Send + Sync {
         own_payment: bool,
     ) -> impl Future<Output = anyhow::Result<()>> + Send;
 
+    /// Flags the order for an admin, with why (a later flag replaces an earlier one).
+    fn set_attention(&self, tx: &mut Tx, id: Uuid, reason: &str) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// The order no longer needs an admin.
+    fn clear_attention(&self, tx: &mut Tx, id: Uuid) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// Records how the order travels, shipped now.
+    fn set_shipment(
+        &self,
+        tx: &mut Tx,
+        id: Uuid,
+        shipment: &NewShipment,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// The order arrived now.
+    fn set_delivered(&self, tx: &mut Tx, id: Uuid) -> impl Future<Output = anyhow::Result<()>> + Send;
+
     /// Claims up to `limit` online orders a payment may still arrive for, by moving their
     /// reconciliation lease forward under `FOR UPDATE SKIP LOCKED`: waiting for payment
     /// longer than `older_than` (or missing their Razorpay order past its opening lease),
@@ -284,6 +310,15 @@ pub struct ClaimedRefund {
     pub attempts: i32,
 }
 
+/// A refund whose status this call settled: what it was for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettledRefund {
+    pub order_id: Uuid,
+    pub payment_id: String,
+    pub amount: Money,
+    pub kind: RefundKind,
+}
+
 /// Refunds the store owes (see [`crate::refunds::RefundStatus`]).
 pub trait RefundStore: Send + Sync {
     /// Whether `payment_id` is owed back already.
@@ -310,16 +345,56 @@ pub trait RefundStore: Send + Sync {
         retry_after: Duration,
     ) -> impl Future<Output = anyhow::Result<Option<ClaimedRefund>>> + Send;
 
-    /// The gateway refused it: `failed`, with its reason.
-    fn mark_failed(&self, tx: &mut Tx, refund: Uuid, reason: &str) -> impl Future<Output = anyhow::Result<()>> + Send;
+    /// The gateway refused it, or reported it failed: `failed`, with its reason, if it was
+    /// still due or sent (what it was, when this call changed it).
+    fn mark_failed(
+        &self,
+        tx: &mut Tx,
+        refund: Uuid,
+        reason: &str,
+    ) -> impl Future<Output = anyhow::Result<Option<SettledRefund>>> + Send;
 
-    /// The gateway took it: `sent`, with the gateway's refund id when known.
+    /// The gateway took it: `sent`, with the gateway's refund id when known, if it was
+    /// still due (a webhook may have settled it first).
     fn mark_sent(
         &self,
         tx: &mut Tx,
         refund: Uuid,
         razorpay_refund_id: Option<&str>,
     ) -> impl Future<Output = anyhow::Result<()>> + Send;
+
+    /// The gateway reports the money back: `processed` now, if it was still due or sent
+    /// (what it was, when this call changed it: it counts on its order exactly once).
+    fn mark_processed(
+        &self,
+        tx: &mut Tx,
+        refund: Uuid,
+        razorpay_refund_id: Option<&str>,
+    ) -> impl Future<Output = anyhow::Result<Option<SettledRefund>>> + Send;
+
+    /// What the payment owes back or has given back: every refund of it not `failed`.
+    fn counted_for(&self, tx: &mut Tx, payment_id: &str) -> impl Future<Output = anyhow::Result<Money>> + Send;
+
+    /// What the gateway has taken of the payment's refunds (`sent` or `processed`),
+    /// `except` one.
+    fn taken_for(
+        &self,
+        conn: &mut Tx,
+        payment_id: &str,
+        except: Uuid,
+    ) -> impl Future<Output = anyhow::Result<Money>> + Send;
+
+    /// The store's refund a gateway refund is, by the gateway's id or else the store's
+    /// own id it carries; with its order.
+    fn find_for_news(
+        &self,
+        conn: &mut Tx,
+        razorpay_refund_id: &str,
+        store_refund_id: Option<Uuid>,
+    ) -> impl Future<Output = anyhow::Result<Option<(Uuid, Uuid)>>> + Send;
+
+    /// One refund.
+    fn get(&self, conn: &mut Tx, refund: Uuid) -> impl Future<Output = anyhow::Result<Option<RefundRecord>>> + Send;
 
     /// A try failed; the refund stays due.
     fn note_failure(&self, refund: Uuid, error: &str) -> impl Future<Output = anyhow::Result<()>> + Send;

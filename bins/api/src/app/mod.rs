@@ -16,6 +16,7 @@
 //! lets one domain use another through its port (`adapters.rs`), and the background jobs
 //! (`startup.rs`).
 
+pub mod admin_refund;
 pub mod checkout;
 pub mod idempotent;
 pub mod stock_levels;

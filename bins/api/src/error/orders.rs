@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use kernel::FieldError;
+use orders::admin_operations::{AdminOrderError, RefundError, ReturnError};
 use orders::cancellation::CancelError;
 use orders::cart::{CartError, MAX_LINE_QUANTITY};
 use orders::checkout::PlaceOrderError;
@@ -10,6 +11,7 @@ use orders::limits::CodRefusal;
 use orders::payments::VerifyError;
 use orders::ports::Shortage;
 use orders::queries::ListOrdersError;
+use orders::refunds::RefundRefusal;
 use orders::retry::RetryError;
 use orders::status::InvalidTransition;
 use serde_json::{Value, json};
@@ -217,4 +219,43 @@ from_operation_error!(CouponWriteError {
 
 from_operation_error!(ListCouponsError {
     ListCouponsError::InvalidCursor(_) => invalid_cursor(),
+});
+
+from_operation_error!(AdminOrderError {
+    AdminOrderError::NotFound => ApiError::not_found(),
+    AdminOrderError::InvalidTransition(invalid) => invalid_transition(invalid),
+    AdminOrderError::NotAnAdminMove { to, hint } => {
+        ApiError::validation(vec![FieldError::new("status", format!("an admin does not move an order to {to} here: {hint}"))])
+    },
+});
+
+/// 422 `refund_exceeds_captured` (naming `amount_paise`), or nothing to refund online.
+fn refund_refused(refusal: RefundRefusal, field: &str) -> ApiError {
+    match refusal {
+        RefundRefusal::NothingCaptured => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::RefundExceedsCaptured,
+            "Nothing was paid online for this order, so nothing can be refunded through Razorpay.",
+        )
+        .with_details(vec![FieldError::new(field, "nothing was captured online")]),
+        RefundRefusal::ExceedsCaptured { left } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::RefundExceedsCaptured,
+            format!("At most {} paise of this order's payment can still be refunded.", left.paise()),
+        )
+        .with_details(vec![FieldError::new(field, format!("must be at most {} paise", left.paise()))])
+        .with_extra("refundable_paise", Value::from(left.paise())),
+    }
+}
+
+from_operation_error!(RefundError {
+    RefundError::NotFound => ApiError::not_found(),
+    RefundError::Refused(refusal) => refund_refused(refusal, "amount_paise"),
+});
+
+from_operation_error!(ReturnError {
+    ReturnError::NotFound => ApiError::not_found(),
+    ReturnError::InvalidTransition(invalid) => invalid_transition(invalid),
+    ReturnError::Invalid(invalid) => invalid.into(),
+    ReturnError::Refund(refusal) => refund_refused(refusal, "refund_paise"),
 });

@@ -5,6 +5,7 @@ pub(crate) mod addresses;
 pub(crate) mod admin_catalog;
 pub(crate) mod admin_coupons;
 pub(crate) mod admin_inventory;
+pub(crate) mod admin_order_ops;
 pub(crate) mod admin_payments;
 pub(crate) mod admin_users;
 pub(crate) mod auth;
@@ -103,6 +104,13 @@ fn register(config: &mut web::ServiceConfig, seen: &mut Vec<Endpoint>) {
             .service(api.at("/admin/coupons/{id}").patch(admin_coupons::change).done())
             .service(api.at("/admin/inventory").get(admin_inventory::list).done())
             .service(api.at("/admin/payments").get(admin_payments::list).done())
+            // Before any `/admin/orders/{id}`: a resource that matches the path answers 405
+            // for a method it lacks instead of letting the next one try.
+            .service(api.at("/admin/orders/bulk-cancel").post(admin_order_ops::bulk_cancel).done())
+            .service(api.at("/admin/orders/{id}/status").post(admin_order_ops::change_status).done())
+            .service(api.at("/admin/orders/{id}/ship").post(admin_order_ops::ship).done())
+            .service(api.at("/admin/orders/{id}/returns").post(admin_order_ops::record_return).done())
+            .service(api.at("/admin/orders/{id}/refund").post(admin_order_ops::refund).done())
             .service(catalog_write(api.at("/admin/inventory/{product_id}").put(admin_inventory::set).done()))
             .service(catalog_write(
                 api.at("/admin/inventory/{product_id}/adjustments").post(admin_inventory::adjust).done(),

@@ -7,6 +7,7 @@
 //! handlers.
 
 pub mod address;
+pub mod admin_order;
 pub mod catalog;
 pub mod order;
 pub mod user;

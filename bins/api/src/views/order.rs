@@ -16,6 +16,22 @@ use orders::status::OrderStatus;
 use crate::error::ApiError;
 use crate::views::ToWire;
 
+/// A status as the wire names it, in the domain's terms.
+pub fn status_from_wire(status: OrderStatusWire) -> OrderStatus {
+    match status {
+        OrderStatusWire::PaymentPending => OrderStatus::PaymentPending,
+        OrderStatusWire::Confirmed => OrderStatus::Confirmed,
+        OrderStatusWire::Paid => OrderStatus::Paid,
+        OrderStatusWire::Packed => OrderStatus::Packed,
+        OrderStatusWire::Shipped => OrderStatus::Shipped,
+        OrderStatusWire::Delivered => OrderStatus::Delivered,
+        OrderStatusWire::PaymentFailed => OrderStatus::PaymentFailed,
+        OrderStatusWire::Cancelled => OrderStatus::Cancelled,
+        OrderStatusWire::Returned => OrderStatus::Returned,
+        OrderStatusWire::Refunded => OrderStatus::Refunded,
+    }
+}
+
 impl ToWire for OrderStatus {
     type Wire = OrderStatusWire;
 

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::model::{Attention, HistoryEntry, Order, OrderItem, OrderPayment, PaymentStatus, Shipment, ShippingAddress};
 use crate::status::{CancelReason, OrderStatus};
-use crate::stores::{LockedOrder, NewOrder, NewOrderItem, OrderStore};
+use crate::stores::{LockedOrder, NewOrder, NewOrderItem, NewShipment, OrderStore};
 
 #[derive(Debug, Clone)]
 pub struct PgOrderStore {
@@ -522,7 +522,7 @@ impl OrderStore for PgOrderStore {
         sqlx::query(
             "UPDATE orders.orders SET updated_at = now(),
                  refunded_paise = refunded_paise + CASE WHEN $3 THEN $2 ELSE 0 END,
-                 payment_status = CASE WHEN $3 THEN $5 ELSE payment_status END,
+                 payment_status = CASE WHEN $3 AND refunded_paise + $2 >= total_paise THEN $5 ELSE payment_status END,
                  razorpay_payment_id = CASE WHEN $3 THEN $4 ELSE razorpay_payment_id END
              WHERE id = $1",
         )
@@ -534,6 +534,54 @@ impl OrderStore for PgOrderStore {
         .execute(tx)
         .await
         .context("recording a refund on its order")?;
+        Ok(())
+    }
+
+    async fn set_attention(&self, tx: &mut Tx, id: Uuid, reason: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE orders.orders SET attention = $2, attention_at = now(), updated_at = now() WHERE id = $1")
+            .bind(id)
+            .bind(reason)
+            .execute(tx)
+            .await
+            .context("flagging an order for an admin")?;
+        Ok(())
+    }
+
+    async fn clear_attention(&self, tx: &mut Tx, id: Uuid) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE orders.orders SET attention = NULL, attention_at = NULL, updated_at = now()
+             WHERE id = $1 AND attention IS NOT NULL",
+        )
+        .bind(id)
+        .execute(tx)
+        .await
+        .context("clearing an order's flag")?;
+        Ok(())
+    }
+
+    async fn set_shipment(&self, tx: &mut Tx, id: Uuid, shipment: &NewShipment) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE orders.orders SET carrier = $2, tracking_number = $3, tracking_url = $4, shipment_description = $5,
+                 shipped_at = now(), updated_at = now()
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(&shipment.carrier)
+        .bind(&shipment.tracking_number)
+        .bind(&shipment.tracking_url)
+        .bind(&shipment.description)
+        .execute(tx)
+        .await
+        .context("recording a shipment")?;
+        Ok(())
+    }
+
+    async fn set_delivered(&self, tx: &mut Tx, id: Uuid) -> anyhow::Result<()> {
+        sqlx::query("UPDATE orders.orders SET delivered_at = now(), updated_at = now() WHERE id = $1")
+            .bind(id)
+            .execute(tx)
+            .await
+            .context("recording a delivery")?;
         Ok(())
     }
 

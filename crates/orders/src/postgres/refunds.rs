@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{Pool, Tx, refund_status_value};
 use crate::model::{RefundKind, RefundRecord};
 use crate::refunds::RefundStatus;
-use crate::stores::{ClaimedRefund, RefundStore};
+use crate::stores::{ClaimedRefund, RefundStore, SettledRefund};
 
 #[derive(sqlx::FromRow)]
 struct RefundRow {
@@ -45,6 +45,13 @@ impl RefundRow {
             created_at: self.created_at,
         })
     }
+}
+
+type SettledRow = (Uuid, String, i64, String);
+
+fn settled((order_id, payment_id, amount, kind): SettledRow) -> anyhow::Result<SettledRefund> {
+    let kind = RefundKind::parse(&kind).with_context(|| format!("a stored refund has the unknown kind {kind}"))?;
+    Ok(SettledRefund { order_id, payment_id, amount: Money::from_paise(amount), kind })
 }
 
 #[derive(Debug, Clone)]
@@ -117,26 +124,109 @@ impl RefundStore for PgRefunds {
         }))
     }
 
-    async fn mark_failed(&self, tx: &mut Tx, refund: Uuid, reason: &str) -> anyhow::Result<()> {
-        sqlx::query("UPDATE orders.refunds SET status = $3, last_error = $2, updated_at = now() WHERE id = $1")
-            .bind(refund)
-            .bind(reason)
-            .bind(refund_status_value(RefundStatus::Failed))
-            .execute(tx)
-            .await
-            .context("recording a refused refund")?;
-        Ok(())
+    async fn mark_failed(&self, tx: &mut Tx, refund: Uuid, reason: &str) -> anyhow::Result<Option<SettledRefund>> {
+        let row: Option<SettledRow> = sqlx::query_as(
+            "UPDATE orders.refunds SET status = 'failed', last_error = $2, updated_at = now()
+             WHERE id = $1 AND status IN ('due', 'sent')
+             RETURNING order_id, razorpay_payment_id, amount_paise, kind",
+        )
+        .bind(refund)
+        .bind(reason)
+        .fetch_optional(tx)
+        .await
+        .context("recording a failed refund")?;
+        row.map(settled).transpose()
     }
 
     async fn mark_sent(&self, tx: &mut Tx, refund: Uuid, razorpay_refund_id: Option<&str>) -> anyhow::Result<()> {
-        sqlx::query("UPDATE orders.refunds SET status = $3, razorpay_refund_id = $2, updated_at = now() WHERE id = $1")
-            .bind(refund)
-            .bind(razorpay_refund_id)
-            .bind(refund_status_value(RefundStatus::Sent))
-            .execute(tx)
-            .await
-            .context("recording a refund")?;
+        sqlx::query(
+            "UPDATE orders.refunds SET status = 'sent', razorpay_refund_id = coalesce($2, razorpay_refund_id),
+                 updated_at = now()
+             WHERE id = $1 AND status = 'due'",
+        )
+        .bind(refund)
+        .bind(razorpay_refund_id)
+        .execute(tx)
+        .await
+        .context("recording a refund")?;
         Ok(())
+    }
+
+    async fn mark_processed(
+        &self,
+        tx: &mut Tx,
+        refund: Uuid,
+        razorpay_refund_id: Option<&str>,
+    ) -> anyhow::Result<Option<SettledRefund>> {
+        let row: Option<SettledRow> = sqlx::query_as(
+            "UPDATE orders.refunds SET status = 'processed', processed_at = now(), last_error = NULL,
+                 razorpay_refund_id = coalesce($2, razorpay_refund_id), updated_at = now()
+             WHERE id = $1 AND status IN ('due', 'sent')
+             RETURNING order_id, razorpay_payment_id, amount_paise, kind",
+        )
+        .bind(refund)
+        .bind(razorpay_refund_id)
+        .fetch_optional(tx)
+        .await
+        .context("recording a processed refund")?;
+        row.map(settled).transpose()
+    }
+
+    async fn counted_for(&self, tx: &mut Tx, payment_id: &str) -> anyhow::Result<Money> {
+        let sum: i64 = sqlx::query_scalar(
+            "SELECT coalesce(sum(amount_paise), 0)::bigint FROM orders.refunds
+             WHERE razorpay_payment_id = $1 AND status <> 'failed'",
+        )
+        .bind(payment_id)
+        .fetch_one(tx)
+        .await
+        .context("adding up a payment's refunds")?;
+        Ok(Money::from_paise(sum))
+    }
+
+    async fn taken_for(&self, conn: &mut Tx, payment_id: &str, except: Uuid) -> anyhow::Result<Money> {
+        let sum: i64 = sqlx::query_scalar(
+            "SELECT coalesce(sum(amount_paise), 0)::bigint FROM orders.refunds
+             WHERE razorpay_payment_id = $1 AND status IN ('sent', 'processed') AND id <> $2",
+        )
+        .bind(payment_id)
+        .bind(except)
+        .fetch_one(conn)
+        .await
+        .context("adding up a payment's refunds the gateway took")?;
+        Ok(Money::from_paise(sum))
+    }
+
+    async fn find_for_news(
+        &self,
+        conn: &mut Tx,
+        razorpay_refund_id: &str,
+        store_refund_id: Option<Uuid>,
+    ) -> anyhow::Result<Option<(Uuid, Uuid)>> {
+        sqlx::query_as(
+            "SELECT id, order_id FROM orders.refunds WHERE razorpay_refund_id = $1
+             UNION ALL
+             SELECT id, order_id FROM orders.refunds WHERE id = $2
+             LIMIT 1",
+        )
+        .bind(razorpay_refund_id)
+        .bind(store_refund_id)
+        .fetch_optional(conn)
+        .await
+        .context("finding the refund a gateway refund is")
+    }
+
+    async fn get(&self, conn: &mut Tx, refund: Uuid) -> anyhow::Result<Option<RefundRecord>> {
+        let row: Option<RefundRow> = sqlx::query_as(
+            "SELECT id, order_id, razorpay_payment_id, amount_paise, status, kind, reason, razorpay_refund_id,
+                    last_error, processed_at, created_at
+             FROM orders.refunds WHERE id = $1",
+        )
+        .bind(refund)
+        .fetch_optional(conn)
+        .await
+        .context("reading a refund")?;
+        row.map(RefundRow::into_record).transpose()
     }
 
     async fn note_failure(&self, refund: Uuid, error: &str) -> anyhow::Result<()> {
