@@ -20,6 +20,8 @@ CREATE UNIQUE INDEX refunds_unwanted_once ON orders.refunds (razorpay_payment_id
 CREATE INDEX refunds_by_order ON orders.refunds (order_id, created_at, id);
 CREATE UNIQUE INDEX refunds_by_razorpay_id ON orders.refunds (razorpay_refund_id) WHERE razorpay_refund_id IS NOT NULL;
 CREATE INDEX refunds_by_payment ON orders.refunds (razorpay_payment_id);
+-- Reconciliation's queue of refunds Razorpay took and has not reported on.
+CREATE INDEX refunds_sent ON orders.refunds (updated_at) WHERE status = 'sent';
 
 -- Units taken back after shipping.
 CREATE TABLE orders.returns (

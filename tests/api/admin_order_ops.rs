@@ -13,7 +13,7 @@ use api_types::orders::{Order, OrderStatus, PaymentMethod, PlacedOrder, Shipping
 use reqwest::StatusCode;
 use rigmaster_tests::app::{TestApp, TestUser};
 use rigmaster_tests::orders::{history_statuses, order_of};
-use rigmaster_tests::shop::{all_at_once, new_key, register_customers, spawn_shop};
+use rigmaster_tests::shop::{all_at_once, new_key, register_customers, spawn_shop, spawn_shop_with};
 use rigmaster_tests::{assert_refused, eventually};
 use uuid::Uuid;
 
@@ -352,6 +352,28 @@ async fn a_refund_that_fails_by_webhook_flags_the_order_and_an_admin_retry_then_
     assert_eq!(seen.status, OrderStatus::Paid, "a paid order stays paid when refunded without a return");
     let flagged: Option<String> = scalar(&app, "SELECT attention FROM orders.orders WHERE id = $1", order.id).await;
     assert_eq!(flagged, None, "the processed refund settles the flag");
+}
+
+#[tokio::test]
+async fn a_refund_whose_end_razorpay_never_reports_is_settled_by_asking() {
+    let app = spawn_shop_with(|settings| {
+        settings.orders.reconcile_interval_seconds = 1;
+        settings.orders.reconcile_after_seconds = 0;
+    })
+    .await;
+    let PaidOrder { admin, order, .. } = paid_order(&app, 1).await;
+    app.simulator.set_fault("refunds_fail_silently", None).await;
+
+    let refund = refund_now(&admin, order.id, Some(10_000)).await;
+    assert_eq!(refund.status, RefundStatus::Sent, "taken by Razorpay, its end not known yet");
+
+    eventually("reconciliation to learn the refund failed", async || {
+        let status: String = scalar(&app, "SELECT status FROM orders.refunds WHERE id = $1", refund.id).await;
+        (status == "failed").then_some(())
+    })
+    .await;
+    let flagged: Option<String> = scalar(&app, "SELECT attention FROM orders.orders WHERE id = $1", order.id).await;
+    assert!(flagged.is_some(), "the order is flagged for an admin");
 }
 
 #[tokio::test]

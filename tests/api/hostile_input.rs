@@ -153,6 +153,20 @@ fn routes() -> Vec<Route> {
             .body(json!({"delta": 1, "reason": "recount"})),
         route(Method::GET, "/api/v1/admin/inventory/{product}/ledger", Admin).query(LIST),
         route(Method::GET, "/api/v1/admin/payments", Admin).query(&["status", "flagged", "limit", "cursor"]),
+        route(Method::POST, "/api/v1/admin/orders/{order}/status", Admin)
+            .body(json!({"status": "packed", "note": "packed at the warehouse"})),
+        route(Method::POST, "/api/v1/admin/orders/{order}/ship", Admin).body(json!({
+            "carrier": "Delhivery", "tracking_number": "DL123", "tracking_url": "https://track.example.in/DL123",
+            "description": "1 box",
+        })),
+        route(Method::POST, "/api/v1/admin/orders/{order}/returns", Admin).body(json!({
+            "items": [{"product_id": "{product}", "quantity": 1}], "restock": true, "reason": "damaged",
+            "refund_paise": 1000,
+        })),
+        route(Method::POST, "/api/v1/admin/orders/{order}/refund", Admin)
+            .body(json!({"amount_paise": 1000, "reason": "goodwill"})),
+        route(Method::POST, "/api/v1/admin/orders/bulk-cancel", Admin)
+            .body(json!({"order_ids": ["{random}"], "reason": "fraud"})),
     ]
 }
 

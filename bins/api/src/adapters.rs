@@ -15,8 +15,8 @@ use kernel::Money;
 use orders::payments::PaymentNews;
 use orders::ports::{
     CatalogProduct, HoldError, OrderPlacedHook, OrderStock, PaymentProvider, ProductCatalog, ProviderError,
-    ProviderPayment, ProviderPaymentStatus, ProviderRefund, ProviderRefundNews, RefundRequestedHook, Sale, Shortage,
-    StockLine,
+    ProviderPayment, ProviderPaymentStatus, ProviderRefund, ProviderRefundNews, ProviderRefundState,
+    RefundRequestedHook, Sale, Shortage, StockLine,
 };
 use orders::service::Orders;
 use orders::stores::Stores;
@@ -214,6 +214,15 @@ impl PaymentProvider for RazorpayPayments {
             tracing::warn!(error = %format!("{error:#}"), refund_id = %refund.id, "recording a refund failed");
         }
         Ok(ProviderRefund { processed: refund.status == RefundStatus::Processed, id: refund.id })
+    }
+
+    async fn refund_state(&self, refund_id: &str) -> Result<ProviderRefundState, ProviderError> {
+        let refund = self.client.fetch_refund(refund_id).await.map_err(provider_error)?;
+        Ok(match refund.status {
+            RefundStatus::Pending => ProviderRefundState::Pending,
+            RefundStatus::Processed => ProviderRefundState::Processed,
+            RefundStatus::Failed => ProviderRefundState::Failed,
+        })
     }
 
     async fn flag(&self, conn: &mut PgConnection, payment_id: &str, reason: &str) -> anyhow::Result<()> {

@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/payments/{id}", web::get().to(fetch_payment))
             .route("/payments/{id}/capture", web::post().to(capture))
             .route("/payments/{id}/refund", web::post().to(refund))
+            .route("/refunds/{id}", web::get().to(fetch_refund))
             .default_service(web::to(unknown_route)),
     );
 }
@@ -59,7 +60,7 @@ async fn admit(shared: &Shared, request: &HttpRequest) -> Result<(), HttpRespons
     let fault = *lock(&shared.fault);
     let refund = request.path().ends_with("/refund");
     match fault {
-        Fault::None | Fault::RefundsLost | Fault::RefundsFailLater => {}
+        Fault::None | Fault::RefundsLost | Fault::RefundsFailLater | Fault::RefundsFailSilently => {}
         Fault::Refunds500 | Fault::RefundsRefused if !refund => {}
         Fault::Slow { delay_ms } => tokio::time::sleep(Duration::from_millis(delay_ms)).await,
         Fault::Error500 | Fault::Refunds500 => return Err(server_error()),
@@ -138,6 +139,13 @@ async fn fetch_payment(shared: web::Data<Shared>, request: HttpRequest, id: web:
     answer(shared.books().payment(&id))
 }
 
+async fn fetch_refund(shared: web::Data<Shared>, request: HttpRequest, id: web::Path<String>) -> HttpResponse {
+    if let Err(response) = admit(&shared, &request).await {
+        return response;
+    }
+    answer(shared.books().refund_entity(&id))
+}
+
 async fn capture(
     shared: web::Data<Shared>,
     request: HttpRequest,
@@ -160,9 +168,14 @@ async fn refund(
     if let Err(response) = admit(&shared, &request).await {
         return response;
     }
-    let fail_later = *lock(&shared.fault) == Fault::RefundsFailLater;
+    let fault = *lock(&shared.fault);
+    let fail_later = matches!(fault, Fault::RefundsFailLater | Fault::RefundsFailSilently);
     let refunded = json_body(&body).and_then(|body| shared.books().refund(&id, &body, unix_now(), fail_later));
-    let answer = answer_and_deliver(&shared, refunded);
+    let answer = if fault == Fault::RefundsFailSilently {
+        answer(refunded.map(|(refund, _)| refund))
+    } else {
+        answer_and_deliver(&shared, refunded)
+    };
     if *lock(&shared.fault) == Fault::RefundsLost && answer.status().is_success() {
         return server_error();
     }

@@ -212,6 +212,11 @@ impl Books {
         Ok(order.payment_ids.iter().filter_map(|id| self.payments.get(id).cloned()).collect())
     }
 
+    /// `GET /v1/refunds/:id`.
+    pub fn refund_entity(&self, refund_id: &str) -> Result<Refund, Refusal> {
+        self.refunds.get(refund_id).cloned().ok_or_else(Refusal::unknown_id)
+    }
+
     pub fn payment(&self, payment_id: &str) -> Result<Payment, Refusal> {
         self.payments.get(payment_id).cloned().ok_or_else(Refusal::unknown_id)
     }

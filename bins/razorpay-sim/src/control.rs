@@ -40,6 +40,9 @@ pub enum Fault {
     /// `refund.failed` are delivered and the payment keeps its money, as when the bank
     /// bounces a refund; other calls work.
     RefundsFailLater,
+    /// As `RefundsFailLater`, but no webhook is delivered: the store must find out by
+    /// asking (`GET /v1/refunds/:id`).
+    RefundsFailSilently,
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -174,6 +177,7 @@ async fn set_fault(shared: web::Data<Shared>, body: web::Bytes) -> HttpResponse 
         "refunds_lost" => Fault::RefundsLost,
         "refunds_refused" => Fault::RefundsRefused,
         "refunds_fail_later" => Fault::RefundsFailLater,
+        "refunds_fail_silently" => Fault::RefundsFailSilently,
         other => {
             let refusal = Refusal::bad_request(format!("Unknown fault mode {other:?}"), Some("mode"));
             return refusal_response(&refusal);

@@ -10,7 +10,6 @@ use crate::deps::{Deps, MoveError};
 use crate::model::{Order, PaymentStatus, RefundKind};
 use crate::payments::FollowUp;
 use crate::ports::{OrderStock, PaymentProvider, ProductCatalog, Tx};
-use crate::refunds::Note;
 use crate::status::{CancelReason, InvalidTransition, OrderStatus, check_move};
 use crate::stores::{CouponStore as _, LockedOrder, OrderStore as _, RefundStore as _, Stores};
 
@@ -106,7 +105,7 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Cancellati
         }
         let left = Money::from_paise(left);
         let kind = RefundKind::Cancellation;
-        self.deps.refunds().refund_due(tx, order, payment_id, left, "order cancelled", kind, Note::Skip).await
+        self.deps.refunds().refund_due(tx, order, payment_id, left, "order cancelled", kind).await
     }
 
     /// Cancels an order whose reservation expired before it was paid. The expiry job

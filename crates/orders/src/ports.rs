@@ -69,6 +69,14 @@ pub struct ProviderRefund {
     pub processed: bool,
 }
 
+/// Where a provider's refund stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderRefundState {
+    Pending,
+    Processed,
+    Failed,
+}
+
 /// What the provider reports about one of its refunds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderRefundNews {
@@ -134,6 +142,9 @@ pub trait PaymentProvider: Send + Sync {
         receipt: &str,
         refund: Uuid,
     ) -> impl Future<Output = Result<ProviderRefund, ProviderError>> + Send;
+
+    /// Where one of the provider's refunds stands now. Errors: `Refused`, `Unavailable`.
+    fn refund_state(&self, refund_id: &str) -> impl Future<Output = Result<ProviderRefundState, ProviderError>> + Send;
 
     /// Marks a payment for an admin's attention, in the caller's transaction. Errors:
     /// storage failures.

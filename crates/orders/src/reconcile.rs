@@ -1,5 +1,6 @@
 //! Reconciliation: asks Razorpay about orders that have waited too long for payment
-//! (webhooks can be lost) and applies what happened; sends refunds still due. Orders
+//! (webhooks can be lost) and applies what happened; sends refunds still due, and asks
+//! after refunds Razorpay took but never reported processed or failed. Orders
 //! whose payment failed or whose reservation expired are asked about too (every ten
 //! minutes for a day), so that a capture whose webhook was lost is paid or refunded.
 //! An order whose checkout died before its Razorpay order existed is taken as soon as the
@@ -16,7 +17,9 @@ use uuid::Uuid;
 
 use crate::deps::Deps;
 use crate::payments::PaymentNews;
-use crate::ports::{OrderStock, PaymentProvider, ProductCatalog, ProviderPaymentStatus};
+use crate::ports::{
+    OrderStock, PaymentProvider, ProductCatalog, ProviderPaymentStatus, ProviderRefundNews, ProviderRefundState,
+};
 use crate::recovery::{OpenPaymentError, WhileOpenedElsewhere};
 use crate::stores::{OrderStore as _, PaymentAttemptStore as _, RefundStore as _, Stores};
 
@@ -27,6 +30,8 @@ const BATCH: i64 = 50;
 pub struct ReconcileReport {
     pub orders_checked: usize,
     pub refunds_sent: usize,
+    /// Refunds Razorpay took whose end (processed or failed) was learnt by asking.
+    pub refunds_settled: usize,
 }
 
 /// Reconciliation passes.
@@ -36,12 +41,13 @@ pub(crate) struct Reconciliation<'a, C, P, K, S> {
 
 impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Reconciliation<'_, C, P, K, S> {
     /// One pass over orders `payment_pending` for longer than `older_than` (or missing
-    /// their Razorpay order), and over refunds still due.
+    /// their Razorpay order), over refunds still due, and over refunds Razorpay took and
+    /// has said nothing about for `older_than` (asked after again every `older_than`).
     #[tracing::instrument(name = "orders.reconcile", skip(self))]
     pub(crate) async fn run(&self, older_than: Duration) -> anyhow::Result<ReconcileReport> {
         let deps = self.deps;
         let claimed = deps.stores.orders().claim_for_reconciliation(older_than, BATCH).await?;
-        let mut report = ReconcileReport { orders_checked: claimed.len(), refunds_sent: 0 };
+        let mut report = ReconcileReport { orders_checked: claimed.len(), ..ReconcileReport::default() };
         for order_id in claimed {
             if let Err(error) = self.reconcile_order(order_id).await {
                 tracing::warn!(error = %format!("{error:#}"), %order_id, "reconciling an order failed; retried later");
@@ -54,7 +60,31 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Reconcilia
                 Err(error) => tracing::warn!(error = %format!("{error:#}"), %refund, "a due refund is still not sent"),
             }
         }
+        let unsettled = deps.stores.refunds().claim_unsettled(BATCH, older_than).await?;
+        for (refund, razorpay_refund_id, payment_id, amount) in unsettled {
+            let news = ProviderRefundNews { razorpay_refund_id, payment_id, amount, store_refund_id: Some(refund) };
+            match self.settle_refund(&news).await {
+                Ok(true) => report.refunds_settled += 1,
+                Ok(false) => {}
+                Err(error) => tracing::warn!(error = %format!("{error:#}"), %refund, "asking after a refund failed"),
+            }
+        }
         Ok(report)
+    }
+
+    /// Asks the gateway how a refund it took ended, and settles it if it has (as its lost
+    /// webhook would have). Whether it had.
+    async fn settle_refund(&self, news: &ProviderRefundNews) -> anyhow::Result<bool> {
+        let deps = self.deps;
+        let failed = match deps.provider.refund_state(&news.razorpay_refund_id).await? {
+            ProviderRefundState::Pending => return Ok(false),
+            ProviderRefundState::Processed => false,
+            ProviderRefundState::Failed => true,
+        };
+        let mut tx = deps.stores.begin().await.context("settling a refund")?;
+        deps.refunds().apply_news(&mut tx, news, failed).await?;
+        tx.commit().await.context("settling a refund")?;
+        Ok(true)
     }
 
     /// Every payment attempt of the order, oldest first; then its Razorpay order if it

@@ -59,23 +59,15 @@ pub enum RefundRefusal {
     ExceedsCaptured { left: Money },
 }
 
-/// Whether writing a refund also notes it in the order's history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Note {
-    Add,
-    /// The caller writes its own note (a cancellation).
-    Skip,
-}
-
 /// Owing money back, and sending it.
 pub(crate) struct Refunds<'a, C, P, K, S> {
     pub(crate) deps: &'a Deps<C, P, K, S>,
 }
 
 impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Refunds<'_, C, P, K, S> {
-    /// Writes a refund the store owes for `payment_id` (once per payment). A payment the
-    /// order could not take also gets a history note (`Note::Add`); a cancellation writes
-    /// its own. Returns its id when this call wrote it.
+    /// Writes a refund the store owes for `payment_id` (an unwanted payment's once per
+    /// payment). Returns its id when this call wrote it; the caller notes it in the
+    /// order's history.
     pub(crate) async fn refund_due(
         &self,
         tx: &mut Tx,
@@ -84,15 +76,8 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Refunds<'_
         amount: Money,
         reason: &str,
         kind: RefundKind,
-        note: Note,
     ) -> anyhow::Result<Option<Uuid>> {
-        let stores = &self.deps.stores;
-        let id = stores.refunds().insert_due(tx, order.id, payment_id, amount, reason, kind).await?;
-        if id.is_some() && note == Note::Add {
-            let note = format!("refund of payment {payment_id} due: {reason}");
-            stores.orders().add_history(tx, order.id, order.status, Some(&note)).await?;
-        }
-        Ok(id)
+        self.deps.stores.refunds().insert_due(tx, order.id, payment_id, amount, reason, kind).await
     }
 
     /// Owes back a captured payment the order cannot take, and flags it: the customer was
@@ -104,8 +89,11 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Refunds<'_
         payment: &ProviderPayment,
         reason: &str,
     ) -> anyhow::Result<Option<Uuid>> {
-        let refund =
-            self.refund_due(tx, order, &payment.id, payment.amount, reason, RefundKind::Unwanted, Note::Add).await?;
+        let refund = self.refund_due(tx, order, &payment.id, payment.amount, reason, RefundKind::Unwanted).await?;
+        if refund.is_some() {
+            let note = format!("refund of payment {} due: {reason}", payment.id);
+            self.deps.stores.orders().add_history(tx, order.id, order.status, Some(&note)).await?;
+        }
         self.deps.provider.flag(tx, &payment.id, &format!("refunded automatically: {reason}")).await?;
         Ok(refund)
     }
@@ -133,7 +121,7 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Refunds<'_
         if left.paise() == 0 || amount.paise() > left.paise() || amount.paise() <= 0 {
             return Ok(Err(RefundRefusal::ExceedsCaptured { left }));
         }
-        let id = self.refund_due(tx, order, payment_id, amount, reason, kind, Note::Skip).await?;
+        let id = self.refund_due(tx, order, payment_id, amount, reason, kind).await?;
         let id = id.context("a refund that is not once per payment was not written")?;
         let note = format!("refund of {} paise requested: {reason}", amount.paise());
         self.deps.stores.orders().add_history(tx, order.id, order.status, Some(&note)).await?;

@@ -393,6 +393,15 @@ pub trait RefundStore: Send + Sync {
         store_refund_id: Option<Uuid>,
     ) -> impl Future<Output = anyhow::Result<Option<(Uuid, Uuid)>>> + Send;
 
+    /// Up to `limit` refunds the gateway took and has not reported on for `quiet` (a
+    /// lost webhook), oldest first, each leased for `quiet` by moving its `updated_at`:
+    /// (refund, the gateway's refund id, payment, amount).
+    fn claim_unsettled(
+        &self,
+        limit: i64,
+        quiet: Duration,
+    ) -> impl Future<Output = anyhow::Result<Vec<(Uuid, String, String, Money)>>> + Send;
+
     /// One refund.
     fn get(&self, conn: &mut Tx, refund: Uuid) -> impl Future<Output = anyhow::Result<Option<RefundRecord>>> + Send;
 

@@ -237,6 +237,12 @@ impl PaymentGateway for RazorpayClient {
         self.call(Method::GET, &path, None, Repeat::Safe).await
     }
 
+    #[tracing::instrument(skip(self))]
+    async fn fetch_refund(&self, refund_id: &str) -> Result<Refund, GatewayError> {
+        let path = format!("/refunds/{}", path_id(refund_id)?);
+        self.call(Method::GET, &path, None, Repeat::Safe).await
+    }
+
     #[tracing::instrument(skip(self), fields(amount = amount.paise()))]
     async fn capture_payment(&self, payment_id: &str, amount: Money, currency: &str) -> Result<Payment, GatewayError> {
         let path = format!("/payments/{}/capture", path_id(payment_id)?);

@@ -128,6 +128,9 @@ pub trait PaymentGateway: Send + Sync {
         currency: &str,
     ) -> impl Future<Output = Result<Payment, GatewayError>> + Send;
 
+    /// `GET /v1/refunds/:id`: a refund as it stands now (`pending`, `processed`, `failed`).
+    fn fetch_refund(&self, refund_id: &str) -> impl Future<Output = Result<Refund, GatewayError>> + Send;
+
     /// `POST /v1/payments/:id/refund`: at most what was captured and not yet refunded.
     fn refund_payment(
         &self,

@@ -306,7 +306,7 @@ mod tests {
                     "pincode": "560001", "country": "IN"},
                 "payment": {"method": "razorpay", "status": "captured", "razorpay_order_id": "order_1",
                     "razorpay_payment_id": "pay_1", "paid_at": at, "refunded_paise": 0},
-                "shipment": {"carrier": "Delhivery", "tracking_number": "DL1", "description": null,
+                "shipment": {"carrier": "Delhivery", "tracking_number": "DL1", "tracking_url": null, "description": null,
                     "shipped_at": at, "delivered_at": null},
                 "reservation_expires_at": null,
                 "history": [{"status": "payment_pending", "at": at, "note": "placed"}],

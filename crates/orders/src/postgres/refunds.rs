@@ -216,6 +216,29 @@ impl RefundStore for PgRefunds {
         .context("finding the refund a gateway refund is")
     }
 
+    async fn claim_unsettled(&self, limit: i64, quiet: Duration) -> anyhow::Result<Vec<(Uuid, String, String, Money)>> {
+        // Spelled, not bound: `refunds_sent` is partial on it.
+        let rows: Vec<(Uuid, String, String, i64)> = sqlx::query_as(
+            "UPDATE orders.refunds SET updated_at = now()
+             WHERE id IN (
+                 SELECT id FROM orders.refunds
+                 WHERE status = 'sent' AND razorpay_refund_id IS NOT NULL
+                   AND updated_at < now() - make_interval(secs => $2)
+                 ORDER BY updated_at LIMIT $1 FOR UPDATE SKIP LOCKED
+             )
+             RETURNING id, razorpay_refund_id, razorpay_payment_id, amount_paise",
+        )
+        .bind(limit)
+        .bind(quiet.as_secs_f64())
+        .fetch_all(&self.pool)
+        .await
+        .context("claiming refunds Razorpay has not reported on")?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, refund_id, payment_id, amount)| (id, refund_id, payment_id, Money::from_paise(amount)))
+            .collect())
+    }
+
     async fn get(&self, conn: &mut Tx, refund: Uuid) -> anyhow::Result<Option<RefundRecord>> {
         let row: Option<RefundRow> = sqlx::query_as(
             "SELECT id, order_id, razorpay_payment_id, amount_paise, status, kind, reason, razorpay_refund_id,
