@@ -16,6 +16,7 @@ use kernel::{Cursor, Limit, Page};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
+use crate::admin_queries::{AdminOrderView, OrderKey, SearchOrdersError};
 use crate::cancellation::CancelError;
 use crate::checkout::{PlaceOrder, PlaceOrderError};
 use crate::deps::Deps;
@@ -27,6 +28,7 @@ use crate::postgres::{PgStores, Tx};
 use crate::queries::ListOrdersError;
 use crate::reconcile::ReconcileReport;
 use crate::retry::RetryError;
+use crate::search::OrderFilter;
 use crate::stores::Stores;
 
 /// Checkout transactions one process runs at once unless set otherwise.
@@ -172,5 +174,27 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Orders<C, 
         after: Option<&Cursor>,
     ) -> Result<Page<Order>, ListOrdersError> {
         self.deps.queries().list_for(user, limit, after).await
+    }
+
+    /// Any order matching `filter`, newest first, for an admin ([`crate::admin_queries`]).
+    /// Errors: `InvalidCursor`, `Unexpected`.
+    pub async fn search(
+        &self,
+        filter: &OrderFilter,
+        limit: Limit,
+        after: Option<&Cursor>,
+    ) -> Result<Page<AdminOrderView>, SearchOrdersError> {
+        self.deps.admin_queries().search(filter, limit, after).await
+    }
+
+    /// One order, by id or number, with its refunds, returns and Razorpay orders, for an
+    /// admin. Errors: storage failures.
+    pub async fn admin_view(&self, key: &OrderKey) -> anyhow::Result<Option<AdminOrderView>> {
+        self.deps.admin_queries().view(key).await
+    }
+
+    /// How many orders are in each status, every status listed. Errors: storage failures.
+    pub async fn count_by_status(&self) -> anyhow::Result<Vec<(crate::status::OrderStatus, i64)>> {
+        self.deps.admin_queries().count_by_status().await
     }
 }
