@@ -18,8 +18,8 @@ use crate::status::OrderStatus;
 pub struct OrderFilter {
     pub status: Option<OrderStatus>,
     pub method: Option<PaymentMethod>,
-    /// Only orders flagged for an admin.
-    pub needs_attention: bool,
+    /// `Some(true)`: only orders flagged for an admin; `Some(false)`: only the others.
+    pub needs_attention: Option<bool>,
     /// Only orders placed by one of these customers (`Some` of none: no order at all).
     pub customers: Option<Vec<Uuid>>,
     /// Only the order with this number.

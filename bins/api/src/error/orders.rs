@@ -9,6 +9,7 @@ use orders::coupons::{CouponRejection, CouponWriteError, ListCouponsError};
 use orders::limits::CodRefusal;
 use orders::payments::VerifyError;
 use orders::ports::Shortage;
+use orders::admin_queries::SearchOrdersError;
 use orders::queries::ListOrdersError;
 use orders::retry::RetryError;
 use orders::status::InvalidTransition;
@@ -204,6 +205,10 @@ from_operation_error!(CancelError {
 
 from_operation_error!(ListOrdersError {
     ListOrdersError::InvalidCursor(_) => invalid_cursor(),
+});
+
+from_operation_error!(SearchOrdersError {
+    SearchOrdersError::InvalidCursor(_) => invalid_cursor(),
 });
 
 from_operation_error!(CouponWriteError {

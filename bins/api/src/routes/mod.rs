@@ -5,6 +5,7 @@ pub(crate) mod addresses;
 pub(crate) mod admin_catalog;
 pub(crate) mod admin_coupons;
 pub(crate) mod admin_inventory;
+pub(crate) mod admin_orders;
 pub(crate) mod admin_payments;
 pub(crate) mod admin_users;
 pub(crate) mod auth;
@@ -103,6 +104,8 @@ fn register(config: &mut web::ServiceConfig, seen: &mut Vec<Endpoint>) {
             .service(api.at("/admin/coupons/{id}").patch(admin_coupons::change).done())
             .service(api.at("/admin/inventory").get(admin_inventory::list).done())
             .service(api.at("/admin/payments").get(admin_payments::list).done())
+            .service(api.at("/admin/orders").get(admin_orders::list).done())
+            .service(api.at("/admin/orders/{id}").get(admin_orders::get).done())
             .service(catalog_write(api.at("/admin/inventory/{product_id}").put(admin_inventory::set).done()))
             .service(catalog_write(
                 api.at("/admin/inventory/{product_id}/adjustments").post(admin_inventory::adjust).done(),

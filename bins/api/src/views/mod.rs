@@ -8,7 +8,9 @@
 
 pub mod address;
 pub mod catalog;
+pub mod admin_order;
 pub mod order;
+pub mod payment;
 pub mod user;
 
 use kernel::InvalidInput;

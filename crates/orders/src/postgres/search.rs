@@ -61,9 +61,16 @@ fn push_search(
     if let Some(method) = filter.method {
         sql.push(" AND payment_method = ").push_bind(payment_method_value(method));
     }
-    if filter.needs_attention {
+    match filter.needs_attention {
         // Spelled as the partial index `orders_needing_attention` is.
-        sql.push(" AND attention IS NOT NULL");
+        Some(true) => {
+            sql.push(" AND attention IS NOT NULL");
+        }
+        // Most orders: read newest first, skipping the few flagged.
+        Some(false) => {
+            sql.push(" AND attention IS NULL");
+        }
+        None => {}
     }
     match filter.customers.as_deref() {
         Some([one]) => {
