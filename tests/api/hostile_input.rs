@@ -153,6 +153,9 @@ fn routes() -> Vec<Route> {
             .body(json!({"delta": 1, "reason": "recount"})),
         route(Method::GET, "/api/v1/admin/inventory/{product}/ledger", Admin).query(LIST),
         route(Method::GET, "/api/v1/admin/payments", Admin).query(&["status", "flagged", "limit", "cursor"]),
+        route(Method::GET, "/api/v1/admin/orders", Admin)
+            .query(&["status", "q", "from", "to", "payment_method", "attention", "limit", "cursor"]),
+        route(Method::GET, "/api/v1/admin/orders/{order}", Admin),
     ]
 }
 

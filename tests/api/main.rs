@@ -1,8 +1,10 @@
 //! Black-box tests of rigmaster over HTTP: the real app, a fresh database each.
 
 mod addresses;
+mod admin_access;
 mod admin_catalog;
 mod admin_inventory;
+mod admin_orders;
 mod admin_payments;
 mod admin_users;
 mod auth;

@@ -29,8 +29,8 @@ use payments_razorpay::{RazorpayClient, WebhookIntake};
 use secrecy::ExposeSecret as _;
 use sqlx::PgPool;
 
-use crate::app::admin_orders::AdminOrderReads;
 use crate::adapters::{CatalogForOrders, InventoryForOrders, InventoryStockOpening, RazorpayPayments};
+use crate::app::admin_orders::AdminOrderReads;
 use crate::configuration::Settings;
 use crate::db_health::DatabaseHealth;
 use crate::http::limits::{RequestLimits, WINDOW};

@@ -142,12 +142,17 @@ pub async fn list(
     match search.searched {
         None => {}
         Some(Searched::Number(number)) => filter.number = Some(number),
-        Some(Searched::Email(email)) => filter.customers = Some(reads.customers.id_by_email(&email).await?.into_iter().collect()),
+        Some(Searched::Email(email)) => {
+            filter.customers = Some(reads.customers.id_by_email(&email).await?.into_iter().collect())
+        }
         Some(Searched::Phone(phone)) => filter.customers = Some(reads.customers.ids_by_phone(&phone).await?),
         Some(Searched::Nothing) => filter.customers = Some(Vec::new()),
     }
     let page = reads.orders.search(&filter, limit, cursor).await?;
-    Ok(api_types::Page { items: compose(reads, page.items).await?, next_cursor: page.next_cursor.map(Cursor::into_string) })
+    Ok(api_types::Page {
+        items: compose(reads, page.items).await?,
+        next_cursor: page.next_cursor.map(Cursor::into_string),
+    })
 }
 
 /// The order with this id, as an [`AdminOrder`]; 404 when there is none. The answer of
@@ -188,15 +193,16 @@ async fn compose(reads: &AdminOrderReads, views: Vec<AdminOrderView>) -> Result<
         .into_iter()
         .map(|view| {
             let customer = customers.get(&view.order.user_id).cloned().unwrap_or_else(|| unknown(view.order.user_id));
-            let payments =
-                view.razorpay_orders.iter().flat_map(|id| payments.remove(id).unwrap_or_default()).collect();
+            let payments = view.razorpay_orders.iter().flat_map(|id| payments.remove(id).unwrap_or_default()).collect();
             admin_order_wire(view, customer, payments)
         })
         .collect())
 }
 
 /// Payment records on the wire, by Razorpay order, oldest first.
-fn payments_by_razorpay_order(records: Vec<PaymentRecord>) -> Result<HashMap<String, Vec<PaymentRecordWire>>, ApiError> {
+fn payments_by_razorpay_order(
+    records: Vec<PaymentRecord>,
+) -> Result<HashMap<String, Vec<PaymentRecordWire>>, ApiError> {
     let mut by_order: HashMap<String, Vec<PaymentRecordWire>> = HashMap::new();
     for record in records {
         let Some(razorpay_order) = record.razorpay_order_id.clone() else { continue };
@@ -243,10 +249,7 @@ mod tests {
     fn q_is_a_number_an_email_or_a_phone() {
         assert_eq!(Searched::parse(" rm-20261121-000123 "), Searched::Number("RM-20261121-000123".into()));
         assert_eq!(Searched::parse("RM-20261121-1234567"), Searched::Number("RM-20261121-1234567".into()));
-        assert_eq!(
-            Searched::parse("Asha@Example.IN"),
-            Searched::Email(Email::try_from("asha@example.in").unwrap())
-        );
+        assert_eq!(Searched::parse("Asha@Example.IN"), Searched::Email(Email::try_from("asha@example.in").unwrap()));
         assert_eq!(Searched::parse("98765 43210"), Searched::Phone(Phone::parse("+919876543210", "q").unwrap()));
         assert_eq!(Searched::parse("+91 98765-43210"), Searched::Phone(Phone::parse("9876543210", "q").unwrap()));
         for nothing in ["RM-2026-000123", "asha@", "hello", "12345"] {

@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use kernel::FieldError;
+use orders::admin_queries::SearchOrdersError;
 use orders::cancellation::CancelError;
 use orders::cart::{CartError, MAX_LINE_QUANTITY};
 use orders::checkout::PlaceOrderError;
@@ -9,7 +10,6 @@ use orders::coupons::{CouponRejection, CouponWriteError, ListCouponsError};
 use orders::limits::CodRefusal;
 use orders::payments::VerifyError;
 use orders::ports::Shortage;
-use orders::admin_queries::SearchOrdersError;
 use orders::queries::ListOrdersError;
 use orders::retry::RetryError;
 use orders::status::InvalidTransition;

@@ -59,6 +59,8 @@ fn register(config: &mut web::ServiceConfig, seen: &mut Vec<Endpoint>) {
     let mut api = Routes { prefix: "/api/v1", seen: root.seen };
     config.service(
         web::scope("/api/v1")
+            // Inside the database gate: checking a token reads the database.
+            .wrap(from_fn(crate::http::auth::admin_gate))
             .wrap(from_fn(crate::db_health::gate))
             .service(api.at("/newsletter").post_limited(Limit::Newsletter, newsletter::subscribe).done())
             .service(api.at("/webhooks/razorpay").post(webhooks::razorpay).done())

@@ -7,8 +7,8 @@
 //! handlers.
 
 pub mod address;
-pub mod catalog;
 pub mod admin_order;
+pub mod catalog;
 pub mod order;
 pub mod payment;
 pub mod user;

@@ -23,13 +23,12 @@ impl Directory {
     /// The users with these ids (one statement for any number; unknown ids left out).
     #[tracing::instrument(name = "accounts.users_by_id", skip_all, fields(count = ids.len()))]
     pub async fn users(&self, ids: &[Uuid]) -> anyhow::Result<Vec<User>> {
-        let rows: Vec<UserRow> = sqlx::query_as(
-            "SELECT id, name, email, phone, role, created_at FROM identity.users WHERE id = ANY($1)",
-        )
-        .bind(ids)
-        .fetch_all(&self.pool)
-        .await
-        .context("reading users by id")?;
+        let rows: Vec<UserRow> =
+            sqlx::query_as("SELECT id, name, email, phone, role, created_at FROM identity.users WHERE id = ANY($1)")
+                .bind(ids)
+                .fetch_all(&self.pool)
+                .await
+                .context("reading users by id")?;
         rows.into_iter().map(User::try_from).collect()
     }
 

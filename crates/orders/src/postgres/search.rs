@@ -194,11 +194,10 @@ impl OrderSearchStore for PgOrderSearch {
     }
 
     async fn count_by_status(&self) -> anyhow::Result<Vec<(OrderStatus, i64)>> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT status, count(*) FROM orders.orders GROUP BY status")
-                .fetch_all(&self.pool)
-                .await
-                .context("counting orders by status")?;
+        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT status, count(*) FROM orders.orders GROUP BY status")
+            .fetch_all(&self.pool)
+            .await
+            .context("counting orders by status")?;
         rows.into_iter().map(|(status, count)| Ok((order_status(&status)?, count))).collect()
     }
 }
