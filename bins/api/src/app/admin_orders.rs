@@ -100,13 +100,17 @@ pub struct AdminOrderSearch {
     pub to: Option<NaiveDate>,
 }
 
+/// `[start, end)`: the first instant in and the first instant after a range of days;
+/// `None` leaves that side open.
+pub type Instants = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// The instants that bound the IST days `from` to `to` (both included): from `from`
 /// 00:00 IST to the start of the day after `to`. `from` after `to` is refused, naming
 /// `from`.
 pub fn placed_between(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), InvalidInput> {
+) -> Result<Instants, InvalidInput> {
     if let (Some(from), Some(to)) = (from, to)
         && from > to
     {
