@@ -107,10 +107,7 @@ pub type Instants = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 /// The instants that bound the IST days `from` to `to` (both included): from `from`
 /// 00:00 IST to the start of the day after `to`. `from` after `to` is refused, naming
 /// `from`.
-pub fn placed_between(
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-) -> Result<Instants, InvalidInput> {
+pub fn placed_between(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Instants, InvalidInput> {
     if let (Some(from), Some(to)) = (from, to)
         && from > to
     {
@@ -127,7 +124,8 @@ pub fn placed_between(
 
 /// A page of the admin's order list, newest first. Errors: 422 naming `from` (after
 /// `to`) or `cursor`; 500.
-#[tracing::instrument(name = "app.admin_orders", skip(reads))]
+// Not the search itself: `q` may be a customer's e-mail or phone.
+#[tracing::instrument(name = "app.admin_orders", skip(reads, search))]
 pub async fn list(
     reads: &AdminOrderReads,
     search: AdminOrderSearch,
