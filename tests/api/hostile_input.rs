@@ -167,6 +167,9 @@ fn routes() -> Vec<Route> {
             .body(json!({"amount_paise": 1000, "reason": "goodwill"})),
         route(Method::POST, "/api/v1/admin/orders/bulk-cancel", Admin)
             .body(json!({"order_ids": ["{random}"], "reason": "fraud"})),
+        route(Method::GET, "/api/v1/admin/orders", Admin)
+            .query(&["status", "q", "from", "to", "payment_method", "attention", "limit", "cursor"]),
+        route(Method::GET, "/api/v1/admin/orders/{order}", Admin),
     ]
 }
 

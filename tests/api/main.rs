@@ -1,9 +1,11 @@
 //! Black-box tests of rigmaster over HTTP: the real app, a fresh database each.
 
 mod addresses;
+mod admin_access;
 mod admin_catalog;
 mod admin_inventory;
 mod admin_order_ops;
+mod admin_orders;
 mod admin_payments;
 mod admin_users;
 mod auth;

@@ -2,11 +2,11 @@
 //! installs the recorder and renders the text format for `GET /metrics`.
 
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
 use actix_web::http::header::AUTHORIZATION;
+use actix_web::{HttpRequest, web};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use secrecy::{ExposeSecret as _, SecretString};
 use sqlx::PgPool;
@@ -14,6 +14,7 @@ use subtle::ConstantTimeEq as _;
 
 use crate::configuration::MetricsSettings;
 use crate::error::ApiError;
+use crate::state::OrdersService;
 
 const LATENCY_BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
@@ -63,6 +64,49 @@ pub fn catalog_cache_counters() -> (metrics::Counter, metrics::Counter) {
         metrics::counter!("catalog_cache_total", "outcome" => "hit"),
         metrics::counter!("catalog_cache_total", "outcome" => "miss"),
     )
+}
+
+/// How old the `orders_by_status` counts may be when scraped.
+const ORDER_COUNTS_MAX_AGE: Duration = Duration::from_secs(15);
+
+/// How long a scrape waits for the counts before answering with the last ones.
+const ORDER_COUNTS_WAIT: Duration = Duration::from_secs(2);
+
+/// `orders_by_status{status="…"}`: how many orders are in each status, every status
+/// listed (zero included). Counting reads every order's status (an index-only scan of
+/// `orders_by_status`), so a scrape counts again only when the last count is older than
+/// [`ORDER_COUNTS_MAX_AGE`]; scrapes in between show the last count. Each process counts
+/// for itself, so several processes scraped together report the same numbers.
+pub struct OrderStatusGauge {
+    orders: web::Data<OrdersService>,
+    /// When the gauges were last set; held while counting, so one scrape counts at a time.
+    counted_at: tokio::sync::Mutex<Option<Instant>>,
+}
+
+impl OrderStatusGauge {
+    pub fn new(orders: web::Data<OrdersService>) -> Self {
+        OrderStatusGauge { orders, counted_at: tokio::sync::Mutex::new(None) }
+    }
+
+    /// Counts again if the last count is too old. A failed or slow count leaves the last
+    /// values (and is logged): the metrics must answer while the database does not.
+    pub async fn refresh(&self) {
+        let mut counted_at = self.counted_at.lock().await;
+        if counted_at.is_some_and(|at| at.elapsed() < ORDER_COUNTS_MAX_AGE) {
+            return;
+        }
+        match tokio::time::timeout(ORDER_COUNTS_WAIT, self.orders.count_by_status()).await {
+            Ok(Ok(counts)) => {
+                for (status, count) in counts {
+                    // Counts of orders fit a float's 53-bit mantissa.
+                    metrics::gauge!("orders_by_status", "status" => status.as_str()).set(count as f64);
+                }
+                *counted_at = Some(Instant::now());
+            }
+            Ok(Err(error)) => tracing::warn!(error = %format!("{error:#}"), "counting orders by status failed"),
+            Err(_) => tracing::warn!("counting orders by status took too long; the last counts are shown"),
+        }
+    }
 }
 
 /// Whether one listener serves `/metrics`, and the token it asks for; app data of each

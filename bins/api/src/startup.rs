@@ -200,6 +200,7 @@ fn build_metrics_server(settings: &Settings, state: &AppState) -> anyhow::Result
     let security = SecurityHeaders::new(&settings.security);
     let access = MetricsAccess::own_listener(&settings.metrics);
     let (handle, pool, limits) = (state.metrics.clone(), state.pool.clone(), state.limits.clone());
+    let order_counts = state.order_status_gauge.clone();
     let server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(request_context))
@@ -210,6 +211,7 @@ fn build_metrics_server(settings: &Settings, state: &AppState) -> anyhow::Result
             .app_data(handle.clone())
             .app_data(pool.clone())
             .app_data(limits.clone())
+            .app_data(order_counts.clone())
             .route("/metrics", web::get().to(routes::health::metrics))
             .route("/health", web::get().to(routes::health::health))
             .default_service(web::to(routes::not_found))

@@ -30,10 +30,12 @@ use secrecy::ExposeSecret as _;
 use sqlx::PgPool;
 
 use crate::adapters::{CatalogForOrders, InventoryForOrders, InventoryStockOpening, RazorpayPayments};
+use crate::app::admin_orders::AdminOrderReads;
 use crate::configuration::Settings;
 use crate::db_health::DatabaseHealth;
 use crate::http::limits::{RequestLimits, WINDOW};
 use crate::metrics;
+use crate::metrics::OrderStatusGauge;
 use crate::rate_limit::PgRateLimiter;
 use crate::read_cache::ReadCache;
 
@@ -132,6 +134,10 @@ pub struct AppState {
     pub coupons: web::Data<Coupons>,
     pub idempotency: web::Data<Idempotency>,
     pub orders: web::Data<OrdersService>,
+    /// What the admin's order routes read (orders, customers, payment records).
+    pub admin_orders: web::Data<AdminOrderReads>,
+    /// `orders_by_status`, counted when scraped (at most every few seconds).
+    pub order_status_gauge: web::Data<OrderStatusGauge>,
     pub limiter: web::Data<RateLimits>,
 }
 
@@ -164,6 +170,12 @@ impl AppState {
         let coupons = web::Data::new(Coupons::new(PgStores::new(pool.clone())));
         let idempotency = web::Data::new(Idempotency::new(pool.clone()));
         let orders = web::Data::new(orders);
+        let admin_orders = web::Data::new(AdminOrderReads::new(
+            orders.clone(),
+            identity::accounts::directory::Directory::new(pool.clone()),
+            PaymentRecords::new(pool.clone()),
+        ));
+        let order_status_gauge = web::Data::new(OrderStatusGauge::new(orders.clone()));
         let limiter = RequestLimits::new(PgRateLimiter::new(pool.clone(), WINDOW), &settings.rate_limit)
             .map_err(|reason| anyhow::anyhow!("RIGMASTER__RATE_LIMIT__TRUSTED_PROXIES: {reason}"))?;
         let limiter = web::Data::new(limiter);
@@ -186,6 +198,8 @@ impl AppState {
             coupons,
             idempotency,
             orders,
+            admin_orders,
+            order_status_gauge,
             limiter,
         })
     }
@@ -211,6 +225,8 @@ impl AppState {
             .app_data(self.coupons.clone())
             .app_data(self.idempotency.clone())
             .app_data(self.orders.clone())
+            .app_data(self.admin_orders.clone())
+            .app_data(self.order_status_gauge.clone())
             .app_data(self.limiter.clone())
             .app_data(self.database_health.clone());
     }

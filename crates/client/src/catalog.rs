@@ -77,7 +77,7 @@ impl Client {
 /// `raw` as one path segment: every byte but the unreserved ones percent-encoded, so a
 /// slug typed by a user stays one segment (`.` and `..` still resolve as URL dots do, to
 /// a path that answers 404).
-fn path_segment(raw: &str) -> String {
+pub(crate) fn path_segment(raw: &str) -> String {
     let mut segment = String::with_capacity(raw.len());
     for byte in raw.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {

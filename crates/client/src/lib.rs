@@ -22,6 +22,7 @@
 
 mod addresses;
 mod admin_order_ops;
+mod admin_orders;
 mod auth;
 mod cart;
 mod catalog;

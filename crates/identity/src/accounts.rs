@@ -1,5 +1,6 @@
 //! Accounts: registration, login, rotating refresh tokens and profiles.
 
+pub mod directory;
 mod postgres;
 
 use std::future::Future;

@@ -10,6 +10,7 @@ use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use crate::admin_operations::AdminOperations;
+use crate::admin_queries::AdminQueries;
 use crate::cancellation::Cancellation;
 use crate::checkout::Checkout;
 use crate::holds::Holds;
@@ -84,6 +85,10 @@ impl<C, P, K, S> Deps<C, P, K, S> {
 
     pub(crate) fn queries(&self) -> OrderQueries<'_, C, P, K, S> {
         OrderQueries { deps: self }
+    }
+
+    pub(crate) fn admin_queries(&self) -> AdminQueries<'_, C, P, K, S> {
+        AdminQueries { deps: self }
     }
 }
 

@@ -6,7 +6,8 @@
 //!   [`payments`] (the one idempotent `mark_paid`, whose rule is the pure
 //!   [`payment_decision::decide`]), [`refunds`], [`cancellation`], [`reconcile`]
 //!   (recovers from lost webhooks), [`recovery`] (opens the Razorpay order of an order
-//!   whose checkout died before making it) and [`queries`].
+//!   whose checkout died before making it), [`queries`] and [`admin_queries`] (the
+//!   admin's search and view of any order, over the [`search`] port).
 //! - [`cart::Carts`]: the server-side cart, priced with today's catalog on every read.
 //! - [`coupons::Coupons`]: admin management; uses are counted atomically at checkout.
 //! - [`status::check_move`]: the state machine, one pure function.
@@ -18,6 +19,7 @@
 //!   domain's own storage. [`postgres`] implements the stores; `bins/api` adapts the rest.
 
 pub mod admin_operations;
+pub mod admin_queries;
 pub mod cancellation;
 pub mod cart;
 pub mod checkout;
@@ -37,6 +39,7 @@ pub mod reconcile;
 pub mod recovery;
 pub mod refunds;
 pub mod retry;
+pub mod search;
 pub mod service;
 pub mod status;
 pub mod stores;

@@ -22,6 +22,7 @@ use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use crate::admin_operations::{AdminOrderError, AuditConn, BulkCancelOutcome, RefundError, ReturnError, ReturnRequest};
+use crate::admin_queries::{AdminOrderView, OrderKey, SearchOrdersError};
 use crate::cancellation::CancelError;
 use crate::checkout::{PlaceOrder, PlaceOrderError};
 use crate::deps::Deps;
@@ -33,8 +34,9 @@ use crate::postgres::{PgStores, Tx};
 use crate::queries::ListOrdersError;
 use crate::reconcile::ReconcileReport;
 use crate::retry::RetryError;
+use crate::search::OrderFilter;
 use crate::status::OrderStatus;
-use crate::stores::{NewShipment, OrderStore as _, Stores};
+use crate::stores::{NewShipment, Stores};
 
 /// Checkout transactions one process runs at once unless set otherwise.
 pub const DEFAULT_CHECKOUT_CONCURRENCY: usize = 4;
@@ -228,12 +230,6 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Orders<C, 
         self.deps.admin().bulk_cancel(orders, reason, audit).await
     }
 
-    /// Any order (for an admin).
-    pub async fn load(&self, order_id: Uuid) -> anyhow::Result<Option<Order>> {
-        let mut conn = self.deps.stores.connect().await?;
-        self.deps.stores.orders().load(&mut conn, order_id).await
-    }
-
     /// The customer's own order; someone else's is `None`, as if it did not exist.
     pub async fn get_for(&self, user: Uuid, order_id: Uuid) -> anyhow::Result<Option<Order>> {
         self.deps.queries().get_for(user, order_id).await
@@ -247,5 +243,27 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Orders<C, 
         after: Option<&Cursor>,
     ) -> Result<Page<Order>, ListOrdersError> {
         self.deps.queries().list_for(user, limit, after).await
+    }
+
+    /// Any order matching `filter`, newest first, for an admin ([`crate::admin_queries`]).
+    /// Errors: `InvalidCursor`, `Unexpected`.
+    pub async fn search(
+        &self,
+        filter: &OrderFilter,
+        limit: Limit,
+        after: Option<&Cursor>,
+    ) -> Result<Page<AdminOrderView>, SearchOrdersError> {
+        self.deps.admin_queries().search(filter, limit, after).await
+    }
+
+    /// One order, by id or number, with its refunds, returns and Razorpay orders, for an
+    /// admin. Errors: storage failures.
+    pub async fn admin_view(&self, key: &OrderKey) -> anyhow::Result<Option<AdminOrderView>> {
+        self.deps.admin_queries().view(key).await
+    }
+
+    /// How many orders are in each status, every status listed. Errors: storage failures.
+    pub async fn count_by_status(&self) -> anyhow::Result<Vec<(crate::status::OrderStatus, i64)>> {
+        self.deps.admin_queries().count_by_status().await
     }
 }

@@ -20,6 +20,7 @@ use crate::model::{
 };
 use crate::postgres::{Connection, Transaction, Tx};
 use crate::pricing::Totals;
+use crate::search::OrderSearchStore;
 use crate::status::{CancelReason, OrderState, OrderStatus};
 
 /// Every store of the domain, and the transactions they share.
@@ -30,6 +31,7 @@ pub trait Stores: Send + Sync {
     type Returns: ReturnStore;
     type Coupons: CouponStore;
     type Carts: CartStore;
+    type Search: OrderSearchStore;
 
     fn orders(&self) -> &Self::Orders;
     fn attempts(&self) -> &Self::Attempts;
@@ -37,6 +39,7 @@ pub trait Stores: Send + Sync {
     fn returns(&self) -> &Self::Returns;
     fn coupons(&self) -> &Self::Coupons;
     fn carts(&self) -> &Self::Carts;
+    fn search(&self) -> &Self::Search;
 
     /// Starts a transaction that every store, and every port taking `tx`, can work in.
     fn begin(&self) -> impl Future<Output = anyhow::Result<Transaction>> + Send;

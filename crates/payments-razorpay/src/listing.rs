@@ -225,6 +225,42 @@ impl PaymentRecords {
         }))
     }
 
+    /// The payments made on these Razorpay orders, oldest first (`payments_by_order`), as
+    /// [`Self::list`] shows them.
+    #[tracing::instrument(name = "payments.of_orders", skip_all, fields(count = razorpay_orders.len()))]
+    pub async fn of_razorpay_orders(&self, razorpay_orders: &[String]) -> anyhow::Result<Vec<PaymentRecord>> {
+        if razorpay_orders.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<PaymentRow> = sqlx::query_as(
+            "SELECT razorpay_payment_id, razorpay_order_id, amount_paise, currency, status, method, captured,
+                    amount_refunded_paise, refund_status, email, contact, fee_paise, tax_paise, error_code,
+                    error_description, error_source, error_step, error_reason, flagged_reason, flagged_at,
+                    created_at, updated_at
+             FROM payments.payments WHERE razorpay_order_id = ANY($1)
+             ORDER BY created_at, razorpay_payment_id",
+        )
+        .bind(razorpay_orders)
+        .fetch_all(&self.pool)
+        .await
+        .context("reading the payments of orders")?;
+        let ids: Vec<String> = rows.iter().map(|row| row.razorpay_payment_id.clone()).collect();
+        let mut history = self.history_of(&ids).await?;
+        let mut refunds = self.refunds_of(&ids).await?;
+        let mut refusals = self.refusals_of(&ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let id = row.razorpay_payment_id.clone();
+                row.into_record(
+                    history.remove(&id).unwrap_or_default(),
+                    refunds.remove(&id).unwrap_or_default(),
+                    refusals.remove(&id).unwrap_or_default(),
+                )
+            })
+            .collect())
+    }
+
     async fn history_of(&self, ids: &[String]) -> anyhow::Result<HashMap<String, Vec<HistoryEntry>>> {
         let rows: Vec<HistoryRow> = sqlx::query_as(
             "SELECT razorpay_payment_id, status, source, event_id, event_type, recorded_at

@@ -9,13 +9,15 @@
 //! kept for the `Idempotency-Key` by the idempotency crate, the key attached to the order
 //! in the checkout transaction), [`idempotent`] (the claim → work → stored answer
 //! workflow every keyed route shares), [`webhook_intake`] (payments stores the event and
-//! orders applies it, in one transaction) and [`stock_levels`] (inventory's numbers
-//! labelled and filtered by the catalog).
+//! orders applies it, in one transaction), [`stock_levels`] (inventory's numbers
+//! labelled and filtered by the catalog) and [`admin_orders`] (orders with their
+//! customers from identity and their payment records from payments).
 //!
 //! Not here: a use case inside one domain (that is the domain's service), an adapter that
 //! lets one domain use another through its port (`adapters.rs`), and the background jobs
 //! (`startup.rs`).
 
+pub mod admin_orders;
 pub mod admin_refund;
 pub mod checkout;
 pub mod idempotent;

@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use kernel::FieldError;
 use orders::admin_operations::{AdminOrderError, RefundError, ReturnError};
+use orders::admin_queries::SearchOrdersError;
 use orders::cancellation::CancelError;
 use orders::cart::{CartError, MAX_LINE_QUANTITY};
 use orders::checkout::PlaceOrderError;
@@ -206,6 +207,10 @@ from_operation_error!(CancelError {
 
 from_operation_error!(ListOrdersError {
     ListOrdersError::InvalidCursor(_) => invalid_cursor(),
+});
+
+from_operation_error!(SearchOrdersError {
+    SearchOrdersError::InvalidCursor(_) => invalid_cursor(),
 });
 
 from_operation_error!(CouponWriteError {

@@ -8,9 +8,11 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::dev::Payload;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::AUTHORIZATION;
+use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpRequest, web};
 use identity::tokens::Role;
 use uuid::Uuid;
@@ -45,6 +47,11 @@ impl FromRequest for AdminUser {
     type Future = Authenticating<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        use actix_web::HttpMessage as _;
+        // Checked already by `admin_gate`, before the handler's other arguments.
+        if let Some(admin) = req.extensions().get::<AdminUser>().copied() {
+            return Box::pin(async move { Ok(admin) });
+        }
         let user = authenticate(req);
         Box::pin(async move {
             let user = user.await?;
@@ -56,6 +63,29 @@ impl FromRequest for AdminUser {
             }
         })
     }
+}
+
+/// Middleware over the API: a request to `/api/v1/admin/…` is answered 401 or 403 unless
+/// it carries an admin's token, before its handler reads anything else of it. Actix polls
+/// a handler's arguments together, so without this a customer's request with a bad body
+/// could be refused for its body (422) while its token was still being checked, and learn
+/// what only an admin should. The admin found is kept for [`AdminUser`], which then needs
+/// no second look-up.
+pub async fn admin_gate(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    use actix_web::HttpMessage as _;
+    let path = request.path();
+    if path == "/api/v1/admin" || path.starts_with("/api/v1/admin/") {
+        match AdminUser::from_request(request.request(), &mut Payload::None).await {
+            Ok(admin) => {
+                request.extensions_mut().insert(admin);
+            }
+            Err(refusal) => return Ok(request.error_response(refusal)),
+        }
+    }
+    Ok(next.call(request).await?.map_into_boxed_body())
 }
 
 /// Reads the token now and checks it against its account in the returned future, which

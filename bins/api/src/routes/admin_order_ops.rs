@@ -15,6 +15,7 @@ use orders::stores::NewShipment;
 use utoipa::OpenApi;
 use uuid::Uuid;
 
+use crate::app::admin_orders::{self, AdminOrderReads};
 use crate::app::admin_refund;
 use crate::error::ApiError;
 use crate::http::auth::AuditedAdmin;
@@ -89,9 +90,8 @@ impl FromWire<NewReturn> for ReturnRequest {
 }
 
 /// The order as the admin sees it after a change.
-async fn admin_order_answer(orders: &OrdersService, order_id: Uuid) -> Result<HttpResponse, ApiError> {
-    let order = orders.load(order_id).await?.ok_or_else(ApiError::not_found)?;
-    Ok(HttpResponse::Ok().json(order.to_wire()))
+async fn admin_order_answer(reads: &AdminOrderReads, order_id: Uuid) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(admin_orders::admin_order(reads, order_id).await?))
 }
 
 /// Move an order.
@@ -123,11 +123,12 @@ pub async fn change_status(
     id: web::Path<Uuid>,
     body: ValidJson<StatusChange>,
     orders: web::Data<OrdersService>,
+    reads: web::Data<AdminOrderReads>,
 ) -> Result<HttpResponse, ApiError> {
     let order_id = id.into_inner();
     let note = optional_text(body.0.note);
     orders.change_status(order_id, status_from_wire(body.0.status), note.as_deref(), &admin.recorder).await?;
-    admin_order_answer(&orders, order_id).await
+    admin_order_answer(&reads, order_id).await
 }
 
 /// Ship an order.
@@ -154,11 +155,12 @@ pub async fn ship(
     id: web::Path<Uuid>,
     body: ValidJson<ShipOrder>,
     orders: web::Data<OrdersService>,
+    reads: web::Data<AdminOrderReads>,
 ) -> Result<HttpResponse, ApiError> {
     let order_id = id.into_inner();
     let shipment = NewShipment::from_wire(body.0)?;
     orders.ship(order_id, &shipment, &admin.recorder).await?;
-    admin_order_answer(&orders, order_id).await
+    admin_order_answer(&reads, order_id).await
 }
 
 /// Record a return.

@@ -9,7 +9,7 @@ use utoipa::OpenApi;
 
 use crate::db_health::{DatabaseHealth, RETRY_AFTER_SECONDS};
 use crate::error::ApiError;
-use crate::metrics::MetricsAccess;
+use crate::metrics::{MetricsAccess, OrderStatusGauge};
 use crate::state::PoolLimits;
 
 /// This module's operations in the OpenAPI document.
@@ -54,7 +54,8 @@ pub async fn ready(health: web::Data<DatabaseHealth>) -> Result<HttpResponse, Ap
 ///
 /// The text exposition format (version 0.0.4): requests by route and status with their
 /// latencies, the database pool and whether the database is up, orders placed, paid and
-/// moved by status, webhook outcomes and the catalog cache.
+/// moved by status, orders in each status now (`orders_by_status`, counted at most every
+/// 15 s), webhook outcomes and the catalog cache.
 #[utoipa::path(
     get, path = "/metrics", tag = "health", operation_id = "metrics",
     responses(
@@ -70,10 +71,12 @@ pub async fn metrics(
     handle: web::Data<PrometheusHandle>,
     pool: web::Data<PgPool>,
     limits: web::Data<PoolLimits>,
+    order_counts: web::Data<OrderStatusGauge>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(access) = request.app_data::<MetricsAccess>() {
         access.check(&request)?;
     }
+    order_counts.refresh().await;
     let body = crate::metrics::render(&handle, &pool, limits.max_connections);
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body))
 }

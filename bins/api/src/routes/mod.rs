@@ -6,6 +6,7 @@ pub(crate) mod admin_catalog;
 pub(crate) mod admin_coupons;
 pub(crate) mod admin_inventory;
 pub(crate) mod admin_order_ops;
+pub(crate) mod admin_orders;
 pub(crate) mod admin_payments;
 pub(crate) mod admin_users;
 pub(crate) mod auth;
@@ -59,6 +60,8 @@ fn register(config: &mut web::ServiceConfig, seen: &mut Vec<Endpoint>) {
     let mut api = Routes { prefix: "/api/v1", seen: root.seen };
     config.service(
         web::scope("/api/v1")
+            // Inside the database gate: checking a token reads the database.
+            .wrap(from_fn(crate::http::auth::admin_gate))
             .wrap(from_fn(crate::db_health::gate))
             .service(api.at("/newsletter").post_limited(Limit::Newsletter, newsletter::subscribe).done())
             .service(api.at("/webhooks/razorpay").post(webhooks::razorpay).done())
@@ -111,6 +114,8 @@ fn register(config: &mut web::ServiceConfig, seen: &mut Vec<Endpoint>) {
             .service(api.at("/admin/orders/{id}/ship").post(admin_order_ops::ship).done())
             .service(api.at("/admin/orders/{id}/returns").post(admin_order_ops::record_return).done())
             .service(api.at("/admin/orders/{id}/refund").post(admin_order_ops::refund).done())
+            .service(api.at("/admin/orders").get(admin_orders::list).done())
+            .service(api.at("/admin/orders/{id}").get(admin_orders::get).done())
             .service(catalog_write(api.at("/admin/inventory/{product_id}").put(admin_inventory::set).done()))
             .service(catalog_write(
                 api.at("/admin/inventory/{product_id}/adjustments").post(admin_inventory::adjust).done(),

@@ -1,12 +1,15 @@
-//! Refunds and returns, as the admin's order views answer them.
+//! Orders as admins see them: [`AdminOrder`] (the order, its customer, payments, refunds
+//! and returns), and the `Refund` and `Return` the admin's order routes answer with.
 
 use api_types::admin_orders::{
-    Refund as RefundWire, RefundStatus as RefundStatusWire, Return as ReturnWire, ReturnLine,
+    AdminOrder, OrderAttention, OrderCustomer, Refund, RefundStatus as RefundStatusWire, Return, ReturnLine,
 };
-use orders::model::{RefundRecord, ReturnRecord};
+use api_types::payments::PaymentRecord as PaymentRecordWire;
+use orders::admin_queries::AdminOrderView;
+use orders::model::{Attention, RefundRecord, ReturnRecord, ReturnedUnits};
 use orders::refunds::RefundStatus;
 
-use super::ToWire;
+use crate::views::ToWire;
 
 impl ToWire for RefundStatus {
     type Wire = RefundStatusWire;
@@ -22,10 +25,10 @@ impl ToWire for RefundStatus {
 }
 
 impl ToWire for RefundRecord {
-    type Wire = RefundWire;
+    type Wire = Refund;
 
-    fn to_wire(self) -> RefundWire {
-        RefundWire {
+    fn to_wire(self) -> Refund {
+        Refund {
             id: self.id,
             amount_paise: self.amount.paise(),
             status: self.status.to_wire(),
@@ -39,21 +42,50 @@ impl ToWire for RefundRecord {
     }
 }
 
-impl ToWire for ReturnRecord {
-    type Wire = ReturnWire;
+impl ToWire for ReturnedUnits {
+    type Wire = ReturnLine;
 
-    fn to_wire(self) -> ReturnWire {
-        ReturnWire {
+    fn to_wire(self) -> ReturnLine {
+        ReturnLine { product_id: self.product_id, quantity: self.quantity }
+    }
+}
+
+impl ToWire for ReturnRecord {
+    type Wire = Return;
+
+    fn to_wire(self) -> Return {
+        Return {
             id: self.id,
-            items: self
-                .items
-                .into_iter()
-                .map(|line| ReturnLine { product_id: line.product_id, quantity: line.quantity })
-                .collect(),
+            items: self.items.to_wire(),
             restock: self.restock,
             reason: self.reason,
             refund_id: self.refund_id,
             created_at: self.created_at,
         }
+    }
+}
+
+impl ToWire for Attention {
+    type Wire = OrderAttention;
+
+    fn to_wire(self) -> OrderAttention {
+        OrderAttention { reason: self.reason, since: self.since }
+    }
+}
+
+/// The admin's order: the domain's view, with the customer and the payment records the
+/// other domains hold (already on the wire, as `GET /admin/payments` shows them).
+pub fn admin_order(view: AdminOrderView, customer: OrderCustomer, payments: Vec<PaymentRecordWire>) -> AdminOrder {
+    let AdminOrderView { mut order, refunds, returns, razorpay_orders: _ } = view;
+    let attention = order.attention.take().map(ToWire::to_wire);
+    AdminOrder {
+        order: order.to_wire(),
+        customer,
+        payments,
+        refunds: refunds.to_wire(),
+        returns: returns.to_wire(),
+        // GST invoices are not issued yet.
+        invoice_number: None,
+        attention,
     }
 }

@@ -10,6 +10,7 @@ pub mod address;
 pub mod admin_order;
 pub mod catalog;
 pub mod order;
+pub mod payment;
 pub mod user;
 
 use kernel::InvalidInput;

@@ -22,7 +22,7 @@ impl PgAccountStore {
 }
 
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(super) struct UserRow {
     id: Uuid,
     name: String,
     email: String,

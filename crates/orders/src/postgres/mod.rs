@@ -18,6 +18,7 @@ mod coupons;
 mod orders;
 mod refunds;
 mod returns;
+mod search;
 
 use anyhow::Context as _;
 
@@ -27,6 +28,7 @@ pub use coupons::PgCoupons;
 pub use orders::PgOrderStore;
 pub use refunds::PgRefunds;
 pub use returns::PgReturns;
+pub use search::PgOrderSearch;
 
 use crate::coupons::CouponUseStatus;
 use crate::model::{PaymentMethod, PaymentStatus};
@@ -56,6 +58,7 @@ pub struct PgStores {
     returns: PgReturns,
     coupons: PgCoupons,
     carts: PgCarts,
+    search: PgOrderSearch,
 }
 
 impl PgStores {
@@ -67,6 +70,7 @@ impl PgStores {
             returns: PgReturns,
             coupons: PgCoupons::new(pool.clone()),
             carts: PgCarts::new(pool.clone()),
+            search: PgOrderSearch::new(pool.clone()),
             pool,
         }
     }
@@ -79,6 +83,7 @@ impl Stores for PgStores {
     type Returns = PgReturns;
     type Coupons = PgCoupons;
     type Carts = PgCarts;
+    type Search = PgOrderSearch;
 
     fn orders(&self) -> &PgOrderStore {
         &self.orders
@@ -102,6 +107,10 @@ impl Stores for PgStores {
 
     fn carts(&self) -> &PgCarts {
         &self.carts
+    }
+
+    fn search(&self) -> &PgOrderSearch {
+        &self.search
     }
 
     async fn begin(&self) -> anyhow::Result<Transaction> {

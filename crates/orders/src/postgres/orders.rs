@@ -28,7 +28,7 @@ impl PgOrderStore {
 }
 
 #[derive(sqlx::FromRow)]
-struct OrderRow {
+pub(super) struct OrderRow {
     id: Uuid,
     order_number: String,
     user_id: Uuid,
@@ -75,6 +75,7 @@ macro_rules! order_select {
         )
     };
 }
+pub(super) use order_select;
 
 #[derive(sqlx::FromRow)]
 struct ItemRow {
@@ -142,7 +143,7 @@ impl OrderRow {
 }
 
 /// Completes order rows with their items and history (two queries for any number).
-async fn complete(conn: &mut Tx, rows: Vec<OrderRow>) -> anyhow::Result<Vec<Order>> {
+pub(super) async fn complete(conn: &mut Tx, rows: Vec<OrderRow>) -> anyhow::Result<Vec<Order>> {
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
     let items: Vec<ItemRow> = sqlx::query_as(
         "SELECT order_id, product_id, sku, name, brand, image, unit_price_paise, unit_tax_paise, quantity, discount_paise, tax_paise,

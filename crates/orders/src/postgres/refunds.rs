@@ -13,7 +13,7 @@ use crate::refunds::RefundStatus;
 use crate::stores::{ClaimedRefund, RefundStore, SettledRefund};
 
 #[derive(sqlx::FromRow)]
-struct RefundRow {
+pub(super) struct RefundRow {
     id: Uuid,
     order_id: Uuid,
     razorpay_payment_id: String,
@@ -28,7 +28,7 @@ struct RefundRow {
 }
 
 impl RefundRow {
-    fn into_record(self) -> anyhow::Result<RefundRecord> {
+    pub(super) fn into_record(self) -> anyhow::Result<RefundRecord> {
         Ok(RefundRecord {
             id: self.id,
             order_id: self.order_id,
