@@ -153,6 +153,7 @@ fn routes() -> Vec<Route> {
             .body(json!({"delta": 1, "reason": "recount"})),
         route(Method::GET, "/api/v1/admin/inventory/{product}/ledger", Admin).query(LIST),
         route(Method::GET, "/api/v1/admin/payments", Admin).query(&["status", "flagged", "limit", "cursor"]),
+        route(Method::GET, "/api/v1/admin/audit", Admin).query(&["entity", "entity_id", "actor_id", "limit", "cursor"]),
     ]
 }
 

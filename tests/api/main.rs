@@ -5,6 +5,7 @@ mod admin_catalog;
 mod admin_inventory;
 mod admin_payments;
 mod admin_users;
+mod audit;
 mod auth;
 mod cart;
 mod catalog;

@@ -44,6 +44,7 @@ use crate::routes;
         (name = "admin-coupons", description = "Admin: coupons."),
         (name = "admin-payments", description = "Admin: payments."),
         (name = "admin-users", description = "Admin: users and roles."),
+        (name = "admin-audit", description = "Admin: the audit trail of every admin write."),
     ),
     components(schemas(api_types::ErrorEnvelope, api_types::ErrorCode))
 )]
@@ -63,6 +64,7 @@ fn parts() -> Vec<utoipa::openapi::OpenApi> {
         routes::orders::Api::openapi(),
         routes::admin_coupons::Api::openapi(),
         routes::admin_payments::Api::openapi(),
+        routes::admin_audit::Api::openapi(),
         routes::newsletter::Api::openapi(),
         routes::webhooks::Api::openapi(),
         DocumentApi::openapi(),

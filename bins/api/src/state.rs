@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
+use audit::AuditTrail;
 use catalog::categories::{Categories, PgCategoryStore};
 use catalog::products::{PgProductStore, Products};
 use idempotency::Idempotency;
@@ -133,6 +134,7 @@ pub struct AppState {
     pub idempotency: web::Data<Idempotency>,
     pub orders: web::Data<OrdersService>,
     pub limiter: web::Data<RateLimits>,
+    pub audit_trail: web::Data<AuditTrail>,
 }
 
 impl AppState {
@@ -168,6 +170,7 @@ impl AppState {
             .map_err(|reason| anyhow::anyhow!("RIGMASTER__RATE_LIMIT__TRUSTED_PROXIES: {reason}"))?;
         let limiter = web::Data::new(limiter);
         let limits = web::Data::new(PoolLimits { max_connections: settings.database.max_connections });
+        let audit_trail = web::Data::new(AuditTrail::new(pool.clone()));
         Ok(AppState {
             pool: web::Data::new(pool),
             limits,
@@ -187,6 +190,7 @@ impl AppState {
             idempotency,
             orders,
             limiter,
+            audit_trail,
         })
     }
 
@@ -212,6 +216,7 @@ impl AppState {
             .app_data(self.idempotency.clone())
             .app_data(self.orders.clone())
             .app_data(self.limiter.clone())
+            .app_data(self.audit_trail.clone())
             .app_data(self.database_health.clone());
     }
 }

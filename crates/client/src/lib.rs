@@ -21,6 +21,7 @@
 //! caller branches on its [`ErrorCode`].
 
 mod addresses;
+mod audit;
 mod auth;
 mod cart;
 mod catalog;

@@ -288,7 +288,8 @@ impl StockLevels {
             .await
             .context("recording a stock change")?;
         }
-        let audited = audit::Change::updated(change.action(), "stock", product_id, &current.audit_fields(), &row.audit_fields());
+        let audited =
+            audit::Change::updated(change.action(), "stock", product_id, &current.audit_fields(), &row.audit_fields());
         if !audited.changes_nothing() {
             audit.record(&mut tx, audited).await?;
         }

@@ -2,6 +2,7 @@
 //! service, and shape its answer for the wire.
 
 pub(crate) mod addresses;
+pub(crate) mod admin_audit;
 pub(crate) mod admin_catalog;
 pub(crate) mod admin_coupons;
 pub(crate) mod admin_inventory;
@@ -103,6 +104,7 @@ fn register(config: &mut web::ServiceConfig, seen: &mut Vec<Endpoint>) {
             .service(api.at("/admin/coupons/{id}").patch(admin_coupons::change).done())
             .service(api.at("/admin/inventory").get(admin_inventory::list).done())
             .service(api.at("/admin/payments").get(admin_payments::list).done())
+            .service(api.at("/admin/audit").get(admin_audit::list).done())
             .service(catalog_write(api.at("/admin/inventory/{product_id}").put(admin_inventory::set).done()))
             .service(catalog_write(
                 api.at("/admin/inventory/{product_id}/adjustments").post(admin_inventory::adjust).done(),

@@ -301,7 +301,12 @@ impl AccountStore for PgAccountStore {
     }
 
     #[tracing::instrument(name = "accounts.set_role_row", skip(self, audit))]
-    async fn set_role(&self, id: Uuid, role: Role, audit: &impl AuditLog<PgConnection>) -> anyhow::Result<Option<User>> {
+    async fn set_role(
+        &self,
+        id: Uuid,
+        role: Role,
+        audit: &impl AuditLog<PgConnection>,
+    ) -> anyhow::Result<Option<User>> {
         let mut tx = self.pool.begin().await.context("starting a role change")?;
         // NO KEY UPDATE, as a promotion takes it: a rotation's token insert (KEY SHARE on
         // this row) need not wait for it.

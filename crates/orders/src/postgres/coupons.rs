@@ -104,7 +104,13 @@ fn write_error(error: sqlx::Error, code: &CouponCode) -> CouponWriteError {
 }
 
 impl CouponStore for PgCoupons {
-    async fn insert(&self, tx: &mut Tx, id: Uuid, code: &CouponCode, rules: &CouponRules) -> Result<(), CouponWriteError> {
+    async fn insert(
+        &self,
+        tx: &mut Tx,
+        id: Uuid,
+        code: &CouponCode,
+        rules: &CouponRules,
+    ) -> Result<(), CouponWriteError> {
         let insert = sqlx::query(
             "INSERT INTO orders.coupons (id, code, kind, value, min_order_paise, max_discount_paise, starts_at,
                  expires_at, usage_limit, per_user_limit, is_active)
