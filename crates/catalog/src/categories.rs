@@ -38,7 +38,7 @@ pub struct CategoryRow {
 
 impl CategoryRow {
     /// The category as the audit trail keeps it.
-    pub fn audit_fields(&self) -> Value {
+    pub(crate) fn audit_fields(&self) -> Value {
         json!({"slug": self.slug, "name": self.name, "parent_id": self.parent_id, "position": self.position})
     }
 }

@@ -125,7 +125,7 @@ impl ProductRecord {
     }
 
     /// The record as the audit trail keeps it: every writable field, money in paise.
-    pub fn audit_fields(&self) -> Value {
+    pub(crate) fn audit_fields(&self) -> Value {
         let discount = self.discount.map(|discount| match discount {
             Discount::Percentage { bps } => json!({"type": "percentage", "value": bps}),
             Discount::Flat { amount } => json!({"type": "flat", "value": amount.paise()}),

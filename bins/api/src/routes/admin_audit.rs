@@ -20,25 +20,35 @@ use crate::views::catalog::list_response;
 #[openapi(paths(list))]
 pub struct Api;
 
-/// Each entity as the trail stores it.
-const ENTITIES: [(AuditEntity, &str); 8] = [
-    (AuditEntity::Order, "order"),
-    (AuditEntity::Refund, "refund"),
-    (AuditEntity::Return, "return"),
-    (AuditEntity::Product, "product"),
-    (AuditEntity::Category, "category"),
-    (AuditEntity::Stock, "stock"),
-    (AuditEntity::Coupon, "coupon"),
-    (AuditEntity::User, "user"),
+/// Every entity the trail knows, for reading stored names back.
+const ENTITIES: [AuditEntity; 8] = [
+    AuditEntity::Order,
+    AuditEntity::Refund,
+    AuditEntity::Return,
+    AuditEntity::Product,
+    AuditEntity::Category,
+    AuditEntity::Stock,
+    AuditEntity::Coupon,
+    AuditEntity::User,
 ];
 
+/// The entity's name as the domains record it.
 fn entity_name(entity: AuditEntity) -> &'static str {
-    ENTITIES.iter().find(|(known, _)| *known == entity).map_or("", |(_, name)| name)
+    match entity {
+        AuditEntity::Order => "order",
+        AuditEntity::Refund => "refund",
+        AuditEntity::Return => "return",
+        AuditEntity::Product => "product",
+        AuditEntity::Category => "category",
+        AuditEntity::Stock => "stock",
+        AuditEntity::Coupon => "coupon",
+        AuditEntity::User => "user",
+    }
 }
 
 fn entry(attributed: AttributedEntry) -> Result<AuditEntry, ApiError> {
     let AttributedEntry { entry: e, actor_email } = attributed;
-    let Some((entity, _)) = ENTITIES.iter().find(|(_, name)| *name == e.entity) else {
+    let Some(entity) = ENTITIES.into_iter().find(|known| entity_name(*known) == e.entity) else {
         return Err(ApiError::internal(anyhow::anyhow!("an audit entry about an unknown entity {:?}", e.entity)));
     };
     Ok(AuditEntry {
@@ -47,7 +57,7 @@ fn entry(attributed: AttributedEntry) -> Result<AuditEntry, ApiError> {
         actor_id: e.actor_id,
         actor_email,
         action: e.action,
-        entity: *entity,
+        entity,
         entity_id: e.entity_id,
         before: e.before,
         after: e.after,
