@@ -170,6 +170,7 @@ fn routes() -> Vec<Route> {
         route(Method::GET, "/api/v1/admin/orders", Admin)
             .query(&["status", "q", "from", "to", "payment_method", "attention", "limit", "cursor"]),
         route(Method::GET, "/api/v1/admin/orders/{order}", Admin),
+        route(Method::GET, "/api/v1/admin/audit", Admin).query(&["entity", "entity_id", "actor_id", "limit", "cursor"]),
     ]
 }
 

@@ -9,6 +9,7 @@ use inventory::expiry::{NobodyListens, release_expired};
 use inventory::reservations::{PgStockReserver, ReservationLine, ReserveError, Settlement, StockReserver as _};
 use inventory::stock::{StockChangeError, StockLevels};
 use kernel::Quantity;
+use kernel::audit::Unaudited;
 use kernel::channels::CATALOG_CHANGES;
 use rigmaster_tests::database::TestDatabase;
 use rigmaster_tests::eventually;
@@ -311,14 +312,14 @@ async fn an_admins_stock_change_notifies_the_catalog_cache_and_checkouts_stock_c
 
     // An admin's change notifies when it commits, even one that leaves the level as it was.
     let stock = StockLevels::new(pool.clone());
-    stock.set_on_hand(product, 20, Some(4), "admin").await.unwrap();
+    stock.set_on_hand(product, 20, Some(4), "admin", &Unaudited).await.unwrap();
     assert_eq!(next_catalog_change(&mut listener).await, "", "setting the level");
-    stock.adjust(product, 0, "counted again", "admin").await.unwrap();
+    stock.adjust(product, 0, "counted again", "admin", &Unaudited).await.unwrap();
     assert_eq!(next_catalog_change(&mut listener).await, "", "an adjustment by nothing");
     // A refused change is rolled back, and tells nobody.
     reserve(&pool, Uuid::now_v7(), &[line(product, 5)], Duration::hours(1)).await.unwrap();
     assert!(matches!(
-        stock.set_on_hand(product, 4, None, "admin").await,
+        stock.set_on_hand(product, 4, None, "admin", &Unaudited).await,
         Err(StockChangeError::BelowReserved { requested: 4, reserved: 5 })
     ));
     send_marker(&pool).await;

@@ -6,6 +6,7 @@
 //! `RIGMASTER_TEST_ADMIN_URL` to use another.
 
 pub mod app;
+pub mod audit;
 pub mod catalog;
 pub mod coupons;
 pub mod database;

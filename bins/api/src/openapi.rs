@@ -46,6 +46,7 @@ use crate::routes;
         (name = "admin-payments", description = "Admin: payments."),
         (name = "admin-orders", description = "Admin: orders: find, pack, ship, deliver, returns, refunds, bulk cancel."),
         (name = "admin-users", description = "Admin: users and roles."),
+        (name = "admin-audit", description = "Admin: the audit trail of every admin write."),
     ),
     components(schemas(api_types::ErrorEnvelope, api_types::ErrorCode))
 )]
@@ -67,6 +68,7 @@ fn parts() -> Vec<utoipa::openapi::OpenApi> {
         routes::admin_orders::Api::openapi(),
         routes::admin_payments::Api::openapi(),
         routes::admin_order_ops::Api::openapi(),
+        routes::admin_audit::Api::openapi(),
         routes::newsletter::Api::openapi(),
         routes::webhooks::Api::openapi(),
         DocumentApi::openapi(),

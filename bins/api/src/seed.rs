@@ -2,6 +2,7 @@
 //! products are priced, indexed and stocked exactly like products an admin creates.
 
 use catalog::products::{CreateProductError, WriteConflict};
+use kernel::audit::Unaudited;
 use sqlx::PgPool;
 
 use crate::state::products_service;
@@ -20,7 +21,8 @@ pub async fn seed_demo(pool: &PgPool) -> anyhow::Result<SeedReport> {
     let products = products_service(pool.clone());
     let mut report = SeedReport::default();
     for product in demo_data::products() {
-        match products.create(product).await {
+        // The demo store is loaded by an operator's command, not by an admin: no audit row.
+        match products.create(product, &Unaudited).await {
             Ok(_) => report.added += 1,
             Err(CreateProductError::Conflict(WriteConflict::SkuTaken(_) | WriteConflict::SlugTaken(_))) => {
                 report.already_present += 1;

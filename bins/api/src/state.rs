@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
+use audit::AuditTrail;
 use catalog::categories::{Categories, PgCategoryStore};
 use catalog::products::{PgProductStore, Products};
 use idempotency::Idempotency;
@@ -139,6 +140,7 @@ pub struct AppState {
     /// `orders_by_status`, counted when scraped (at most every few seconds).
     pub order_status_gauge: web::Data<OrderStatusGauge>,
     pub limiter: web::Data<RateLimits>,
+    pub audit_trail: web::Data<AuditTrail>,
 }
 
 impl AppState {
@@ -180,6 +182,7 @@ impl AppState {
             .map_err(|reason| anyhow::anyhow!("RIGMASTER__RATE_LIMIT__TRUSTED_PROXIES: {reason}"))?;
         let limiter = web::Data::new(limiter);
         let limits = web::Data::new(PoolLimits { max_connections: settings.database.max_connections });
+        let audit_trail = web::Data::new(AuditTrail::new(pool.clone()));
         Ok(AppState {
             pool: web::Data::new(pool),
             limits,
@@ -201,6 +204,7 @@ impl AppState {
             admin_orders,
             order_status_gauge,
             limiter,
+            audit_trail,
         })
     }
 
@@ -228,6 +232,7 @@ impl AppState {
             .app_data(self.admin_orders.clone())
             .app_data(self.order_status_gauge.clone())
             .app_data(self.limiter.clone())
+            .app_data(self.audit_trail.clone())
             .app_data(self.database_health.clone());
     }
 }

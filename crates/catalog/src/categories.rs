@@ -6,6 +6,9 @@ mod postgres;
 use std::collections::HashMap;
 use std::future::Future;
 
+use kernel::audit::AuditLog;
+use serde_json::{Value, json};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 pub use postgres::PgCategoryStore;
@@ -31,6 +34,13 @@ pub struct CategoryRow {
     pub name: String,
     pub parent_id: Option<Uuid>,
     pub position: i32,
+}
+
+impl CategoryRow {
+    /// The category as the audit trail keeps it.
+    pub(crate) fn audit_fields(&self) -> Value {
+        json!({"slug": self.slug, "name": self.name, "parent_id": self.parent_id, "position": self.position})
+    }
 }
 
 /// How a client names a category: by id or by slug.
@@ -105,6 +115,7 @@ pub trait CategoryStore: Send + Sync {
         &self,
         id: Uuid,
         category: &NewCategory,
+        audit: &impl AuditLog<PgConnection>,
     ) -> impl Future<Output = Result<CategoryRow, CategoryWriteError>> + Send;
 
     /// Errors: every [`CategoryWriteError`].
@@ -112,11 +123,16 @@ pub trait CategoryStore: Send + Sync {
         &self,
         id: Uuid,
         changes: &CategoryChanges,
+        audit: &impl AuditLog<PgConnection>,
     ) -> impl Future<Output = Result<CategoryRow, CategoryWriteError>> + Send;
 
     /// Deletes a category that no product (active or not) and no sub-category refers to.
     /// Errors: every [`DeleteCategoryError`].
-    fn delete(&self, id: Uuid) -> impl Future<Output = Result<(), DeleteCategoryError>> + Send;
+    fn delete(
+        &self,
+        id: Uuid,
+        audit: &impl AuditLog<PgConnection>,
+    ) -> impl Future<Output = Result<(), DeleteCategoryError>> + Send;
 }
 
 /// The categories service.
@@ -139,24 +155,33 @@ impl<S: CategoryStore> Categories<S> {
         Ok(depth_first(with_rolled_up_counts(rows, &counts)))
     }
 
-    #[tracing::instrument(name = "categories.create", skip(self))]
-    pub async fn create(&self, category: NewCategory) -> Result<Category, CategoryWriteError> {
-        let row = self.store.insert(Uuid::now_v7(), &category).await?;
+    #[tracing::instrument(name = "categories.create", skip(self, audit))]
+    pub async fn create(
+        &self,
+        category: NewCategory,
+        audit: &impl AuditLog<PgConnection>,
+    ) -> Result<Category, CategoryWriteError> {
+        let row = self.store.insert(Uuid::now_v7(), &category, audit).await?;
         self.counted(row).await
     }
 
-    #[tracing::instrument(name = "categories.change", skip(self))]
-    pub async fn change(&self, id: Uuid, changes: CategoryChanges) -> Result<Category, CategoryWriteError> {
+    #[tracing::instrument(name = "categories.change", skip(self, audit))]
+    pub async fn change(
+        &self,
+        id: Uuid,
+        changes: CategoryChanges,
+        audit: &impl AuditLog<PgConnection>,
+    ) -> Result<Category, CategoryWriteError> {
         if changes.parent_id == Some(Some(id)) {
             return Err(CategoryWriteError::ParentCycle);
         }
-        let row = self.store.update(id, &changes).await?;
+        let row = self.store.update(id, &changes, audit).await?;
         self.counted(row).await
     }
 
-    #[tracing::instrument(name = "categories.remove", skip(self))]
-    pub async fn remove(&self, id: Uuid) -> Result<(), DeleteCategoryError> {
-        self.store.delete(id).await
+    #[tracing::instrument(name = "categories.remove", skip(self, audit))]
+    pub async fn remove(&self, id: Uuid, audit: &impl AuditLog<PgConnection>) -> Result<(), DeleteCategoryError> {
+        self.store.delete(id, audit).await
     }
 
     async fn counted(&self, row: CategoryRow) -> Result<Category, CategoryWriteError> {

@@ -7,8 +7,10 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
+use kernel::audit::AuditLog;
 use kernel::{Cursor, InvalidCursor, Limit, Money, Page};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 pub use postgres::PgProductStore;
@@ -121,6 +123,40 @@ impl ProductRecord {
     pub fn price(&self) -> Result<Price, PricingError> {
         pricing::price(self.base_price, self.discount, self.tax_rate_bps)
     }
+
+    /// The record as the audit trail keeps it: every writable field, money in paise.
+    pub(crate) fn audit_fields(&self) -> Value {
+        let discount = self.discount.map(|discount| match discount {
+            Discount::Percentage { bps } => json!({"type": "percentage", "value": bps}),
+            Discount::Flat { amount } => json!({"type": "flat", "value": amount.paise()}),
+        });
+        json!({
+            "sku": self.sku.as_str(),
+            "slug": self.slug.as_str(),
+            "name": self.name,
+            "brand": self.brand,
+            "category_id": self.category_id,
+            "base_price_paise": self.base_price.paise(),
+            "discount": discount,
+            "tax_rate_bps": self.tax_rate_bps,
+            "short_description": self.short_description,
+            "description": self.description,
+            "specifications": self.specifications,
+            "images": self.images,
+            "is_active": self.is_active,
+            "is_featured": self.is_featured,
+        })
+    }
+}
+
+/// A new product as the audit trail keeps it: its record and its opening stock.
+pub(crate) fn created_fields(record: &ProductRecord, stock: OpeningStock) -> Value {
+    let mut fields = record.audit_fields();
+    if let Value::Object(map) = &mut fields {
+        map.insert("initial_stock".to_owned(), json!(stock.on_hand));
+        map.insert("low_stock_threshold".to_owned(), json!(stock.low_stock_threshold));
+    }
+    fields
 }
 
 /// A product to create. Without a slug, one is made from the name.
@@ -326,28 +362,37 @@ pub trait ProductStore: Send + Sync {
     /// Whether some product (active or not) already uses this slug. Errors: storage failures.
     fn slug_taken(&self, slug: &Slug) -> impl Future<Output = anyhow::Result<bool>> + Send;
 
-    /// Inserts the product and hands its opening stock to inventory, in one transaction.
-    /// Errors: [`WriteConflict`]s, storage failures.
+    /// Inserts the product and hands its opening stock to inventory, in one transaction,
+    /// which also records the creation in `audit`. Errors: [`WriteConflict`]s, storage
+    /// failures.
     fn insert(
         &self,
         id: Uuid,
         record: &ProductRecord,
         price: &Price,
         stock: OpeningStock,
+        audit: &impl AuditLog<PgConnection>,
     ) -> impl Future<Output = Result<Product, StoreWriteError>> + Send;
 
     /// Changes one product in one transaction: locks its row, hands the stored record to
     /// `revise` and writes the record and price `revise` returns. Changes of one product thus
-    /// run one after another, each over the one before. Errors: [`UpdateProductError::NotFound`],
-    /// what `revise` refuses, [`WriteConflict`]s, storage failures.
+    /// run one after another, each over the one before. The fields that changed are recorded
+    /// in `audit` in the same transaction. Errors: [`UpdateProductError::NotFound`], what
+    /// `revise` refuses, [`WriteConflict`]s, storage failures.
     fn update(
         &self,
         id: Uuid,
         revise: impl FnOnce(ProductRecord) -> Result<(ProductRecord, Price), PricingError> + Send,
+        audit: &impl AuditLog<PgConnection>,
     ) -> impl Future<Output = Result<Product, UpdateProductError>> + Send;
 
-    /// Marks a product inactive; `false` when there is no such product. Errors: storage failures.
-    fn deactivate(&self, id: Uuid) -> impl Future<Output = anyhow::Result<bool>> + Send;
+    /// Marks a product inactive, recording it in `audit` when it was active; `false` when
+    /// there is no such product. Errors: storage failures.
+    fn deactivate(
+        &self,
+        id: Uuid,
+        audit: &impl AuditLog<PgConnection>,
+    ) -> impl Future<Output = anyhow::Result<bool>> + Send;
 
     /// One product by id or slug. Errors: storage failures.
     fn find(
@@ -406,9 +451,14 @@ impl<S: ProductStore> Products<S> {
         Products { store }
     }
 
-    /// Creates a product, priced by the one pricing function, with its opening stock.
+    /// Creates a product, priced by the one pricing function, with its opening stock;
+    /// `audit` records it (`product.create`) in the same transaction.
     #[tracing::instrument(name = "products.create", skip_all, fields(sku = %new.sku))]
-    pub async fn create(&self, new: NewProduct) -> Result<Product, CreateProductError> {
+    pub async fn create(
+        &self,
+        new: NewProduct,
+        audit: &impl AuditLog<PgConnection>,
+    ) -> Result<Product, CreateProductError> {
         let category_id = self.store.category_id(&new.category).await?.ok_or(WriteConflict::UnknownCategory)?;
         let slug = match new.slug {
             Some(slug) => slug,
@@ -431,7 +481,7 @@ impl<S: ProductStore> Products<S> {
             is_featured: new.is_featured,
         };
         let price = record.price()?;
-        self.store.insert(Uuid::now_v7(), &record, &price, new.opening_stock).await.map_err(|e| match e {
+        self.store.insert(Uuid::now_v7(), &record, &price, new.opening_stock, audit).await.map_err(|e| match e {
             StoreWriteError::Conflict(conflict) => CreateProductError::Conflict(conflict),
             StoreWriteError::Unexpected(cause) => CreateProductError::Unexpected(cause),
         })
@@ -439,26 +489,37 @@ impl<S: ProductStore> Products<S> {
 
     /// Applies a partial change over the product as stored when its row is locked, so
     /// concurrent changes all succeed and each field keeps the value last sent for it. The
-    /// price is recomputed from the merged record.
-    #[tracing::instrument(name = "products.change", skip(self, changes))]
-    pub async fn change(&self, id: Uuid, changes: ProductChanges) -> Result<Product, UpdateProductError> {
+    /// price is recomputed from the merged record. `audit` records the fields that changed
+    /// (`product.update`) in the same transaction.
+    #[tracing::instrument(name = "products.change", skip(self, changes, audit))]
+    pub async fn change(
+        &self,
+        id: Uuid,
+        changes: ProductChanges,
+        audit: &impl AuditLog<PgConnection>,
+    ) -> Result<Product, UpdateProductError> {
         let category_id = match &changes.category {
             Some(key) => Some(self.store.category_id(key).await?.ok_or(WriteConflict::UnknownCategory)?),
             None => None,
         };
         self.store
-            .update(id, |current| {
-                let record = merged(current, &changes, category_id);
-                let price = record.price()?;
-                Ok((record, price))
-            })
+            .update(
+                id,
+                |current| {
+                    let record = merged(current, &changes, category_id);
+                    let price = record.price()?;
+                    Ok((record, price))
+                },
+                audit,
+            )
             .await
     }
 
     /// Soft delete: the product leaves the store but stays for order history and admins.
-    #[tracing::instrument(name = "products.deactivate", skip(self))]
-    pub async fn deactivate(&self, id: Uuid) -> Result<(), UpdateProductError> {
-        if self.store.deactivate(id).await? { Ok(()) } else { Err(UpdateProductError::NotFound) }
+    /// `audit` records it (`product.deactivate`) when the product was active.
+    #[tracing::instrument(name = "products.deactivate", skip(self, audit))]
+    pub async fn deactivate(&self, id: Uuid, audit: &impl AuditLog<PgConnection>) -> Result<(), UpdateProductError> {
+        if self.store.deactivate(id, audit).await? { Ok(()) } else { Err(UpdateProductError::NotFound) }
     }
 
     #[tracing::instrument(name = "products.get", skip(self))]

@@ -23,6 +23,7 @@
 mod addresses;
 mod admin_order_ops;
 mod admin_orders;
+mod audit;
 mod auth;
 mod cart;
 mod catalog;

@@ -3,11 +3,14 @@
 pub mod directory;
 mod postgres;
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use kernel::audit::AuditLog;
 use kernel::{Clock, Cursor, Email, Limit, Page, PersonName, Phone};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 pub use postgres::PgAccountStore;
@@ -137,8 +140,17 @@ pub trait AccountStore: Send + Sync {
         after: Option<(DateTime<Utc>, Uuid)>,
     ) -> impl Future<Output = anyhow::Result<Vec<User>>> + Send;
 
-    /// Sets a user's role; `None` if no such user.
-    fn set_role(&self, id: Uuid, role: Role) -> impl Future<Output = anyhow::Result<Option<User>>> + Send;
+    /// Sets a user's role, recording a change of role in `audit` in the same transaction;
+    /// `None` if no such user.
+    fn set_role(
+        &self,
+        id: Uuid,
+        role: Role,
+        audit: &impl AuditLog<PgConnection>,
+    ) -> impl Future<Output = anyhow::Result<Option<User>>> + Send;
+
+    /// The e-mail of each of these users that exists.
+    fn emails(&self, ids: &[Uuid]) -> impl Future<Output = anyhow::Result<Vec<(Uuid, String)>>> + Send;
 
     /// In one transaction: gives the user with this e-mail the admin role and
     /// `password_hash`, enables them, bumps their session version (their access tokens
@@ -420,12 +432,26 @@ impl<S: AccountStore, C: Clock> Accounts<S, C> {
     /// ([`Self::authenticate`]). An admin may not take away their own admin role: the store
     /// would be left without an admin whenever they were the last, and only the command
     /// line could make one again.
-    #[tracing::instrument(name = "accounts.set_role", skip(self))]
-    pub async fn set_role(&self, by: Uuid, user: Uuid, role: Role) -> Result<User, SetRoleError> {
+    /// `audit` records a change of role (`user.role`) in the same transaction.
+    #[tracing::instrument(name = "accounts.set_role", skip(self, audit))]
+    pub async fn set_role(
+        &self,
+        by: Uuid,
+        user: Uuid,
+        role: Role,
+        audit: &impl AuditLog<PgConnection>,
+    ) -> Result<User, SetRoleError> {
         if user == by && role != Role::Admin {
             return Err(SetRoleError::OwnAdminRole);
         }
-        self.store.set_role(user, role).await?.ok_or(SetRoleError::NotFound)
+        self.store.set_role(user, role, audit).await?.ok_or(SetRoleError::NotFound)
+    }
+
+    /// The e-mail of each of these users, as their accounts read now (users since deleted
+    /// are left out).
+    #[tracing::instrument(name = "accounts.emails_of", skip_all, fields(count = ids.len()))]
+    pub async fn emails_of(&self, ids: &[Uuid]) -> anyhow::Result<HashMap<Uuid, String>> {
+        Ok(self.store.emails(ids).await?.into_iter().collect())
     }
 
     /// Creates an admin. An e-mail already registered is refused unless `existing` is

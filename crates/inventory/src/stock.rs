@@ -2,7 +2,9 @@
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
+use kernel::audit::{self, AuditLog};
 use kernel::{Cursor, InvalidCursor, Limit, Page};
+use serde_json::{Value, json};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -108,6 +110,13 @@ struct LevelRow {
     low_stock_threshold: i64,
 }
 
+impl LevelRow {
+    /// What an admin sets, as the audit trail keeps it (`reserved` is checkout's).
+    fn audit_fields(&self) -> Value {
+        json!({"on_hand": self.on_hand, "low_stock_threshold": self.low_stock_threshold})
+    }
+}
+
 impl From<LevelRow> for StockLevel {
     fn from(r: LevelRow) -> Self {
         StockLevel {
@@ -193,28 +202,32 @@ impl StockLevels {
         Ok(row.map(StockLevel::from))
     }
 
-    /// Sets `on_hand` (and optionally the threshold), recording the difference.
-    #[tracing::instrument(name = "inventory.set_level", skip(self))]
+    /// Sets `on_hand` (and optionally the threshold), recording the difference in the
+    /// ledger and what changed in `audit` (`stock.set`), in one transaction.
+    #[tracing::instrument(name = "inventory.set_level", skip(self, audit))]
     pub async fn set_on_hand(
         &self,
         product_id: Uuid,
         on_hand: i64,
         low_stock_threshold: Option<i64>,
         actor: &str,
+        audit: &impl AuditLog<PgConnection>,
     ) -> Result<StockLevel, StockChangeError> {
-        self.change(product_id, Change::SetTo(on_hand), low_stock_threshold, "set by an admin", actor).await
+        self.change(product_id, Change::SetTo(on_hand), low_stock_threshold, "set by an admin", actor, audit).await
     }
 
-    /// Adds `delta` (negative to remove) to `on_hand`, with a reason.
-    #[tracing::instrument(name = "inventory.adjust", skip(self))]
+    /// Adds `delta` (negative to remove) to `on_hand`, with a reason, recorded in the
+    /// ledger and in `audit` (`stock.adjust`), in one transaction.
+    #[tracing::instrument(name = "inventory.adjust", skip(self, audit))]
     pub async fn adjust(
         &self,
         product_id: Uuid,
         delta: i64,
         reason: &str,
         actor: &str,
+        audit: &impl AuditLog<PgConnection>,
     ) -> Result<StockLevel, StockChangeError> {
-        self.change(product_id, Change::By(delta), None, reason, actor).await
+        self.change(product_id, Change::By(delta), None, reason, actor, audit).await
     }
 
     async fn change(
@@ -224,6 +237,7 @@ impl StockLevels {
         low_stock_threshold: Option<i64>,
         reason: &str,
         actor: &str,
+        audit: &impl AuditLog<PgConnection>,
     ) -> Result<StockLevel, StockChangeError> {
         let mut tx = self.pool.begin().await.context("starting a stock change")?;
         let current: Option<LevelRow> = sqlx::query_as(
@@ -274,6 +288,11 @@ impl StockLevels {
             .await
             .context("recording a stock change")?;
         }
+        let audited =
+            audit::Change::updated(change.action(), "stock", product_id, &current.audit_fields(), &row.audit_fields());
+        if !audited.changes_nothing() {
+            audit.record(&mut tx, audited).await?;
+        }
         tx.commit().await.context("committing a stock change")?;
         Ok(row.into())
     }
@@ -309,4 +328,14 @@ impl StockLevels {
 enum Change {
     SetTo(i64),
     By(i64),
+}
+
+impl Change {
+    /// The audit trail's name for it.
+    fn action(self) -> &'static str {
+        match self {
+            Change::SetTo(_) => "stock.set",
+            Change::By(_) => "stock.adjust",
+        }
+    }
 }

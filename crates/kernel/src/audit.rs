@@ -42,6 +42,12 @@ impl Change {
         Change { action, entity, entity_id, before: Some(before), after: None }
     }
 
+    /// An update after which every field reads as before: nothing to record.
+    pub fn changes_nothing(&self) -> bool {
+        let empty = |side: &Option<Value>| side.as_ref().is_some_and(|v| v.as_object().is_some_and(Map::is_empty));
+        empty(&self.before) && empty(&self.after)
+    }
+
     /// An action with no before and after worth keeping beyond what `after` says (a
     /// shipment, a refund request): recorded as given.
     pub fn action(action: &'static str, entity: &'static str, entity_id: Uuid, after: Value) -> Self {
@@ -115,6 +121,14 @@ mod tests {
     fn nothing_changed_is_two_empty_objects() {
         let same = json!({"a": [1, 2], "b": {"c": 3}});
         assert_eq!(changed_fields(&same, &same), (json!({}), json!({})));
+    }
+
+    #[test]
+    fn an_update_to_the_same_values_changes_nothing_but_a_creation_always_changes_something() {
+        let same = json!({"a": 1});
+        assert!(Change::updated("x.update", "x", Uuid::nil(), &same, &same).changes_nothing());
+        assert!(!Change::updated("x.update", "x", Uuid::nil(), &same, &json!({"a": 2})).changes_nothing());
+        assert!(!Change::created("x.create", "x", Uuid::nil(), json!({})).changes_nothing());
     }
 
     #[test]

@@ -2,7 +2,9 @@
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
+use kernel::audit::{AuditLog, Change};
 use kernel::{Cursor, InvalidCursor, InvalidInput, Limit, Money, Page};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::postgres::{PgStores, Tx};
@@ -176,6 +178,23 @@ pub struct CouponChanges {
     pub is_active: Option<bool>,
 }
 
+/// A coupon as the audit trail keeps it: its code and rules, money in paise (its use
+/// count is not an admin's to change).
+fn audit_fields(code: &CouponCode, rules: &CouponRules) -> Value {
+    json!({
+        "code": code.as_str(),
+        "type": rules.kind.type_name(),
+        "value": rules.kind.value(),
+        "min_order_paise": rules.min_order.map(Money::paise),
+        "max_discount_paise": rules.max_discount.map(Money::paise),
+        "starts_at": rules.starts_at,
+        "expires_at": rules.expires_at,
+        "usage_limit": rules.usage_limit,
+        "per_user_limit": rules.per_user_limit,
+        "is_active": rules.is_active,
+    })
+}
+
 fn rules_are_consistent(rules: &CouponRules) -> Result<(), InvalidInput> {
     if let (Some(starts), Some(expires)) = (rules.starts_at, rules.expires_at)
         && starts >= expires
@@ -206,18 +225,33 @@ impl<S: Stores> Coupons<S> {
         Coupons { stores }
     }
 
+    /// `audit` records the creation (`coupon.create`) in the same transaction.
     /// Errors: `CodeTaken`, `Invalid` (inconsistent rules), `Unexpected`.
-    #[tracing::instrument(name = "coupons.create", skip(self))]
-    pub async fn create(&self, code: CouponCode, rules: CouponRules) -> Result<Coupon, CouponWriteError> {
+    #[tracing::instrument(name = "coupons.create", skip(self, audit))]
+    pub async fn create(
+        &self,
+        code: CouponCode,
+        rules: CouponRules,
+        audit: &impl AuditLog<Tx>,
+    ) -> Result<Coupon, CouponWriteError> {
         rules_are_consistent(&rules).map_err(CouponWriteError::Invalid)?;
         let id = Uuid::now_v7();
-        self.stores.coupons().insert(id, &code, &rules).await?;
+        let mut tx = self.stores.begin().await.context("starting a coupon insert")?;
+        self.stores.coupons().insert(&mut tx, id, &code, &rules).await?;
+        audit.record(&mut tx, Change::created("coupon.create", "coupon", id, audit_fields(&code, &rules))).await?;
+        tx.commit().await.context("committing a coupon insert")?;
         self.get(id).await?.ok_or(CouponWriteError::NotFound)
     }
 
+    /// `audit` records the fields that changed (`coupon.update`) in the same transaction.
     /// Errors: `NotFound`, `CodeTaken`, `Invalid`, `Unexpected`.
-    #[tracing::instrument(name = "coupons.change", skip(self))]
-    pub async fn change(&self, id: Uuid, changes: CouponChanges) -> Result<Coupon, CouponWriteError> {
+    #[tracing::instrument(name = "coupons.change", skip(self, audit))]
+    pub async fn change(
+        &self,
+        id: Uuid,
+        changes: CouponChanges,
+        audit: &impl AuditLog<Tx>,
+    ) -> Result<Coupon, CouponWriteError> {
         let mut tx = self.stores.begin().await.context("starting a coupon change")?;
         let current = self.stores.coupons().lock_for_change(&mut tx, id).await?.ok_or(CouponWriteError::NotFound)?;
         let rules = CouponRules {
@@ -231,8 +265,13 @@ impl<S: Stores> Coupons<S> {
             is_active: changes.is_active.unwrap_or(current.rules.is_active),
         };
         rules_are_consistent(&rules).map_err(CouponWriteError::Invalid)?;
+        let before = audit_fields(&current.code, &current.rules);
         let code = changes.code.unwrap_or(current.code);
         self.stores.coupons().update(&mut tx, id, &code, &rules).await?;
+        let change = Change::updated("coupon.update", "coupon", id, &before, &audit_fields(&code, &rules));
+        if !change.changes_nothing() {
+            audit.record(&mut tx, change).await?;
+        }
         tx.commit().await.context("committing a coupon change")?;
         self.get(id).await?.ok_or(CouponWriteError::NotFound)
     }

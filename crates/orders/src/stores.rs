@@ -438,9 +438,10 @@ pub trait ReturnStore: Send + Sync {
 
 /// Coupons and their uses (one per order that uses a coupon).
 pub trait CouponStore: Send + Sync {
-    /// Errors: `CodeTaken`, `Unexpected`.
+    /// Inserts a coupon in the caller's transaction. Errors: `CodeTaken`, `Unexpected`.
     fn insert(
         &self,
+        tx: &mut Tx,
         id: Uuid,
         code: &CouponCode,
         rules: &CouponRules,

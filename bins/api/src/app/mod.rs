@@ -5,7 +5,8 @@
 //! returns domain values, never an HTTP response; a keyed request's use case returns the
 //! answer kept for its key (a status and a JSON body), since replaying it is the point.
 //!
-//! Here: [`checkout`] (a saved address from identity, the order from orders, the answer
+//! Here: [`audit_log`] (the audit trail's entries with their admins' e-mails from
+//! identity), [`checkout`] (a saved address from identity, the order from orders, the answer
 //! kept for the `Idempotency-Key` by the idempotency crate, the key attached to the order
 //! in the checkout transaction), [`idempotent`] (the claim → work → stored answer
 //! workflow every keyed route shares), [`webhook_intake`] (payments stores the event and
@@ -19,6 +20,7 @@
 
 pub mod admin_orders;
 pub mod admin_refund;
+pub mod audit_log;
 pub mod checkout;
 pub mod idempotent;
 pub mod stock_levels;

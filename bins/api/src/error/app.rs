@@ -1,5 +1,6 @@
 //! The application use cases' failures (`crate::app`) on the wire.
 
+use audit::ListAuditError;
 use kernel::FieldError;
 
 use super::{ApiError, from_operation_error, invalid_cursor};
@@ -10,4 +11,8 @@ from_operation_error!(ListStockLevelsError {
         ApiError::validation(vec![FieldError::new("category", "no such category")])
     },
     ListStockLevelsError::InvalidCursor(_) => invalid_cursor(),
+});
+
+from_operation_error!(ListAuditError {
+    ListAuditError::InvalidCursor(_) => invalid_cursor(),
 });

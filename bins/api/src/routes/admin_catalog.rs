@@ -19,7 +19,7 @@ use utoipa::OpenApi;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::http::auth::AdminUser;
+use crate::http::auth::{AdminUser, AuditedAdmin};
 use crate::http::extract::{Parsed, Query};
 use crate::http::params::keep;
 use crate::state::{CategoriesService, ProductsService};
@@ -235,11 +235,11 @@ pub async fn list_products(
 )]
 #[tracing::instrument(name = "route.admin_create_product", skip_all)]
 pub async fn create_product(
-    _admin: AdminUser,
+    admin: AuditedAdmin,
     body: Parsed<NewProductWire, NewProduct>,
     products: web::Data<ProductsService>,
 ) -> Result<HttpResponse, ApiError> {
-    let product = products.create(body.into_inner()).await?;
+    let product = products.create(body.into_inner(), &admin.recorder).await?;
     Ok(HttpResponse::Created().json(product.to_wire()))
 }
 
@@ -278,12 +278,12 @@ pub async fn get_product(
 )]
 #[tracing::instrument(name = "route.admin_change_product", skip_all)]
 pub async fn change_product(
-    _admin: AdminUser,
+    admin: AuditedAdmin,
     id: web::Path<Uuid>,
     body: Parsed<ProductChangesWire, ProductChanges>,
     products: web::Data<ProductsService>,
 ) -> Result<HttpResponse, ApiError> {
-    let product = products.change(id.into_inner(), body.into_inner()).await?;
+    let product = products.change(id.into_inner(), body.into_inner(), &admin.recorder).await?;
     Ok(HttpResponse::Ok().json(product.to_wire()))
 }
 
@@ -300,11 +300,11 @@ pub async fn change_product(
 )]
 #[tracing::instrument(name = "route.admin_delete_product", skip_all)]
 pub async fn delete_product(
-    _admin: AdminUser,
+    admin: AuditedAdmin,
     id: web::Path<Uuid>,
     products: web::Data<ProductsService>,
 ) -> Result<HttpResponse, ApiError> {
-    products.deactivate(id.into_inner()).await?;
+    products.deactivate(id.into_inner(), &admin.recorder).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -353,11 +353,11 @@ impl FromWire<CategoryChangesWire> for CategoryChanges {
 )]
 #[tracing::instrument(name = "route.admin_create_category", skip_all)]
 pub async fn create_category(
-    _admin: AdminUser,
+    admin: AuditedAdmin,
     body: Parsed<NewCategoryWire, NewCategory>,
     categories: web::Data<CategoriesService>,
 ) -> Result<HttpResponse, ApiError> {
-    let category = categories.create(body.into_inner()).await?;
+    let category = categories.create(body.into_inner(), &admin.recorder).await?;
     Ok(HttpResponse::Created().json(category.to_wire()))
 }
 
@@ -377,12 +377,12 @@ pub async fn create_category(
 )]
 #[tracing::instrument(name = "route.admin_change_category", skip_all)]
 pub async fn change_category(
-    _admin: AdminUser,
+    admin: AuditedAdmin,
     id: web::Path<Uuid>,
     body: Parsed<CategoryChangesWire, CategoryChanges>,
     categories: web::Data<CategoriesService>,
 ) -> Result<HttpResponse, ApiError> {
-    let category = categories.change(id.into_inner(), body.into_inner()).await?;
+    let category = categories.change(id.into_inner(), body.into_inner(), &admin.recorder).await?;
     Ok(HttpResponse::Ok().json(category.to_wire()))
 }
 
@@ -402,10 +402,10 @@ pub async fn change_category(
 )]
 #[tracing::instrument(name = "route.admin_delete_category", skip_all)]
 pub async fn delete_category(
-    _admin: AdminUser,
+    admin: AuditedAdmin,
     id: web::Path<Uuid>,
     categories: web::Data<CategoriesService>,
 ) -> Result<HttpResponse, ApiError> {
-    categories.remove(id.into_inner()).await?;
+    categories.remove(id.into_inner(), &admin.recorder).await?;
     Ok(HttpResponse::NoContent().finish())
 }

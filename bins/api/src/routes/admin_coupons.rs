@@ -12,7 +12,7 @@ use utoipa::OpenApi;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::http::auth::AdminUser;
+use crate::http::auth::{AdminUser, AuditedAdmin};
 use crate::http::extract::{Query, ValidJson};
 use crate::http::pagination::cursor_unless_blank;
 use crate::http::params::keep;
@@ -88,7 +88,7 @@ fn done<T>(parsed: Option<T>, errors: Vec<FieldError>) -> Result<T, ApiError> {
 )]
 #[tracing::instrument(name = "admin.coupons.create", skip_all)]
 pub async fn create(
-    _: AdminUser,
+    admin: AuditedAdmin,
     coupons: web::Data<Coupons>,
     body: ValidJson<NewCoupon>,
 ) -> Result<HttpResponse, ApiError> {
@@ -108,7 +108,7 @@ pub async fn create(
         per_user_limit: body.per_user_limit,
         is_active: body.is_active.unwrap_or(true),
     };
-    let coupon = coupons.create(code, rules).await?;
+    let coupon = coupons.create(code, rules, &admin.recorder).await?;
     Ok(HttpResponse::Created().json(coupon.to_wire()))
 }
 
@@ -133,7 +133,7 @@ pub async fn create(
 )]
 #[tracing::instrument(name = "admin.coupons.change", skip_all)]
 pub async fn change(
-    _: AdminUser,
+    admin: AuditedAdmin,
     coupons: web::Data<Coupons>,
     id: web::Path<Uuid>,
     body: ValidJson<CouponChangesWire>,
@@ -164,7 +164,7 @@ pub async fn change(
         is_active: body.is_active,
     };
     let changes = done(Some(changes), errors)?;
-    let coupon = coupons.change(id, changes).await?;
+    let coupon = coupons.change(id, changes, &admin.recorder).await?;
     Ok(HttpResponse::Ok().json(coupon.to_wire()))
 }
 

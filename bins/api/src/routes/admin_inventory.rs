@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::app::stock_levels::{self, LabelledStock, StockLevelsFilter};
 use crate::error::ApiError;
-use crate::http::auth::AdminUser;
+use crate::http::auth::{AdminUser, AuditedAdmin};
 use crate::http::extract::{Query, ValidJson};
 use crate::http::pagination::cursor_unless_blank;
 use crate::state::ProductsService;
@@ -113,14 +113,15 @@ pub async fn list(
 )]
 #[tracing::instrument(name = "route.admin_set_stock", skip_all)]
 pub async fn set(
-    admin: AdminUser,
+    admin: AuditedAdmin,
     product_id: web::Path<Uuid>,
     body: ValidJson<SetStock>,
     stock: web::Data<StockLevels>,
     products: web::Data<ProductsService>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = admin.0.id.to_string();
-    let level = stock.set_on_hand(*product_id, body.0.on_hand, body.0.low_stock_threshold, &actor).await?;
+    let actor = admin.admin.id.to_string();
+    let (on_hand, threshold) = (body.0.on_hand, body.0.low_stock_threshold);
+    let level = stock.set_on_hand(*product_id, on_hand, threshold, &actor, &admin.recorder).await?;
     Ok(HttpResponse::Ok().json(stock_levels::label(level, &products).await?.to_wire()))
 }
 
@@ -142,7 +143,7 @@ pub async fn set(
 )]
 #[tracing::instrument(name = "route.admin_adjust_stock", skip_all)]
 pub async fn adjust(
-    admin: AdminUser,
+    admin: AuditedAdmin,
     product_id: web::Path<Uuid>,
     body: ValidJson<StockAdjustment>,
     stock: web::Data<StockLevels>,
@@ -153,8 +154,8 @@ pub async fn adjust(
         return Err(InvalidInput::field("delta", "must not be 0").into());
     }
     let reason = catalog::values::text(&body.reason, "reason", 1, api_types::inventory::MAX_REASON_CHARS, false)?;
-    let actor = admin.0.id.to_string();
-    let level = stock.adjust(*product_id, body.delta, &reason, &actor).await?;
+    let actor = admin.admin.id.to_string();
+    let level = stock.adjust(*product_id, body.delta, &reason, &actor, &admin.recorder).await?;
     Ok(HttpResponse::Ok().json(stock_levels::label(level, &products).await?.to_wire()))
 }
 

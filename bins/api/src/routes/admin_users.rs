@@ -9,7 +9,7 @@ use utoipa::OpenApi;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::http::auth::AdminUser;
+use crate::http::auth::{AdminUser, AuditedAdmin};
 use crate::http::extract::{Query, ValidJson};
 use crate::state::AccountsService;
 use crate::views::ToWire;
@@ -65,11 +65,12 @@ pub async fn list(
 )]
 #[tracing::instrument(name = "route.admin_set_role", skip_all)]
 pub async fn set_role(
-    admin: AdminUser,
+    admin: AuditedAdmin,
     id: web::Path<Uuid>,
     body: ValidJson<RoleChange>,
     accounts: web::Data<AccountsService>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = accounts.set_role(admin.0.id, id.into_inner(), role_from_wire(body.0.role)).await?;
+    let role = role_from_wire(body.0.role);
+    let user = accounts.set_role(admin.admin.id, id.into_inner(), role, &admin.recorder).await?;
     Ok(HttpResponse::Ok().json(user.to_wire()))
 }

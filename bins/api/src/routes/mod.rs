@@ -2,6 +2,7 @@
 //! service, and shape its answer for the wire.
 
 pub(crate) mod addresses;
+pub(crate) mod admin_audit;
 pub(crate) mod admin_catalog;
 pub(crate) mod admin_coupons;
 pub(crate) mod admin_inventory;
@@ -116,6 +117,7 @@ fn register(config: &mut web::ServiceConfig, seen: &mut Vec<Endpoint>) {
             .service(api.at("/admin/orders/{id}/refund").post(admin_order_ops::refund).done())
             .service(api.at("/admin/orders").get(admin_orders::list).done())
             .service(api.at("/admin/orders/{id}").get(admin_orders::get).done())
+            .service(api.at("/admin/audit").get(admin_audit::list).done())
             .service(catalog_write(api.at("/admin/inventory/{product_id}").put(admin_inventory::set).done()))
             .service(catalog_write(
                 api.at("/admin/inventory/{product_id}/adjustments").post(admin_inventory::adjust).done(),

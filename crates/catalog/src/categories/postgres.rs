@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use anyhow::Context as _;
+use kernel::audit::{AuditLog, Change};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -56,6 +57,17 @@ fn write_error(error: sqlx::Error, slug: Option<&str>) -> CategoryWriteError {
     CategoryWriteError::Unexpected(anyhow::Error::new(error).context("writing a category"))
 }
 
+/// The category's row, locked for the rest of the transaction.
+async fn lock_row(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Option<CategoryRow>> {
+    let row: Option<Row> =
+        sqlx::query_as("SELECT id, slug, name, parent_id, position FROM catalog.categories WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(conn)
+            .await
+            .context("locking a category")?;
+    Ok(row.map(CategoryRow::from))
+}
+
 impl CategoryStore for PgCategoryStore {
     #[tracing::instrument(name = "categories.rows", skip(self))]
     async fn rows(&self) -> anyhow::Result<Vec<CategoryRow>> {
@@ -78,8 +90,14 @@ impl CategoryStore for PgCategoryStore {
         Ok(counts.into_iter().collect())
     }
 
-    #[tracing::instrument(name = "categories.insert", skip(self))]
-    async fn insert(&self, id: Uuid, category: &NewCategory) -> Result<CategoryRow, CategoryWriteError> {
+    #[tracing::instrument(name = "categories.insert", skip(self, audit))]
+    async fn insert(
+        &self,
+        id: Uuid,
+        category: &NewCategory,
+        audit: &impl AuditLog<PgConnection>,
+    ) -> Result<CategoryRow, CategoryWriteError> {
+        let mut tx = self.pool.begin().await.context("starting a category insert")?;
         let row: Row = sqlx::query_as(
             "INSERT INTO catalog.categories (id, slug, name, parent_id, position) VALUES ($1, $2, $3, $4, $5)
              RETURNING id, slug, name, parent_id, position",
@@ -89,16 +107,25 @@ impl CategoryStore for PgCategoryStore {
         .bind(&category.name)
         .bind(category.parent_id)
         .bind(category.position)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| write_error(e, Some(category.slug.as_str())))?;
-        Ok(row.into())
+        let row = CategoryRow::from(row);
+        audit.record(&mut tx, Change::created("category.create", "category", id, row.audit_fields())).await?;
+        tx.commit().await.context("committing a category insert")?;
+        Ok(row)
     }
 
-    #[tracing::instrument(name = "categories.update", skip(self))]
-    async fn update(&self, id: Uuid, changes: &CategoryChanges) -> Result<CategoryRow, CategoryWriteError> {
+    #[tracing::instrument(name = "categories.update", skip(self, audit))]
+    async fn update(
+        &self,
+        id: Uuid,
+        changes: &CategoryChanges,
+        audit: &impl AuditLog<PgConnection>,
+    ) -> Result<CategoryRow, CategoryWriteError> {
         let mut tx = self.pool.begin().await.context("starting a category update")?;
         lock_tree(&mut tx).await?;
+        let before = lock_row(&mut tx, id).await?.ok_or(CategoryWriteError::NotFound)?;
         if let Some(Some(parent)) = changes.parent_id {
             let would_cycle: bool = sqlx::query_scalar(
                 "WITH RECURSIVE ancestors AS (
@@ -118,7 +145,7 @@ impl CategoryStore for PgCategoryStore {
             }
         }
         let slug = changes.slug.as_ref().map(|s| s.as_str());
-        let row: Option<Row> = sqlx::query_as(
+        let row: Row = sqlx::query_as(
             "UPDATE catalog.categories SET
                slug = COALESCE($2, slug), name = COALESCE($3, name),
                parent_id = CASE WHEN $4 THEN $5 ELSE parent_id END,
@@ -132,26 +159,34 @@ impl CategoryStore for PgCategoryStore {
         .bind(changes.parent_id.is_some())
         .bind(changes.parent_id.flatten())
         .bind(changes.position)
-        .fetch_optional(&mut *tx)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| write_error(e, slug))?;
-        let row = row.ok_or(CategoryWriteError::NotFound)?;
+        let after = CategoryRow::from(row);
+        let change = Change::updated("category.update", "category", id, &before.audit_fields(), &after.audit_fields());
+        if !change.changes_nothing() {
+            audit.record(&mut tx, change).await?;
+        }
         tx.commit().await.context("committing a category update")?;
-        Ok(row.into())
+        Ok(after)
     }
 
-    #[tracing::instrument(name = "categories.delete", skip(self))]
-    async fn delete(&self, id: Uuid) -> Result<(), DeleteCategoryError> {
-        let result = sqlx::query("DELETE FROM catalog.categories WHERE id = $1").bind(id).execute(&self.pool).await;
+    #[tracing::instrument(name = "categories.delete", skip(self, audit))]
+    async fn delete(&self, id: Uuid, audit: &impl AuditLog<PgConnection>) -> Result<(), DeleteCategoryError> {
+        let mut tx = self.pool.begin().await.context("starting a category delete")?;
+        let before = lock_row(&mut tx, id).await?.ok_or(DeleteCategoryError::NotFound)?;
+        let result = sqlx::query("DELETE FROM catalog.categories WHERE id = $1").bind(id).execute(&mut *tx).await;
         match result {
-            Ok(done) if done.rows_affected() == 0 => Err(DeleteCategoryError::NotFound),
-            Ok(_) => Ok(()),
+            Ok(_) => {}
             Err(error) if error.as_database_error().and_then(|db| db.code()).as_deref() == Some("23503") => {
-                Err(DeleteCategoryError::InUse)
+                return Err(DeleteCategoryError::InUse);
             }
             Err(error) => {
-                Err(DeleteCategoryError::Unexpected(anyhow::Error::new(error).context("deleting a category")))
+                return Err(DeleteCategoryError::Unexpected(anyhow::Error::new(error).context("deleting a category")));
             }
         }
+        audit.record(&mut tx, Change::deleted("category.delete", "category", id, before.audit_fields())).await?;
+        tx.commit().await.context("committing a category delete")?;
+        Ok(())
     }
 }

@@ -2,8 +2,9 @@
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
+use kernel::audit::{AuditLog, Change};
 use kernel::{Money, Page};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
 use sqlx::types::Json;
@@ -14,7 +15,7 @@ use super::listing::{self, ListKey, SortColumns, WORD_SIMILARITY_THRESHOLD};
 use super::{
     Audience, Availability, CategoryRef, ForSale, ListProductsError, Product, ProductKey, ProductLabel, ProductQuery,
     ProductRecord, ProductStore, ProductSummary, Rating, StoreWriteError, Suggestion, UpdateProductError,
-    WriteConflict,
+    WriteConflict, created_fields,
 };
 use crate::categories::CategoryKey;
 use crate::ports::{OpeningStock, StockOpening};
@@ -315,13 +316,14 @@ impl<S: StockOpening> ProductStore for PgProductStore<S> {
             .context("checking a slug")
     }
 
-    #[tracing::instrument(name = "products.insert", skip(self, record, price))]
+    #[tracing::instrument(name = "products.insert", skip(self, record, price, audit))]
     async fn insert(
         &self,
         id: Uuid,
         record: &ProductRecord,
         price: &Price,
         stock: OpeningStock,
+        audit: &impl AuditLog<PgConnection>,
     ) -> Result<Product, StoreWriteError> {
         let mut tx = self.pool.begin().await.context("starting a product insert")?;
         let insert = sqlx::query(
@@ -334,16 +336,18 @@ impl<S: StockOpening> ProductStore for PgProductStore<S> {
         .bind(id);
         bind_record(insert, record, price)?.execute(&mut *tx).await.map_err(|e| write_error(e, record))?;
         self.stock.open_stock(&mut tx, id, stock).await.context("recording the opening stock")?;
+        audit.record(&mut tx, Change::created("product.create", "product", id, created_fields(record, stock))).await?;
         let product = product_by_id(&mut tx, id).await?.context("the new product is gone")?;
         tx.commit().await.context("committing a product insert")?;
         Ok(product)
     }
 
-    #[tracing::instrument(name = "products.update", skip(self, revise))]
+    #[tracing::instrument(name = "products.update", skip(self, revise, audit))]
     async fn update(
         &self,
         id: Uuid,
         revise: impl FnOnce(ProductRecord) -> Result<(ProductRecord, Price), PricingError> + Send,
+        audit: &impl AuditLog<PgConnection>,
     ) -> Result<Product, UpdateProductError> {
         let mut tx = self.pool.begin().await.context("starting a product update")?;
         // The lock queues concurrent changes of this product: each merges over the last
@@ -359,6 +363,7 @@ impl<S: StockOpening> ProductStore for PgProductStore<S> {
         .await
         .context("locking a product")?;
         let current = row.ok_or(UpdateProductError::NotFound)?.into_record()?;
+        let before = current.audit_fields();
         let (record, price) = revise(current)?;
         let update = sqlx::query(
             "UPDATE catalog.products SET
@@ -371,25 +376,41 @@ impl<S: StockOpening> ProductStore for PgProductStore<S> {
         )
         .bind(id);
         bind_record(update, &record, &price)?.execute(&mut *tx).await.map_err(|e| write_error(e, &record))?;
+        let change = Change::updated("product.update", "product", id, &before, &record.audit_fields());
+        if !change.changes_nothing() {
+            audit.record(&mut tx, change).await?;
+        }
         let product = product_by_id(&mut tx, id).await?.context("the locked product is gone")?;
         tx.commit().await.context("committing a product update")?;
         Ok(product)
     }
 
-    #[tracing::instrument(name = "products.deactivate", skip(self))]
-    async fn deactivate(&self, id: Uuid) -> anyhow::Result<bool> {
-        let done = sqlx::query(
-            "UPDATE catalog.products
-             SET is_active = false,
-                 updated_at = CASE WHEN is_active
-                     THEN greatest(clock_timestamp(), updated_at + interval '1 microsecond') ELSE updated_at END
-             WHERE id = $1",
-        )
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .context("deactivating a product")?;
-        Ok(done.rows_affected() == 1)
+    #[tracing::instrument(name = "products.deactivate", skip(self, audit))]
+    async fn deactivate(&self, id: Uuid, audit: &impl AuditLog<PgConnection>) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await.context("starting a product deactivation")?;
+        let was_active: Option<bool> =
+            sqlx::query_scalar("SELECT is_active FROM catalog.products WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .context("locking a product")?;
+        let Some(was_active) = was_active else { return Ok(false) };
+        // Already hidden: nothing changes, so nothing is written (nor announced) or recorded.
+        if was_active {
+            sqlx::query(
+                "UPDATE catalog.products
+                 SET is_active = false, updated_at = greatest(clock_timestamp(), updated_at + interval '1 microsecond')
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .context("deactivating a product")?;
+            let (before, after) = (json!({"is_active": true}), json!({"is_active": false}));
+            audit.record(&mut tx, Change::updated("product.deactivate", "product", id, &before, &after)).await?;
+        }
+        tx.commit().await.context("committing a product deactivation")?;
+        Ok(true)
     }
 
     #[tracing::instrument(name = "products.find", skip(self))]

@@ -2,8 +2,10 @@
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
+use kernel::audit::{AuditLog, Change};
 use kernel::batches::until_short_batch;
 use kernel::{Email, Limit, PersonName, Phone};
+use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -298,18 +300,47 @@ impl AccountStore for PgAccountStore {
         rows.into_iter().map(User::try_from).collect()
     }
 
-    #[tracing::instrument(name = "accounts.set_role_row", skip(self))]
-    async fn set_role(&self, id: Uuid, role: Role) -> anyhow::Result<Option<User>> {
-        let row: Option<UserRow> = sqlx::query_as(
+    #[tracing::instrument(name = "accounts.set_role_row", skip(self, audit))]
+    async fn set_role(
+        &self,
+        id: Uuid,
+        role: Role,
+        audit: &impl AuditLog<PgConnection>,
+    ) -> anyhow::Result<Option<User>> {
+        let mut tx = self.pool.begin().await.context("starting a role change")?;
+        // NO KEY UPDATE, as a promotion takes it: a rotation's token insert (KEY SHARE on
+        // this row) need not wait for it.
+        let before: Option<String> =
+            sqlx::query_scalar("SELECT role FROM identity.users WHERE id = $1 FOR NO KEY UPDATE")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .context("locking a user")?;
+        let Some(before) = before else { return Ok(None) };
+        let row: UserRow = sqlx::query_as(
             "UPDATE identity.users SET role = $2, updated_at = now() WHERE id = $1
              RETURNING id, name, email, phone, role, created_at",
         )
         .bind(id)
         .bind(role.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .context("setting a role")?;
-        row.map(User::try_from).transpose()
+        let change = Change::updated("user.role", "user", id, &json!({"role": before}), &json!({"role": row.role}));
+        if !change.changes_nothing() {
+            audit.record(&mut tx, change).await?;
+        }
+        tx.commit().await.context("committing a role change")?;
+        User::try_from(row).map(Some)
+    }
+
+    #[tracing::instrument(name = "accounts.emails", skip_all, fields(count = ids.len()))]
+    async fn emails(&self, ids: &[Uuid]) -> anyhow::Result<Vec<(Uuid, String)>> {
+        sqlx::query_as("SELECT id, email FROM identity.users WHERE id = ANY($1)")
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await
+            .context("reading users' e-mails")
     }
 
     #[tracing::instrument(name = "accounts.promote_to_admin", skip_all)]

@@ -104,14 +104,20 @@ fn write_error(error: sqlx::Error, code: &CouponCode) -> CouponWriteError {
 }
 
 impl CouponStore for PgCoupons {
-    async fn insert(&self, id: Uuid, code: &CouponCode, rules: &CouponRules) -> Result<(), CouponWriteError> {
+    async fn insert(
+        &self,
+        tx: &mut Tx,
+        id: Uuid,
+        code: &CouponCode,
+        rules: &CouponRules,
+    ) -> Result<(), CouponWriteError> {
         let insert = sqlx::query(
             "INSERT INTO orders.coupons (id, code, kind, value, min_order_paise, max_discount_paise, starts_at,
                  expires_at, usage_limit, per_user_limit, is_active)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(id);
-        bind_coupon(insert, code, rules).execute(&self.pool).await.map_err(|error| write_error(error, code))?;
+        bind_coupon(insert, code, rules).execute(tx).await.map_err(|error| write_error(error, code))?;
         Ok(())
     }
 
