@@ -9,6 +9,7 @@ use api_types::ErrorCode;
 use api_types::admin_orders::{
     BulkCancel, BulkCancelOutcome, NewRefund, NewReturn, Refund, RefundStatus, ReturnLine, ShipOrder, StatusChange,
 };
+use api_types::audit::{AuditEntity, AuditQuery};
 use api_types::orders::{Order, OrderStatus, PaymentMethod, PlacedOrder, ShippingAddress};
 use reqwest::StatusCode;
 use rigmaster_tests::app::{TestApp, TestUser};
@@ -63,20 +64,21 @@ fn return_of(product: Uuid, quantity: i64, refund_paise: Option<i64>) -> NewRetu
     }
 }
 
-/// The order's audit actions, oldest first, with who did each.
-async fn audit_trail(app: &TestApp, order: &Order) -> Vec<(String, Uuid)> {
-    let pool = app.db.pool().await;
-    let rows = sqlx::query_as(
-        "SELECT action, actor_id FROM audit.entries
-         WHERE entity_id = $1 OR (entity IN ('refund', 'return') AND after->>'order_id' = $1::text)
-         ORDER BY at, id",
-    )
-    .bind(order.id)
-    .fetch_all(&pool)
-    .await
-    .unwrap();
-    pool.close().await;
-    rows
+/// The order's audit trail as `GET /admin/audit` gives it (the order's own entries, its
+/// refunds' and its returns'), oldest first: each action with who did it.
+async fn audit_trail(admin: &TestUser, order: Uuid) -> Vec<(String, Uuid)> {
+    let detail = admin.api.admin_order(&order.to_string()).await.expect("the admin's order");
+    let mut subjects = vec![(AuditEntity::Order, order)];
+    subjects.extend(detail.refunds.iter().map(|refund| (AuditEntity::Refund, refund.id)));
+    subjects.extend(detail.returns.iter().map(|taken_back| (AuditEntity::Return, taken_back.id)));
+    let mut entries = Vec::new();
+    for (entity, id) in subjects {
+        let query = AuditQuery { entity: Some(entity), entity_id: Some(id), limit: Some(100), ..AuditQuery::default() };
+        entries.extend(admin.api.audit_entries(&query).await.expect("the audit trail").items);
+    }
+    assert!(entries.iter().all(|entry| entry.request_id.is_some()), "each entry names its request");
+    entries.sort_by_key(|entry| (entry.at, entry.id));
+    entries.into_iter().map(|entry| (entry.action, entry.actor_id)).collect()
 }
 
 async fn refund_now(admin: &TestUser, order: Uuid, amount_paise: Option<i64>) -> Refund {
@@ -133,7 +135,13 @@ async fn an_order_goes_from_payment_through_shipping_and_returns_to_refunded_wit
         ]
     );
 
-    let trail = audit_trail(&app, &order).await;
+    let detail = admin.api.admin_order(&order.order_number).await.expect("the admin's order");
+    assert_eq!(detail.returns.len(), 2);
+    assert!(detail.returns.iter().all(|taken_back| taken_back.restock && taken_back.refund_id.is_some()));
+    let refunds: Vec<(i64, RefundStatus)> = detail.refunds.iter().map(|r| (r.amount_paise, r.status)).collect();
+    assert_eq!(refunds, [(third, RefundStatus::Processed), (total - third, RefundStatus::Processed)]);
+
+    let trail = audit_trail(&admin, order.id).await;
     let actions: Vec<&str> = trail.iter().map(|(action, _)| action.as_str()).collect();
     assert_eq!(
         actions,
