@@ -311,6 +311,44 @@ async fn two_concurrent_refunds_of_sixty_percent_let_exactly_one_through() {
 }
 
 #[tokio::test]
+async fn refunds_racing_cancellations_never_give_back_more_than_was_captured() {
+    let app = spawn_shop().await;
+    for round in 0..5 {
+        let PaidOrder { admin, customer, order, .. } = paid_order(&app, 1).await;
+        let thirty = order.total_paise * 30 / 100;
+
+        let refunds = all_at_once((0..5).map(|_| {
+            let api = admin.api.clone();
+            async move { api.refund_order(order.id, &refund_of(Some(thirty)), &new_key()).await.map(drop) }
+        }));
+        let customer_cancel = {
+            let api = customer.api.clone();
+            async move { api.cancel_order(order.id, None).await.map(drop) }
+        };
+        let admin_cancel = {
+            let api = admin.api.clone();
+            async move { api.change_order_status(order.id, &move_to(OrderStatus::Cancelled)).await.map(drop) }
+        };
+        let (refunds, customer_cancel, admin_cancel) = tokio::join!(refunds, customer_cancel, admin_cancel);
+
+        for answer in refunds.into_iter().chain([customer_cancel, admin_cancel]) {
+            if let Err(client::Error::Api { status, .. }) = &answer {
+                assert!(status.is_client_error(), "round {round}: only refusals, never {status}");
+            }
+        }
+        let refunded = app.wait_for_order_status(&customer, order.id, OrderStatus::Refunded).await;
+        assert_eq!(refunded.payment.refunded_paise, order.total_paise, "round {round}: all of it back, once");
+        let owed: i64 = scalar(
+            &app,
+            "SELECT coalesce(sum(amount_paise), 0)::bigint FROM orders.refunds WHERE order_id = $1 AND status <> 'failed'",
+            order.id,
+        )
+        .await;
+        assert_eq!(owed, order.total_paise, "round {round}: never more than was captured");
+    }
+}
+
+#[tokio::test]
 async fn ten_concurrent_refunds_with_one_key_make_one_refund_at_the_simulator() {
     let app = Arc::new(spawn_shop().await);
     let PaidOrder { admin, order, .. } = paid_order(&app, 1).await;
