@@ -42,7 +42,6 @@ use crate::routes;
         (name = "admin-catalog", description = "Admin: products and categories."),
         (name = "admin-inventory", description = "Admin: stock levels and the stock ledger."),
         (name = "admin-coupons", description = "Admin: coupons."),
-        (name = "admin-orders", description = "Admin: finding orders and working on them."),
         (name = "admin-payments", description = "Admin: payments."),
         (name = "admin-orders", description = "Admin: orders: find, pack, ship, deliver, returns, refunds, bulk cancel."),
         (name = "admin-users", description = "Admin: users and roles."),
