@@ -25,8 +25,8 @@ use crate::refunds::RefundRefusal;
 use crate::status::{CancelReason, InvalidTransition, OrderStatus, check_move};
 use crate::stores::{LockedOrder, NewShipment, OrderStore as _, RefundStore as _, ReturnStore as _, Stores};
 
-/// The audit trail's connection type.
-pub type AuditConn = sqlx::PgConnection;
+/// The audit trail's connection type: the transaction's own.
+pub type AuditConn = Tx;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminOrderError {
