@@ -68,3 +68,23 @@ async fn every_admin_operation_of_the_document_refuses_customers_and_anonymous_c
         assert_error(as_customer, StatusCode::FORBIDDEN, "forbidden").await;
     }
 }
+
+#[tokio::test]
+async fn a_percent_encoded_admin_path_is_still_behind_the_admin_gate() {
+    let app = spawn_app().await;
+    let customer = app.register_customer().await;
+
+    // A malformed body: without the gate first, it would be refused for its body (422).
+    let path = format!("/api/v1/%61dmin/orders/{}/refund", Uuid::new_v4());
+    let response = app
+        .client
+        .post(app.url(&path))
+        .bearer_auth(&customer.access_token)
+        .header("Idempotency-Key", Uuid::new_v4().to_string())
+        .json(&json!({"amount_paise": "lots"}))
+        .send()
+        .await
+        .unwrap();
+
+    assert_error(response, StatusCode::FORBIDDEN, "forbidden").await;
+}

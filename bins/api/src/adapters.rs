@@ -216,13 +216,22 @@ impl PaymentProvider for RazorpayPayments {
         Ok(ProviderRefund { processed: refund.status == RefundStatus::Processed, id: refund.id })
     }
 
+    async fn find_refund(
+        &self,
+        payment_id: &str,
+        store_refund: Uuid,
+    ) -> Result<Option<(String, ProviderRefundState)>, ProviderError> {
+        let refunds = self.client.fetch_payment_refunds(payment_id).await.map_err(provider_error)?;
+        let tag = store_refund.to_string();
+        Ok(refunds
+            .into_iter()
+            .find(|refund| refund.notes.0.get(STORE_REFUND_NOTE) == Some(&tag))
+            .map(|refund| (refund.id, refund_state(refund.status))))
+    }
+
     async fn refund_state(&self, refund_id: &str) -> Result<ProviderRefundState, ProviderError> {
         let refund = self.client.fetch_refund(refund_id).await.map_err(provider_error)?;
-        Ok(match refund.status {
-            RefundStatus::Pending => ProviderRefundState::Pending,
-            RefundStatus::Processed => ProviderRefundState::Processed,
-            RefundStatus::Failed => ProviderRefundState::Failed,
-        })
+        Ok(refund_state(refund.status))
     }
 
     async fn flag(&self, conn: &mut PgConnection, payment_id: &str, reason: &str) -> anyhow::Result<()> {
@@ -353,6 +362,14 @@ pub fn payment_news(event: &WebhookEvent) -> Option<PaymentNews> {
 /// The note every refund the store asks for carries: the store's own refund id, so that
 /// Razorpay's webhooks about it can be matched even before its answer is recorded.
 const STORE_REFUND_NOTE: &str = "rigmaster_refund_id";
+
+fn refund_state(status: RefundStatus) -> ProviderRefundState {
+    match status {
+        RefundStatus::Pending => ProviderRefundState::Pending,
+        RefundStatus::Processed => ProviderRefundState::Processed,
+        RefundStatus::Failed => ProviderRefundState::Failed,
+    }
+}
 
 fn refund_news(refund: &Refund) -> ProviderRefundNews {
     ProviderRefundNews {

@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/payments/{id}", web::get().to(fetch_payment))
             .route("/payments/{id}/capture", web::post().to(capture))
             .route("/payments/{id}/refund", web::post().to(refund))
+            .route("/payments/{id}/refunds", web::get().to(fetch_payment_refunds))
             .route("/refunds/{id}", web::get().to(fetch_refund))
             .default_service(web::to(unknown_route)),
     );
@@ -137,6 +138,13 @@ async fn fetch_payment(shared: web::Data<Shared>, request: HttpRequest, id: web:
         return response;
     }
     answer(shared.books().payment(&id))
+}
+
+async fn fetch_payment_refunds(shared: web::Data<Shared>, request: HttpRequest, id: web::Path<String>) -> HttpResponse {
+    if let Err(response) = admit(&shared, &request).await {
+        return response;
+    }
+    answer(shared.books().payment_refunds(&id).map(Collection::of))
 }
 
 async fn fetch_refund(shared: web::Data<Shared>, request: HttpRequest, id: web::Path<String>) -> HttpResponse {

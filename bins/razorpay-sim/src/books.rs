@@ -212,6 +212,12 @@ impl Books {
         Ok(order.payment_ids.iter().filter_map(|id| self.payments.get(id).cloned()).collect())
     }
 
+    /// `GET /v1/payments/:id/refunds`: every refund of the payment, failed ones too.
+    pub fn payment_refunds(&self, payment_id: &str) -> Result<Vec<Refund>, Refusal> {
+        self.payment(payment_id)?;
+        Ok(self.refunds.values().filter(|refund| refund.payment_id == payment_id).cloned().collect())
+    }
+
     /// `GET /v1/refunds/:id`.
     pub fn refund_entity(&self, refund_id: &str) -> Result<Refund, Refusal> {
         self.refunds.get(refund_id).cloned().ok_or_else(Refusal::unknown_id)

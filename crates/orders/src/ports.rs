@@ -143,6 +143,15 @@ pub trait PaymentProvider: Send + Sync {
         refund: Uuid,
     ) -> impl Future<Output = Result<ProviderRefund, ProviderError>> + Send;
 
+    /// The provider's refund of `payment_id` tagged with the store's refund `refund`, if
+    /// the provider made one (an earlier try whose answer was lost), with where it stands.
+    /// Errors: `Refused`, `Unavailable`.
+    fn find_refund(
+        &self,
+        payment_id: &str,
+        refund: Uuid,
+    ) -> impl Future<Output = Result<Option<(String, ProviderRefundState)>, ProviderError>> + Send;
+
     /// Where one of the provider's refunds stands now. Errors: `Refused`, `Unavailable`.
     fn refund_state(&self, refund_id: &str) -> impl Future<Output = Result<ProviderRefundState, ProviderError>> + Send;
 

@@ -14,7 +14,8 @@ use uuid::Uuid;
 use crate::deps::Deps;
 use crate::model::{PaymentMethod, PaymentStatus, RefundKind};
 use crate::ports::{
-    OrderStock, PaymentProvider, ProductCatalog, ProviderError, ProviderPayment, ProviderRefundNews, Tx,
+    OrderStock, PaymentProvider, ProductCatalog, ProviderError, ProviderPayment, ProviderRefundNews,
+    ProviderRefundState, Tx,
 };
 use crate::status::OrderStatus;
 use crate::stores::{LockedOrder, OrderStore as _, RefundStore as _, SettledRefund, Stores};
@@ -139,12 +140,23 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Refunds<'_
         let Some(claimed) = deps.stores.refunds().claim(refund, deps.refund_retry_after).await? else { return Ok(()) };
         let (order_id, payment_id, amount) = (claimed.order_id, claimed.payment_id.as_str(), claimed.amount);
         if claimed.attempts > 1 {
-            match deps.provider.payment(payment_id).await {
-                Ok(payment) if self.went_through(&payment, refund, amount).await? => {
+            // An earlier try's answer may have been lost: the refund it made carries this
+            // refund's id, so it is found, never made twice.
+            match deps.provider.find_refund(payment_id, refund).await {
+                Ok(Some((refund_id, state))) => {
                     tracing::info!(%refund, %payment_id, "an earlier try of this refund went through");
-                    return self.taken(refund, order_id, None, true).await;
+                    return match state {
+                        ProviderRefundState::Failed => {
+                            let reason = "Razorpay reported the refund failed";
+                            self.refused(refund, order_id, payment_id, amount, reason).await
+                        }
+                        state => {
+                            self.taken(refund, order_id, Some(&refund_id), state == ProviderRefundState::Processed)
+                                .await
+                        }
+                    };
                 }
-                Ok(_) => {}
+                Ok(None) => {}
                 Err(error) => return self.not_sent(refund, anyhow::Error::new(error)).await,
             }
         }
@@ -153,13 +165,6 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Refunds<'_
             Err(ProviderError::Refused(reason)) => self.refused(refund, order_id, payment_id, amount, &reason).await,
             Err(ProviderError::Unavailable(cause)) => self.not_sent(refund, cause).await,
         }
-    }
-
-    /// Whether the gateway's payment shows this refund on top of the others it took.
-    async fn went_through(&self, payment: &ProviderPayment, refund: Uuid, amount: Money) -> anyhow::Result<bool> {
-        let mut conn = self.deps.stores.connect().await.context("checking an earlier refund try")?;
-        let others = self.deps.stores.refunds().taken_for(&mut conn, &payment.id, refund).await?;
-        Ok(payment.refunded.paise() >= others.paise().saturating_add(amount.paise()))
     }
 
     /// The gateway said no: trying again would get the same answer, so the refund is

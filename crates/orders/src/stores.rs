@@ -378,15 +378,6 @@ pub trait RefundStore: Send + Sync {
     /// What the payment owes back or has given back: every refund of it not `failed`.
     fn counted_for(&self, tx: &mut Tx, payment_id: &str) -> impl Future<Output = anyhow::Result<Money>> + Send;
 
-    /// What the gateway has taken of the payment's refunds (`sent` or `processed`),
-    /// `except` one.
-    fn taken_for(
-        &self,
-        conn: &mut Tx,
-        payment_id: &str,
-        except: Uuid,
-    ) -> impl Future<Output = anyhow::Result<Money>> + Send;
-
     /// The store's refund a gateway refund is, by the gateway's id or else the store's
     /// own id it carries; with its order.
     fn find_for_news(

@@ -238,6 +238,13 @@ impl PaymentGateway for RazorpayClient {
     }
 
     #[tracing::instrument(skip(self))]
+    async fn fetch_payment_refunds(&self, payment_id: &str) -> Result<Vec<Refund>, GatewayError> {
+        let path = format!("/payments/{}/refunds", path_id(payment_id)?);
+        let collection: Collection<Refund> = self.call(Method::GET, &path, None, Repeat::Safe).await?;
+        Ok(collection.items)
+    }
+
+    #[tracing::instrument(skip(self))]
     async fn fetch_refund(&self, refund_id: &str) -> Result<Refund, GatewayError> {
         let path = format!("/refunds/{}", path_id(refund_id)?);
         self.call(Method::GET, &path, None, Repeat::Safe).await

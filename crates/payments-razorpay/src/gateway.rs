@@ -128,6 +128,10 @@ pub trait PaymentGateway: Send + Sync {
         currency: &str,
     ) -> impl Future<Output = Result<Payment, GatewayError>> + Send;
 
+    /// `GET /v1/payments/:id/refunds`: every refund of the payment.
+    fn fetch_payment_refunds(&self, payment_id: &str)
+    -> impl Future<Output = Result<Vec<Refund>, GatewayError>> + Send;
+
     /// `GET /v1/refunds/:id`: a refund as it stands now (`pending`, `processed`, `failed`).
     fn fetch_refund(&self, refund_id: &str) -> impl Future<Output = Result<Refund, GatewayError>> + Send;
 

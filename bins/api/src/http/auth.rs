@@ -76,7 +76,9 @@ pub async fn admin_gate(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     use actix_web::HttpMessage as _;
-    let path = request.path();
+    // Decoded as the router decodes it before matching: `/api/v1/%61dmin/…` reaches the
+    // admin routes too.
+    let path = percent_encoding::percent_decode_str(request.path()).decode_utf8_lossy();
     if path == "/api/v1/admin" || path.starts_with("/api/v1/admin/") {
         match AdminUser::from_request(request.request(), &mut Payload::None).await {
             Ok(admin) => {

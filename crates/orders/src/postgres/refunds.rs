@@ -184,19 +184,6 @@ impl RefundStore for PgRefunds {
         Ok(Money::from_paise(sum))
     }
 
-    async fn taken_for(&self, conn: &mut Tx, payment_id: &str, except: Uuid) -> anyhow::Result<Money> {
-        let sum: i64 = sqlx::query_scalar(
-            "SELECT coalesce(sum(amount_paise), 0)::bigint FROM orders.refunds
-             WHERE razorpay_payment_id = $1 AND status IN ('sent', 'processed') AND id <> $2",
-        )
-        .bind(payment_id)
-        .bind(except)
-        .fetch_one(conn)
-        .await
-        .context("adding up a payment's refunds the gateway took")?;
-        Ok(Money::from_paise(sum))
-    }
-
     async fn find_for_news(
         &self,
         conn: &mut Tx,
