@@ -16,6 +16,7 @@ ALTER TABLE orders.refunds ADD COLUMN kind text NOT NULL DEFAULT 'admin'
 UPDATE orders.refunds SET kind = CASE WHEN reason = 'order cancelled' THEN 'cancellation' ELSE 'unwanted' END;
 ALTER TABLE orders.refunds ALTER COLUMN kind DROP DEFAULT;
 ALTER TABLE orders.refunds ADD COLUMN processed_at timestamptz;
+UPDATE orders.refunds SET processed_at = updated_at WHERE status = 'processed';
 CREATE UNIQUE INDEX refunds_unwanted_once ON orders.refunds (razorpay_payment_id) WHERE kind = 'unwanted';
 CREATE INDEX refunds_by_order ON orders.refunds (order_id, created_at, id);
 CREATE UNIQUE INDEX refunds_by_razorpay_id ON orders.refunds (razorpay_refund_id) WHERE razorpay_refund_id IS NOT NULL;

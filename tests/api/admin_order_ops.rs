@@ -617,3 +617,22 @@ where
     pool.close().await;
     value
 }
+
+#[tokio::test]
+async fn forged_dates_and_cursors_far_outside_time_are_refused_not_failed() {
+    use base64::Engine as _;
+    let app = spawn_shop().await;
+    let admin = app.register_admin().await;
+    let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!(r#"["-5000-01-01T00:00:00Z","{}"]"#, Uuid::nil()));
+
+    for path in [
+        "/api/v1/admin/orders?from=-5000-01-01".to_owned(),
+        format!("/api/v1/admin/orders?cursor={forged}"),
+        format!("/api/v1/admin/audit?cursor={forged}"),
+        format!("/api/v1/orders?cursor={forged}"),
+    ] {
+        let response = app.get_as(&path, &admin.access_token).await;
+        rigmaster_tests::assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    }
+}

@@ -99,7 +99,8 @@ impl AuditTrail {
         limit: Limit,
         after: Option<&Cursor>,
     ) -> Result<Page<Entry>, ListAuditError> {
-        let after: Option<(DateTime<Utc>, Uuid)> = after.map(|cursor| Cursor::decode(cursor.as_str())).transpose()?;
+        let after: Option<(DateTime<Utc>, Uuid)> =
+            after.map(|cursor| Cursor::decode_after(cursor.as_str())).transpose()?;
         let rows: Vec<EntryRow> = sqlx::query_as(
             "SELECT id, at, actor_id, action, entity, entity_id, before, after, request_id
              FROM audit.entries

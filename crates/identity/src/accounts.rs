@@ -423,7 +423,7 @@ impl<S: AccountStore, C: Clock> Accounts<S, C> {
         limit: Limit,
         cursor: Option<&str>,
     ) -> Result<Page<User>, ListUsersError> {
-        let after: Option<(DateTime<Utc>, Uuid)> = cursor.map(Cursor::decode).transpose()?;
+        let after: Option<(DateTime<Utc>, Uuid)> = cursor.map(Cursor::decode_after).transpose()?;
         let rows = self.store.list_users(filter, limit, after).await?;
         Ok(Page::from_rows(rows, limit, |user| (user.created_at, user.id)))
     }

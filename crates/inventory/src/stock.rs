@@ -305,7 +305,7 @@ impl StockLevels {
         limit: Limit,
         after: Option<&Cursor>,
     ) -> Result<Page<LedgerEntry>, ListStockError> {
-        let after: Option<(DateTime<Utc>, Uuid)> = after.map(|c| Cursor::decode(c.as_str())).transpose()?;
+        let after: Option<(DateTime<Utc>, Uuid)> = after.map(|c| Cursor::decode_after(c.as_str())).transpose()?;
         let rows: Vec<LedgerRow> = sqlx::query_as(
             "SELECT id, at, kind, delta, on_hand_after, reserved_after, reason, order_id, actor
              FROM inventory.ledger

@@ -57,6 +57,15 @@ impl Cursor {
         serde_json::from_slice(&bytes).map_err(|_| InvalidCursor)
     }
 
+    /// A keyset position led by a time (`created_at`, then a tie-breaker), as most lists
+    /// page. A time outside years 1 to 9999 was never written by this server, and the
+    /// database would refuse it: it is an invalid cursor, not a query to run.
+    pub fn decode_after<T: DeserializeOwned>(token: &str) -> Result<(chrono::DateTime<chrono::Utc>, T), InvalidCursor> {
+        use chrono::Datelike as _;
+        let (at, tie): (chrono::DateTime<chrono::Utc>, T) = Self::decode(token)?;
+        if (1..=9999).contains(&at.year()) { Ok((at, tie)) } else { Err(InvalidCursor) }
+    }
+
     /// A token as a client sent it back; nothing is checked until it is decoded.
     pub fn from_token(token: String) -> Self {
         Cursor(token)
@@ -96,6 +105,15 @@ impl<T> Page<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_time_led_cursor_outside_the_years_the_database_takes_is_invalid() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z").unwrap().to_utc();
+        let fine = Cursor::encode(&(at, 7));
+        assert_eq!(Cursor::decode_after::<i32>(fine.as_str()), Ok((at, 7)));
+        let forged = URL_SAFE_NO_PAD.encode(br#"["-5000-01-01T00:00:00Z",7]"#);
+        assert_eq!(Cursor::decode_after::<i32>(&forged), Err(InvalidCursor));
+    }
 
     #[test]
     fn limit_defaults_and_refuses_out_of_range() {

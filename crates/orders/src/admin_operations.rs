@@ -179,6 +179,9 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> AdminOpera
                     None => "cancelled by an admin".to_owned(),
                 };
                 refunds = deps.cancellation().cancel_locked(&mut tx, &order, CancelReason::Admin, &note).await?;
+                for &refund in &refunds {
+                    self.audit_refund(&mut tx, refund, audit).await?;
+                }
             }
             OrderStatus::Delivered => {
                 deps.stores.orders().set_delivered(&mut tx, order.id).await?;
@@ -240,10 +243,18 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> AdminOpera
         let refund = deps.refunds().owe(&mut tx, &order, amount, reason, RefundKind::Admin).await?;
         let refund = refund.map_err(RefundError::Refused)?;
         requested.refund_requested(&mut tx, refund).await?;
-        self.audit_refund(&mut tx, refund, audit).await?;
+        let written = self.audit_refund(&mut tx, refund, audit).await?;
         tx.commit().await.context("committing a refund")?;
         deps.payments().follow_up(FollowUp { capture: None, refunds: vec![refund] }).await;
-        Ok(self.refund_record(refund).await?)
+        // The refund is made and attached to its key: from here on the answer must not be
+        // an error, or the key would be let go and a retry would refund again.
+        match self.refund_record(refund).await {
+            Ok(now) => Ok(now),
+            Err(error) => {
+                tracing::warn!(error = %format!("{error:#}"), %refund, "re-reading a refund failed; answering as written");
+                Ok(written)
+            }
+        }
     }
 
     /// One refund as it stands now.
@@ -252,7 +263,13 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> AdminOpera
         self.deps.stores.refunds().get(&mut conn, refund).await?.context("a refund vanished")
     }
 
-    async fn audit_refund(&self, tx: &mut Tx, refund: Uuid, audit: &impl AuditLog<AuditConn>) -> anyhow::Result<()> {
+    /// Records a refund's creation in the audit trail; the refund as written.
+    async fn audit_refund(
+        &self,
+        tx: &mut Tx,
+        refund: Uuid,
+        audit: &impl AuditLog<AuditConn>,
+    ) -> anyhow::Result<RefundRecord> {
         let record = self.deps.stores.refunds().get(tx, refund).await?.context("a refund vanished")?;
         let after = json!({
             "order_id": record.order_id,
@@ -261,7 +278,8 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> AdminOpera
             "kind": record.kind.as_str(),
             "reason": record.reason,
         });
-        audit.record(tx, Change::created("refund.create", "refund", refund, after)).await
+        audit.record(tx, Change::created("refund.create", "refund", refund, after)).await?;
+        Ok(record)
     }
 
     /// Records units the customer sent back from a shipped or delivered order: never more
@@ -325,9 +343,9 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> AdminOpera
         );
         let note = format!("{units} unit(s) returned: {}", request.reason);
         if all_back.values().all(|&left| left == 0) {
-            self.move_returned(&mut tx, &order, &note).await?;
+            let now = self.move_returned(&mut tx, &order, &note).await?;
             let before = json!({ "status": order.status.as_str() });
-            let after = json!({ "status": OrderStatus::Returned.as_str() });
+            let after = json!({ "status": now.as_str() });
             audit.record(&mut tx, Change::updated("order.status", "order", order.id, &before, &after)).await?;
         } else {
             deps.stores.orders().add_history(&mut tx, order.id, order.status, Some(&note)).await?;
@@ -350,15 +368,11 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> AdminOpera
 
     /// Every unit is back: `returned`, and on to `refunded` at once when everything the
     /// order captured online is back and processed already.
-    async fn move_returned(&self, tx: &mut Tx, order: &LockedOrder, note: &str) -> Result<(), MoveError> {
-        let deps = self.deps;
-        deps.move_order(tx, order, OrderStatus::Returned, Some(note)).await?;
-        let paid_online = order.state().paid_online;
-        if paid_online && order.refunded.paise() >= order.total.paise() {
-            let returned = LockedOrder { status: OrderStatus::Returned, ..order.clone() };
-            deps.move_order(tx, &returned, OrderStatus::Refunded, Some("everything captured is back")).await?;
-        }
-        Ok(())
+    /// Where the order ends: `returned` or `refunded`.
+    async fn move_returned(&self, tx: &mut Tx, order: &LockedOrder, note: &str) -> Result<OrderStatus, MoveError> {
+        self.deps.move_order(tx, order, OrderStatus::Returned, Some(note)).await?;
+        let returned = LockedOrder { status: OrderStatus::Returned, ..order.clone() };
+        self.deps.refunded_if_all_back(tx, &returned).await
     }
 
     /// Cancels each order in its own transaction, as an admin's cancel does (a paid one

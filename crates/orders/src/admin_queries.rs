@@ -53,7 +53,7 @@ impl<C, P, K, S: Stores> AdminQueries<'_, C, P, K, S> {
         limit: Limit,
         after: Option<&Cursor>,
     ) -> Result<Page<AdminOrderView>, SearchOrdersError> {
-        let after: Option<(DateTime<Utc>, Uuid)> = after.map(|c| Cursor::decode(c.as_str())).transpose()?;
+        let after: Option<(DateTime<Utc>, Uuid)> = after.map(|c| Cursor::decode_after(c.as_str())).transpose()?;
         let search = self.deps.stores.search();
         let page = search.search(filter, limit, after).await?;
         let ids: Vec<Uuid> = page.items.iter().map(|order| order.id).collect();

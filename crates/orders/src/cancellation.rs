@@ -91,6 +91,9 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Cancellati
         }
         deps.move_order(tx, order, OrderStatus::Cancelled, Some(note)).await?;
         deps.stores.orders().set_cancel_reason(tx, order.id, reason).await?;
+        // Refunded in full before it was cancelled: nothing is left to bring it there later.
+        let cancelled = LockedOrder { status: OrderStatus::Cancelled, cancel_reason: Some(reason), ..order.clone() };
+        deps.refunded_if_all_back(tx, &cancelled).await?;
         Ok(refunds)
     }
 

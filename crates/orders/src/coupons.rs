@@ -284,7 +284,7 @@ impl<S: Stores> Coupons<S> {
     /// Newest first, by keyset.
     #[tracing::instrument(name = "coupons.list", skip(self))]
     pub async fn list(&self, limit: Limit, after: Option<&Cursor>) -> Result<Page<Coupon>, ListCouponsError> {
-        let after: Option<(DateTime<Utc>, Uuid)> = after.map(|c| Cursor::decode(c.as_str())).transpose()?;
+        let after: Option<(DateTime<Utc>, Uuid)> = after.map(|c| Cursor::decode_after(c.as_str())).transpose()?;
         Ok(self.stores.coupons().list(limit, after).await?)
     }
 }

@@ -109,6 +109,22 @@ impl<C, P, K, S: Stores> Deps<C, P, K, S> {
         Ok(())
     }
 
+    /// An order just cancelled after payment, or returned, whose every captured paisa is
+    /// back and processed already moves on to `refunded` (otherwise the refund that brings
+    /// the last of it back moves it, see [`crate::refunds`]). Where the order ends.
+    pub(crate) async fn refunded_if_all_back(
+        &self,
+        tx: &mut Tx,
+        order: &LockedOrder,
+    ) -> Result<OrderStatus, MoveError> {
+        let all_back = order.state().paid_online && order.refunded.paise() >= order.total.paise();
+        if !all_back || check_move(order.state(), OrderStatus::Refunded).is_err() {
+            return Ok(order.status);
+        }
+        self.move_order(tx, order, OrderStatus::Refunded, Some("everything captured is back")).await?;
+        Ok(OrderStatus::Refunded)
+    }
+
     /// Whether the customer may have one more order waiting for payment; takes their lock
     /// for the rest of the transaction first, so that concurrent checkouts and retries
     /// count one after another and never all see room.

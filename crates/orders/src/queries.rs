@@ -39,7 +39,7 @@ impl<C, P, K, S: Stores> OrderQueries<'_, C, P, K, S> {
         limit: Limit,
         after: Option<&Cursor>,
     ) -> Result<Page<Order>, ListOrdersError> {
-        let after: Option<(DateTime<Utc>, Uuid)> = after.map(|c| Cursor::decode(c.as_str())).transpose()?;
+        let after: Option<(DateTime<Utc>, Uuid)> = after.map(|c| Cursor::decode_after(c.as_str())).transpose()?;
         Ok(self.deps.stores.orders().list_for_user(user, limit, after).await?)
     }
 }

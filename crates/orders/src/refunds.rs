@@ -179,11 +179,13 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Refunds<'_
     ) -> anyhow::Result<()> {
         let deps = self.deps;
         let mut tx = deps.stores.begin().await.context("recording a refused refund")?;
+        // The payment's row before the order's locks, as a webhook takes them (its intake
+        // writes the payment first), so the two never wait on each other in a circle.
+        let flag = format!("Razorpay refused a refund of {} paise: {reason}", amount.paise());
+        deps.provider.flag(&mut tx, payment_id, &flag).await?;
         deps.stock.lock_order(&mut tx, order_id).await?;
         let order = deps.stores.orders().lock(&mut tx, order_id).await?.context("a refunded order vanished")?;
         if let Some(settled) = deps.stores.refunds().mark_failed(&mut tx, refund, reason).await? {
-            let flag = format!("Razorpay refused a refund of {} paise: {reason}", amount.paise());
-            deps.provider.flag(&mut tx, payment_id, &flag).await?;
             self.flag_order(&mut tx, &order, &settled, &flag).await?;
         }
         tx.commit().await.context("recording a refused refund")?;
@@ -231,6 +233,12 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Refunds<'_
             tracing::info!(refund_id = %news.razorpay_refund_id, "news of a refund the store did not ask for");
             return Ok(());
         };
+        let flag =
+            format!("a refund of {} paise failed at Razorpay ({})", news.amount.paise(), news.razorpay_refund_id);
+        if failed {
+            // The payment's row before the order's locks, as the webhook's intake takes them.
+            deps.provider.flag(tx, &news.payment_id, &flag).await?;
+        }
         deps.stock.lock_order(tx, order_id).await?;
         let order = deps.stores.orders().lock(tx, order_id).await?.context("a refunded order vanished")?;
         if !failed {
@@ -238,12 +246,6 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Refunds<'_
         }
         let reason = "Razorpay reported the refund failed";
         if let Some(settled) = deps.stores.refunds().mark_failed(tx, refund, reason).await? {
-            let flag = format!(
-                "a refund of {} paise failed at Razorpay ({})",
-                settled.amount.paise(),
-                news.razorpay_refund_id
-            );
-            deps.provider.flag(tx, &news.payment_id, &flag).await?;
             self.flag_order(tx, &order, &settled, &flag).await?;
             tracing::error!(%refund, order = %order_id, "a refund failed; an admin must look at it");
         }
@@ -289,7 +291,12 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Refunds<'_
         orders.record_refund(tx, order.id, payment_id, settled.amount, own_payment).await?;
         let note = format!("refunded {} paise of payment {payment_id}", settled.amount.paise());
         let refunded = order.refunded.paise().saturating_add(if own_payment { settled.amount.paise() } else { 0 });
-        if own_payment && settled.kind != RefundKind::Unwanted {
+        // The retry of a failed refund settles the flag; a refund asked for before the
+        // failure does not.
+        if own_payment
+            && settled.kind != RefundKind::Unwanted
+            && !deps.stores.refunds().failed_since(tx, order.id, refund).await?
+        {
             orders.clear_attention(tx, order.id).await?;
         }
         let all_back = own_payment && refunded >= order.total.paise();

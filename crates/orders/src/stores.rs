@@ -396,6 +396,15 @@ pub trait RefundStore: Send + Sync {
         quiet: Duration,
     ) -> impl Future<Output = anyhow::Result<Vec<(Uuid, String, String, Money)>>> + Send;
 
+    /// Whether a refund of the order (not an unwanted payment's) asked for after `refund`
+    /// has failed.
+    fn failed_since(
+        &self,
+        conn: &mut Tx,
+        order_id: Uuid,
+        refund: Uuid,
+    ) -> impl Future<Output = anyhow::Result<bool>> + Send;
+
     /// One refund.
     fn get(&self, conn: &mut Tx, refund: Uuid) -> impl Future<Output = anyhow::Result<Option<RefundRecord>>> + Send;
 

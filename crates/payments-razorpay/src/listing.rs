@@ -190,7 +190,7 @@ impl PaymentRecords {
         limit: Limit,
         after: Option<&Cursor>,
     ) -> Result<Page<PaymentRecord>, ListPaymentsError> {
-        let after: Option<(DateTime<Utc>, String)> = after.map(|c| Cursor::decode(c.as_str())).transpose()?;
+        let after: Option<(DateTime<Utc>, String)> = after.map(|c| Cursor::decode_after(c.as_str())).transpose()?;
         let rows: Vec<PaymentRow> = sqlx::query_as(
             "SELECT razorpay_payment_id, razorpay_order_id, amount_paise, currency, status, method, captured,
                     amount_refunded_paise, refund_status, email, contact, fee_paise, tax_paise, error_code,

@@ -108,6 +108,11 @@ pub type Instants = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 /// 00:00 IST to the start of the day after `to`. `from` after `to` is refused, naming
 /// `from`.
 pub fn placed_between(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Instants, InvalidInput> {
+    for (field, day) in [("from", from), ("to", to)] {
+        if day.is_some_and(|day| !(1900..=9999).contains(&chrono::Datelike::year(&day))) {
+            return Err(InvalidInput::field(field, "must be a day between the years 1900 and 9999"));
+        }
+    }
     if let (Some(from), Some(to)) = (from, to)
         && from > to
     {
@@ -229,6 +234,14 @@ mod tests {
 
     fn at(text: &str) -> DateTime<Utc> {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn days_outside_the_years_a_store_can_have_orders_are_refused_naming_them() {
+        let refused = placed_between(Some(day("-5000-01-01")), None).unwrap_err();
+        assert_eq!(refused.0[0].field, "from");
+        let refused = placed_between(None, Some(day("+10000-01-01"))).unwrap_err();
+        assert_eq!(refused.0[0].field, "to");
     }
 
     #[test]

@@ -226,6 +226,21 @@ impl RefundStore for PgRefunds {
             .collect())
     }
 
+    async fn failed_since(&self, conn: &mut Tx, order_id: Uuid, refund: Uuid) -> anyhow::Result<bool> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (
+                 SELECT 1 FROM orders.refunds failed, orders.refunds settled
+                 WHERE settled.id = $2 AND failed.order_id = $1 AND failed.status = 'failed'
+                   AND failed.kind <> 'unwanted' AND (failed.created_at, failed.id) > (settled.created_at, settled.id)
+             )",
+        )
+        .bind(order_id)
+        .bind(refund)
+        .fetch_one(conn)
+        .await
+        .context("looking for a later failed refund")
+    }
+
     async fn get(&self, conn: &mut Tx, refund: Uuid) -> anyhow::Result<Option<RefundRecord>> {
         let row: Option<RefundRow> = sqlx::query_as(
             "SELECT id, order_id, razorpay_payment_id, amount_paise, status, kind, reason, razorpay_refund_id,
