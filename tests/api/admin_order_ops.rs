@@ -16,6 +16,8 @@ use rigmaster_tests::app::{TestApp, TestUser};
 use rigmaster_tests::orders::{history_statuses, order_of};
 use rigmaster_tests::shop::{all_at_once, new_key, register_customers, spawn_shop, spawn_shop_with};
 use rigmaster_tests::{assert_refused, eventually};
+
+use crate::addresses::home;
 use uuid::Uuid;
 
 /// One customer's paid order of `quantity` units of one product (`STOCK` on hand).
@@ -190,18 +192,7 @@ const EVERY_STATUS: [OrderStatus; 10] = [
 fn cod_order(product: Uuid) -> api_types::orders::PlaceOrder {
     let mut order = order_of(product, 1);
     order.payment_method = PaymentMethod::Cod;
-    order.shipping_address = Some(api_types::addresses::NewAddress {
-        name: "Asha Rao".into(),
-        phone: "9876543210".into(),
-        company: None,
-        line1: "12 MG Road".into(),
-        line2: None,
-        city: "Bengaluru".into(),
-        state: "Karnataka".into(),
-        pincode: "560001".into(),
-        country: None,
-        is_default: None,
-    });
+    order.shipping_address = Some(home());
     order
 }
 

@@ -120,7 +120,7 @@ impl AuditTrail {
         .fetch_all(&self.pool)
         .await
         .context("listing the audit trail")?;
-        let mut items: Vec<Entry> = rows
+        let items: Vec<Entry> = rows
             .into_iter()
             .map(|(id, at, actor_id, action, entity, entity_id, before, after, request_id)| Entry {
                 id,
@@ -134,33 +134,6 @@ impl AuditTrail {
                 request_id,
             })
             .collect();
-        let next_cursor = if items.len() > limit.get() as usize {
-            items.truncate(limit.get() as usize);
-            items.last().map(|last| Cursor::encode(&(last.at, last.id)))
-        } else {
-            None
-        };
-        Ok(Page { items, next_cursor })
-    }
-
-    /// Every entry about one entity, oldest first (an order's admin history).
-    pub async fn of_entity(&self, entity: &str, entity_id: Uuid) -> anyhow::Result<Vec<Entry>> {
-        let filter = AuditFilter { entity: Some(entity.to_owned()), entity_id: Some(entity_id), actor_id: None };
-        let mut entries = Vec::new();
-        let mut after = None;
-        loop {
-            let page =
-                self.list(&filter, Limit::new(Some(Limit::MAX))?, after.as_ref()).await.map_err(|e| match e {
-                    ListAuditError::InvalidCursor(e) => anyhow::Error::new(e),
-                    ListAuditError::Unexpected(e) => e,
-                })?;
-            entries.extend(page.items);
-            match page.next_cursor {
-                Some(next) => after = Some(next),
-                None => break,
-            }
-        }
-        entries.reverse();
-        Ok(entries)
+        Ok(Page::from_rows(items, limit, |entry| (entry.at, entry.id)))
     }
 }

@@ -47,12 +47,6 @@ impl Change {
         let empty = |side: &Option<Value>| side.as_ref().is_some_and(|v| v.as_object().is_some_and(Map::is_empty));
         empty(&self.before) && empty(&self.after)
     }
-
-    /// An action with no before and after worth keeping beyond what `after` says (a
-    /// shipment, a refund request): recorded as given.
-    pub fn action(action: &'static str, entity: &'static str, entity_id: Uuid, after: Value) -> Self {
-        Change::created(action, entity, entity_id, after)
-    }
 }
 
 /// The fields of `before` and `after` whose values differ, each side with its own values.

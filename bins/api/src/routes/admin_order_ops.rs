@@ -22,6 +22,7 @@ use crate::http::auth::AuditedAdmin;
 use crate::http::extract::ValidJson;
 use crate::http::idempotency_key::idempotency_key;
 use crate::state::OrdersService;
+use crate::views::address::{line, optional_line};
 use crate::views::order::status_from_wire;
 use crate::views::{FromWire, ToWire};
 
@@ -29,17 +30,6 @@ use crate::views::{FromWire, ToWire};
 #[derive(OpenApi)]
 #[openapi(paths(change_status, ship, record_return, refund, bulk_cancel))]
 pub struct Api;
-
-/// One line of text: no tabs or line breaks (the other controls are refused at the edge).
-fn single_line(field: &str, value: &str, errors: &mut Vec<FieldError>) -> String {
-    let value = value.trim();
-    if value.is_empty() {
-        errors.push(FieldError::new(field, "must not be blank"));
-    } else if value.contains(['\t', '\n', '\r']) {
-        errors.push(FieldError::new(field, "must be one line"));
-    }
-    value.to_owned()
-}
 
 /// Blank is the same as none.
 fn optional_text(value: Option<String>) -> Option<String> {
@@ -49,18 +39,20 @@ fn optional_text(value: Option<String>) -> Option<String> {
 impl FromWire<ShipOrder> for NewShipment {
     fn from_wire(body: ShipOrder) -> Result<Self, InvalidInput> {
         let mut errors = Vec::new();
-        let carrier = single_line("carrier", &body.carrier, &mut errors);
-        let tracking_number = single_line("tracking_number", &body.tracking_number, &mut errors);
-        let tracking_url = body.tracking_url.map(|url| single_line("tracking_url", &url, &mut errors));
+        let carrier = line(&body.carrier, "carrier", &mut errors);
+        let tracking_number = line(&body.tracking_number, "tracking_number", &mut errors);
+        let tracking_url = optional_line(body.tracking_url.as_deref(), "tracking_url", &mut errors);
         if let Some(url) = &tracking_url
             && !(url.starts_with("https://") || url.starts_with("http://"))
         {
             errors.push(FieldError::new("tracking_url", "must be an https:// (or http://) address"));
         }
-        if !errors.is_empty() {
-            return Err(InvalidInput(errors));
+        match (carrier, tracking_number) {
+            (Some(carrier), Some(tracking_number)) if errors.is_empty() => {
+                Ok(NewShipment { carrier, tracking_number, tracking_url, description: optional_text(body.description) })
+            }
+            _ => Err(InvalidInput(errors)),
         }
-        Ok(NewShipment { carrier, tracking_number, tracking_url, description: optional_text(body.description) })
     }
 }
 

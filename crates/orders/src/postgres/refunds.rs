@@ -13,7 +13,7 @@ use crate::refunds::RefundStatus;
 use crate::stores::{ClaimedRefund, RefundStore, SettledRefund};
 
 #[derive(sqlx::FromRow)]
-pub(super) struct RefundRow {
+struct RefundRow {
     id: Uuid,
     order_id: Uuid,
     razorpay_payment_id: String,
@@ -28,7 +28,7 @@ pub(super) struct RefundRow {
 }
 
 impl RefundRow {
-    pub(super) fn into_record(self) -> anyhow::Result<RefundRecord> {
+    fn into_record(self) -> anyhow::Result<RefundRecord> {
         Ok(RefundRecord {
             id: self.id,
             order_id: self.order_id,
@@ -45,6 +45,21 @@ impl RefundRow {
             created_at: self.created_at,
         })
     }
+}
+
+/// Every refund of these orders (of any payment), by order, oldest first
+/// (`refunds_by_order`).
+pub(super) async fn refunds_of_orders(conn: &mut Tx, orders: &[Uuid]) -> anyhow::Result<Vec<RefundRecord>> {
+    let rows: Vec<RefundRow> = sqlx::query_as(
+        "SELECT id, order_id, razorpay_payment_id, amount_paise, status, kind, reason, razorpay_refund_id,
+                last_error, processed_at, created_at
+         FROM orders.refunds WHERE order_id = ANY($1) ORDER BY order_id, created_at, id",
+    )
+    .bind(orders)
+    .fetch_all(conn)
+    .await
+    .context("reading orders' refunds")?;
+    rows.into_iter().map(RefundRow::into_record).collect()
 }
 
 type SettledRow = (Uuid, String, i64, String);
@@ -265,16 +280,7 @@ impl RefundStore for PgRefunds {
     }
 
     async fn of_order(&self, conn: &mut Tx, order_id: Uuid) -> anyhow::Result<Vec<RefundRecord>> {
-        let rows: Vec<RefundRow> = sqlx::query_as(
-            "SELECT id, order_id, razorpay_payment_id, amount_paise, status, kind, reason, razorpay_refund_id,
-                    last_error, processed_at, created_at
-             FROM orders.refunds WHERE order_id = $1 ORDER BY created_at, id",
-        )
-        .bind(order_id)
-        .fetch_all(conn)
-        .await
-        .context("reading an order's refunds")?;
-        rows.into_iter().map(RefundRow::into_record).collect()
+        refunds_of_orders(conn, &[order_id]).await
     }
 
     async fn due(&self, limit: i64, retry_after: Duration) -> anyhow::Result<Vec<Uuid>> {

@@ -57,39 +57,45 @@ impl ReturnStore for PgReturns {
     }
 
     async fn of_order(&self, conn: &mut Tx, order_id: Uuid) -> anyhow::Result<Vec<ReturnRecord>> {
-        let returns: Vec<ReturnRow> = sqlx::query_as(
-            "SELECT id, order_id, restock, reason, refund_id, created_by, created_at FROM orders.returns
-             WHERE order_id = $1 ORDER BY created_at, id",
-        )
-        .bind(order_id)
-        .fetch_all(&mut *conn)
-        .await
-        .context("reading an order's returns")?;
-        let ids: Vec<Uuid> = returns.iter().map(|row| row.0).collect();
-        let lines: Vec<(Uuid, Uuid, i64)> = sqlx::query_as(
-            "SELECT return_id, product_id, quantity FROM orders.return_items
-             WHERE return_id = ANY($1) ORDER BY return_id, product_id",
-        )
-        .bind(&ids)
-        .fetch_all(&mut *conn)
-        .await
-        .context("reading an order's returned lines")?;
-        let mut by_return: HashMap<Uuid, Vec<ReturnedUnits>> = HashMap::new();
-        for (return_id, product_id, quantity) in lines {
-            by_return.entry(return_id).or_default().push(ReturnedUnits { product_id, quantity });
-        }
-        Ok(returns
-            .into_iter()
-            .map(|(id, order_id, restock, reason, refund_id, created_by, created_at)| ReturnRecord {
-                id,
-                order_id,
-                items: by_return.remove(&id).unwrap_or_default(),
-                restock,
-                reason,
-                refund_id,
-                created_by,
-                created_at,
-            })
-            .collect())
+        returns_of_orders(conn, &[order_id]).await
     }
+}
+
+/// The returns of these orders with their lines, by order, oldest first: two statements
+/// for any number of orders (`returns_by_order`, then the lines by primary key).
+pub(super) async fn returns_of_orders(conn: &mut Tx, orders: &[Uuid]) -> anyhow::Result<Vec<ReturnRecord>> {
+    let returns: Vec<ReturnRow> = sqlx::query_as(
+        "SELECT id, order_id, restock, reason, refund_id, created_by, created_at FROM orders.returns
+         WHERE order_id = ANY($1) ORDER BY order_id, created_at, id",
+    )
+    .bind(orders)
+    .fetch_all(&mut *conn)
+    .await
+    .context("reading orders' returns")?;
+    let ids: Vec<Uuid> = returns.iter().map(|row| row.0).collect();
+    let lines: Vec<(Uuid, Uuid, i64)> = sqlx::query_as(
+        "SELECT return_id, product_id, quantity FROM orders.return_items
+         WHERE return_id = ANY($1) ORDER BY return_id, product_id",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await
+    .context("reading orders' returned lines")?;
+    let mut by_return: HashMap<Uuid, Vec<ReturnedUnits>> = HashMap::new();
+    for (return_id, product_id, quantity) in lines {
+        by_return.entry(return_id).or_default().push(ReturnedUnits { product_id, quantity });
+    }
+    Ok(returns
+        .into_iter()
+        .map(|(id, order_id, restock, reason, refund_id, created_by, created_at)| ReturnRecord {
+            id,
+            order_id,
+            items: by_return.remove(&id).unwrap_or_default(),
+            restock,
+            reason,
+            refund_id,
+            created_by,
+            created_at,
+        })
+        .collect())
 }

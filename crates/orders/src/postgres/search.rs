@@ -17,9 +17,10 @@ use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::orders::{OrderRow, complete, order_select};
-use super::refunds::RefundRow;
+use super::refunds::refunds_of_orders;
+use super::returns::returns_of_orders;
 use super::{Pool, order_status, payment_method_value};
-use crate::model::{Order, RefundRecord, ReturnRecord, ReturnedUnits};
+use crate::model::{Order, RefundRecord, ReturnRecord};
 use crate::search::{OrderFilter, OrderSearchStore};
 use crate::status::OrderStatus;
 
@@ -96,7 +97,14 @@ fn push_search(
     sql.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(limit.fetch_size());
 }
 
-type ReturnRow = (Uuid, Uuid, bool, String, Option<Uuid>, Uuid, DateTime<Utc>);
+/// Records grouped by their order, each group in the order given.
+fn by_order<T>(records: Vec<T>, order_of: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
+    let mut grouped: HashMap<Uuid, Vec<T>> = HashMap::new();
+    for record in records {
+        grouped.entry(order_of(&record)).or_default().push(record);
+    }
+    grouped
+}
 
 impl OrderSearchStore for PgOrderSearch {
     async fn search(
@@ -125,55 +133,13 @@ impl OrderSearchStore for PgOrderSearch {
     }
 
     async fn refunds_of(&self, orders: &[Uuid]) -> anyhow::Result<HashMap<Uuid, Vec<RefundRecord>>> {
-        // `refunds_by_order` (order_id, created_at, id).
-        let rows: Vec<RefundRow> = sqlx::query_as(
-            "SELECT id, order_id, razorpay_payment_id, amount_paise, status, kind, reason, razorpay_refund_id,
-                    last_error, processed_at, created_at
-             FROM orders.refunds WHERE order_id = ANY($1) ORDER BY order_id, created_at, id",
-        )
-        .bind(orders)
-        .fetch_all(&self.pool)
-        .await
-        .context("reading orders' refunds")?;
-        let mut by_order: HashMap<Uuid, Vec<RefundRecord>> = HashMap::new();
-        for row in rows {
-            let refund = row.into_record()?;
-            by_order.entry(refund.order_id).or_default().push(refund);
-        }
-        Ok(by_order)
+        let mut conn = self.pool.acquire().await.context("reading orders' refunds")?;
+        Ok(by_order(refunds_of_orders(&mut conn, orders).await?, |refund| refund.order_id))
     }
 
     async fn returns_of(&self, orders: &[Uuid]) -> anyhow::Result<HashMap<Uuid, Vec<ReturnRecord>>> {
         let mut conn = self.pool.acquire().await.context("reading orders' returns")?;
-        // `returns_by_order` (order_id, created_at, id), then the lines by primary key.
-        let returns: Vec<ReturnRow> = sqlx::query_as(
-            "SELECT id, order_id, restock, reason, refund_id, created_by, created_at FROM orders.returns
-             WHERE order_id = ANY($1) ORDER BY order_id, created_at, id",
-        )
-        .bind(orders)
-        .fetch_all(&mut *conn)
-        .await
-        .context("reading orders' returns")?;
-        let ids: Vec<Uuid> = returns.iter().map(|row| row.0).collect();
-        let lines: Vec<(Uuid, Uuid, i64)> = sqlx::query_as(
-            "SELECT return_id, product_id, quantity FROM orders.return_items
-             WHERE return_id = ANY($1) ORDER BY return_id, product_id",
-        )
-        .bind(&ids)
-        .fetch_all(&mut *conn)
-        .await
-        .context("reading orders' returned lines")?;
-        let mut lines_by_return: HashMap<Uuid, Vec<ReturnedUnits>> = HashMap::new();
-        for (return_id, product_id, quantity) in lines {
-            lines_by_return.entry(return_id).or_default().push(ReturnedUnits { product_id, quantity });
-        }
-        let mut by_order: HashMap<Uuid, Vec<ReturnRecord>> = HashMap::new();
-        for (id, order_id, restock, reason, refund_id, created_by, created_at) in returns {
-            let items = lines_by_return.remove(&id).unwrap_or_default();
-            let record = ReturnRecord { id, order_id, items, restock, reason, refund_id, created_by, created_at };
-            by_order.entry(order_id).or_default().push(record);
-        }
-        Ok(by_order)
+        Ok(by_order(returns_of_orders(&mut conn, orders).await?, |taken_back| taken_back.order_id))
     }
 
     async fn attempts_of(&self, orders: &[Uuid]) -> anyhow::Result<HashMap<Uuid, Vec<String>>> {
