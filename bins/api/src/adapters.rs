@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use anyhow::Context as _;
 use catalog::ports::{OpeningStock, StockOpening};
 use catalog::products::{PgProductStore, Products};
 use chrono::{DateTime, Utc};
@@ -16,7 +17,7 @@ use orders::payments::PaymentNews;
 use orders::ports::{
     CatalogProduct, HoldError, OrderPlacedHook, OrderStock, PaymentProvider, ProductCatalog, ProviderError,
     ProviderPayment, ProviderPaymentStatus, ProviderRefund, ProviderRefundNews, ProviderRefundState,
-    RefundRequestedHook, Sale, Shortage, StockLine,
+    RefundRequestedHook, Sale, SalesFacts, SalesLedger, Shortage, StockLine,
 };
 use orders::service::Orders;
 use orders::stores::Stores;
@@ -319,14 +320,50 @@ impl OrderStock for InventoryForOrders {
 
 /// Inventory's [`ExpiryListener`], served by orders: the order whose reservation expired
 /// before payment is cancelled, in the releasing transaction.
-pub struct CancelExpiredOrders<'a, C, P, K, S>(pub &'a Orders<C, P, K, S>);
+pub struct CancelExpiredOrders<'a, C, P, K, S, L>(pub &'a Orders<C, P, K, L, S>);
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> ExpiryListener
-    for CancelExpiredOrders<'_, C, P, K, S>
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger> ExpiryListener
+    for CancelExpiredOrders<'_, C, P, K, S, L>
 {
     async fn reservation_expired(&self, conn: &mut PgConnection, owner: Uuid) -> anyhow::Result<()> {
         self.0.cancel_expired(conn, owner).await
     }
+}
+
+/// The orders domain's [`SalesLedger`], served by the analytics domain's read model in
+/// the order change's own transaction.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AnalyticsForOrders;
+
+impl SalesLedger for AnalyticsForOrders {
+    async fn order_changed(&self, tx: &mut PgConnection, orders: &[SalesFacts]) -> anyhow::Result<()> {
+        let orders: Vec<analytics::OrderSales> = orders.iter().map(order_sales).collect::<anyhow::Result<_>>()?;
+        analytics::PgSalesLedger.record(tx, &orders).await
+    }
+}
+
+/// The orders domain's facts of an order, as the analytics domain's type.
+pub fn order_sales(facts: &SalesFacts) -> anyhow::Result<analytics::OrderSales> {
+    let status = analytics::OrderStatus::parse(facts.status.as_str())
+        .with_context(|| format!("the figures know no status {}", facts.status))?;
+    Ok(analytics::OrderSales {
+        order_id: facts.order_id,
+        user_id: facts.user_id,
+        placed_at: facts.placed_at,
+        status,
+        total: facts.total,
+        lines: facts
+            .lines
+            .iter()
+            .map(|&(product_id, quantity, line_total)| analytics::SoldLine { product_id, quantity, line_total })
+            .collect(),
+        refunds: facts.refunds.iter().map(|&(amount, at)| analytics::SaleRefund { amount, at }).collect(),
+        returns: facts
+            .returns
+            .iter()
+            .map(|&(product_id, quantity, at)| analytics::SaleReturn { product_id, quantity, at })
+            .collect(),
+    })
 }
 
 /// The orders domain's [`OrderPlacedHook`], served by the idempotency keys: checkout

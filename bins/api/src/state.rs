@@ -30,7 +30,9 @@ use payments_razorpay::{RazorpayClient, WebhookIntake};
 use secrecy::ExposeSecret as _;
 use sqlx::PgPool;
 
-use crate::adapters::{CatalogForOrders, InventoryForOrders, InventoryStockOpening, RazorpayPayments};
+use crate::adapters::{
+    AnalyticsForOrders, CatalogForOrders, InventoryForOrders, InventoryStockOpening, RazorpayPayments,
+};
 use crate::app::admin_orders::AdminOrderReads;
 use crate::configuration::Settings;
 use crate::db_health::DatabaseHealth;
@@ -46,7 +48,8 @@ pub type AddressService = AddressBook<PgAddressStore>;
 pub type CategoriesService = Categories<PgCategoryStore>;
 pub type ProductsService = Products<PgProductStore<InventoryStockOpening>>;
 pub type CartService = Carts<CatalogForOrders>;
-pub type OrdersService = orders::service::Orders<CatalogForOrders, RazorpayPayments, InventoryForOrders>;
+pub type OrdersService =
+    orders::service::Orders<CatalogForOrders, RazorpayPayments, InventoryForOrders, AnalyticsForOrders>;
 /// The rate limits, counted in PostgreSQL across every process of the store.
 pub type RateLimits = RequestLimits<PgRateLimiter>;
 
@@ -102,6 +105,7 @@ pub fn orders_service(pool: PgPool, settings: &Settings) -> anyhow::Result<Order
         CatalogForOrders(products_service(pool)),
         payments,
         InventoryForOrders,
+        AnalyticsForOrders,
         Duration::from_secs(settings.inventory.reservation_ttl_seconds),
     )
     .with_refund_retry_after(Duration::from_secs(settings.orders.refund_retry_seconds))

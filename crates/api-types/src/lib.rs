@@ -17,6 +17,7 @@
 
 pub mod addresses;
 pub mod admin_orders;
+pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod cart;

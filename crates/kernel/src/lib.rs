@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod batches;
+pub mod calendar;
 pub mod channels;
 pub mod clock;
 pub mod contact;

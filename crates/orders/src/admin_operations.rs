@@ -20,7 +20,7 @@ use crate::cancellation::CancelError;
 use crate::deps::{Deps, MoveError};
 use crate::model::{PaymentMethod, RefundKind, RefundRecord, ReturnRecord, ReturnedUnits};
 use crate::payments::FollowUp;
-use crate::ports::{OrderStock, PaymentProvider, ProductCatalog, RefundRequestedHook, StockLine, Tx};
+use crate::ports::{OrderStock, PaymentProvider, ProductCatalog, RefundRequestedHook, SalesLedger, StockLine, Tx};
 use crate::refunds::RefundRefusal;
 use crate::status::{CancelReason, InvalidTransition, OrderStatus, check_move};
 use crate::stores::{LockedOrder, NewShipment, OrderStore as _, RefundStore as _, ReturnStore as _, Stores};
@@ -138,11 +138,13 @@ fn admin_move(order: &LockedOrder, to: OrderStatus) -> Result<(), AdminOrderErro
 }
 
 /// An admin's order operations.
-pub(crate) struct AdminOperations<'a, C, P, K, S> {
-    pub(crate) deps: &'a Deps<C, P, K, S>,
+pub(crate) struct AdminOperations<'a, C, P, K, S, L> {
+    pub(crate) deps: &'a Deps<C, P, K, S, L>,
 }
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> AdminOperations<'_, C, P, K, S> {
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger>
+    AdminOperations<'_, C, P, K, S, L>
+{
     /// Locks the order (its stock lock, then its row) in a new transaction.
     async fn begin_locked(
         &self,

@@ -39,11 +39,11 @@ pub enum SearchOrdersError {
     Unexpected(#[from] anyhow::Error),
 }
 
-pub(crate) struct AdminQueries<'a, C, P, K, S> {
-    pub(crate) deps: &'a Deps<C, P, K, S>,
+pub(crate) struct AdminQueries<'a, C, P, K, S, L> {
+    pub(crate) deps: &'a Deps<C, P, K, S, L>,
 }
 
-impl<C, P, K, S: Stores> AdminQueries<'_, C, P, K, S> {
+impl<C, P, K, S: Stores, L> AdminQueries<'_, C, P, K, S, L> {
     /// Orders matching `filter`, newest first, by keyset; each with its refunds, returns
     /// and Razorpay orders, read for the whole page at once.
     #[tracing::instrument(name = "orders.admin_search", skip(self))]

@@ -17,7 +17,7 @@ use crate::holds::stock_line;
 use crate::limits::{self, CodRefusal, LinesRefusal};
 use crate::model::{Order, PaymentMethod, PaymentStatus, PlacedOrder, ShippingAddress};
 use crate::ports::{
-    CatalogProduct, HoldError, OrderPlacedHook, OrderStock, PaymentProvider, ProductCatalog, Shortage, Tx,
+    CatalogProduct, HoldError, OrderPlacedHook, OrderStock, PaymentProvider, ProductCatalog, SalesLedger, Shortage, Tx,
 };
 use crate::pricing::{LinePrice, PricedLine, price_basket};
 use crate::recovery::{self, OpenPaymentError, WhileOpenedElsewhere};
@@ -100,8 +100,8 @@ struct ResolvedLine<'a> {
 }
 
 /// Placing orders, and answering a placement again.
-pub(crate) struct Checkout<'a, C, P, K, S> {
-    pub(crate) deps: &'a Deps<C, P, K, S>,
+pub(crate) struct Checkout<'a, C, P, K, S, L> {
+    pub(crate) deps: &'a Deps<C, P, K, S, L>,
 }
 
 impl From<LinesRefusal> for PlaceOrderError {
@@ -113,7 +113,7 @@ impl From<LinesRefusal> for PlaceOrderError {
     }
 }
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Checkout<'_, C, P, K, S> {
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger> Checkout<'_, C, P, K, S, L> {
     /// Places an order: in one transaction re-prices it, holds the coupon, writes the
     /// order with its item snapshot and history, tells `placed`, and holds all stock; then
     /// (outside the transaction) opens the Razorpay order. Errors: every [`PlaceOrderError`].
@@ -206,6 +206,7 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Checkout<'
         if new.method == PaymentMethod::Cod {
             self.confirm_cash_on_delivery(&mut tx, &new, &ids).await?;
         }
+        deps.record_sales(&mut tx, order_id).await?;
         tx.commit().await.context("committing a checkout")?;
         drop(turn);
         crate::metrics::order_placed(new.method);

@@ -17,6 +17,7 @@ use crate::holds::Holds;
 use crate::limits::OrderLimits;
 use crate::model::Order;
 use crate::payments::Payments;
+use crate::ports::SalesLedger;
 use crate::postgres::Tx;
 use crate::queries::OrderQueries;
 use crate::reconcile::Reconciliation;
@@ -27,12 +28,14 @@ use crate::status::{InvalidTransition, OrderStatus, check_move};
 use crate::stores::{LockedOrder, OrderStore as _, Stores};
 
 #[derive(Debug, Clone)]
-pub(crate) struct Deps<C, P, K, S> {
+pub(crate) struct Deps<C, P, K, S, L> {
     pub(crate) stores: S,
     pub(crate) catalog: C,
     /// The payment provider (Razorpay).
     pub(crate) provider: P,
     pub(crate) stock: K,
+    /// The sales figures, told of every change to an order that may move them.
+    pub(crate) sales: L,
     pub(crate) reservation_ttl: chrono::Duration,
     /// How long a refund that could not be sent waits before it is tried again.
     pub(crate) refund_retry_after: Duration,
@@ -46,53 +49,53 @@ pub(crate) struct Deps<C, P, K, S> {
 }
 
 /// The use cases, each a view of the same dependencies.
-impl<C, P, K, S> Deps<C, P, K, S> {
-    pub(crate) fn checkout(&self) -> Checkout<'_, C, P, K, S> {
+impl<C, P, K, S, L> Deps<C, P, K, S, L> {
+    pub(crate) fn checkout(&self) -> Checkout<'_, C, P, K, S, L> {
         Checkout { deps: self }
     }
 
-    pub(crate) fn retry(&self) -> Retry<'_, C, P, K, S> {
+    pub(crate) fn retry(&self) -> Retry<'_, C, P, K, S, L> {
         Retry { deps: self }
     }
 
-    pub(crate) fn opening(&self) -> PaymentOpening<'_, C, P, K, S> {
+    pub(crate) fn opening(&self) -> PaymentOpening<'_, C, P, K, S, L> {
         PaymentOpening { deps: self }
     }
 
-    pub(crate) fn holds(&self) -> Holds<'_, C, P, K, S> {
+    pub(crate) fn holds(&self) -> Holds<'_, C, P, K, S, L> {
         Holds { deps: self }
     }
 
-    pub(crate) fn payments(&self) -> Payments<'_, C, P, K, S> {
+    pub(crate) fn payments(&self) -> Payments<'_, C, P, K, S, L> {
         Payments { deps: self }
     }
 
-    pub(crate) fn refunds(&self) -> Refunds<'_, C, P, K, S> {
+    pub(crate) fn refunds(&self) -> Refunds<'_, C, P, K, S, L> {
         Refunds { deps: self }
     }
 
-    pub(crate) fn cancellation(&self) -> Cancellation<'_, C, P, K, S> {
+    pub(crate) fn cancellation(&self) -> Cancellation<'_, C, P, K, S, L> {
         Cancellation { deps: self }
     }
 
-    pub(crate) fn reconciliation(&self) -> Reconciliation<'_, C, P, K, S> {
+    pub(crate) fn reconciliation(&self) -> Reconciliation<'_, C, P, K, S, L> {
         Reconciliation { deps: self }
     }
 
-    pub(crate) fn admin(&self) -> AdminOperations<'_, C, P, K, S> {
+    pub(crate) fn admin(&self) -> AdminOperations<'_, C, P, K, S, L> {
         AdminOperations { deps: self }
     }
 
-    pub(crate) fn queries(&self) -> OrderQueries<'_, C, P, K, S> {
+    pub(crate) fn queries(&self) -> OrderQueries<'_, C, P, K, S, L> {
         OrderQueries { deps: self }
     }
 
-    pub(crate) fn admin_queries(&self) -> AdminQueries<'_, C, P, K, S> {
+    pub(crate) fn admin_queries(&self) -> AdminQueries<'_, C, P, K, S, L> {
         AdminQueries { deps: self }
     }
 }
 
-impl<C, P, K, S: Stores> Deps<C, P, K, S> {
+impl<C, P, K, S: Stores, L: SalesLedger> Deps<C, P, K, S, L> {
     /// Moves the order to `to` if the state machine allows it, with a history entry, in
     /// the caller's transaction.
     pub(crate) async fn move_order(
@@ -105,6 +108,7 @@ impl<C, P, K, S: Stores> Deps<C, P, K, S> {
         check_move(order.state(), to)?;
         self.stores.orders().set_status(tx, order.id, to).await?;
         self.stores.orders().add_history(tx, order.id, to, note).await?;
+        self.record_sales(tx, order.id).await?;
         crate::metrics::status_changed(to.as_str());
         Ok(())
     }
@@ -123,6 +127,15 @@ impl<C, P, K, S: Stores> Deps<C, P, K, S> {
         }
         self.move_order(tx, order, OrderStatus::Refunded, Some("everything captured is back")).await?;
         Ok(OrderStatus::Refunded)
+    }
+
+    /// Tells the sales figures how the order stands now, in the caller's transaction,
+    /// which holds the order's lock (or has just written it): called after every change
+    /// to its status, refunds or returns, last, so that the figures' rows are the last
+    /// locks the transaction takes.
+    pub(crate) async fn record_sales(&self, tx: &mut Tx, order: Uuid) -> anyhow::Result<()> {
+        let facts = self.stores.orders().sales_facts(tx, &[order]).await?;
+        self.sales.order_changed(tx, &facts).await.context("keeping the sales figures")
     }
 
     /// Whether the customer may have one more order waiting for payment; takes their lock

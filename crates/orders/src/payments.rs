@@ -17,7 +17,7 @@ use crate::model::{Order, PaymentStatus};
 use crate::payment_decision::{PaymentDecision, PaymentFacts, StockAgain, decide, mismatch, no_order_of_ours};
 use crate::ports::{
     OrderStock, PaymentProvider, ProductCatalog, ProviderError, ProviderPayment, ProviderPaymentStatus,
-    ProviderRefundNews, Sale, Tx,
+    ProviderRefundNews, Sale, SalesLedger, Tx,
 };
 use crate::status::OrderStatus;
 use crate::stores::{
@@ -83,11 +83,11 @@ pub enum VerifyError {
 }
 
 /// What the provider says about payments, applied to orders.
-pub(crate) struct Payments<'a, C, P, K, S> {
-    pub(crate) deps: &'a Deps<C, P, K, S>,
+pub(crate) struct Payments<'a, C, P, K, S, L> {
+    pub(crate) deps: &'a Deps<C, P, K, S, L>,
 }
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Payments<'_, C, P, K, S> {
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger> Payments<'_, C, P, K, S, L> {
     /// Acts on what the provider said, in the caller's transaction.
     #[tracing::instrument(name = "orders.apply_payment_news", skip(self, tx))]
     pub(crate) async fn apply_news(&self, tx: &mut Tx, news: &PaymentNews) -> anyhow::Result<FollowUp> {
@@ -223,8 +223,6 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Payments<'
             Sale::Sold => {}
             Sale::NotSold(how) => anyhow::bail!("order {} stock could not be committed: {how}", order.id),
         }
-        let note = if late { "payment received late; stock held again" } else { "payment captured" };
-        deps.move_order(tx, order, OrderStatus::Paid, Some(note)).await.map_err(|e| anyhow::anyhow!(e))?;
         deps.stores.orders().record_payment(tx, order.id, &payment.id).await?;
         deps.stores.coupons().set_use(tx, order.id, CouponUseStatus::Used).await?;
         if order.from_cart {
@@ -232,6 +230,9 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Payments<'
                 deps.stores.orders().lines(tx, order.id).await?.into_iter().map(|(id, _)| id).collect();
             deps.stores.carts().remove_ordered(tx, order.user_id, &products, order.coupon_code.as_deref()).await?;
         }
+        // The move last: it writes the sales figures, whose rows are the last locks taken.
+        let note = if late { "payment received late; stock held again" } else { "payment captured" };
+        deps.move_order(tx, order, OrderStatus::Paid, Some(note)).await.map_err(|e| anyhow::anyhow!(e))?;
         crate::metrics::order_paid();
         Ok(())
     }

@@ -274,6 +274,30 @@ impl OrderPlacedHook for () {
     }
 }
 
+/// An order as the sales figures see it: enough to say what it adds to them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SalesFacts {
+    pub order_id: Uuid,
+    pub user_id: Uuid,
+    pub placed_at: DateTime<Utc>,
+    pub status: crate::status::OrderStatus,
+    pub total: Money,
+    /// Each line: product, units, line total (after discount, with GST).
+    pub lines: Vec<(Uuid, i64, Money)>,
+    /// Processed refunds of the order's own payment: amount, when processed.
+    pub refunds: Vec<(Money, DateTime<Utc>)>,
+    /// Returned units: product, units, when recorded.
+    pub returns: Vec<(Uuid, i64, DateTime<Utc>)>,
+}
+
+/// The sales figures (the analytics domain's read model), kept in the same transaction
+/// as every change that moves them.
+pub trait SalesLedger: Send + Sync {
+    /// Brings the figures up to date with these orders as they now stand. The caller
+    /// holds each order's lock. Errors: storage failures (the change rolls back).
+    fn order_changed(&self, tx: &mut Tx, orders: &[SalesFacts]) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
 /// Whoever asked for a refund, told of it in the refund's own transaction (the
 /// application attaches it to the request's idempotency key, as with
 /// [`OrderPlacedHook`]). `()` records nothing.

@@ -18,11 +18,11 @@ pub enum ListOrdersError {
 }
 
 /// A customer's own orders.
-pub(crate) struct OrderQueries<'a, C, P, K, S> {
-    pub(crate) deps: &'a Deps<C, P, K, S>,
+pub(crate) struct OrderQueries<'a, C, P, K, S, L> {
+    pub(crate) deps: &'a Deps<C, P, K, S, L>,
 }
 
-impl<C, P, K, S: Stores> OrderQueries<'_, C, P, K, S> {
+impl<C, P, K, S: Stores, L> OrderQueries<'_, C, P, K, S, L> {
     /// The customer's own order; someone else's is `None`, as if it did not exist.
     #[tracing::instrument(name = "orders.get", skip(self))]
     pub(crate) async fn get_for(&self, user: Uuid, order_id: Uuid) -> anyhow::Result<Option<Order>> {

@@ -19,6 +19,7 @@ use crate::deps::Deps;
 use crate::payments::PaymentNews;
 use crate::ports::{
     OrderStock, PaymentProvider, ProductCatalog, ProviderPaymentStatus, ProviderRefundNews, ProviderRefundState,
+    SalesLedger,
 };
 use crate::recovery::{OpenPaymentError, WhileOpenedElsewhere};
 use crate::stores::{OrderStore as _, PaymentAttemptStore as _, RefundStore as _, Stores};
@@ -35,11 +36,13 @@ pub struct ReconcileReport {
 }
 
 /// Reconciliation passes.
-pub(crate) struct Reconciliation<'a, C, P, K, S> {
-    pub(crate) deps: &'a Deps<C, P, K, S>,
+pub(crate) struct Reconciliation<'a, C, P, K, S, L> {
+    pub(crate) deps: &'a Deps<C, P, K, S, L>,
 }
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Reconciliation<'_, C, P, K, S> {
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger>
+    Reconciliation<'_, C, P, K, S, L>
+{
     /// One pass over orders `payment_pending` for longer than `older_than` (or missing
     /// their Razorpay order), over refunds still due, and over refunds Razorpay took and
     /// has said nothing about for `older_than` (asked after again every `older_than`).

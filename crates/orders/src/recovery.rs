@@ -29,7 +29,7 @@ use uuid::Uuid;
 use crate::checkout::CURRENCY;
 use crate::deps::Deps;
 use crate::model::{Order, PaymentMethod, PaymentRequest, PaymentStatus};
-use crate::ports::{OrderStock, PaymentProvider, ProductCatalog};
+use crate::ports::{OrderStock, PaymentProvider, ProductCatalog, SalesLedger};
 use crate::status::OrderStatus;
 use crate::stores::{OrderStore as _, PaymentAttemptStore as _, Stores};
 
@@ -76,11 +76,13 @@ pub(crate) fn payment_missing(order: &Order) -> bool {
 }
 
 /// Making an order payable: its Razorpay order, opened once.
-pub(crate) struct PaymentOpening<'a, C, P, K, S> {
-    pub(crate) deps: &'a Deps<C, P, K, S>,
+pub(crate) struct PaymentOpening<'a, C, P, K, S, L> {
+    pub(crate) deps: &'a Deps<C, P, K, S, L>,
 }
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> PaymentOpening<'_, C, P, K, S> {
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger>
+    PaymentOpening<'_, C, P, K, S, L>
+{
     /// Creates the Razorpay order for an order that is waiting for payment. If the gateway
     /// cannot be reached, the order's stock and coupon are released at once and the order
     /// is `payment_failed`: stock is never held by an order nobody can pay.

@@ -15,7 +15,7 @@ use crate::deps::Deps;
 use crate::model::{PaymentMethod, PaymentStatus, RefundKind};
 use crate::ports::{
     OrderStock, PaymentProvider, ProductCatalog, ProviderError, ProviderPayment, ProviderRefundNews,
-    ProviderRefundState, Tx,
+    ProviderRefundState, SalesLedger, Tx,
 };
 use crate::status::OrderStatus;
 use crate::stores::{LockedOrder, OrderStore as _, RefundStore as _, SettledRefund, Stores};
@@ -61,11 +61,11 @@ pub enum RefundRefusal {
 }
 
 /// Owing money back, and sending it.
-pub(crate) struct Refunds<'a, C, P, K, S> {
-    pub(crate) deps: &'a Deps<C, P, K, S>,
+pub(crate) struct Refunds<'a, C, P, K, S, L> {
+    pub(crate) deps: &'a Deps<C, P, K, S, L>,
 }
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Refunds<'_, C, P, K, S> {
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger> Refunds<'_, C, P, K, S, L> {
     /// Writes a refund the store owes for `payment_id` (an unwanted payment's once per
     /// payment). Returns its id when this call wrote it; the caller notes it in the
     /// order's history.
@@ -309,6 +309,7 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Refunds<'_
             deps.move_order(tx, order, OrderStatus::Refunded, Some(&note)).await.map_err(|e| anyhow::anyhow!(e))?;
         } else {
             orders.add_history(tx, order.id, order.status, Some(&note)).await?;
+            deps.record_sales(tx, order.id).await?;
         }
         Ok(())
     }

@@ -6,7 +6,9 @@
 //! Lock order, everywhere: the customer's lock (checkout and retry, see
 //! [`crate::stores::OrderStore::lock_customer`]), then the coupon row, then the order's
 //! stock lock ([`OrderStock::lock_order`]), then the order row, then refund rows, then
-//! stock rows (inside the stock port). The expiry job holds the order's stock lock while it
+//! stock rows (inside the stock port), and last the sales figures' rows (a status move
+//! writes them through [`crate::ports::SalesLedger`], so a move comes after every other
+//! lock its transaction takes). The expiry job holds the order's stock lock while it
 //! cancels an order, so nothing here locks an order row before that lock. Refunds are
 //! written and settled only under the order's row lock: what a payment has given back (or
 //! owes back) is summed there, so concurrent refunds of one order run one after another
@@ -29,14 +31,14 @@ use crate::deps::Deps;
 use crate::limits::OrderLimits;
 use crate::model::{Order, PlacedOrder, RefundRecord, ReturnRecord};
 use crate::payments::{FollowUp, PaymentNews, VerifyError};
-use crate::ports::{OrderPlacedHook, OrderStock, PaymentProvider, ProductCatalog, RefundRequestedHook};
+use crate::ports::{OrderPlacedHook, OrderStock, PaymentProvider, ProductCatalog, RefundRequestedHook, SalesLedger};
 use crate::postgres::{PgStores, Tx};
 use crate::queries::ListOrdersError;
 use crate::reconcile::ReconcileReport;
 use crate::retry::RetryError;
 use crate::search::OrderFilter;
 use crate::status::OrderStatus;
-use crate::stores::{NewShipment, Stores};
+use crate::stores::{NewShipment, OrderStore as _, Stores};
 
 /// Checkout transactions one process runs at once unless set otherwise.
 pub const DEFAULT_CHECKOUT_CONCURRENCY: usize = 4;
@@ -46,14 +48,14 @@ pub const DEFAULT_CHECKOUT_CONCURRENCY: usize = 4;
 pub const DEFAULT_PAYMENT_OPENING_LEASE: Duration = Duration::from_secs(30);
 
 /// The orders service: catalog prices through `C`, payments through `P`, stock held
-/// through `K`, the domain's own rows in `S`.
+/// through `K`, the sales figures kept through `L`, the domain's own rows in `S`.
 #[derive(Debug, Clone)]
-pub struct Orders<C, P, K, S = PgStores> {
-    deps: Deps<C, P, K, S>,
+pub struct Orders<C, P, K, L, S = PgStores> {
+    deps: Deps<C, P, K, S, L>,
 }
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Orders<C, P, K, S> {
-    pub fn new(stores: S, catalog: C, payments: P, stock: K, reservation_ttl: Duration) -> Self {
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger> Orders<C, P, K, L, S> {
+    pub fn new(stores: S, catalog: C, payments: P, stock: K, sales: L, reservation_ttl: Duration) -> Self {
         let reservation_ttl = chrono::Duration::from_std(reservation_ttl).unwrap_or(chrono::Duration::minutes(15));
         Orders {
             deps: Deps {
@@ -61,6 +63,7 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Orders<C, 
                 catalog,
                 provider: payments,
                 stock,
+                sales,
                 reservation_ttl,
                 refund_retry_after: Duration::from_secs(60),
                 checkout_turns: Arc::new(Semaphore::new(DEFAULT_CHECKOUT_CONCURRENCY)),
@@ -265,5 +268,19 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores> Orders<C, 
     /// How many orders are in each status, every status listed. Errors: storage failures.
     pub async fn count_by_status(&self) -> anyhow::Result<Vec<(crate::status::OrderStatus, i64)>> {
         self.deps.admin_queries().count_by_status().await
+    }
+
+    /// Up to `limit` orders after the order id `after` (every order, a page at a time, in
+    /// id order), as the sales figures see them, read on the caller's connection (a
+    /// rebuild reads them in its own transaction). Errors: storage failures.
+    pub async fn sales_facts_after(
+        &self,
+        conn: &mut Tx,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<crate::ports::SalesFacts>> {
+        let orders = self.deps.stores.orders();
+        let ids = orders.ids_after(conn, after, limit).await?;
+        orders.sales_facts(conn, &ids).await
     }
 }

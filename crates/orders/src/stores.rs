@@ -18,6 +18,7 @@ use crate::coupons::{Coupon, CouponCode, CouponRules, CouponUseStatus, CouponWri
 use crate::model::{
     Order, PaymentMethod, PaymentStatus, RefundKind, RefundRecord, ReturnRecord, ReturnedUnits, ShippingAddress,
 };
+use crate::ports::SalesFacts;
 use crate::postgres::{Connection, Transaction, Tx};
 use crate::pricing::Totals;
 use crate::search::OrderSearchStore;
@@ -161,6 +162,17 @@ pub trait OrderStore: Send + Sync {
     /// Locks the order row for the rest of the transaction. Callers take the order's
     /// stock lock first (see [`crate::service`]).
     fn lock(&self, tx: &mut Tx, id: Uuid) -> impl Future<Output = anyhow::Result<Option<LockedOrder>>> + Send;
+
+    /// These orders as the sales figures see them (unknown ids left out), in id order.
+    fn sales_facts(&self, conn: &mut Tx, ids: &[Uuid]) -> impl Future<Output = anyhow::Result<Vec<SalesFacts>>> + Send;
+
+    /// Up to `limit` order ids after `after`, in id order: every order, a page at a time.
+    fn ids_after(
+        &self,
+        conn: &mut Tx,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> impl Future<Output = anyhow::Result<Vec<Uuid>>> + Send;
 
     /// The order's lines, (product, quantity), in line order.
     fn lines(&self, tx: &mut Tx, id: Uuid) -> impl Future<Output = anyhow::Result<Vec<(Uuid, i64)>>> + Send;

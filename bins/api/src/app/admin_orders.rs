@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use actix_web::web;
 use api_types::admin_orders::{AdminOrder, OrderCustomer};
 use api_types::payments::PaymentRecord as PaymentRecordWire;
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use identity::accounts::directory::Directory;
 use kernel::{Cursor, Email, InvalidInput, Limit, Phone};
 use orders::admin_queries::{AdminOrderView, OrderKey};
@@ -27,12 +27,6 @@ use crate::error::ApiError;
 use crate::state::OrdersService;
 use crate::views::admin_order::admin_order as admin_order_wire;
 use crate::views::payment::payment_record;
-
-/// India Standard Time, in which the admin's days (`from`, `to`) are counted.
-const IST: FixedOffset = match FixedOffset::east_opt(5 * 3600 + 30 * 60) {
-    Some(offset) => offset,
-    None => panic!("UTC+05:30 is a valid offset"),
-};
 
 /// What the admin's order reads need from each domain; app data of its own, so that a
 /// route answering with an [`AdminOrder`] takes `web::Data<AdminOrderReads>`.
@@ -118,9 +112,7 @@ pub fn placed_between(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<
     {
         return Err(InvalidInput::field("from", "must be on or before `to`"));
     }
-    let start_of = |day: NaiveDate| {
-        day.and_time(chrono::NaiveTime::MIN).and_local_timezone(IST).single().map(|at| at.with_timezone(&Utc))
-    };
+    let start_of = kernel::calendar::ist_midnight;
     let start = from.and_then(start_of);
     // The last day a date can be has no day after it: no upper bound then.
     let end = to.and_then(|to| to.checked_add_days(Days::new(1))).and_then(start_of);

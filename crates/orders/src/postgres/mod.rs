@@ -18,6 +18,7 @@ mod coupons;
 mod orders;
 mod refunds;
 mod returns;
+mod sales;
 mod search;
 
 use anyhow::Context as _;

@@ -13,6 +13,7 @@ use super::{
     Pool, Tx, cancel_reason, order_status, payment_method, payment_method_value, payment_status, payment_status_value,
 };
 use crate::model::{Attention, HistoryEntry, Order, OrderItem, OrderPayment, PaymentStatus, Shipment, ShippingAddress};
+use crate::ports::SalesFacts;
 use crate::status::{CancelReason, OrderStatus};
 use crate::stores::{LockedOrder, NewOrder, NewOrderItem, NewShipment, OrderStore};
 
@@ -411,6 +412,14 @@ impl OrderStore for PgOrderStore {
         .fetch_one(conn)
         .await
         .context("counting a customer's open cash-on-delivery orders")
+    }
+
+    async fn sales_facts(&self, conn: &mut Tx, ids: &[Uuid]) -> anyhow::Result<Vec<SalesFacts>> {
+        super::sales::sales_facts(conn, ids).await
+    }
+
+    async fn ids_after(&self, conn: &mut Tx, after: Option<Uuid>, limit: i64) -> anyhow::Result<Vec<Uuid>> {
+        super::sales::order_ids_after(conn, after, limit).await
     }
 
     async fn lines(&self, tx: &mut Tx, id: Uuid) -> anyhow::Result<Vec<(Uuid, i64)>> {

@@ -1,0 +1,9 @@
+//! The analytics domain's PostgreSQL adapters over the `analytics` schema.
+
+mod ledger;
+
+pub use ledger::PgSalesLedger;
+
+/// The advisory lock a rebuild holds alone and every writer of the figures shares, so a
+/// rebuild never runs beside a change it would miss.
+pub(crate) const REBUILD_LOCK: &str = "analytics.rebuild";
