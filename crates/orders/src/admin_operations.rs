@@ -351,6 +351,7 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLe
             audit.record(&mut tx, Change::updated("order.status", "order", order.id, &before, &after)).await?;
         } else {
             deps.stores.orders().add_history(&mut tx, order.id, order.status, Some(&note)).await?;
+            deps.record_sales(&mut tx, order.id).await?;
         }
         let after = json!({
             "order_id": order.id,
