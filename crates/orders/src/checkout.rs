@@ -195,6 +195,12 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLe
         };
         let order_number = deps.stores.orders().insert(&mut tx, &new).await?;
         placed.order_placed(&mut tx, order_id).await?;
+        if new.method == PaymentMethod::Razorpay {
+            // Waiting for payment, the order writes only its own new row of the sales
+            // figures (no counter), so it goes before the stock: a popular product's row
+            // is not held for it.
+            deps.record_sales(&mut tx, order_id).await?;
+        }
         // Stock last: a popular product's row stays locked only from here to the commit.
         match deps.stock.hold(&mut tx, order_id, &stock_lines, expires_at).await {
             Ok(()) => {}
@@ -205,8 +211,8 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLe
         }
         if new.method == PaymentMethod::Cod {
             self.confirm_cash_on_delivery(&mut tx, &new, &ids).await?;
+            deps.record_sales(&mut tx, order_id).await?;
         }
-        deps.record_sales(&mut tx, order_id).await?;
         tx.commit().await.context("committing a checkout")?;
         drop(turn);
         crate::metrics::order_placed(new.method);

@@ -1,9 +1,16 @@
 //! Writes the sales figures: each order's entries ([`crate::sales::entries`]) against
 //! what its read-model row last held, so a change applies only its difference to the
-//! rollups. Runs in the caller's transaction, after everything else it locks: rollup rows
-//! are taken last, table by table and in key order, so concurrent writers never wait on
-//! each other crosswise; a customer's first-order day is recomputed under a lock of that
-//! customer's, so two of their orders settling at once cannot both miss the other.
+//! rollups. Runs in the caller's transaction, after everything else it locks, in at most
+//! three statements (the live path sits inside checkouts and payments):
+//! 1. the rebuild gate (shared) and the orders' rows, locked, as they were;
+//! 2. the orders' rows and every rollup, in one statement — every writer runs this same
+//!    statement, so tables are always taken in one order, and rows within each in key
+//!    order: concurrent writers never wait on each other crosswise;
+//! 3. customers' first-order days, when an order started or stopped counting.
+//!
+//! Orders waiting for payment are counted from their rows (`order_sales_pending`), not in
+//! `status_days`: a checkout then writes only its own new row, and never waits on a
+//! counter every other checkout is writing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,17 +18,20 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 use kernel::calendar::{ist_day, month_start};
 use sqlx::PgConnection;
+use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::REBUILD_LOCK;
-use crate::sales::{Entry, Ledger, OrderSales, entries};
+use crate::sales::{Entry, Ledger, OrderSales, OrderStatus, entries};
 
 /// The sales figures' writer.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PgSalesLedger;
 
-/// An order's read-model row as it was.
-struct Recorded {
+/// An order's read-model row.
+#[derive(Debug, Clone, PartialEq)]
+struct OrderRow {
+    order_id: Uuid,
     user_id: Uuid,
     day: NaiveDate,
     status: String,
@@ -30,12 +40,15 @@ struct Recorded {
 }
 
 /// What a batch of orders changes.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Changes {
+    rows: Vec<OrderRow>,
     ledger: Ledger,
     statuses: BTreeMap<(NaiveDate, String), i64>,
-    customers: BTreeSet<Uuid>,
-    rows: Vec<(Uuid, Uuid, NaiveDate, &'static str, bool, serde_json::Value)>,
+    /// Customers with an order that now counts: their first day is at most its day.
+    earliest: BTreeMap<Uuid, NaiveDate>,
+    /// Customers with an order that stopped counting (or moved): recomputed.
+    recount: BTreeSet<Uuid>,
 }
 
 impl PgSalesLedger {
@@ -47,252 +60,212 @@ impl PgSalesLedger {
         if orders.is_empty() {
             return Ok(());
         }
-        sqlx::query("SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))")
-            .bind(REBUILD_LOCK)
-            .execute(&mut *conn)
-            .await
-            .context("waiting for a rebuild of the figures")?;
-        let recorded = recorded(conn, orders).await?;
-        let changes = changes(orders, &recorded)?;
-        lock_customers(conn, &changes.customers).await?;
-        write_orders(conn, &changes.rows).await?;
-        apply(conn, &changes.ledger, &changes.statuses).await?;
-        refresh_customers(conn, &changes.customers).await
+        let before = recorded(conn, orders).await?;
+        let changes = changes(orders, &before)?;
+        if changes.rows.is_empty() {
+            return Ok(());
+        }
+        write(conn, &changes).await?;
+        first_days(conn, &changes).await
     }
 }
 
-async fn recorded(conn: &mut PgConnection, orders: &[OrderSales]) -> anyhow::Result<BTreeMap<Uuid, Recorded>> {
+/// Passes the rebuild gate, then reads (and locks) what the figures hold of the orders.
+async fn recorded(conn: &mut PgConnection, orders: &[OrderSales]) -> anyhow::Result<BTreeMap<Uuid, OrderRow>> {
     let ids: Vec<Uuid> = orders.iter().map(|order| order.order_id).collect();
-    let rows: Vec<(Uuid, Uuid, NaiveDate, String, bool, serde_json::Value)> = sqlx::query_as(
+    // The gate is a one-time filter: PostgreSQL runs it before the scan, rows or none.
+    let rows: Vec<(Uuid, Uuid, NaiveDate, String, bool, Json<Vec<Entry>>)> = sqlx::query_as(
         "SELECT order_id, user_id, day, status, counted, entries FROM analytics.order_sales
-          WHERE order_id = ANY($1) ORDER BY order_id FOR UPDATE",
+          WHERE (SELECT pg_advisory_xact_lock_shared(hashtextextended($2, 0)) IS NOT NULL)
+            AND order_id = ANY($1)
+          ORDER BY order_id FOR UPDATE",
     )
     .bind(&ids)
+    .bind(REBUILD_LOCK)
     .fetch_all(&mut *conn)
     .await
     .context("reading what the figures hold of some orders")?;
-    rows.into_iter()
+    Ok(rows
+        .into_iter()
         .map(|(order_id, user_id, day, status, counted, entries)| {
-            let entries = serde_json::from_value(entries).context("an order's entries in the figures")?;
-            Ok((order_id, Recorded { user_id, day, status, counted, entries }))
+            (order_id, OrderRow { order_id, user_id, day, status, counted, entries: entries.0 })
         })
-        .collect()
+        .collect())
 }
 
-fn changes(orders: &[OrderSales], recorded: &BTreeMap<Uuid, Recorded>) -> anyhow::Result<Changes> {
+fn changes(orders: &[OrderSales], before: &BTreeMap<Uuid, OrderRow>) -> anyhow::Result<Changes> {
     let mut changes = Changes::default();
     for order in orders {
-        let day = ist_day(order.placed_at);
-        let status = order.status.as_str();
-        let counted = order.status.counts();
-        let new_entries = entries(order);
-        let before = recorded.get(&order.order_id);
-        if let Some(before) = before {
-            if before.status == status && before.day == day && before.entries == new_entries {
-                continue;
-            }
-            changes.ledger.subtract_entries(&before.entries);
-            *changes.statuses.entry((before.day, before.status.clone())).or_default() -= 1;
-            if before.counted != counted || before.day != day || before.user_id != order.user_id {
-                changes.customers.insert(before.user_id);
-                changes.customers.insert(order.user_id);
-            }
-        } else if counted {
-            changes.customers.insert(order.user_id);
+        let now = OrderRow {
+            order_id: order.order_id,
+            user_id: order.user_id,
+            day: ist_day(order.placed_at),
+            status: order.status.as_str().to_owned(),
+            counted: order.status.counts(),
+            entries: entries(order),
+        };
+        let was = before.get(&order.order_id);
+        if was == Some(&now) {
+            continue;
         }
-        changes.ledger.add_entries(&new_entries);
-        *changes.statuses.entry((day, status.to_owned())).or_default() += 1;
-        let json = serde_json::to_value(&new_entries).context("an order's entries as JSON")?;
-        changes.rows.push((order.order_id, order.user_id, day, status, counted, json));
+        if let Some(was) = was {
+            changes.ledger.subtract_entries(&was.entries);
+            count_status(&mut changes.statuses, was, -1);
+            if was.counted && (!now.counted || was.day != now.day || was.user_id != now.user_id) {
+                changes.recount.insert(was.user_id);
+            }
+        }
+        changes.ledger.add_entries(&now.entries);
+        count_status(&mut changes.statuses, &now, 1);
+        let counted_as_before = was.is_some_and(|was| was.counted && was.day == now.day && was.user_id == now.user_id);
+        if now.counted && !counted_as_before {
+            let earliest = changes.earliest.entry(now.user_id).or_insert(now.day);
+            *earliest = (*earliest).min(now.day);
+        }
+        changes.rows.push(now);
     }
     changes.statuses.retain(|_, delta| *delta != 0);
+    changes.earliest.retain(|user, _| !changes.recount.contains(user));
     Ok(changes)
 }
 
-async fn lock_customers(conn: &mut PgConnection, customers: &BTreeSet<Uuid>) -> anyhow::Result<()> {
-    if customers.is_empty() {
-        return Ok(());
+fn count_status(statuses: &mut BTreeMap<(NaiveDate, String), i64>, row: &OrderRow, delta: i64) {
+    if row.status != OrderStatus::PaymentPending.as_str() {
+        *statuses.entry((row.day, row.status.clone())).or_default() += delta;
     }
-    let ids: Vec<Uuid> = customers.iter().copied().collect();
-    sqlx::query(
-        "SELECT pg_advisory_xact_lock(hashtextextended('analytics.customer:' || id::text, 0))
-           FROM unnest($1::uuid[]) WITH ORDINALITY AS c(id, n) ORDER BY n",
-    )
-    .bind(&ids)
-    .execute(&mut *conn)
-    .await
-    .context("locking customers' first orders")?;
+}
+
+/// The orders' rows and the rollups, in one statement (see the module's notes).
+const WRITE: &str = "
+WITH orders AS (
+    INSERT INTO analytics.order_sales AS t (order_id, user_id, day, status, counted, entries)
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::date[], $4::text[], $5::bool[], $6::jsonb[]) ORDER BY 1
+    ON CONFLICT (order_id) DO UPDATE SET user_id = excluded.user_id, day = excluded.day,
+        status = excluded.status, counted = excluded.counted, entries = excluded.entries
+), days AS (
+    INSERT INTO analytics.sales_days AS t (day, orders, units, revenue_paise, refunds_paise)
+    SELECT * FROM unnest($7::date[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[]) ORDER BY 1
+    ON CONFLICT (day) DO UPDATE SET orders = t.orders + excluded.orders, units = t.units + excluded.units,
+        revenue_paise = t.revenue_paise + excluded.revenue_paise,
+        refunds_paise = t.refunds_paise + excluded.refunds_paise
+), product_days AS (
+    INSERT INTO analytics.product_days AS t (day, product_id, units, revenue_paise)
+    SELECT * FROM unnest($12::date[], $13::uuid[], $14::bigint[], $15::bigint[]) ORDER BY 1, 2
+    ON CONFLICT (day, product_id) DO UPDATE SET units = t.units + excluded.units,
+        revenue_paise = t.revenue_paise + excluded.revenue_paise
+), product_months AS (
+    INSERT INTO analytics.product_months AS t (month, product_id, units, revenue_paise)
+    SELECT * FROM unnest($16::date[], $17::uuid[], $18::bigint[], $19::bigint[]) ORDER BY 1, 2
+    ON CONFLICT (month, product_id) DO UPDATE SET units = t.units + excluded.units,
+        revenue_paise = t.revenue_paise + excluded.revenue_paise
+), statuses AS (
+    INSERT INTO analytics.status_days AS t (day, status, orders)
+    SELECT * FROM unnest($20::date[], $21::text[], $22::bigint[]) ORDER BY 1, 2
+    ON CONFLICT (day, status) DO UPDATE SET orders = t.orders + excluded.orders
+)
+SELECT 1";
+
+/// Columns of (date, product, units, revenue) rows.
+#[derive(Debug, Default)]
+struct ProductColumns {
+    dates: Vec<NaiveDate>,
+    products: Vec<Uuid>,
+    units: Vec<i64>,
+    revenue: Vec<i64>,
+}
+
+impl ProductColumns {
+    fn from_rows(rows: impl IntoIterator<Item = ((NaiveDate, Uuid), (i64, i64))>) -> Self {
+        let mut columns = ProductColumns::default();
+        for ((date, product), (units, revenue)) in rows {
+            columns.dates.push(date);
+            columns.products.push(product);
+            columns.units.push(units);
+            columns.revenue.push(revenue);
+        }
+        columns
+    }
+}
+
+async fn write(conn: &mut PgConnection, changes: &Changes) -> anyhow::Result<()> {
+    let rows = &changes.rows;
+    let mut sorted: Vec<&OrderRow> = rows.iter().collect();
+    sorted.sort_by_key(|row| row.order_id);
+    let entries: Vec<serde_json::Value> =
+        sorted.iter().map(|row| serde_json::to_value(&row.entries)).collect::<Result<_, _>>()?;
+    let (days, products): (Vec<Entry>, Vec<Entry>) =
+        changes.ledger.entries().into_iter().partition(|entry| entry.product_id.is_none());
+    let by_day = products.iter().map(|e| ((e.day, e.product_id.unwrap_or_default()), (e.units, e.revenue)));
+    let product_days = ProductColumns::from_rows(by_day);
+    let product_months = ProductColumns::from_rows(months(&products));
+    let day_column = |f: fn(&Entry) -> i64| days.iter().map(f).collect::<Vec<i64>>();
+    sqlx::query(WRITE)
+        .bind(sorted.iter().map(|row| row.order_id).collect::<Vec<_>>())
+        .bind(sorted.iter().map(|row| row.user_id).collect::<Vec<_>>())
+        .bind(sorted.iter().map(|row| row.day).collect::<Vec<_>>())
+        .bind(sorted.iter().map(|row| row.status.as_str()).collect::<Vec<_>>())
+        .bind(sorted.iter().map(|row| row.counted).collect::<Vec<_>>())
+        .bind(entries)
+        .bind(days.iter().map(|e| e.day).collect::<Vec<_>>())
+        .bind(day_column(|e| e.orders))
+        .bind(day_column(|e| e.units))
+        .bind(day_column(|e| e.revenue))
+        .bind(day_column(|e| e.refunds))
+        .bind(&product_days.dates)
+        .bind(&product_days.products)
+        .bind(&product_days.units)
+        .bind(&product_days.revenue)
+        .bind(&product_months.dates)
+        .bind(&product_months.products)
+        .bind(&product_months.units)
+        .bind(&product_months.revenue)
+        .bind(changes.statuses.keys().map(|(day, _)| *day).collect::<Vec<_>>())
+        .bind(changes.statuses.keys().map(|(_, status)| status.as_str()).collect::<Vec<_>>())
+        .bind(changes.statuses.values().copied().collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await
+        .context("writing the sales figures")?;
     Ok(())
 }
 
-async fn write_orders(
-    conn: &mut PgConnection,
-    rows: &[(Uuid, Uuid, NaiveDate, &'static str, bool, serde_json::Value)],
-) -> anyhow::Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut ids = Vec::with_capacity(rows.len());
-    let mut users = Vec::with_capacity(rows.len());
-    let mut days = Vec::with_capacity(rows.len());
-    let mut statuses = Vec::with_capacity(rows.len());
-    let mut counted = Vec::with_capacity(rows.len());
-    let mut entries = Vec::with_capacity(rows.len());
-    for (id, user, day, status, counts, json) in rows {
-        ids.push(*id);
-        users.push(*user);
-        days.push(*day);
-        statuses.push(*status);
-        counted.push(*counts);
-        entries.push(json.clone());
-    }
-    sqlx::query(
-        "INSERT INTO analytics.order_sales (order_id, user_id, day, status, counted, entries)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::date[], $4::text[], $5::bool[], $6::jsonb[])
-         ON CONFLICT (order_id) DO UPDATE SET user_id = excluded.user_id, day = excluded.day,
-             status = excluded.status, counted = excluded.counted, entries = excluded.entries",
-    )
-    .bind(&ids)
-    .bind(&users)
-    .bind(&days)
-    .bind(&statuses)
-    .bind(&counted)
-    .bind(&entries)
-    .execute(&mut *conn)
-    .await
-    .context("writing orders' rows of the figures")?;
-    Ok(())
-}
-
-/// Adds a difference to the rollups, table by table, each in key order.
-async fn apply(
-    conn: &mut PgConnection,
-    ledger: &Ledger,
-    statuses: &BTreeMap<(NaiveDate, String), i64>,
-) -> anyhow::Result<()> {
-    let entries = ledger.entries();
-    let (days, products): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(|e| e.product_id.is_none());
-    add_to_days(conn, &days).await?;
-    add_to_products(conn, &products).await?;
-    add_to_statuses(conn, statuses).await
-}
-
-async fn add_to_days(conn: &mut PgConnection, days: &[Entry]) -> anyhow::Result<()> {
-    if days.is_empty() {
-        return Ok(());
-    }
-    let column = |f: fn(&Entry) -> i64| days.iter().map(f).collect::<Vec<i64>>();
-    let dates: Vec<NaiveDate> = days.iter().map(|e| e.day).collect();
-    sqlx::query(
-        "INSERT INTO analytics.sales_days AS t (day, orders, units, revenue_paise, refunds_paise)
-         SELECT * FROM unnest($1::date[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) ORDER BY 1
-         ON CONFLICT (day) DO UPDATE SET orders = t.orders + excluded.orders, units = t.units + excluded.units,
-             revenue_paise = t.revenue_paise + excluded.revenue_paise,
-             refunds_paise = t.refunds_paise + excluded.refunds_paise",
-    )
-    .bind(&dates)
-    .bind(column(|e| e.orders))
-    .bind(column(|e| e.units))
-    .bind(column(|e| e.revenue))
-    .bind(column(|e| e.refunds))
-    .execute(&mut *conn)
-    .await
-    .context("adding to the daily sales")?;
-    Ok(())
-}
-
-async fn add_to_products(conn: &mut PgConnection, products: &[Entry]) -> anyhow::Result<()> {
-    if products.is_empty() {
-        return Ok(());
-    }
+/// Product entries summed by month, zero sums left out, in key order.
+fn months(products: &[Entry]) -> Vec<((NaiveDate, Uuid), (i64, i64))> {
     let mut months: BTreeMap<(NaiveDate, Uuid), (i64, i64)> = BTreeMap::new();
     for entry in products {
-        let product = entry.product_id.unwrap_or_default();
-        let month = months.entry((month_start(entry.day), product)).or_default();
+        let month = months.entry((month_start(entry.day), entry.product_id.unwrap_or_default())).or_default();
         month.0 += entry.units;
         month.1 += entry.revenue;
     }
-    months.retain(|_, (units, revenue)| *units != 0 || *revenue != 0);
-    let by_day = products.iter().map(|e| ((e.day, e.product_id.unwrap_or_default()), (e.units, e.revenue)));
-    add_to_product_table(conn, ProductTable::Days, by_day.collect()).await?;
-    add_to_product_table(conn, ProductTable::Months, months.into_iter().collect()).await
+    months.into_iter().filter(|(_, (units, revenue))| *units != 0 || *revenue != 0).collect()
 }
 
-#[derive(Debug, Clone, Copy)]
-enum ProductTable {
-    Days,
-    Months,
-}
-
-impl ProductTable {
-    fn upsert(self) -> &'static str {
-        match self {
-            ProductTable::Days => {
-                "INSERT INTO analytics.product_days AS t (day, product_id, units, revenue_paise)
-                 SELECT * FROM unnest($1::date[], $2::uuid[], $3::bigint[], $4::bigint[]) ORDER BY 1, 2
-                 ON CONFLICT (day, product_id) DO UPDATE SET units = t.units + excluded.units,
-                     revenue_paise = t.revenue_paise + excluded.revenue_paise"
-            }
-            ProductTable::Months => {
-                "INSERT INTO analytics.product_months AS t (month, product_id, units, revenue_paise)
-                 SELECT * FROM unnest($1::date[], $2::uuid[], $3::bigint[], $4::bigint[]) ORDER BY 1, 2
-                 ON CONFLICT (month, product_id) DO UPDATE SET units = t.units + excluded.units,
-                     revenue_paise = t.revenue_paise + excluded.revenue_paise"
-            }
-        }
-    }
-}
-
-async fn add_to_product_table(
-    conn: &mut PgConnection,
-    table: ProductTable,
-    rows: Vec<((NaiveDate, Uuid), (i64, i64))>,
-) -> anyhow::Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let dates: Vec<NaiveDate> = rows.iter().map(|((day, _), _)| *day).collect();
-    let ids: Vec<Uuid> = rows.iter().map(|((_, id), _)| *id).collect();
-    let units: Vec<i64> = rows.iter().map(|(_, (units, _))| *units).collect();
-    let revenue: Vec<i64> = rows.iter().map(|(_, (_, revenue))| *revenue).collect();
-    sqlx::query(table.upsert())
-        .bind(&dates)
-        .bind(&ids)
-        .bind(&units)
-        .bind(&revenue)
+/// Customers' first counted days. An order that starts counting can only bring a
+/// customer's first day earlier (`least`, which concurrent writers may apply in any
+/// order); one that stops counting needs the customer's other orders, read after the
+/// customer's row is locked, so that a concurrent writer has committed or waits.
+async fn first_days(conn: &mut PgConnection, changes: &Changes) -> anyhow::Result<()> {
+    if !changes.earliest.is_empty() {
+        sqlx::query(
+            "INSERT INTO analytics.customers AS t (user_id, first_day)
+             SELECT * FROM unnest($1::uuid[], $2::date[]) ORDER BY 1
+             ON CONFLICT (user_id) DO UPDATE SET first_day = least(t.first_day, excluded.first_day)
+              WHERE excluded.first_day < t.first_day",
+        )
+        .bind(changes.earliest.keys().copied().collect::<Vec<_>>())
+        .bind(changes.earliest.values().copied().collect::<Vec<_>>())
         .execute(&mut *conn)
         .await
-        .with_context(|| format!("adding to the {table:?} of products' sales"))?;
-    Ok(())
-}
-
-async fn add_to_statuses(conn: &mut PgConnection, statuses: &BTreeMap<(NaiveDate, String), i64>) -> anyhow::Result<()> {
-    if statuses.is_empty() {
+        .context("bringing customers' first orders earlier")?;
+    }
+    if changes.recount.is_empty() {
         return Ok(());
     }
-    let days: Vec<NaiveDate> = statuses.keys().map(|(day, _)| *day).collect();
-    let names: Vec<&str> = statuses.keys().map(|(_, status)| status.as_str()).collect();
-    let deltas: Vec<i64> = statuses.values().copied().collect();
-    sqlx::query(
-        "INSERT INTO analytics.status_days AS t (day, status, orders)
-         SELECT * FROM unnest($1::date[], $2::text[], $3::bigint[]) ORDER BY 1, 2
-         ON CONFLICT (day, status) DO UPDATE SET orders = t.orders + excluded.orders",
-    )
-    .bind(&days)
-    .bind(&names)
-    .bind(&deltas)
-    .execute(&mut *conn)
-    .await
-    .context("adding to the orders by status")?;
-    Ok(())
-}
-
-/// Sets each customer's first counted day from their orders' rows (none: no row).
-async fn refresh_customers(conn: &mut PgConnection, customers: &BTreeSet<Uuid>) -> anyhow::Result<()> {
-    if customers.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<Uuid> = customers.iter().copied().collect();
+    let ids: Vec<Uuid> = changes.recount.iter().copied().collect();
+    sqlx::query("SELECT 1 FROM analytics.customers WHERE user_id = ANY($1) ORDER BY user_id FOR UPDATE")
+        .bind(&ids)
+        .execute(&mut *conn)
+        .await
+        .context("locking customers' first orders")?;
     sqlx::query(
         "WITH firsts AS (
              SELECT c.id AS user_id,
@@ -309,6 +282,6 @@ async fn refresh_customers(conn: &mut PgConnection, customers: &BTreeSet<Uuid>) 
     .bind(&ids)
     .execute(&mut *conn)
     .await
-    .context("refreshing customers' first orders")?;
+    .context("recounting customers' first orders")?;
     Ok(())
 }
