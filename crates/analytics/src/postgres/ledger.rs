@@ -70,11 +70,14 @@ impl PgSalesLedger {
     }
 }
 
+/// An order's read-model row as stored.
+type StoredRow = (Uuid, Uuid, NaiveDate, String, bool, Json<Vec<Entry>>);
+
 /// Passes the rebuild gate, then reads (and locks) what the figures hold of the orders.
 async fn recorded(conn: &mut PgConnection, orders: &[OrderSales]) -> anyhow::Result<BTreeMap<Uuid, OrderRow>> {
     let ids: Vec<Uuid> = orders.iter().map(|order| order.order_id).collect();
     // The gate is a one-time filter: PostgreSQL runs it before the scan, rows or none.
-    let rows: Vec<(Uuid, Uuid, NaiveDate, String, bool, Json<Vec<Entry>>)> = sqlx::query_as(
+    let rows: Vec<StoredRow> = sqlx::query_as(
         "SELECT order_id, user_id, day, status, counted, entries FROM analytics.order_sales
           WHERE (SELECT pg_advisory_xact_lock_shared(hashtextextended($2, 0)) IS NOT NULL)
             AND order_id = ANY($1)
