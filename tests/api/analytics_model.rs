@@ -1,0 +1,434 @@
+//! The sales read model against an oracle (`rigmaster_tests::read_model`, plain SQL over
+//! the orders): random order histories, run concurrently against the real app, leave the
+//! analytics tables holding exactly what the orders say.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use api_types::admin_orders::{NewRefund, NewReturn, ReturnLine, ShipOrder, StatusChange};
+use api_types::orders::{OrderLine, OrderStatus, PaymentMethod, PlaceOrder, PlacedOrder, VerifyPayment};
+use rigmaster_tests::app::{TestApp, TestUser};
+use rigmaster_tests::read_model::{assert_read_model_matches_orders, counted_orders, read_model_differences};
+use rigmaster_tests::shop::{all_at_once, new_key, register_customers, spawn_shop_with};
+use rigmaster_tests::{Patience, eventually_with};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::addresses::home;
+
+/// A small deterministic generator (xorshift64*): a failing history is replayed from the
+/// seed the assertion prints.
+struct Dice(u64);
+
+impl Dice {
+    fn new(seed: u64) -> Dice {
+        Dice(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// How an online order's payment goes.
+#[derive(Debug, Clone, Copy)]
+enum Payment {
+    /// Paid; the browser's verify call and the webhooks race.
+    Verified,
+    /// Paid; only the webhooks tell the store.
+    Webhooks,
+    Failed,
+    /// Never paid: the reservation expires (and a customer may cancel at the same time).
+    Expires,
+    CancelledFirst,
+}
+
+/// What happens to an order once it is paid (or confirmed, cash on delivery).
+#[derive(Debug, Clone, Copy)]
+enum Fate {
+    Kept,
+    CustomerCancels,
+    AdminCancels,
+    /// Admin refunds part of the payment (online), then maybe it is cancelled after all.
+    PartlyRefunded {
+        then_cancelled: bool,
+    },
+    /// Shipped and delivered, then some units come back, with or without money.
+    Delivered {
+        returned: Returned,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Returned {
+    Nothing,
+    Part { refund: bool },
+    Whole { refund: bool },
+    PartThenRest,
+}
+
+#[derive(Debug, Clone)]
+struct Plan {
+    customer: usize,
+    lines: Vec<(usize, i64)>,
+    cod: bool,
+    payment: Payment,
+    fate: Fate,
+}
+
+fn plan(dice: &mut Dice, customers: usize, products: usize) -> Plan {
+    let first = dice.below(products as u64) as usize;
+    let mut lines = vec![(first, 1 + dice.below(3) as i64)];
+    if dice.chance(40) {
+        lines.push(((first + 1 + dice.below(products as u64 - 1) as usize) % products, 1 + dice.below(2) as i64));
+    }
+    let payment = match dice.below(100) {
+        0..45 => Payment::Verified,
+        45..65 => Payment::Webhooks,
+        65..78 => Payment::Failed,
+        78..90 => Payment::Expires,
+        _ => Payment::CancelledFirst,
+    };
+    let returned = match dice.below(5) {
+        0 => Returned::Nothing,
+        1 => Returned::Part { refund: dice.chance(50) },
+        2 => Returned::Whole { refund: dice.chance(50) },
+        _ => Returned::PartThenRest,
+    };
+    let fate = match dice.below(100) {
+        0..20 => Fate::Kept,
+        20..32 => Fate::CustomerCancels,
+        32..42 => Fate::AdminCancels,
+        42..62 => Fate::PartlyRefunded { then_cancelled: dice.chance(30) },
+        _ => Fate::Delivered { returned },
+    };
+    Plan { customer: dice.below(customers as u64) as usize, lines, cod: dice.chance(25), payment, fate }
+}
+
+/// The store of one history: an admin, customers and products, on an app whose
+/// reservations expire after 3 s.
+struct Store {
+    app: Arc<TestApp>,
+    admin: TestUser,
+    customers: Vec<TestUser>,
+    products: Vec<Uuid>,
+}
+
+async fn open_store(customers: usize, prices: &[i64]) -> Arc<Store> {
+    let app = Arc::new(
+        spawn_shop_with(|settings| {
+            settings.inventory.reservation_ttl_seconds = 3;
+            settings.inventory.expiry_interval_seconds = 1;
+        })
+        .await,
+    );
+    let admin = app.register_admin().await;
+    let customers = register_customers(&app, customers).await;
+    let mut products = Vec::new();
+    for &price in prices {
+        products.push(app.create_stocked_product(&admin, price, 100_000).await);
+    }
+    Arc::new(Store { app, admin, customers, products })
+}
+
+/// Server errors seen in one history (none allowed: a deadlock or a failed write of the
+/// figures would answer 500).
+type ServerErrors = Vec<String>;
+
+/// The answer, or `None` for a refusal (4xx, expected when moves race); a 5xx or a
+/// transport failure is noted.
+fn answer<T>(errors: &mut ServerErrors, what: &str, result: client::Result<T>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(client::Error::Api { status, .. }) if status.is_client_error() => None,
+        Err(error) => {
+            errors.push(format!("{what}: {error}"));
+            None
+        }
+    }
+}
+
+fn verify_body(handler: &Value) -> Option<VerifyPayment> {
+    serde_json::from_value(handler.clone()).ok()
+}
+
+fn status(to: OrderStatus) -> StatusChange {
+    StatusChange { status: to, note: Some("property test".into()) }
+}
+
+fn refund(amount_paise: Option<i64>) -> NewRefund {
+    NewRefund { amount_paise, reason: "property test".into() }
+}
+
+fn return_of(lines: &[(Uuid, i64)], refund_paise: Option<i64>) -> NewReturn {
+    NewReturn {
+        items: lines.iter().map(|&(product_id, quantity)| ReturnLine { product_id, quantity }).collect(),
+        restock: true,
+        reason: "property test".into(),
+        refund_paise,
+    }
+}
+
+fn ship() -> ShipOrder {
+    ShipOrder { carrier: "Delhivery".into(), tracking_number: "DL1".into(), tracking_url: None, description: None }
+}
+
+/// Places the order; `None` when refused.
+async fn place(store: &Store, plan: &Plan, errors: &mut ServerErrors) -> Option<PlacedOrder> {
+    let customer = &store.customers[plan.customer];
+    let order = PlaceOrder {
+        items: Some(
+            plan.lines
+                .iter()
+                .map(|&(product, quantity)| OrderLine { product_id: store.products[product], quantity })
+                .collect(),
+        ),
+        address_id: None,
+        shipping_address: plan.cod.then(home),
+        payment_method: if plan.cod { PaymentMethod::Cod } else { PaymentMethod::Razorpay },
+        coupon_code: None,
+    };
+    let placed = answer(errors, "checkout", customer.api.place_order(&order, &new_key()).await)?;
+    Some(placed.body)
+}
+
+/// One order's history, as its plan says; the moves race whatever else runs.
+async fn live(store: Arc<Store>, plan: Plan) -> ServerErrors {
+    let mut errors = ServerErrors::new();
+    let Some(placed) = place(&store, &plan, &mut errors).await else { return errors };
+    let (app, admin, customer) = (&store.app, &store.admin, &store.customers[plan.customer]);
+    let id = placed.order.id;
+    let total = placed.order.total_paise;
+    if !plan.cod {
+        match plan.payment {
+            Payment::Verified => {
+                let handler = app.pay(&placed, "success", "normal").await;
+                if let Some(body) = verify_body(&handler) {
+                    answer(&mut errors, "verify", customer.api.verify_payment(id, &body).await);
+                }
+            }
+            Payment::Webhooks => {
+                app.pay(&placed, "success", "normal").await;
+            }
+            Payment::Failed => {
+                app.pay(&placed, "failure", "normal").await;
+                return errors;
+            }
+            Payment::Expires => return errors,
+            Payment::CancelledFirst => {
+                answer(&mut errors, "cancel unpaid", customer.api.cancel_order(id, None).await);
+                return errors;
+            }
+        }
+    }
+    let lines: Vec<(Uuid, i64)> = plan.lines.iter().map(|&(p, q)| (store.products[p], q)).collect();
+    let paid_online = !plan.cod;
+    match plan.fate {
+        Fate::Kept => {}
+        Fate::CustomerCancels => {
+            answer(&mut errors, "customer cancel", customer.api.cancel_order(id, Some("changed my mind")).await);
+        }
+        Fate::AdminCancels => {
+            answer(
+                &mut errors,
+                "admin cancel",
+                admin.api.change_order_status(id, &status(OrderStatus::Cancelled)).await,
+            );
+        }
+        Fate::PartlyRefunded { then_cancelled } => {
+            if paid_online {
+                let part = refund(Some(total / 4 + 1));
+                answer(&mut errors, "partial refund", admin.api.refund_order(id, &part, &new_key()).await);
+            }
+            if then_cancelled {
+                answer(&mut errors, "cancel refunded", customer.api.cancel_order(id, None).await);
+            }
+        }
+        Fate::Delivered { returned } => {
+            answer(&mut errors, "pack", admin.api.change_order_status(id, &status(OrderStatus::Packed)).await);
+            answer(&mut errors, "ship", admin.api.ship_order(id, &ship()).await);
+            answer(&mut errors, "deliver", admin.api.change_order_status(id, &status(OrderStatus::Delivered)).await);
+            let money = |share: i64, refund: bool| (refund && paid_online).then_some(share.max(1));
+            match returned {
+                Returned::Nothing => {}
+                Returned::Part { refund } => {
+                    let part = [(lines[0].0, 1)];
+                    let request = return_of(&part, money(total / 5, refund));
+                    answer(&mut errors, "partial return", admin.api.record_return(id, &request).await);
+                }
+                Returned::Whole { refund } => {
+                    let request = return_of(&lines, money(total, refund));
+                    answer(&mut errors, "whole return", admin.api.record_return(id, &request).await);
+                }
+                Returned::PartThenRest => {
+                    let part = [(lines[0].0, 1)];
+                    let first = return_of(&part, money(total / 3, true));
+                    answer(&mut errors, "first return", admin.api.record_return(id, &first).await);
+                    let rest: Vec<(Uuid, i64)> = lines
+                        .iter()
+                        .map(|&(p, q)| (p, if p == lines[0].0 { q - 1 } else { q }))
+                        .filter(|&(_, q)| q > 0)
+                        .collect();
+                    if !rest.is_empty() {
+                        let second = return_of(&rest, money(total - total / 3, true));
+                        answer(&mut errors, "the rest returned", admin.api.record_return(id, &second).await);
+                    }
+                }
+            }
+        }
+    }
+    errors
+}
+
+/// Refunds that Razorpay takes and then reports failed, on counted online orders, racing
+/// each other and a last churn of moves.
+async fn failing_refunds(store: &Arc<Store>) -> ServerErrors {
+    let pool = store.app.db.pool().await;
+    let paid: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM orders.orders WHERE status IN ('paid', 'delivered') AND payment_method = 'razorpay'
+          ORDER BY id LIMIT 6",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    store.app.simulator.set_fault("refunds_fail_later", None).await;
+    let outcomes = all_at_once(paid.into_iter().map(|id| {
+        let store = store.clone();
+        async move {
+            let mut errors = ServerErrors::new();
+            let part = refund(Some(1_000));
+            answer(&mut errors, "failing refund", store.admin.api.refund_order(id, &part, &new_key()).await);
+            errors
+        }
+    }))
+    .await;
+    // Every refund reported failed before the gateway heals.
+    wait_until_quiet(store).await;
+    store.app.simulator.set_fault("none", None).await;
+    outcomes.into_iter().flatten().collect()
+}
+
+/// Waits until nothing moves on its own any more: no refund due or sent, no order waiting
+/// for payment (the expiry job cancels them).
+async fn wait_until_quiet(store: &Store) {
+    let pool = store.app.db.pool().await;
+    eventually_with("the store to settle", Patience::within(Duration::from_secs(60)), async || {
+        let (unsettled, pending): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM orders.refunds WHERE status IN ('due', 'sent')),
+                    (SELECT count(*) FROM orders.orders WHERE status = 'payment_pending')",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        (unsettled == 0 && pending == 0).then_some(())
+    })
+    .await;
+}
+
+const SEEDS: [u64; 3] = [20, 7_001, 424_242];
+const ORDERS_PER_HISTORY: usize = 24;
+
+#[tokio::test]
+async fn for_random_concurrent_histories_the_read_model_equals_the_orders() {
+    for seed in SEEDS {
+        let store = open_store(4, &[9_900, 24_900, 1_49_900, 3_333]).await;
+        let mut dice = Dice::new(seed);
+        let plans: Vec<Plan> =
+            (0..ORDERS_PER_HISTORY).map(|_| plan(&mut dice, store.customers.len(), store.products.len())).collect();
+
+        let mut errors: ServerErrors = all_at_once(plans.iter().cloned().map(|plan| live(store.clone(), plan)))
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+        let pool = store.app.db.pool().await;
+        // Mid-flight (refunds settling, reservations expiring): one snapshot still agrees.
+        assert_read_model_matches_orders(&pool, &format!("seed {seed}, while settling")).await;
+        wait_until_quiet(&store).await;
+        errors.extend(failing_refunds(&store).await);
+
+        assert!(errors.is_empty(), "seed {seed}: server errors: {errors:#?}\nplans: {plans:#?}");
+        assert!(counted_orders(&pool).await > 0, "seed {seed}: the history sold something");
+        let differences = read_model_differences(&pool).await;
+        assert!(differences.is_empty(), "seed {seed}: the read model differs: {differences:#?}\nplans: {plans:#?}");
+    }
+}
+
+#[tokio::test]
+async fn customers_racing_payments_and_cancellations_of_the_same_products_on_the_same_day_leave_exact_figures() {
+    let store = open_store(6, &[9_900, 24_900]).await;
+    // Every customer orders both products, three times over: every order writes the same
+    // day's and month's rows.
+    let placed: Vec<(usize, Option<PlacedOrder>, ServerErrors)> =
+        all_at_once((0..store.customers.len() * 3).map(|n| {
+            let store = store.clone();
+            async move {
+                let customer = n % store.customers.len();
+                let plan = Plan {
+                    customer,
+                    lines: vec![(0, 1 + (n % 2) as i64), (1, 1)],
+                    cod: n % 5 == 0,
+                    payment: Payment::Verified,
+                    fate: Fate::Kept,
+                };
+                let mut errors = ServerErrors::new();
+                let placed = place(&store, &plan, &mut errors).await;
+                (customer, placed, errors)
+            }
+        }))
+        .await;
+    let mut errors: ServerErrors = placed.iter().flat_map(|(_, _, errors)| errors.clone()).collect();
+
+    // Each order is paid while its customer cancels it (every other one) and an admin
+    // cancels another (every third): payments, refunds and cancellations race on the hot
+    // rows.
+    let raced = all_at_once(placed.into_iter().enumerate().filter_map(|(n, (customer, placed, _))| {
+        let placed = placed?;
+        let store = store.clone();
+        Some(async move {
+            let mut errors = ServerErrors::new();
+            let id = placed.order.id;
+            let user = &store.customers[customer];
+            let pay = async {
+                if placed.payment.is_some() {
+                    let handler = store.app.pay(&placed, "success", "normal").await;
+                    if let Some(body) = verify_body(&handler) {
+                        return Some(user.api.verify_payment(id, &body).await.map(|_| ()));
+                    }
+                }
+                None
+            };
+            let cancel = async {
+                match n % 3 {
+                    0 => Some(user.api.cancel_order(id, None).await.map(|_| ())),
+                    1 => {
+                        Some(store.admin.api.change_order_status(id, &status(OrderStatus::Cancelled)).await.map(|_| ()))
+                    }
+                    _ => None,
+                }
+            };
+            let (paid, cancelled) = tokio::join!(pay, cancel);
+            for (what, result) in [("pay", paid), ("cancel", cancelled)] {
+                if let Some(result) = result {
+                    answer(&mut errors, what, result);
+                }
+            }
+            errors
+        })
+    }))
+    .await;
+    errors.extend(raced.into_iter().flatten());
+    wait_until_quiet(&store).await;
+
+    assert!(errors.is_empty(), "no server errors (a deadlock answers 500): {errors:#?}");
+    let pool = store.app.db.pool().await;
+    assert!(counted_orders(&pool).await > 0, "some orders stayed sold");
+    assert_read_model_matches_orders(&pool, "hot rows").await;
+}
