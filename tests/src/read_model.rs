@@ -200,8 +200,28 @@ pub async fn assert_read_model_matches_orders(pool: &PgPool, context: &str) {
     );
 }
 
-/// Orders the read model has seen counted, and rows in each rollup: how much a history
-/// exercised the model (a property test that compared empty tables would prove nothing).
+/// What a history exercised, by kind: orders by status, refunds by status (processed
+/// ones of another payment apart), returns (a property test that compared empty tables
+/// would prove nothing).
+pub async fn coverage(pool: &PgPool) -> BTreeMap<String, i64> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT 'order ' || status, count(*) FROM orders.orders GROUP BY status
+         UNION ALL
+         SELECT 'refund ' || r.status || CASE WHEN r.razorpay_payment_id IS DISTINCT FROM o.razorpay_payment_id
+                THEN ' (another payment)' ELSE '' END, count(*)
+           FROM orders.refunds r JOIN orders.orders o ON o.id = r.order_id GROUP BY 1
+         UNION ALL
+         SELECT 'returns', count(*) FROM orders.returns
+         UNION ALL
+         SELECT 'cash on delivery', count(*) FROM orders.orders WHERE payment_method = 'cod'",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("what a history exercised");
+    rows.into_iter().collect()
+}
+
+/// How many orders count as sales.
 pub async fn counted_orders(pool: &PgPool) -> i64 {
     sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM orders.orders WHERE status IN {COUNTED}")))
         .fetch_one(pool)
