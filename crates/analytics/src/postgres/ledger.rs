@@ -1,8 +1,9 @@
 //! Writes the sales figures: each order's entries ([`crate::sales::entries`]) against
 //! what its read-model row last held, so a change applies only its difference to the
 //! rollups. Runs in the caller's transaction, after everything else it locks: rollup rows
-//! are taken last, table by table and in key order, so concurrent writers never wait on
-//! each other crosswise; a customer's first-order day is recomputed under a lock of that
+//! are taken last, under their days' locks (in day order), table by table and in key
+//! order, so concurrent writers never wait on each other crosswise, even when one
+//! transaction records an order twice; a customer's first-order day is recomputed under a lock of that
 //! customer's, so two of their orders settling at once cannot both miss the other.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,11 +55,43 @@ impl PgSalesLedger {
             .context("waiting for a rebuild of the figures")?;
         let recorded = recorded(conn, orders).await?;
         let changes = changes(orders, &recorded)?;
+        lock_days(conn, &changes.days()).await?;
         lock_customers(conn, &changes.customers).await?;
         write_orders(conn, &changes.rows).await?;
         apply(conn, &changes.ledger, &changes.statuses).await?;
         refresh_customers(conn, &changes.customers).await
     }
+}
+
+impl Changes {
+    /// Every day whose rollup rows these changes write.
+    fn days(&self) -> BTreeSet<NaiveDate> {
+        let entries = self.ledger.entries();
+        entries.iter().map(|entry| entry.day).chain(self.statuses.keys().map(|(day, _)| *day)).collect()
+    }
+}
+
+/// Takes each day's lock, in day order, for the rest of the transaction, before any of
+/// the day's rows. A transaction may record one order twice (a move, then `refunded`
+/// when all its money is back already) and come back for a row of a day after holding
+/// others of it: its rows, each call's in key order, would cross another writer's (a
+/// deadlock). Under the day's lock, which such a second call holds already, no other
+/// writer holds any of that day's rows. It costs no concurrency: every change to a
+/// day's sales writes that day's one row of `sales_days`.
+async fn lock_days(conn: &mut PgConnection, days: &BTreeSet<NaiveDate>) -> anyhow::Result<()> {
+    if days.is_empty() {
+        return Ok(());
+    }
+    let days: Vec<NaiveDate> = days.iter().copied().collect();
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtextextended('analytics.day:' || d::text, 0))
+           FROM unnest($1::date[]) WITH ORDINALITY AS t(d, n) ORDER BY n",
+    )
+    .bind(&days)
+    .execute(&mut *conn)
+    .await
+    .context("locking the days of the figures")?;
+    Ok(())
 }
 
 async fn recorded(conn: &mut PgConnection, orders: &[OrderSales]) -> anyhow::Result<BTreeMap<Uuid, Recorded>> {
