@@ -213,6 +213,13 @@ pub async fn coverage(pool: &PgPool) -> BTreeMap<String, i64> {
          UNION ALL
          SELECT 'returns', count(*) FROM orders.returns
          UNION ALL
+         SELECT 'expired', count(*) FROM orders.orders WHERE cancel_reason = 'expired'
+         UNION ALL
+         SELECT 'retried', count(DISTINCT order_id) FROM orders.order_history h
+          WHERE status = 'payment_pending'
+            AND EXISTS (SELECT 1 FROM orders.order_history f WHERE f.order_id = h.order_id
+                         AND f.status = 'payment_failed' AND f.id < h.id)
+         UNION ALL
          SELECT 'cash on delivery', count(*) FROM orders.orders WHERE payment_method = 'cod'",
     )
     .fetch_all(pool)
