@@ -76,8 +76,10 @@ impl Changes {
 /// when all its money is back already) and come back for a row of a day after holding
 /// others of it: its rows, each call's in key order, would cross another writer's (a
 /// deadlock). Under the day's lock, which such a second call holds already, no other
-/// writer holds any of that day's rows. It costs no concurrency: every change to a
-/// day's sales writes that day's one row of `sales_days`.
+/// writer holds any of that day's rows. It costs little concurrency: writers of one
+/// day already queue on its rows (every change to its sales writes its one row of
+/// `sales_days`; every checkout and payment, its `payment_pending` row of
+/// `status_days`).
 async fn lock_days(conn: &mut PgConnection, days: &BTreeSet<NaiveDate>) -> anyhow::Result<()> {
     if days.is_empty() {
         return Ok(());
