@@ -577,20 +577,7 @@ async fn recording_an_order_twice_in_one_transaction_never_deadlocks_with_anothe
             anyhow::Ok(())
         }
     });
-    eventually_with(
-        "the other order's refund to wait on the return",
-        Patience::within(Duration::from_secs(10)),
-        async || {
-            let waiting: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-            )
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-            (waiting > 0).then_some(())
-        },
-    )
-    .await;
+    someone_waits(&pool).await;
     // … then refunded (second call), as `refunded_if_all_back` does.
     let second = record(&mut whole_return, &analytics::OrderSales { status: Refunded, ..refunded_first.clone() }).await;
     let committed = match second {
@@ -610,4 +597,58 @@ async fn recording_an_order_twice_in_one_transaction_never_deadlocks_with_anothe
     .await
     .unwrap();
     assert_eq!((refunded, returned), (3, 0));
+}
+
+/// Waits until another transaction waits on a lock (ours).
+async fn someone_waits(pool: &sqlx::PgPool) {
+    eventually_with("a transaction to wait on ours", Patience::within(Duration::from_secs(10)), async || {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        (waiting > 0).then_some(())
+    })
+    .await;
+}
+
+/// A customer's first day when two of their orders, placed on different days, change at
+/// once: the earlier sale is cancelled while the later order is paid. The payment's
+/// transaction must not compute the first day from the cancellation's uncommitted past
+/// (it would keep the cancelled order's day).
+#[tokio::test]
+async fn a_customers_first_day_follows_a_cancellation_racing_a_payment_of_another_of_their_orders() {
+    use analytics::OrderStatus::{Cancelled, Paid, PaymentPending};
+    let db = rigmaster_tests::TestDatabase::create().await;
+    let pool = db.pool_of(4).await;
+    // A month earlier and another product: the two share no row but the customer's.
+    let mut earlier = sold(1, Paid);
+    earlier.placed_at -= chrono::Duration::days(31);
+    earlier.lines[0].product_id = Uuid::from_u128(78);
+    let later = analytics::OrderSales { user_id: earlier.user_id, ..sold(2, PaymentPending) };
+    let mut setup = pool.acquire().await.unwrap();
+    record(&mut setup, &earlier).await.unwrap();
+    record(&mut setup, &later).await.unwrap();
+    drop(setup);
+
+    let mut cancelling = pool.begin().await.unwrap();
+    record(&mut cancelling, &analytics::OrderSales { status: Cancelled, ..earlier }).await.unwrap();
+    let paying = tokio::spawn({
+        let pool = pool.clone();
+        let later = analytics::OrderSales { status: Paid, ..later.clone() };
+        async move {
+            let mut tx = pool.begin().await?;
+            record(&mut tx, &later).await?;
+            tx.commit().await?;
+            anyhow::Ok(())
+        }
+    });
+    someone_waits(&pool).await;
+    cancelling.commit().await.unwrap();
+    paying.await.unwrap().unwrap();
+
+    let first: Vec<(Uuid, chrono::NaiveDate)> =
+        sqlx::query_as("SELECT user_id, first_day FROM analytics.customers").fetch_all(&pool).await.unwrap();
+    assert_eq!(first, [(later.user_id, kernel::calendar::ist_day(later.placed_at))]);
 }
