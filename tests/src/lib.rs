@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod orders;
 pub mod polling;
 pub mod proxy;
+pub mod read_model;
 pub mod shop;
 pub mod simulator;
 

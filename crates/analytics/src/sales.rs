@@ -385,3 +385,6 @@ mod tests {
         assert_eq!(refund_share(10, 1, 3), 3);
     }
 }
+
+#[cfg(test)]
+mod properties;

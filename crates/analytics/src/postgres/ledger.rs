@@ -1,12 +1,13 @@
 //! Writes the sales figures: each order's entries ([`crate::sales::entries`]) against
 //! what its read-model row last held, so a change applies only its difference to the
 //! rollups. Runs in the caller's transaction, after everything else it locks, in at most
-//! three statements (the live path sits inside checkouts and payments):
+//! five statements (the live path sits inside checkouts and payments):
 //! 1. the rebuild gate (shared) and the orders' rows, locked, as they were;
-//! 2. the orders' rows and every rollup, in one statement — every writer runs this same
+//! 2. the locks of the days whose rollup rows change (see [`lock_days`]);
+//! 3. the orders' rows and every rollup, in one statement — every writer runs this same
 //!    statement, so tables are always taken in one order, and rows within each in key
 //!    order: concurrent writers never wait on each other crosswise;
-//! 3. customers' first-order days, when an order started or stopped counting.
+//! 4. customers' first-order days, when an order started or stopped counting.
 //!
 //! Orders waiting for payment are counted from their rows (`order_sales_pending`), not in
 //! `status_days`: a checkout then writes only its own new row, and never waits on a
@@ -65,9 +66,43 @@ impl PgSalesLedger {
         if changes.rows.is_empty() {
             return Ok(());
         }
+        lock_days(conn, &changes.days()).await?;
         write(conn, &changes).await?;
         first_days(conn, &changes).await
     }
+}
+
+impl Changes {
+    /// Every day whose rollup rows these changes write.
+    fn days(&self) -> BTreeSet<NaiveDate> {
+        let entries = self.ledger.entries();
+        entries.iter().map(|entry| entry.day).chain(self.statuses.keys().map(|(day, _)| *day)).collect()
+    }
+}
+
+/// Takes each day's lock, in day order, for the rest of the transaction, before any of
+/// the day's rows. A transaction may record one order twice (a move, then `refunded`
+/// when all its money is back already), the second time writing rows of days it holds
+/// rows of already, in another order than a single call would: without the day's lock
+/// its rows could cross another writer's (a deadlock). Under the day's lock, which such a
+/// second call holds already, no other writer holds any of that day's rows. (A second
+/// call writes only days the first wrote: the first took the order out of the figures.)
+/// It costs little concurrency: writers of one day's figures queue on its `sales_days`
+/// row anyway. A checkout writes no rollup, so it takes none.
+async fn lock_days(conn: &mut PgConnection, days: &BTreeSet<NaiveDate>) -> anyhow::Result<()> {
+    if days.is_empty() {
+        return Ok(());
+    }
+    let days: Vec<NaiveDate> = days.iter().copied().collect();
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtextextended('analytics.day:' || d::text, 0))
+           FROM unnest($1::date[]) WITH ORDINALITY AS t(d, n) ORDER BY n",
+    )
+    .bind(&days)
+    .execute(&mut *conn)
+    .await
+    .context("locking the days of the figures")?;
+    Ok(())
 }
 
 /// An order's read-model row as stored.
