@@ -205,13 +205,18 @@ mod tests {
     fn sales_roll_up_the_tree_parents_first_and_empty_categories_left_out() {
         // 1 ─┬─ 2 ── 4      3 (nothing sold)
         //    └─ 5
-        let tree = vec![category(4, Some(2), 0), category(3, None, 1), category(2, Some(1), 1), category(1, None, 0), category(5, Some(1), 0)];
-        let product = |n: u128, units: i64, revenue: i64| ProductSales { product_id: Uuid::from_u128(100 + n), units, revenue };
+        let tree = vec![
+            category(4, Some(2), 0),
+            category(3, None, 1),
+            category(2, Some(1), 1),
+            category(1, None, 0),
+            category(5, Some(1), 0),
+        ];
+        let product =
+            |n: u128, units: i64, revenue: i64| ProductSales { product_id: Uuid::from_u128(100 + n), units, revenue };
         let totals = [product(1, 2, 1_000), product(2, 1, 300), product(3, 5, 50)];
-        let filed: HashMap<Uuid, Uuid> = [(101, 4), (102, 2), (103, 5)]
-            .into_iter()
-            .map(|(p, c)| (Uuid::from_u128(p), Uuid::from_u128(c)))
-            .collect();
+        let filed: HashMap<Uuid, Uuid> =
+            [(101, 4), (102, 2), (103, 5)].into_iter().map(|(p, c)| (Uuid::from_u128(p), Uuid::from_u128(c))).collect();
         let figures: Vec<(u128, i64, i64)> =
             roll_up(tree, &totals, &filed).iter().map(|f| (f.category.id.as_u128(), f.units, f.revenue)).collect();
         assert_eq!(figures, vec![(1, 8, 1_350), (5, 5, 50), (2, 3, 1_300), (4, 2, 1_000)]);

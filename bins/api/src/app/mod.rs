@@ -20,8 +20,8 @@
 //! (`startup.rs`).
 
 pub mod admin_orders;
-pub mod analytics;
 pub mod admin_refund;
+pub mod analytics;
 pub mod audit_log;
 pub mod checkout;
 pub mod idempotent;

@@ -67,9 +67,12 @@ fn range_key(range: DayRange) -> String {
 
 /// Whether the client asked for CSV (`Accept: text/csv`).
 fn wants_csv(request: &HttpRequest) -> bool {
-    request.headers().get_all(ACCEPT).filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|range| {
-        range.split(';').next().is_some_and(|media| media.trim().eq_ignore_ascii_case("text/csv"))
-    })
+    request
+        .headers()
+        .get_all(ACCEPT)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|range| range.split(';').next().is_some_and(|media| media.trim().eq_ignore_ascii_case("text/csv")))
 }
 
 /// Whether the client asked for a fresh answer (`Cache-Control: no-cache`).
@@ -134,10 +137,7 @@ pub async fn summary(
 ) -> Result<HttpResponse, ApiError> {
     let range = day_range(params.from, params.to)?;
     let key = format!("summary?{}", range_key(range));
-    answer(&request, &cache, key, || async {
-        json_body(&view::summary(range, reports.summary(range).await?))
-    })
-    .await
+    answer(&request, &cache, key, || async { json_body(&view::summary(range, reports.summary(range).await?)) }).await
 }
 
 /// Sales over time.

@@ -3,8 +3,7 @@
 use analytics::reports::{Interval, Period, Summary};
 use analytics::{DayRange, OrderStatus, Ranking};
 use api_types::analytics::{
-    CategorySales, OrdersByStatus, SalesInterval, SalesPeriod, SalesSummary, StockAlert, TopProduct,
-    TopProductsSort,
+    CategorySales, OrdersByStatus, SalesInterval, SalesPeriod, SalesSummary, StockAlert, TopProduct, TopProductsSort,
 };
 
 use crate::app::analytics::{CategoryFigures, LabelledSales, StockAlertRow};

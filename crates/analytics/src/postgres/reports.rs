@@ -36,7 +36,8 @@ pub(crate) async fn summary(pool: &PgPool, range: DayRange) -> anyhow::Result<Su
     .context("counting orders by status")?;
     let mut by_status = BTreeMap::new();
     for (status, count) in statuses {
-        let status = OrderStatus::parse(&status).with_context(|| format!("an order status {status:?} in the figures"))?;
+        let status =
+            OrderStatus::parse(&status).with_context(|| format!("an order status {status:?} in the figures"))?;
         by_status.insert(status, count);
     }
     Ok(Summary { orders, units, revenue, refunds, new_customers, by_status })
@@ -118,7 +119,11 @@ pub(crate) async fn product_sales(
 
 /// Units sold of some products in the range.
 #[tracing::instrument(name = "analytics.sql.units_sold", skip(pool, products))]
-pub(crate) async fn units_sold(pool: &PgPool, range: DayRange, products: &[Uuid]) -> anyhow::Result<HashMap<Uuid, i64>> {
+pub(crate) async fn units_sold(
+    pool: &PgPool,
+    range: DayRange,
+    products: &[Uuid],
+) -> anyhow::Result<HashMap<Uuid, i64>> {
     let rows: Vec<(Uuid, i64)> = sqlx::query_as(
         "SELECT product_id, sum(units)::bigint FROM analytics.product_days
           WHERE day BETWEEN $1 AND $2 AND product_id = ANY($3) GROUP BY product_id",
