@@ -69,9 +69,8 @@ async fn history(app: &TestApp) -> History {
     admin.api.refund_order(c.id, &refund, &new_key()).await.expect("a partial refund");
     app.wait_for_order(&first, c.id, "its refund processed", |o| o.payment.refunded_paise == 30_000).await;
 
-    for status in [OrderStatus::Packed] {
-        admin.api.change_order_status(d.id, &StatusChange { status, note: None }).await.expect("packed");
-    }
+    let packed = StatusChange { status: OrderStatus::Packed, note: None };
+    admin.api.change_order_status(d.id, &packed).await.expect("packed");
     let shipment = ShipOrder {
         carrier: "Delhivery".into(),
         tracking_number: "DL123456789IN".into(),
@@ -241,13 +240,14 @@ async fn sales_and_top_products_answer_csv_when_asked() {
     let query =
         TopProductsQuery { from: Some(day("2026-05-01")), to: Some(day("2026-05-31")), limit: None, sort: None };
     let csv = admin.api.analytics_top_products_csv(&query).await.unwrap();
-    let sku = body.sku;
+    // The same rows as the JSON answer: 2 × 50,000 first, then 1 × 20,000.
+    let json = admin.api.analytics_top_products(&query).await.unwrap();
+    let (name, product_sku) = (json.items[0].name.clone().unwrap(), json.items[0].sku.clone().unwrap());
+    let trap_sku = body.sku;
     let expected = format!(
         "product_id,name,sku,units_sold,revenue_paise\n\
-         {product},{name},{psku},2,100000\n\
-         {trap},\"'=HYPERLINK(\"\"x\"\"), a trap\",{sku},1,20000\n",
-        name = admin.api.analytics_top_products(&query).await.unwrap().items[0].name.clone().unwrap(),
-        psku = admin.api.analytics_top_products(&query).await.unwrap().items[0].sku.clone().unwrap(),
+         {product},{name},{product_sku},2,100000\n\
+         {trap},\"'=HYPERLINK(\"\"x\"\"), a trap\",{trap_sku},1,20000\n"
     );
     assert_eq!(csv, expected);
 

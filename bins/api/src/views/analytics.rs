@@ -136,7 +136,7 @@ pub fn sales_csv(items: &[SalesPeriod]) -> anyhow::Result<Vec<u8>> {
             p.refunds_paise.to_string(),
         ])?;
     }
-    Ok(out.into_inner().map_err(|e| anyhow::anyhow!("finishing a CSV body: {e}"))?)
+    out.into_inner().map_err(|e| anyhow::anyhow!("finishing a CSV body: {e}"))
 }
 
 /// The top products as CSV: a header row, then one row per product.
@@ -152,7 +152,7 @@ pub fn top_products_csv(items: &[TopProduct]) -> anyhow::Result<Vec<u8>> {
             p.revenue_paise.to_string(),
         ])?;
     }
-    Ok(out.into_inner().map_err(|e| anyhow::anyhow!("finishing a CSV body: {e}"))?)
+    out.into_inner().map_err(|e| anyhow::anyhow!("finishing a CSV body: {e}"))
 }
 
 #[cfg(test)]
