@@ -263,6 +263,20 @@ async fn sales_and_top_products_answer_csv_when_asked() {
 }
 
 #[tokio::test]
+async fn the_document_describes_both_representations_of_sales_and_top_products() {
+    let app = spawn_shop().await;
+    let document = app.get_json("/api/v1/openapi.json").await;
+    for path in ["/api/v1/admin/analytics/sales", "/api/v1/admin/analytics/top-products"] {
+        let content = &document["paths"][path]["get"]["responses"]["200"]["content"];
+        assert!(content["application/json"]["schema"].is_object(), "{path}: {content}");
+        assert!(content["text/csv"]["schema"].is_object(), "{path}: {content}");
+    }
+    let summary = &document["paths"]["/api/v1/admin/analytics/summary"]["get"];
+    assert_eq!(summary["tags"][0], "admin-analytics");
+    assert!(summary["responses"]["422"].is_object());
+}
+
+#[tokio::test]
 async fn stock_alerts_list_products_low_on_stock_with_what_sold_lately() {
     let app = spawn_shop().await;
     let admin = app.register_admin().await;

@@ -678,6 +678,14 @@ mod tests {
     }
 
     #[test]
+    fn analytics_answers_are_kept_thirty_seconds_unless_told() {
+        let settings = Settings::load(None, &env(&[])).unwrap();
+        assert_eq!((settings.analytics.cache_seconds, settings.analytics.cache_max_entries), (30, 1_000));
+        let settings = Settings::load(None, &env(&[("ANALYTICS_CACHE_SECONDS", "0")])).unwrap();
+        assert_eq!(settings.analytics.cache_seconds, 0);
+    }
+
+    #[test]
     fn the_catalog_cache_holds_pages_a_second_and_can_be_turned_off() {
         let settings = Settings::load(Some(&config_dir()), &HashMap::new()).unwrap();
         assert_eq!((settings.catalog_cache.ttl_ms, settings.catalog_cache.max_bytes), (1000, 32 * 1024 * 1024));
