@@ -171,6 +171,11 @@ fn routes() -> Vec<Route> {
             .query(&["status", "q", "from", "to", "payment_method", "attention", "limit", "cursor"]),
         route(Method::GET, "/api/v1/admin/orders/{order}", Admin),
         route(Method::GET, "/api/v1/admin/audit", Admin).query(&["entity", "entity_id", "actor_id", "limit", "cursor"]),
+        route(Method::GET, "/api/v1/admin/analytics/summary", Admin).query(&["from", "to"]),
+        route(Method::GET, "/api/v1/admin/analytics/sales", Admin).query(&["from", "to", "interval"]),
+        route(Method::GET, "/api/v1/admin/analytics/top-products", Admin).query(&["from", "to", "limit", "sort"]),
+        route(Method::GET, "/api/v1/admin/analytics/categories", Admin).query(&["from", "to"]),
+        route(Method::GET, "/api/v1/admin/analytics/stock-alerts", Admin).query(&["limit", "cursor"]),
     ]
 }
 

@@ -8,6 +8,7 @@ mod admin_order_ops;
 mod admin_orders;
 mod admin_payments;
 mod admin_users;
+mod analytics;
 mod analytics_model;
 mod audit;
 mod auth;

@@ -55,6 +55,8 @@ pub fn test_settings(database_url: &str) -> Settings {
         ("RIGMASTER__PASSWORDS__HASH_WAIT_MS", "600000"),
         // The cleanup job runs only in the tests of it.
         ("RIGMASTER__RETENTION__CLEANUP_INTERVAL_SECONDS", "0"),
+        // Analytics answers are computed afresh; the test of the cache turns it on.
+        ("RIGMASTER__ANALYTICS__CACHE_SECONDS", "0"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -5,6 +5,7 @@
 //! The PostgreSQL cluster is the one `make test` starts (`deploy/local/pg.sh`); set
 //! `RIGMASTER_TEST_ADMIN_URL` to use another.
 
+pub mod analytics;
 pub mod app;
 pub mod audit;
 pub mod catalog;

@@ -63,6 +63,7 @@ pub const PLAIN_VARIABLES: &[(&str, &str)] = &[
     ("METRICS_TOKEN", "metrics.token"),
     ("CATALOG_CACHE_TTL_MS", "catalog_cache.ttl_ms"),
     ("CATALOG_CACHE_MAX_BYTES", "catalog_cache.max_bytes"),
+    ("ANALYTICS_CACHE_SECONDS", "analytics.cache_seconds"),
     ("LOG_FORMAT", "log.format"),
     ("RUST_LOG", "log.filter"),
 ];
@@ -83,6 +84,7 @@ pub struct Settings {
     pub inventory: InventorySettings,
     pub orders: OrderSettings,
     pub catalog_cache: CatalogCacheSettings,
+    pub analytics: AnalyticsSettings,
     pub log: LogSettings,
 }
 
@@ -312,6 +314,15 @@ pub struct CatalogCacheSettings {
     pub ttl_ms: u64,
     /// Memory for cached bodies, in bytes.
     pub max_bytes: u64,
+}
+
+/// The in-process cache of the admin analytics answers.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct AnalyticsSettings {
+    /// How long an answer is served again, in seconds; 0 turns the cache off.
+    pub cache_seconds: u64,
+    /// How many answers are kept at most (the least used are dropped beyond it).
+    pub cache_max_entries: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -664,6 +675,14 @@ mod tests {
         assert_eq!(settings.inventory.reservation_ttl_seconds, 2);
         assert_eq!(settings.log.format, LogFormat::Json);
         assert_eq!(settings.database.url.expose_secret(), "postgres://u@h:1/db");
+    }
+
+    #[test]
+    fn analytics_answers_are_kept_thirty_seconds_unless_told() {
+        let settings = Settings::load(None, &env(&[])).unwrap();
+        assert_eq!((settings.analytics.cache_seconds, settings.analytics.cache_max_entries), (30, 1_000));
+        let settings = Settings::load(None, &env(&[("ANALYTICS_CACHE_SECONDS", "0")])).unwrap();
+        assert_eq!(settings.analytics.cache_seconds, 0);
     }
 
     #[test]

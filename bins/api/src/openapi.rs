@@ -46,6 +46,8 @@ use crate::routes;
         (name = "admin-orders", description = "Admin: orders: find, pack, ship, deliver, returns, refunds, bulk cancel."),
         (name = "admin-users", description = "Admin: users and roles."),
         (name = "admin-audit", description = "Admin: the audit trail of every admin write."),
+        (name = "admin-analytics", description = "Admin: sales analytics (summary, sales over time, top products, \
+            categories) and stock alerts, over IST days."),
     ),
     components(schemas(api_types::ErrorEnvelope, api_types::ErrorCode))
 )]
@@ -68,6 +70,7 @@ fn parts() -> Vec<utoipa::openapi::OpenApi> {
         routes::admin_payments::Api::openapi(),
         routes::admin_order_ops::Api::openapi(),
         routes::admin_audit::Api::openapi(),
+        routes::admin_analytics::Api::openapi(),
         routes::newsletter::Api::openapi(),
         routes::webhooks::Api::openapi(),
         DocumentApi::openapi(),

@@ -34,6 +34,7 @@ use crate::adapters::{
     AnalyticsForOrders, CatalogForOrders, InventoryForOrders, InventoryStockOpening, RazorpayPayments,
 };
 use crate::app::admin_orders::AdminOrderReads;
+use crate::app::analytics::AnswerCache;
 use crate::configuration::Settings;
 use crate::db_health::DatabaseHealth;
 use crate::http::limits::{RequestLimits, WINDOW};
@@ -145,6 +146,9 @@ pub struct AppState {
     pub order_status_gauge: web::Data<OrderStatusGauge>,
     pub limiter: web::Data<RateLimits>,
     pub audit_trail: web::Data<AuditTrail>,
+    /// The sales figures' reports, and their answers kept for a few seconds.
+    pub sales_reports: web::Data<analytics::SalesReports>,
+    pub analytics_cache: web::Data<AnswerCache>,
 }
 
 impl AppState {
@@ -187,6 +191,11 @@ impl AppState {
         let limiter = web::Data::new(limiter);
         let limits = web::Data::new(PoolLimits { max_connections: settings.database.max_connections });
         let audit_trail = web::Data::new(AuditTrail::new(pool.clone()));
+        let sales_reports = web::Data::new(analytics::SalesReports::new(pool.clone()));
+        let analytics_cache = web::Data::new(AnswerCache::new(
+            Duration::from_secs(settings.analytics.cache_seconds),
+            settings.analytics.cache_max_entries,
+        ));
         Ok(AppState {
             pool: web::Data::new(pool),
             limits,
@@ -209,6 +218,8 @@ impl AppState {
             order_status_gauge,
             limiter,
             audit_trail,
+            sales_reports,
+            analytics_cache,
         })
     }
 
@@ -237,6 +248,8 @@ impl AppState {
             .app_data(self.order_status_gauge.clone())
             .app_data(self.limiter.clone())
             .app_data(self.audit_trail.clone())
+            .app_data(self.sales_reports.clone())
+            .app_data(self.analytics_cache.clone())
             .app_data(self.database_health.clone());
     }
 }

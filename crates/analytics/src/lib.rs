@@ -9,9 +9,11 @@
 //! days they were processed and its returned units on the days they came back.
 
 pub mod postgres;
+pub mod reports;
 pub mod sales;
 
 pub use postgres::PgSalesLedger;
+pub use reports::{DayRange, Interval, Ranking, SalesReports};
 pub use sales::{Entry, OrderSales, OrderStatus, SaleRefund, SaleReturn, SoldLine};
 
 kernel::domain_schema!("analytics", "../../migrations/analytics");

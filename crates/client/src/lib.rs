@@ -21,6 +21,7 @@
 //! caller branches on its [`ErrorCode`].
 
 mod addresses;
+mod admin_analytics;
 mod admin_order_ops;
 mod admin_orders;
 mod audit;

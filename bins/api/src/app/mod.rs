@@ -11,7 +11,8 @@
 //! in the checkout transaction), [`idempotent`] (the claim → work → stored answer
 //! workflow every keyed route shares), [`webhook_intake`] (payments stores the event and
 //! orders applies it, in one transaction), [`stock_levels`] (inventory's numbers
-//! labelled and filtered by the catalog) and [`admin_orders`] (orders with their
+//! labelled and filtered by the catalog), [`analytics`] (the sales figures labelled and
+//! grouped by the catalog, low stock with recent sales) and [`admin_orders`] (orders with their
 //! customers from identity and their payment records from payments).
 //!
 //! Not here: a use case inside one domain (that is the domain's service), an adapter that
@@ -20,6 +21,7 @@
 
 pub mod admin_orders;
 pub mod admin_refund;
+pub mod analytics;
 pub mod audit_log;
 pub mod checkout;
 pub mod idempotent;

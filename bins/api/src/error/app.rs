@@ -1,9 +1,11 @@
 //! The application use cases' failures (`crate::app`) on the wire.
 
+use analytics::reports::ReportError;
 use audit::ListAuditError;
 use kernel::FieldError;
 
 use super::{ApiError, from_operation_error, invalid_cursor};
+use crate::app::analytics::StockAlertsError;
 use crate::app::stock_levels::ListStockLevelsError;
 
 from_operation_error!(ListStockLevelsError {
@@ -15,4 +17,10 @@ from_operation_error!(ListStockLevelsError {
 
 from_operation_error!(ListAuditError {
     ListAuditError::InvalidCursor(_) => invalid_cursor(),
+});
+
+from_operation_error!(ReportError {});
+
+from_operation_error!(StockAlertsError {
+    StockAlertsError::Stock(error) => error.into(),
 });

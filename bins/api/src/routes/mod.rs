@@ -2,6 +2,7 @@
 //! service, and shape its answer for the wire.
 
 pub(crate) mod addresses;
+pub(crate) mod admin_analytics;
 pub(crate) mod admin_audit;
 pub(crate) mod admin_catalog;
 pub(crate) mod admin_coupons;
@@ -118,6 +119,11 @@ fn register(config: &mut web::ServiceConfig, seen: &mut Vec<Endpoint>) {
             .service(api.at("/admin/orders").get(admin_orders::list).done())
             .service(api.at("/admin/orders/{id}").get(admin_orders::get).done())
             .service(api.at("/admin/audit").get(admin_audit::list).done())
+            .service(api.at("/admin/analytics/summary").get(admin_analytics::summary).done())
+            .service(api.at("/admin/analytics/sales").get(admin_analytics::sales).done())
+            .service(api.at("/admin/analytics/top-products").get(admin_analytics::top_products).done())
+            .service(api.at("/admin/analytics/categories").get(admin_analytics::categories).done())
+            .service(api.at("/admin/analytics/stock-alerts").get(admin_analytics::stock_alerts).done())
             .service(catalog_write(api.at("/admin/inventory/{product_id}").put(admin_inventory::set).done()))
             .service(catalog_write(
                 api.at("/admin/inventory/{product_id}/adjustments").post(admin_inventory::adjust).done(),

@@ -8,6 +8,7 @@
 
 pub mod address;
 pub mod admin_order;
+pub mod analytics;
 pub mod catalog;
 pub mod order;
 pub mod payment;

@@ -1,6 +1,7 @@
 //! The analytics domain's PostgreSQL adapters over the `analytics` schema.
 
 mod ledger;
+pub(crate) mod reports;
 
 pub use ledger::PgSalesLedger;
 
