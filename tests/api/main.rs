@@ -8,6 +8,7 @@ mod admin_order_ops;
 mod admin_orders;
 mod admin_payments;
 mod admin_users;
+mod analytics_rebuild;
 mod audit;
 mod auth;
 mod cart;

@@ -9,9 +9,11 @@
 //! days they were processed and its returned units on the days they came back.
 
 pub mod postgres;
+pub mod rebuild;
 pub mod sales;
 
-pub use postgres::PgSalesLedger;
+pub use postgres::{PgSalesLedger, PgSalesRebuild};
+pub use rebuild::RebuildReport;
 pub use sales::{Entry, OrderSales, OrderStatus, SaleRefund, SaleReturn, SoldLine};
 
 kernel::domain_schema!("analytics", "../../migrations/analytics");

@@ -12,7 +12,8 @@
 //! workflow every keyed route shares), [`webhook_intake`] (payments stores the event and
 //! orders applies it, in one transaction), [`stock_levels`] (inventory's numbers
 //! labelled and filtered by the catalog) and [`admin_orders`] (orders with their
-//! customers from identity and their payment records from payments).
+//! customers from identity and their payment records from payments), [`analytics_rebuild`]
+//! (the sales figures recomputed from orders' facts).
 //!
 //! Not here: a use case inside one domain (that is the domain's service), an adapter that
 //! lets one domain use another through its port (`adapters.rs`), and the background jobs
@@ -20,6 +21,7 @@
 
 pub mod admin_orders;
 pub mod admin_refund;
+pub mod analytics_rebuild;
 pub mod audit_log;
 pub mod checkout;
 pub mod idempotent;

@@ -1,8 +1,10 @@
 //! The analytics domain's PostgreSQL adapters over the `analytics` schema.
 
 mod ledger;
+mod rebuild;
 
 pub use ledger::PgSalesLedger;
+pub use rebuild::PgSalesRebuild;
 
 /// The advisory lock a rebuild holds alone and every writer of the figures shares, so a
 /// rebuild never runs beside a change it would miss.
