@@ -1,9 +1,12 @@
 //! `rigmaster analytics rebuild`: the sales figures recomputed from the orders, compared
-//! table by table, and put right.
+//! table by table, and put right; and `rigmaster seed-demo --orders`, whose bulk history
+//! the rebuild finds consistent.
 
 use api_types::admin_orders::{NewRefund, NewReturn, ReturnLine, ShipOrder, StatusChange};
 use api_types::orders::OrderStatus;
 use rigmaster_api::app::analytics_rebuild::{RebuildMode, RebuildOutcome, rebuild_sales};
+use rigmaster_api::app::demo_orders::DemoHistory;
+use rigmaster_api::seed::seed_demo_history;
 use rigmaster_tests::app::{TestApp, TestUser, test_settings};
 use rigmaster_tests::shop::{new_key, spawn_shop};
 use uuid::Uuid;
@@ -120,4 +123,52 @@ async fn a_rebuild_reports_exactly_the_corrupted_rows_and_puts_them_right() {
 
     let after = rebuild(&app, RebuildMode::Check).await;
     assert!(after.report.is_clean(), "{}", after.report);
+}
+
+#[tokio::test]
+async fn a_demo_history_leaves_orders_stock_and_figures_consistent_and_is_added_once() {
+    let app = spawn_shop().await;
+    app.seed_demo().await;
+    let pool = app.db.pool().await;
+    let settings = test_settings(app.db.url());
+    let stock = "SELECT product_id, on_hand, reserved FROM inventory.stock ORDER BY product_id";
+    let stock_before: Vec<(Uuid, i64, i64)> = sqlx::query_as(stock).fetch_all(&pool).await.unwrap();
+
+    let added = seed_demo_history(&pool, &settings, 300, 7).await.expect("a demo history");
+
+    let DemoHistory::Added { orders: 300, lines, customers } = added else { panic!("{added:?}") };
+    assert!((600..=1_500).contains(&lines) && customers >= 20, "{added:?}");
+    let statuses: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, count(*) FROM orders.orders GROUP BY 1 ORDER BY 2 DESC")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(statuses.iter().map(|(_, n)| n).sum::<i64>(), 300);
+    assert_eq!(statuses[0].0, "delivered", "most of a year's orders are delivered: {statuses:?}");
+    let stock_after: Vec<(Uuid, i64, i64)> = sqlx::query_as(stock).fetch_all(&pool).await.unwrap();
+    assert_eq!(stock_after, stock_before, "the store's stock is what it was");
+    let unbalanced: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT product_id FROM inventory.ledger WHERE reason LIKE 'demo history%'
+          GROUP BY product_id HAVING sum(delta) <> 0) p",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(unbalanced, 0, "every unit sold was received first");
+    let (committed, sold): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT coalesce(sum(quantity), 0)::bigint FROM inventory.reservations WHERE status = 'committed'),
+                (SELECT coalesce(sum(i.quantity), 0)::bigint FROM orders.order_items i
+                   JOIN orders.orders o ON o.id = i.order_id WHERE o.status <> 'cancelled')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(committed, sold, "every sold line has its committed reservation");
+    let checked = rebuild(&app, RebuildMode::Check).await;
+    assert!(checked.report.is_clean(), "{}", checked.report);
+
+    let again = seed_demo_history(&pool, &settings, 300, 7).await.expect("a second run");
+    assert_eq!(again, DemoHistory::AlreadyPresent);
+    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders.orders").fetch_one(&pool).await.unwrap();
+    assert_eq!(orders, 300);
 }

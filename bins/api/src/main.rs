@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use identity::accounts::{AdminCreated, CreateAdminError, ExistingAccount};
 use rigmaster_api::app::analytics_rebuild::{RebuildMode, rebuild_sales};
+use rigmaster_api::app::demo_orders::DemoHistory;
 use rigmaster_api::configuration::ConfigError;
 use rigmaster_api::{Application, Settings, db, telemetry};
 
@@ -67,7 +68,20 @@ enum Command {
     /// Applies pending migrations first. Products are generated from a fixed seed, so
     /// every run loads the same store; products already present (by SKU) are left as
     /// they are, so running it twice adds nothing.
-    SeedDemo,
+    ///
+    /// With --orders N, then adds N historical orders over the 365 days ending today
+    /// (with their demo customers, stock reservations, refunds, returns and sales
+    /// figures), generated from --seed. Refused, adding nothing, when historical demo
+    /// orders are in the store already.
+    SeedDemo {
+        /// How many historical orders to add (about 3.3 lines each).
+        #[arg(long)]
+        orders: Option<usize>,
+        /// The seed the history is generated from: the same seed, catalog and day give the
+        /// same history.
+        #[arg(long, default_value_t = 20)]
+        seed: u64,
+    },
     /// The sales figures of the admin dashboard.
     Analytics {
         #[command(subcommand)]
@@ -155,12 +169,25 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             rebuild_analytics(&settings, mode).await
         }
         Command::Openapi => unreachable!("answered before the settings are loaded"),
-        Command::SeedDemo => {
+        Command::SeedDemo { orders, seed } => {
             let pool = db::pool(&settings.database)?;
             db::migrate(&pool).await?;
             let report = rigmaster_api::seed::seed_demo(&pool).await?;
-            pool.close().await;
             println!("demo store: {} products added, {} already present", report.added, report.already_present);
+            if let Some(orders) = orders {
+                let started = std::time::Instant::now();
+                let history = rigmaster_api::seed::seed_demo_history(&pool, &settings, orders, seed).await;
+                let seconds = started.elapsed().as_secs_f64();
+                match history? {
+                    DemoHistory::Added { orders, lines, customers } => println!(
+                        "demo history: {orders} orders ({lines} lines) of {customers} customers added in {seconds:.1} s"
+                    ),
+                    DemoHistory::AlreadyPresent => {
+                        println!("demo history: historical demo orders are present already; nothing added");
+                    }
+                }
+            }
+            pool.close().await;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -24,6 +24,7 @@ pub mod admin_refund;
 pub mod analytics_rebuild;
 pub mod audit_log;
 pub mod checkout;
+pub mod demo_orders;
 pub mod idempotent;
 pub mod stock_levels;
 pub mod webhook_intake;
