@@ -4,6 +4,7 @@
 
 use api_types::admin_orders::{NewRefund, NewReturn, ReturnLine, ShipOrder, StatusChange};
 use api_types::orders::OrderStatus;
+use api_types::page::PageParams;
 use rigmaster_api::app::analytics_rebuild::{RebuildMode, RebuildOutcome, rebuild_sales};
 use rigmaster_api::app::demo_orders::DemoHistory;
 use rigmaster_api::seed::seed_demo_history;
@@ -166,9 +167,42 @@ async fn a_demo_history_leaves_orders_stock_and_figures_consistent_and_is_added_
     assert_eq!(committed, sold, "every sold line has its committed reservation");
     let checked = rebuild(&app, RebuildMode::Check).await;
     assert!(checked.report.is_clean(), "{}", checked.report);
+    admin_views_a_refunded_demo_order_and_a_ledger(&app, &pool).await;
 
     let again = seed_demo_history(&pool, &settings, 300, 7).await.expect("a second run");
     assert_eq!(again, DemoHistory::AlreadyPresent);
     let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders.orders").fetch_one(&pool).await.unwrap();
     assert_eq!(orders, 300);
+}
+
+/// The admin's views read the bulk history as they read live orders.
+async fn admin_views_a_refunded_demo_order_and_a_ledger(app: &TestApp, pool: &sqlx::PgPool) {
+    let admin = app.register_admin().await;
+    let (order, refunds): (Uuid, i64) = sqlx::query_as(
+        "SELECT o.id, count(r.id) FROM orders.orders o JOIN orders.refunds r ON r.order_id = o.id
+          GROUP BY o.id ORDER BY o.id LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("a refunded demo order");
+    let seen = admin.api.admin_order(&order.to_string()).await.expect("the admin's view of a demo order");
+    assert_eq!(seen.refunds.len() as i64, refunds);
+    assert!(seen.order.order_number.starts_with("RM-DEMO-") && seen.customer.email.ends_with("@demo.rigmaster.in"));
+    let best_seller: Uuid = sqlx::query_scalar(
+        "SELECT product_id FROM orders.order_items GROUP BY 1 ORDER BY sum(quantity) DESC, 1 LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let ledger = admin.api.stock_ledger(best_seller, &PageParams::default()).await.expect("the stock ledger");
+    let (on_hand, _) = app.stock_levels(best_seller).await;
+    let history: Vec<(i64, i64)> = ledger
+        .items
+        .iter()
+        .filter(|entry| entry.reason.as_deref().is_some_and(|reason| reason.starts_with("demo history")))
+        .map(|entry| (entry.delta, entry.on_hand_after))
+        .collect();
+    let sold = history.iter().find(|(delta, _)| *delta < 0).expect("the sales in the ledger").0;
+    assert_eq!(history.len(), 2, "one batch: units received, then sold: {history:?}");
+    assert!(history.contains(&(-sold, on_hand - sold)) && history.contains(&(sold, on_hand)), "{history:?}");
 }
