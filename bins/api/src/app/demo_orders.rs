@@ -70,7 +70,7 @@ pub async fn seed_demo_orders(
     drop(conn);
     let catalog = catalog_for_sale(products).await?;
     anyhow::ensure!(!catalog.is_empty(), "the store has no products: run `rigmaster seed-demo` first");
-    let mut history = History::new(seed, now, catalog, count);
+    let mut history = History::new(seed, now, catalog);
     let customers =
         make_customers(pool, &mut history, count.div_ceil(ORDERS_PER_CUSTOMER).max(20), password_hash).await?;
     history.customers = customers;
@@ -267,7 +267,7 @@ struct History {
 }
 
 impl History {
-    fn new(seed: u64, now: DateTime<Utc>, mut catalog: Vec<ProductSummary>, _count: usize) -> History {
+    fn new(seed: u64, now: DateTime<Utc>, mut catalog: Vec<ProductSummary>) -> History {
         let mut rng = SplitMix64(seed);
         // Which products sell best is the seed's choice: shuffle, then rank 1/k^1.1.
         for i in (1..catalog.len()).rev() {
