@@ -85,7 +85,9 @@ pub async fn has_demo_history(conn: &mut Tx) -> anyhow::Result<bool> {
 }
 
 /// Writes these orders and everything of theirs, numbered from the order numbers'
-/// sequence (`RM-DEMO-<IST date>-<n>`). Errors: storage failures (an id taken).
+/// sequence (`RM-DEMO-<IST date>-<n>`). History is settled: the reconciliation job never
+/// looks at it (`reconcile_after` infinity), so an order cancelled unpaid asks Razorpay
+/// nothing. Errors: storage failures (an id taken).
 #[tracing::instrument(name = "orders.bulk.insert_history", skip_all, fields(orders = orders.len()))]
 pub async fn insert_history(conn: &mut Tx, orders: &[HistoricalOrder]) -> anyhow::Result<()> {
     if orders.is_empty() {
@@ -113,7 +115,7 @@ async fn insert_orders(conn: &mut Tx, orders: &[HistoricalOrder]) -> anyhow::Res
                 o.payment_status, o.rzp_order, o.rzp_payment, o.paid_at, o.refunded, o.shipped_at, o.delivered_at,
                 CASE WHEN o.shipped_at IS NOT NULL THEN 'Delhivery' END,
                 CASE WHEN o.shipped_at IS NOT NULL THEN 'DL' || upper(substr(replace(o.id::text, '-', ''), 1, 12)) END,
-                o.placed, greatest(o.placed, o.paid_at, o.shipped_at, o.delivered_at), o.placed
+                o.placed, greatest(o.placed, o.paid_at, o.shipped_at, o.delivered_at), 'infinity'
            FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[],
                        $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[],
                        $14::bigint[], $15::timestamptz[], $16::timestamptz[], $17::timestamptz[])
