@@ -53,5 +53,7 @@ pub async fn seed_demo_history(
     let password = identity::password::Password::offered(uuid::Uuid::new_v4().simple().to_string());
     let password_hash = hasher.hash(password).await?;
     let products = products_service(pool.clone());
-    crate::app::demo_orders::seed_demo_orders(pool, &products, &password_hash, orders, seed, chrono::Utc::now()).await
+    let orders_service = crate::state::orders_service(pool.clone(), settings)?;
+    let now = chrono::Utc::now();
+    crate::app::demo_orders::seed_demo_orders(pool, &products, &orders_service, &password_hash, orders, seed, now).await
 }

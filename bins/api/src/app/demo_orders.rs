@@ -30,7 +30,7 @@ use orders::pricing::{LinePrice, price_basket};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::state::ProductsService;
+use crate::state::{OrdersService, ProductsService};
 
 /// Orders written in one transaction.
 const BATCH: usize = 2_000;
@@ -54,17 +54,18 @@ pub enum DemoHistory {
 /// Writes `count` historical orders generated from `seed`, ending `now`. Refuses (adds
 /// nothing) when historical demo orders exist already. Errors: storage failures, a store
 /// without products.
-#[tracing::instrument(name = "seed_demo_orders", skip(pool, products, password_hash))]
+#[tracing::instrument(name = "seed_demo_orders", skip(pool, products, orders, password_hash))]
 pub async fn seed_demo_orders(
     pool: &PgPool,
     products: &ProductsService,
+    orders: &OrdersService,
     password_hash: &str,
     count: usize,
     seed: u64,
     now: DateTime<Utc>,
 ) -> anyhow::Result<DemoHistory> {
     let mut conn = pool.acquire().await.context("a connection for the demo history")?;
-    if orders::postgres::bulk::has_demo_history(&mut conn).await? {
+    if orders.has_demo_history(&mut conn).await? {
         return Ok(DemoHistory::AlreadyPresent);
     }
     drop(conn);
@@ -79,14 +80,14 @@ pub async fn seed_demo_orders(
     while written < count {
         let batch: Vec<HistoricalOrder> = (written..count.min(written + BATCH)).map(|_| history.order()).collect();
         lines += batch.iter().map(|o| o.lines.len()).sum::<usize>();
-        write_batch(pool, &batch).await?;
+        write_batch(pool, orders, &batch).await?;
         written += batch.len();
         tracing::info!(written, count, "historical demo orders");
     }
     Ok(DemoHistory::Added { orders: written, lines, customers: history.customers.len() })
 }
 
-async fn write_batch(pool: &PgPool, batch: &[HistoricalOrder]) -> anyhow::Result<()> {
+async fn write_batch(pool: &PgPool, orders: &OrdersService, batch: &[HistoricalOrder]) -> anyhow::Result<()> {
     let sales: Vec<analytics::OrderSales> = batch.iter().map(order_sales).collect::<anyhow::Result<_>>()?;
     let stock: Vec<HistoricalSale> = batch
         .iter()
@@ -101,7 +102,7 @@ async fn write_batch(pool: &PgPool, batch: &[HistoricalOrder]) -> anyhow::Result
         })
         .collect();
     let mut tx = pool.begin().await.context("beginning a batch of demo history")?;
-    orders::postgres::bulk::insert_history(&mut tx, batch).await?;
+    orders.insert_history(&mut tx, batch).await?;
     inventory::bulk::record_historical_sales(&mut tx, &stock).await?;
     analytics::PgSalesLedger.record(&mut tx, &sales).await?;
     tx.commit().await.context("committing a batch of demo history")
