@@ -206,3 +206,20 @@ async fn admin_views_a_refunded_demo_order_and_a_ledger(app: &TestApp, pool: &sq
     assert_eq!(history.len(), 2, "one batch: units received, then sold: {history:?}");
     assert!(history.contains(&(-sold, on_hand - sold)) && history.contains(&(sold, on_hand)), "{history:?}");
 }
+
+#[tokio::test]
+async fn a_check_waits_for_no_change_in_flight() {
+    let (app, _, _) = a_store_with_history().await;
+    let pool = app.db.pool().await;
+    let mut writer = pool.begin().await.unwrap();
+    // What every change to the figures holds until it commits.
+    sqlx::query("SELECT pg_advisory_xact_lock_shared(hashtextextended('analytics.rebuild', 0))")
+        .execute(&mut *writer)
+        .await
+        .unwrap();
+
+    let checked = rebuild(&app, RebuildMode::Check).await;
+
+    assert!(checked.report.is_clean(), "{}", checked.report);
+    writer.rollback().await.unwrap();
+}

@@ -97,8 +97,8 @@ enum AnalyticsCommand {
     /// Recompute the sales figures from the orders and report every difference; then,
     /// unless --check, replace the figures with the recomputed ones.
     ///
-    /// Runs in one transaction that holds off every change to the figures meanwhile.
-    /// Exits 0 when nothing differed (or it was put right), 1 with --check when something
+    /// Runs in one transaction that holds off every change to the figures meanwhile (with
+    /// --check, in one snapshot that holds no one off). Exits 0 when nothing differed (or it was put right), 1 with --check when something
     /// differs.
     Rebuild {
         /// Only report: change nothing, and exit 1 if anything differs.

@@ -1,7 +1,8 @@
 //! `rigmaster analytics rebuild`: the sales figures recomputed from the orders. Orders
 //! gives every order's facts a page at a time, analytics stages what each should add and
 //! compares every table with it, all in one transaction that holds the figures' rebuild
-//! lock alone; unless only checking, the tables are then replaced in that transaction.
+//! lock alone, and the tables are then replaced in that transaction. `--check` only
+//! compares, in one snapshot, holding no payment or refund off meanwhile.
 
 use analytics::{PgSalesRebuild, RebuildReport};
 use anyhow::Context as _;
@@ -35,7 +36,10 @@ pub struct RebuildOutcome {
 pub async fn rebuild_sales(pool: &PgPool, orders: &OrdersService, mode: RebuildMode) -> anyhow::Result<RebuildOutcome> {
     let rebuild = PgSalesRebuild;
     let mut tx = pool.begin().await.context("beginning the rebuild")?;
-    rebuild.begin(&mut tx).await?;
+    match mode {
+        RebuildMode::Check => rebuild.begin_check(&mut tx).await?,
+        RebuildMode::Fix => rebuild.begin(&mut tx).await?,
+    }
     let mut staged = 0;
     let mut after = None;
     loop {

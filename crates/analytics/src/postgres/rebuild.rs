@@ -4,7 +4,8 @@
 //! holds by one FULL OUTER JOIN ([`PgSalesRebuild::compare`]), and
 //! [`PgSalesRebuild::replace`] puts the expected contents in place. All in the caller's
 //! transaction, which holds the rebuild lock alone, so no live change of the figures
-//! slips between the reading of the orders and the replacing of the tables.
+//! slips between the reading of the orders and the replacing of the tables; a check
+//! alone reads one snapshot instead, and holds no one off.
 
 use anyhow::Context as _;
 use chrono::NaiveDate;
@@ -20,10 +21,10 @@ use crate::sales::{OrderSales, entries};
 pub struct PgSalesRebuild;
 
 impl PgSalesRebuild {
-    /// Takes the rebuild lock alone (waiting for every live writer of the figures to
-    /// commit, and holding new ones off until the transaction ends) and makes the table
-    /// the orders are staged in (dropped at the end of the transaction).
-    /// Errors: storage failures.
+    /// Begins a rebuild that may replace the figures: takes the rebuild lock alone
+    /// (waiting for every live writer of the figures to commit, and holding new ones off
+    /// until the transaction ends) and makes the table the orders are staged in (dropped
+    /// at the end of the transaction). Errors: storage failures.
     #[tracing::instrument(name = "analytics.rebuild.begin", skip_all)]
     pub async fn begin(&self, conn: &mut PgConnection) -> anyhow::Result<()> {
         sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
@@ -31,20 +32,20 @@ impl PgSalesRebuild {
             .execute(&mut *conn)
             .await
             .context("taking the rebuild lock of the figures")?;
-        sqlx::raw_sql(
-            "CREATE TEMP TABLE expected_order_sales (
-                 order_id uuid PRIMARY KEY,
-                 user_id  uuid NOT NULL,
-                 day      date NOT NULL,
-                 status   text NOT NULL,
-                 counted  boolean NOT NULL,
-                 entries  jsonb NOT NULL
-             ) ON COMMIT DROP",
-        )
-        .execute(&mut *conn)
-        .await
-        .context("making the table of the expected figures")?;
-        Ok(())
+        stage_table(conn).await
+    }
+
+    /// Begins a rebuild that only compares, without holding anyone off: the transaction
+    /// reads one snapshot (REPEATABLE READ), in which the orders and the figures always
+    /// agree unless the figures are wrong, since every change writes both in one
+    /// transaction. Call first in the transaction. Errors: storage failures.
+    #[tracing::instrument(name = "analytics.rebuild.begin_check", skip_all)]
+    pub async fn begin_check(&self, conn: &mut PgConnection) -> anyhow::Result<()> {
+        sqlx::raw_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            .execute(&mut *conn)
+            .await
+            .context("reading the figures in one snapshot")?;
+        stage_table(conn).await
     }
 
     /// Stages these orders as the figures should see them (each order once per rebuild).
@@ -104,6 +105,23 @@ impl PgSalesRebuild {
         sqlx::raw_sql(REPLACE).execute(&mut *conn).await.context("replacing the figures")?;
         Ok(())
     }
+}
+
+async fn stage_table(conn: &mut PgConnection) -> anyhow::Result<()> {
+    sqlx::raw_sql(
+        "CREATE TEMP TABLE expected_order_sales (
+             order_id uuid PRIMARY KEY,
+             user_id  uuid NOT NULL,
+             day      date NOT NULL,
+             status   text NOT NULL,
+             counted  boolean NOT NULL,
+             entries  jsonb NOT NULL
+         ) ON COMMIT DROP",
+    )
+    .execute(&mut *conn)
+    .await
+    .context("making the table of the expected figures")?;
+    Ok(())
 }
 
 async fn table_differences(
