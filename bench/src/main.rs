@@ -4,6 +4,7 @@
 //! beside it, checks that nothing was oversold, and writes the table to
 //! `bench/results/latest.md`.
 
+mod analytics;
 mod load;
 mod pgbench;
 mod report;
@@ -30,7 +31,9 @@ pub struct Settings {
     pub admin_email: String,
     pub admin_password: String,
     pub results: PathBuf,
-    /// The scenarios to run (`BENCH_SCENARIOS=catalog,detail,checkout,purchase`); all by default.
+    /// Seconds per measured row of the analytics scenario (42 rows).
+    pub analytics_seconds: u64,
+    /// The scenarios to run (`BENCH_SCENARIOS=catalog,detail,checkout,purchase,analytics`); all by default.
     pub scenarios: Vec<String>,
 }
 
@@ -60,6 +63,7 @@ impl Settings {
             app_pid: var("BENCH_APP_PID")?.parse().context("BENCH_APP_PID")?,
             seconds: var_or("BENCH_SECONDS", 20)?,
             products: var_or("BENCH_PRODUCTS", 10_000)?,
+            analytics_seconds: var_or("BENCH_ANALYTICS_SECONDS", 3)?,
             admin_email: var("BENCH_ADMIN_EMAIL")?,
             admin_password: var("BENCH_ADMIN_PASSWORD")?,
             results: var_or("BENCH_RESULTS", PathBuf::from("bench/results/latest.md"))?,

@@ -12,6 +12,8 @@ use crate::pgbench::Baseline;
 pub enum Target {
     /// At least this multiple of the pgbench rate, and (when given) p99 under this many ms.
     Ratio { at_least: f64, p99_ms: Option<f64> },
+    /// p99 under this many ms, nothing failing (no baseline to compare with).
+    P99 { ms: f64 },
     /// No target: the figure is for reading.
     None,
 }
@@ -35,6 +37,7 @@ impl Row {
     fn met(&self) -> Option<bool> {
         match self.target {
             Target::None => None,
+            Target::P99 { ms } => Some(self.failures == 0 && self.p99_ms < ms),
             Target::Ratio { at_least, p99_ms } => Some(
                 self.failures == 0
                     && self.ratio().is_some_and(|ratio| ratio >= at_least)
@@ -46,6 +49,7 @@ impl Row {
     fn target_text(&self) -> String {
         match self.target {
             Target::None => "–".to_owned(),
+            Target::P99 { ms } => format!("p99 < {ms:.0} ms"),
             Target::Ratio { at_least, p99_ms: None } => format!("≥ {at_least:.1}×"),
             Target::Ratio { at_least, p99_ms: Some(p99) } => format!("≥ {at_least:.1}×, p99 < {p99:.0} ms"),
         }

@@ -65,6 +65,25 @@ pub async fn run_all(settings: &Settings, pgbench: &Pgbench, report: &mut Report
         full_purchase(settings, report, &customers, &products, length).await?;
         resident.push(format!("full purchase {:.0}", memory_mib(pid, "VmRSS:")?));
     }
+    if settings.wants("analytics") {
+        let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders.orders WHERE order_number LIKE 'RM-DEMO-%'")
+            .fetch_one(&pool)
+            .await?;
+        let lines: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM orders.order_items i JOIN orders.orders o ON o.id = i.order_id
+              WHERE o.order_number LIKE 'RM-DEMO-%'",
+        )
+        .fetch_one(&pool)
+        .await?;
+        report.note(format!(
+            "Analytics: {orders} historical orders ({lines} lines) from `rigmaster seed-demo --orders`; \
+             {} s per row, {} clients; uncached rows send `Cache-Control: no-cache`.",
+            settings.analytics_seconds,
+            crate::analytics::CLIENTS
+        ));
+        crate::analytics::dashboard_reads(settings, report, &admin).await?;
+        resident.push(format!("analytics {:.0}", memory_mib(pid, "VmRSS:")?));
+    }
     report.note(format!("rigmaster's resident memory after each phase, MiB: {}.", resident.join(", ")));
     report.peak_rss(memory_mib(pid, "VmHWM:")?);
     pool.close().await;

@@ -10,6 +10,7 @@ mod admin_payments;
 mod admin_users;
 mod analytics;
 mod analytics_model;
+mod analytics_rebuild;
 mod audit;
 mod auth;
 mod cart;

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use identity::accounts::{AdminCreated, CreateAdminError, ExistingAccount};
+use rigmaster_api::app::analytics_rebuild::{RebuildMode, rebuild_sales};
+use rigmaster_api::app::demo_orders::DemoHistory;
 use rigmaster_api::configuration::ConfigError;
 use rigmaster_api::{Application, Settings, db, telemetry};
 
@@ -66,10 +68,43 @@ enum Command {
     /// Applies pending migrations first. Products are generated from a fixed seed, so
     /// every run loads the same store; products already present (by SKU) are left as
     /// they are, so running it twice adds nothing.
-    SeedDemo,
+    ///
+    /// With --orders N, then adds N historical orders over the 365 days ending today
+    /// (with their demo customers, stock reservations, refunds, returns and sales
+    /// figures), generated from --seed. Refused, adding nothing, when historical demo
+    /// orders are in the store already.
+    SeedDemo {
+        /// How many historical orders to add (about 3.3 lines each).
+        #[arg(long)]
+        orders: Option<usize>,
+        /// The seed the history is generated from: the same seed, catalog and day give the
+        /// same history.
+        #[arg(long, default_value_t = 20)]
+        seed: u64,
+    },
+    /// The sales figures of the admin dashboard.
+    Analytics {
+        #[command(subcommand)]
+        command: AnalyticsCommand,
+    },
     /// Print the API's OpenAPI 3.1 document (JSON) and exit; the server serves the same
     /// document at /api/v1/openapi.json. Needs no database.
     Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum AnalyticsCommand {
+    /// Recompute the sales figures from the orders and report every difference; then,
+    /// unless --check, replace the figures with the recomputed ones.
+    ///
+    /// Runs in one transaction that holds off every change to the figures meanwhile (with
+    /// --check, in one snapshot that holds no one off). Exits 0 when nothing differed (or it was put right), 1 with --check when something
+    /// differs.
+    Rebuild {
+        /// Only report: change nothing, and exit 1 if anything differs.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -129,13 +164,30 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             let existing = if promote_existing { ExistingAccount::Promote } else { ExistingAccount::Refuse };
             create_admin(&settings, &email, &name, existing).await
         }
+        Command::Analytics { command: AnalyticsCommand::Rebuild { check } } => {
+            let mode = if check { RebuildMode::Check } else { RebuildMode::Fix };
+            rebuild_analytics(&settings, mode).await
+        }
         Command::Openapi => unreachable!("answered before the settings are loaded"),
-        Command::SeedDemo => {
+        Command::SeedDemo { orders, seed } => {
             let pool = db::pool(&settings.database)?;
             db::migrate(&pool).await?;
             let report = rigmaster_api::seed::seed_demo(&pool).await?;
-            pool.close().await;
             println!("demo store: {} products added, {} already present", report.added, report.already_present);
+            if let Some(orders) = orders {
+                let started = std::time::Instant::now();
+                let history = rigmaster_api::seed::seed_demo_history(&pool, &settings, orders, seed).await;
+                let seconds = started.elapsed().as_secs_f64();
+                match history? {
+                    DemoHistory::Added { orders, lines, customers } => println!(
+                        "demo history: {orders} orders ({lines} lines) of {customers} customers added in {seconds:.1} s"
+                    ),
+                    DemoHistory::AlreadyPresent => {
+                        println!("demo history: historical demo orders are present already; nothing added");
+                    }
+                }
+            }
+            pool.close().await;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -193,6 +245,26 @@ async fn create_admin(
         Err(CreateAdminError::Unexpected(error)) => return Err(error),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn rebuild_analytics(settings: &Settings, mode: RebuildMode) -> anyhow::Result<ExitCode> {
+    let pool = db::pool(&settings.database)?;
+    db::migrate(&pool).await?;
+    let orders = rigmaster_api::state::orders_service(pool.clone(), settings)?;
+    let started = std::time::Instant::now();
+    let outcome = rebuild_sales(&pool, &orders, mode).await;
+    pool.close().await;
+    let outcome = outcome?;
+    print!("{}", outcome.report);
+    let seconds = started.elapsed().as_secs_f64();
+    let verdict = match (outcome.report.is_clean(), outcome.fixed) {
+        (true, _) => "the figures equal the orders",
+        (false, true) => "the figures are replaced by the recomputed ones",
+        (false, false) => "the figures differ from the orders (nothing changed)",
+    };
+    println!("{} orders read in {seconds:.1} s: {verdict}", outcome.orders);
+    let differs = !outcome.report.is_clean() && mode == RebuildMode::Check;
+    Ok(if differs { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 fn config_failure(error: &ConfigError) -> ExitCode {

@@ -32,3 +32,28 @@ pub async fn seed_demo(pool: &PgPool) -> anyhow::Result<SeedReport> {
     }
     Ok(report)
 }
+
+/// Adds `orders` historical demo orders generated from `seed` (see
+/// [`crate::app::demo_orders`]), after the demo catalog. The demo customers share one
+/// argon2 hash, computed once here, of a random password nobody is told: they are there to
+/// have ordered, not to sign in.
+#[tracing::instrument(name = "seed_demo_history", skip(pool, settings))]
+pub async fn seed_demo_history(
+    pool: &PgPool,
+    settings: &crate::Settings,
+    orders: usize,
+    seed: u64,
+) -> anyhow::Result<crate::app::demo_orders::DemoHistory> {
+    let cost = settings.passwords;
+    let hasher = identity::password::PasswordHasher::new(identity::password::PasswordCost {
+        memory_kib: cost.memory_kib,
+        iterations: cost.iterations,
+        parallelism: cost.parallelism,
+    })?;
+    let password = identity::password::Password::offered(uuid::Uuid::new_v4().simple().to_string());
+    let password_hash = hasher.hash(password).await?;
+    let products = products_service(pool.clone());
+    let orders_service = crate::state::orders_service(pool.clone(), settings)?;
+    let now = chrono::Utc::now();
+    crate::app::demo_orders::seed_demo_orders(pool, &products, &orders_service, &password_hash, orders, seed, now).await
+}

@@ -125,6 +125,40 @@ async fn seed_demo_loads_the_store_once_however_often_it_runs() {
 }
 
 #[tokio::test]
+async fn analytics_rebuild_checks_a_seeded_history_then_finds_and_fixes_a_corrupted_day() {
+    let db = TestDatabase::create_empty().await;
+    let run = |args: &[&str]| {
+        let (output, stderr) = output_of(rigmaster().args(args).env("DATABASE_URL", db.url()));
+        (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned(), stderr)
+    };
+    let (seeded, stdout, stderr) = run(&["seed-demo", "--orders", "200", "--seed", "3"]);
+    assert_eq!(seeded, Some(0), "{stderr}");
+    assert!(stdout.contains("demo history: 200 orders"), "{stdout}");
+
+    let (clean, stdout, stderr) = run(&["analytics", "rebuild", "--check"]);
+    assert_eq!(clean, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("200 orders read") && stdout.contains("the figures equal the orders"), "{stdout}");
+
+    let pool = db.pool().await;
+    let day: chrono::NaiveDate =
+        sqlx::query_scalar("UPDATE analytics.sales_days SET orders = orders + 1 WHERE day = (SELECT max(day) FROM analytics.sales_days) RETURNING day")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let (differs, stdout, _) = run(&["analytics", "rebuild", "--check"]);
+    assert_eq!(differs, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("analytics.sales_days      1 rows differ") && stdout.contains(&day.to_string()),
+        "{stdout}"
+    );
+    let (fixed, stdout, stderr) = run(&["analytics", "rebuild"]);
+    assert_eq!(fixed, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("the figures are replaced by the recomputed ones"), "{stdout}");
+    let (clean, stdout, _) = run(&["analytics", "rebuild", "--check"]);
+    assert_eq!(clean, Some(0), "{stdout}");
+}
+
+#[tokio::test]
 async fn migrate_creates_every_domain_schema_in_an_empty_database() {
     let db = TestDatabase::create_empty().await;
 

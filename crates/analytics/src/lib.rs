@@ -9,10 +9,12 @@
 //! days they were processed and its returned units on the days they came back.
 
 pub mod postgres;
+pub mod rebuild;
 pub mod reports;
 pub mod sales;
 
-pub use postgres::PgSalesLedger;
+pub use postgres::{PgSalesLedger, PgSalesRebuild};
+pub use rebuild::RebuildReport;
 pub use reports::{DayRange, Interval, Ranking, SalesReports};
 pub use sales::{Entry, OrderSales, OrderStatus, SaleRefund, SaleReturn, SoldLine};
 

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod addresses;
+pub mod bulk;
 pub mod newsletter;
 pub mod password;
 pub mod tokens;

@@ -8,6 +8,7 @@
 //! Every change to `on_hand` or `reserved` writes one ledger entry in the same
 //! transaction, and a CHECK keeps `0 ≤ reserved ≤ on_hand` whatever a caller does.
 
+pub mod bulk;
 pub mod expiry;
 pub mod reservations;
 pub mod stock;

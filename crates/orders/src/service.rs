@@ -283,4 +283,21 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLe
         let ids = orders.ids_after(conn, after, limit).await?;
         orders.sales_facts(conn, &ids).await
     }
+
+    /// Whether historical demo orders (`rigmaster seed-demo --orders`) are in the store.
+    /// Errors: storage failures.
+    pub async fn has_demo_history(&self, conn: &mut Tx) -> anyhow::Result<bool> {
+        crate::postgres::bulk::has_demo_history(conn).await
+    }
+
+    /// Writes historical orders as they stand after their history, in bulk, in the
+    /// caller's transaction (the demo history: no reservation, payment or figure is
+    /// touched here; the caller has each domain write its own). Errors: storage failures.
+    pub async fn insert_history(
+        &self,
+        conn: &mut Tx,
+        orders: &[crate::postgres::bulk::HistoricalOrder],
+    ) -> anyhow::Result<()> {
+        crate::postgres::bulk::insert_history(conn, orders).await
+    }
 }

@@ -12,8 +12,10 @@
 //! workflow every keyed route shares), [`webhook_intake`] (payments stores the event and
 //! orders applies it, in one transaction), [`stock_levels`] (inventory's numbers
 //! labelled and filtered by the catalog), [`analytics`] (the sales figures labelled and
-//! grouped by the catalog, low stock with recent sales) and [`admin_orders`] (orders with their
-//! customers from identity and their payment records from payments).
+//! grouped by the catalog, low stock with recent sales), [`analytics_rebuild`] (the sales
+//! figures recomputed from orders' facts), [`demo_orders`] (a year of generated history) and
+//! [`admin_orders`] (orders with their customers from identity and their payment records
+//! from payments).
 //!
 //! Not here: a use case inside one domain (that is the domain's service), an adapter that
 //! lets one domain use another through its port (`adapters.rs`), and the background jobs
@@ -22,8 +24,10 @@
 pub mod admin_orders;
 pub mod admin_refund;
 pub mod analytics;
+pub mod analytics_rebuild;
 pub mod audit_log;
 pub mod checkout;
+pub mod demo_orders;
 pub mod idempotent;
 pub mod stock_levels;
 pub mod webhook_intake;

@@ -13,6 +13,7 @@
 //! let a generic plan miss the index.
 
 mod attempts;
+pub mod bulk;
 mod carts;
 mod coupons;
 mod orders;
