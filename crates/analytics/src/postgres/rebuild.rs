@@ -168,7 +168,8 @@ const EXPECTED_ROLLUPS: &str = "
       FROM expected_product_days
      GROUP BY 1, 2;
     CREATE TEMP TABLE expected_status_days ON COMMIT DROP AS
-    SELECT day, status, count(*) AS orders FROM expected_order_sales GROUP BY 1, 2;
+    SELECT day, status, count(*) AS orders FROM expected_order_sales
+     WHERE status <> 'payment_pending' GROUP BY 1, 2;
     CREATE TEMP TABLE expected_customers ON COMMIT DROP AS
     SELECT user_id, min(day) AS first_day FROM expected_order_sales WHERE counted GROUP BY 1;
     ANALYZE expected_sales_days, expected_product_days, expected_product_months,
