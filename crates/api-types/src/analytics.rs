@@ -132,6 +132,7 @@ pub struct TopProductsQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
     /// `revenue` (default) or `units`.
+    #[param(inline)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort: Option<TopProductsSort>,
 }
