@@ -223,3 +223,49 @@ async fn a_check_waits_for_no_change_in_flight() {
     assert!(checked.report.is_clean(), "{}", checked.report);
     writer.rollback().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_change_that_waited_for_a_rebuild_applies_its_difference_to_the_rebuilt_figures() {
+    let (app, first, _) = a_store_with_history().await;
+    let admin = app.register_admin().await;
+    let pool = app.db.pool().await;
+    let mut rebuilding = pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('analytics.rebuild', 0))")
+        .execute(&mut *rebuilding)
+        .await
+        .unwrap();
+    // What a rebuild's replace does to every row: deletes it and writes it again.
+    sqlx::query(
+        "WITH gone AS (DELETE FROM analytics.order_sales WHERE order_id = $1 RETURNING *)
+         INSERT INTO analytics.order_sales SELECT * FROM gone",
+    )
+    .bind(first)
+    .execute(&mut *rebuilding)
+    .await
+    .unwrap();
+
+    // The admin packs the order meanwhile: its change waits for the rebuild.
+    let packing = tokio::spawn(async move {
+        let packed = StatusChange { status: OrderStatus::Packed, note: None };
+        admin.api.change_order_status(first, &packed).await
+    });
+    let mut waiting = false;
+    for _ in 0..400 {
+        let waiters: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        if waiters > 0 {
+            waiting = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(waiting, "the change never waited for the rebuild");
+    rebuilding.commit().await.unwrap();
+    packing.await.unwrap().expect("packed");
+
+    let checked = rebuild(&app, RebuildMode::Check).await;
+    assert!(checked.report.is_clean(), "{}", checked.report);
+}

@@ -1,8 +1,8 @@
 //! Writes the sales figures: each order's entries ([`crate::sales::entries`]) against
 //! what its read-model row last held, so a change applies only its difference to the
 //! rollups. Runs in the caller's transaction, after everything else it locks, in at most
-//! five statements (the live path sits inside checkouts and payments):
-//! 1. the rebuild gate (shared) and the orders' rows, locked, as they were;
+//! six statements (the live path sits inside checkouts and payments):
+//! 1. the rebuild gate (shared), then the orders' rows, locked, as they were;
 //! 2. the locks of the days whose rollup rows change (see [`lock_days`]);
 //! 3. the orders' rows and every rollup, in one statement — every writer runs this same
 //!    statement, so tables are always taken in one order, and rows within each in key
@@ -111,15 +111,19 @@ type StoredRow = (Uuid, Uuid, NaiveDate, String, bool, Json<Vec<Entry>>);
 /// Passes the rebuild gate, then reads (and locks) what the figures hold of the orders.
 async fn recorded(conn: &mut PgConnection, orders: &[OrderSales]) -> anyhow::Result<BTreeMap<Uuid, OrderRow>> {
     let ids: Vec<Uuid> = orders.iter().map(|order| order.order_id).collect();
-    // The gate is a one-time filter: PostgreSQL runs it before the scan, rows or none.
+    // The gate in a statement of its own: a read waiting on it inside one statement would
+    // keep the snapshot it started with, from before a rebuild it waited for replaced the
+    // rows (and then find none of them).
+    sqlx::query("SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))")
+        .bind(REBUILD_LOCK)
+        .execute(&mut *conn)
+        .await
+        .context("waiting for a rebuild of the figures")?;
     let rows: Vec<StoredRow> = sqlx::query_as(
         "SELECT order_id, user_id, day, status, counted, entries FROM analytics.order_sales
-          WHERE (SELECT pg_advisory_xact_lock_shared(hashtextextended($2, 0)) IS NOT NULL)
-            AND order_id = ANY($1)
-          ORDER BY order_id FOR UPDATE",
+          WHERE order_id = ANY($1) ORDER BY order_id FOR UPDATE",
     )
     .bind(&ids)
-    .bind(REBUILD_LOCK)
     .fetch_all(&mut *conn)
     .await
     .context("reading what the figures hold of some orders")?;
