@@ -411,7 +411,8 @@ impl History {
             let (reason, after) = if cod || self.rng.chance(0.5) { ("customer", 7) } else { ("expired", 15) };
             order.cancel_reason = Some(reason);
             if !cod {
-                order.payment_status = "pending";
+                // As the live path leaves them: an expired order's payment failed.
+                order.payment_status = if reason == "expired" { "failed" } else { "pending" };
             }
             order.history.push(("cancelled", placed + minutes(after)));
             return order;
