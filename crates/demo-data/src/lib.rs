@@ -70,11 +70,17 @@ pub fn products() -> Vec<NewProduct> {
     demo.products
 }
 
-/// SplitMix64: a tiny, well-known generator; enough for reproducible demo data.
-struct SplitMix64(u64);
+/// SplitMix64: a tiny, well-known generator; enough for reproducible demo data (the
+/// catalog here, the history of `seed-demo --orders`), with no dependency.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
 
 impl SplitMix64 {
-    fn next(&mut self) -> u64 {
+    pub fn new(seed: u64) -> SplitMix64 {
+        SplitMix64(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -82,9 +88,9 @@ impl SplitMix64 {
         z ^ (z >> 31)
     }
 
-    /// A number in `0..n`.
+    /// A number in `0..n` (by remainder: the catalog's products depend on it).
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.next_u64() % n
     }
 }
 

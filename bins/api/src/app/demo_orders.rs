@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use anyhow::Context as _;
 use catalog::products::{ProductQuery, ProductSummary};
 use chrono::{DateTime, Datelike as _, Duration, NaiveDate, Utc, Weekday};
+use demo_data::SplitMix64;
 use identity::bulk::BulkCustomer;
 use inventory::bulk::HistoricalSale;
 use kernel::calendar::{ist_day, ist_midnight};
@@ -174,17 +175,17 @@ async fn make_customers(
     Ok(ids)
 }
 
-/// splitmix64: a tiny, well-mixed generator; enough for demo data, and no dependency.
+/// The demo data's generator, with the draws a history needs.
 #[derive(Debug, Clone)]
-struct SplitMix64(u64);
+struct Dice(SplitMix64);
 
-impl SplitMix64 {
+impl Dice {
+    fn new(seed: u64) -> Dice {
+        Dice(SplitMix64::new(seed))
+    }
+
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in [0, 1).
@@ -254,7 +255,7 @@ const LAST_NAMES: [&str; 16] = [
 
 /// The generator's state: the PRNG, the catalog by popularity, the days by busyness.
 struct History {
-    rng: SplitMix64,
+    rng: Dice,
     seed: u64,
     now: DateTime<Utc>,
     catalog: Vec<ProductSummary>,
@@ -269,7 +270,7 @@ struct History {
 
 impl History {
     fn new(seed: u64, now: DateTime<Utc>, mut catalog: Vec<ProductSummary>) -> History {
-        let mut rng = SplitMix64(seed);
+        let mut rng = Dice::new(seed);
         // Which products sell best is the seed's choice: shuffle, then rank 1/k^1.1.
         for i in (1..catalog.len()).rev() {
             let j = rng.below(i as u64 + 1) as usize;
@@ -511,9 +512,9 @@ mod tests {
 
     #[test]
     fn the_same_seed_draws_the_same_numbers() {
-        let (mut a, mut b) = (SplitMix64(7), SplitMix64(7));
+        let (mut a, mut b) = (Dice::new(7), Dice::new(7));
         assert!((0..100).all(|_| a.next() == b.next()));
-        assert_ne!(SplitMix64(7).next(), SplitMix64(8).next());
+        assert_ne!(Dice::new(7).next(), Dice::new(8).next());
     }
 
     #[test]
