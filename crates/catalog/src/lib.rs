@@ -4,6 +4,7 @@
 //! store port with a PostgreSQL adapter beside it. New products hand their opening stock
 //! to inventory through [`ports::StockOpening`], in the same transaction as the product.
 
+pub mod builder;
 pub mod categories;
 pub mod ports;
 pub mod pricing;

@@ -854,7 +854,7 @@ fn monitors(demo: &mut Demo) {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{HashMap, HashSet};
+    use std::collections::{BTreeMap, HashMap, HashSet};
 
     use super::*;
 
@@ -877,6 +877,50 @@ mod tests {
         }
         assert!(products.iter().any(|p| p.is_featured));
         assert!(products.iter().any(|p| p.opening_stock.on_hand == 0));
+    }
+
+    /// The PC builder's rules read these keys; every demo component carries them.
+    #[test]
+    fn every_component_carries_the_specifications_the_builders_rules_read() {
+        for product in products() {
+            let CategoryKey::Slug(slug) = &product.category else { continue };
+            let Some(slot) = catalog::builder::Slot::parse(slug) else { continue };
+            for key in catalog::builder::required_keys(slot) {
+                assert!(product.specifications.contains_key(*key), "{} lacks {key}", product.name);
+            }
+        }
+    }
+
+    /// Choosing, slot by slot, the first demo product that fits what is chosen so far ends
+    /// in a compatible build on both platforms.
+    #[test]
+    fn the_first_fitting_part_of_every_slot_makes_a_compatible_build_on_each_platform() {
+        use catalog::builder::{Build, Component, IssueCode, Platform, Slot, check};
+        let products = products();
+        for platform in Platform::ALL {
+            let mut build = Build { platform, components: BTreeMap::new() };
+            for slot in Slot::ALL {
+                let fitting = products.iter().find_map(|product| {
+                    let CategoryKey::Slug(slug) = &product.category else { return None };
+                    (slug == slot.category()).then_some(())?;
+                    let part = Component {
+                        product_id: uuid::Uuid::nil(),
+                        name: product.name.clone(),
+                        category: slug.clone(),
+                        specifications: product.specifications.clone(),
+                    };
+                    let mut tried = build.clone();
+                    tried.components.insert(slot, part.clone());
+                    let fits = check(&tried)
+                        .iter()
+                        .all(|issue| matches!(issue.code, IssueCode::SlotMissing | IssueCode::CoolerRequired));
+                    fits.then_some(part)
+                });
+                let part = fitting.unwrap_or_else(|| panic!("{platform:?}: no {slot} fits {build:?}"));
+                build.components.insert(slot, part);
+            }
+            assert_eq!(check(&build), Vec::new(), "{platform:?}");
+        }
     }
 
     #[test]
