@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Datelike as _, Days, FixedOffset, NaiveDate, NaiveTime, Utc, Weekday};
 
+use crate::InvalidInput;
+
 /// India Standard Time.
 pub const IST: FixedOffset = match FixedOffset::east_opt(5 * 3600 + 30 * 60) {
     Some(offset) => offset,
@@ -27,6 +29,18 @@ pub fn month_start(day: NaiveDate) -> NaiveDate {
 /// The Monday of the day's week (weeks start on Monday).
 pub fn week_start(day: NaiveDate) -> NaiveDate {
     day.week(Weekday::Mon).first_day()
+}
+
+/// The years an admin's day (`from`, `to`) may fall in: enough for any store, and far
+/// from where date arithmetic runs out.
+pub const ADMIN_YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
+/// Refuses the first of these days (parameter name, day) outside [`ADMIN_YEARS`], naming it.
+pub fn check_admin_days(days: &[(&str, Option<NaiveDate>)]) -> Result<(), InvalidInput> {
+    match days.iter().find(|(_, day)| day.is_some_and(|day| !ADMIN_YEARS.contains(&day.year()))) {
+        Some((field, _)) => Err(InvalidInput::field(*field, "must be a day between the years 1900 and 9999")),
+        None => Ok(()),
+    }
 }
 
 /// The day after, when there is one.
@@ -54,6 +68,14 @@ mod tests {
     #[test]
     fn an_ist_day_starts_at_half_past_six_the_evening_before_in_utc() {
         assert_eq!(ist_midnight(day("2026-11-22")), Some(Utc.with_ymd_and_hms(2026, 11, 21, 18, 30, 0).unwrap()));
+    }
+
+    #[test]
+    fn an_admin_day_outside_the_years_1900_to_9999_is_refused_naming_it() {
+        assert!(check_admin_days(&[("from", Some(day("1900-01-01"))), ("to", Some(day("9999-12-31")))]).is_ok());
+        assert!(check_admin_days(&[("from", None), ("to", None)]).is_ok());
+        let refused = check_admin_days(&[("from", Some(day("2026-01-01"))), ("to", Some(day("1899-12-31")))]);
+        assert_eq!(refused.unwrap_err().0[0].field, "to");
     }
 
     #[test]

@@ -102,11 +102,7 @@ pub type Instants = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 /// 00:00 IST to the start of the day after `to`. `from` after `to` is refused, naming
 /// `from`.
 pub fn placed_between(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Instants, InvalidInput> {
-    for (field, day) in [("from", from), ("to", to)] {
-        if day.is_some_and(|day| !(1900..=9999).contains(&chrono::Datelike::year(&day))) {
-            return Err(InvalidInput::field(field, "must be a day between the years 1900 and 9999"));
-        }
-    }
+    kernel::calendar::check_admin_days(&[("from", from), ("to", to)])?;
     if let (Some(from), Some(to)) = (from, to)
         && from > to
     {

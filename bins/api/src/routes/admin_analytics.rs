@@ -16,7 +16,7 @@ use api_types::analytics::{
     StockAlert, StockAlertsQuery, TopProducts, TopProductsQuery,
 };
 use api_types::{ErrorEnvelope, Page};
-use chrono::{Datelike as _, NaiveDate};
+use chrono::NaiveDate;
 use inventory::stock::StockLevels;
 use kernel::calendar::ist_day;
 use kernel::{InvalidInput, Limit};
@@ -46,11 +46,7 @@ const MAX_TOP_PRODUCTS: u32 = 100;
 /// The range a request names, checked: dates in years 1900 to 9999, `from` not after
 /// `to`, at most [`MAX_RANGE_DAYS`] days. Defaults: `to` today (IST), `from` 29 days before.
 fn day_range(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<DayRange, ApiError> {
-    for (field, day) in [("from", from), ("to", to)] {
-        if day.is_some_and(|day| !(1900..=9999).contains(&day.year())) {
-            return Err(InvalidInput::field(field, "must be a day of the years 1900 to 9999").into());
-        }
-    }
+    kernel::calendar::check_admin_days(&[("from", from), ("to", to)])?;
     let to = to.unwrap_or_else(|| ist_day(chrono::Utc::now()));
     let from = from.unwrap_or_else(|| DayRange::ending(to, DEFAULT_DAYS).from());
     DayRange::new(from, to, MAX_RANGE_DAYS).map_err(|error| match error {

@@ -66,16 +66,16 @@ impl PgSalesLedger {
         if changes.rows.is_empty() {
             return Ok(());
         }
-        lock_days(conn, &changes.days()).await?;
-        write(conn, &changes).await?;
+        let entries = changes.ledger.entries();
+        lock_days(conn, &changes.days(&entries)).await?;
+        write(conn, &changes, entries).await?;
         first_days(conn, &changes).await
     }
 }
 
 impl Changes {
-    /// Every day whose rollup rows these changes write.
-    fn days(&self) -> BTreeSet<NaiveDate> {
-        let entries = self.ledger.entries();
+    /// Every day whose rollup rows these changes (and their ledger's `entries`) write.
+    fn days(&self, entries: &[Entry]) -> BTreeSet<NaiveDate> {
         entries.iter().map(|entry| entry.day).chain(self.statuses.keys().map(|(day, _)| *day)).collect()
     }
 }
@@ -229,14 +229,14 @@ impl ProductColumns {
     }
 }
 
-async fn write(conn: &mut PgConnection, changes: &Changes) -> anyhow::Result<()> {
+async fn write(conn: &mut PgConnection, changes: &Changes, difference: Vec<Entry>) -> anyhow::Result<()> {
     let rows = &changes.rows;
     let mut sorted: Vec<&OrderRow> = rows.iter().collect();
     sorted.sort_by_key(|row| row.order_id);
     let entries: Vec<serde_json::Value> =
         sorted.iter().map(|row| serde_json::to_value(&row.entries)).collect::<Result<_, _>>()?;
     let (days, products): (Vec<Entry>, Vec<Entry>) =
-        changes.ledger.entries().into_iter().partition(|entry| entry.product_id.is_none());
+        difference.into_iter().partition(|entry| entry.product_id.is_none());
     let by_day = products.iter().map(|e| ((e.day, e.product_id.unwrap_or_default()), (e.units, e.revenue)));
     let product_days = ProductColumns::from_rows(by_day);
     let product_months = ProductColumns::from_rows(months(&products));
