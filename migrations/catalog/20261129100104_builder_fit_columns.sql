@@ -22,12 +22,14 @@ RETURN CASE WHEN jsonb_typeof(value) = 'string' THEN ARRAY(
     SELECT btrim(kind) FROM unnest(string_to_array(upper(value #>> '{}'), '/')) AS kind
 ) END;
 
--- A whole number that fits a bigint, as serde_json's `as_i64` reads it.
+-- A whole number, as serde_json's `as_i64` reads it, of at most nine digits: admin writes
+-- allow far less (`builder::check_specifications`), and the options' arithmetic
+-- (watts × 13) can then never overflow.
 CREATE FUNCTION catalog.spec_integer(value jsonb) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE
     WHEN jsonb_typeof(value) <> 'number' THEN NULL
-    WHEN (value #>> '{}') ~ '^-?[0-9]{1,18}$' THEN (value #>> '{}')::bigint
+    WHEN (value #>> '{}') ~ '^-?[0-9]{1,9}$' THEN (value #>> '{}')::bigint
 END;
 
 ALTER TABLE catalog.products
