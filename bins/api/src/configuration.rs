@@ -45,6 +45,7 @@ const MIN_CATALOG_CACHE_BYTES: u64 = 1024 * 1024;
 /// `RIGMASTER__…` form when both are given.
 pub const PLAIN_VARIABLES: &[(&str, &str)] = &[
     ("APP_ENV", "app.env"),
+    ("STOREFRONT_URL", "app.storefront_url"),
     ("HTTP_ADDR", "http.addr"),
     ("DATABASE_URL", "database.url"),
     ("DATABASE_MAX_CONNECTIONS", "database.max_connections"),
@@ -91,6 +92,8 @@ pub struct Settings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct AppSettings {
     pub env: AppEnv,
+    /// The storefront's address, for links the API hands out (a saved build's `share_url`).
+    pub storefront_url: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -178,6 +181,8 @@ pub struct RateLimitSettings {
     pub coupon_per_minute: u32,
     /// `POST /newsletter` (and guest routes when they exist).
     pub newsletter_per_minute: u32,
+    /// `POST /builder/builds`, which anyone may call.
+    pub saved_builds_per_minute: u32,
     /// Peers (IP addresses or CIDR ranges) whose `X-Forwarded-For` is believed; the
     /// client IP of anyone else is the TCP peer. A list, or one comma-separated string.
     #[serde(deserialize_with = "list_or_comma_separated")]
@@ -455,6 +460,7 @@ impl Settings {
             ("RIGMASTER__RATE_LIMIT__PAYMENTS_PER_MINUTE", rates.payments_per_minute),
             ("RIGMASTER__RATE_LIMIT__COUPON_PER_MINUTE", rates.coupon_per_minute),
             ("RIGMASTER__RATE_LIMIT__NEWSLETTER_PER_MINUTE", rates.newsletter_per_minute),
+            ("RIGMASTER__RATE_LIMIT__SAVED_BUILDS_PER_MINUTE", rates.saved_builds_per_minute),
         ] {
             if per_minute == 0 {
                 return Err(ConfigError::Invalid {

@@ -12,6 +12,7 @@ use std::time::Duration;
 use actix_web::web;
 use audit::AuditTrail;
 use catalog::categories::{Categories, PgCategoryStore};
+use catalog::builder::{Builder, PgSavedBuilds};
 use catalog::products::{PgProductStore, Products};
 use idempotency::Idempotency;
 use identity::accounts::{Accounts, PgAccountStore, RefreshLifetime};
@@ -35,6 +36,7 @@ use crate::adapters::{
 };
 use crate::app::admin_orders::AdminOrderReads;
 use crate::app::analytics::AnswerCache;
+use crate::app::builder::PcBuilder;
 use crate::configuration::Settings;
 use crate::db_health::DatabaseHealth;
 use crate::http::limits::{RequestLimits, WINDOW};
@@ -48,6 +50,7 @@ pub type AccountsService = Accounts<PgAccountStore, SystemClock>;
 pub type AddressService = AddressBook<PgAddressStore>;
 pub type CategoriesService = Categories<PgCategoryStore>;
 pub type ProductsService = Products<PgProductStore<InventoryStockOpening>>;
+pub type BuilderService = Builder<PgProductStore<InventoryStockOpening>, PgSavedBuilds>;
 pub type CartService = Carts<CatalogForOrders>;
 pub type OrdersService =
     orders::service::Orders<CatalogForOrders, RazorpayPayments, InventoryForOrders, AnalyticsForOrders>;
@@ -133,6 +136,7 @@ pub struct AppState {
     pub addresses: web::Data<AddressService>,
     pub categories: web::Data<CategoriesService>,
     pub products: web::Data<ProductsService>,
+    pub builder: web::Data<PcBuilder>,
     pub stock: web::Data<StockLevels>,
     pub webhooks: web::Data<WebhookIntake>,
     pub payment_records: web::Data<PaymentRecords>,
@@ -172,6 +176,10 @@ impl AppState {
         ));
         let categories = web::Data::new(Categories::new(PgCategoryStore::new(pool.clone())));
         let products = web::Data::new(products_service(pool.clone()));
+        let builder = web::Data::new(PcBuilder::new(
+            Builder::new(PgProductStore::new(pool.clone(), InventoryStockOpening), PgSavedBuilds::new(pool.clone())),
+            &settings.app.storefront_url,
+        ));
         let stock = web::Data::new(StockLevels::new(pool.clone()));
         let webhooks = web::Data::new(WebhookIntake::new(settings.razorpay.webhook_secret.clone()));
         let payment_records = web::Data::new(PaymentRecords::new(pool.clone()));
@@ -207,6 +215,7 @@ impl AppState {
             addresses,
             categories,
             products,
+            builder,
             stock,
             webhooks,
             payment_records,
@@ -237,6 +246,7 @@ impl AppState {
             .app_data(self.addresses.clone())
             .app_data(self.categories.clone())
             .app_data(self.products.clone())
+            .app_data(self.builder.clone())
             .app_data(self.stock.clone())
             .app_data(self.webhooks.clone())
             .app_data(self.payment_records.clone())

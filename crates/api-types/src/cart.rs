@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::builder::Platform;
 use crate::catalog::Availability;
 use crate::error::ErrorCode;
 
@@ -14,7 +15,10 @@ pub const MAX_LINE_QUANTITY: i64 = 10;
 /// The cart, priced now: what the customer would pay at checkout (shipping aside).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Cart {
+    /// Loose lines and the lines of each build (those carry the build's `build_id`).
     pub items: Vec<CartLine>,
+    /// PC builds added with `POST /cart/builds`: each a group of lines, removed whole.
+    pub builds: Vec<CartBuild>,
     pub coupon: Option<CartCoupon>,
     pub subtotal_paise: i64,
     pub discount_paise: i64,
@@ -44,6 +48,23 @@ pub struct CartLine {
     pub availability: Availability,
     /// Units that can be sold now.
     pub available: i64,
+    /// The cart build (`builds[].id`) the line is part of; `null` for a loose line.
+    pub build_id: Option<Uuid>,
+}
+
+/// A PC build in the cart. Its lines are in `items` with its `build_id`; they cannot be
+/// changed one by one (`DELETE /cart/builds/{id}` removes the build whole). At checkout
+/// they are ordered with the rest of the cart, all reserved together or none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CartBuild {
+    pub id: Uuid,
+    pub platform: Platform,
+    pub name: String,
+    /// The saved build it was added from, if any.
+    pub saved_build_id: Option<Uuid>,
+    /// Its lines' totals, with GST, after their share of any coupon.
+    pub total_paise: i64,
+    pub item_count: i64,
 }
 
 /// The coupon applied to the cart.

@@ -30,6 +30,9 @@ pub struct ErrorBody {
     /// With `out_of_stock`: each product that is short.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shortages: Option<Vec<Shortage>>,
+    /// With `build_incompatible`: every issue of the build.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issues: Option<Vec<crate::builder::BuildIssue>>,
 }
 
 /// One refused input field.
@@ -102,7 +105,7 @@ pub enum ErrorCode {
     CouponUsageExhausted,
     /// 422: the `Idempotency-Key` was used with another request.
     IdempotencyKeyReused,
-    /// 422: in the contract for the PC builder; not written yet.
+    /// 422, with `issues`: a PC build added to a cart does not fit together.
     BuildIncompatible,
     /// 422.
     CartEmpty,

@@ -20,6 +20,7 @@ pub mod admin_orders;
 pub mod analytics;
 pub mod audit;
 pub mod auth;
+pub mod builder;
 pub mod cart;
 pub mod catalog;
 pub mod coupons;

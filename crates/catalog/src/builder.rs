@@ -14,6 +14,16 @@ use std::fmt;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+pub mod fit;
+mod postgres;
+mod service;
+
+pub use postgres::PgSavedBuilds;
+pub use service::{
+    BuildError, BuildPricing, BuildRequest, Builder, ChosenPart, MAX_BUILD_NAME_CHARS, OptionsError, OptionsQuery,
+    Part, SavedBuild, SavedBuildStore, StoredBuild, Verdict, default_name,
+};
+
 /// Intel or AMD: the CPU's vendor decides the platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Platform {
@@ -190,6 +200,10 @@ pub enum IssueCode {
     PsuTooWeak,
     CoolerSocketMismatch,
     CoolerRequired,
+    /// Not a rule: the part cannot be bought right now.
+    OutOfStock,
+    /// Not a rule: the part is no longer sold.
+    Discontinued,
 }
 
 impl IssueCode {
@@ -207,7 +221,15 @@ impl IssueCode {
             IssueCode::PsuTooWeak => "psu_too_weak",
             IssueCode::CoolerSocketMismatch => "cooler_socket_mismatch",
             IssueCode::CoolerRequired => "cooler_required",
+            IssueCode::OutOfStock => "out_of_stock",
+            IssueCode::Discontinued => "discontinued",
         }
+    }
+
+    /// Whether a rule raised it (the build does not fit together), rather than the
+    /// store's stock (it fits, but cannot be bought now).
+    pub fn is_compatibility(self) -> bool {
+        !matches!(self, IssueCode::OutOfStock | IssueCode::Discontinued)
     }
 }
 

@@ -15,6 +15,8 @@ use uuid::Uuid;
 
 pub use postgres::PgProductStore;
 
+use crate::builder::Part;
+use crate::builder::fit::Fit;
 use crate::categories::CategoryKey;
 use crate::ports::OpeningStock;
 use crate::pricing::{self, Discount, Price, PricingError};
@@ -248,6 +250,8 @@ pub struct ProductQuery {
     pub after: Option<Cursor>,
     /// Admins may list inactive products too.
     pub include_inactive: bool,
+    /// The PC builder's conditions: only products that fit the parts chosen so far.
+    pub fits: Vec<Fit>,
 }
 
 impl ProductQuery {
@@ -415,6 +419,11 @@ pub trait ProductStore: Send + Sync {
     /// Each of these products that exists (active or not) as a list shows it, with the
     /// units available now. Errors: storage failures.
     fn for_sale(&self, ids: &[Uuid]) -> impl Future<Output = anyhow::Result<Vec<ForSale>>> + Send;
+
+    /// Each of these products that exists (active or not) as the PC builder reads it: as
+    /// a list shows it, with the units available now and its specifications. Errors:
+    /// storage failures.
+    fn parts(&self, ids: &[Uuid]) -> impl Future<Output = anyhow::Result<Vec<Part>>> + Send;
 
     /// The SKU and name of each of these products that exists. Errors: storage failures.
     fn labels(&self, ids: &[Uuid]) -> impl Future<Output = anyhow::Result<Vec<ProductLabel>>> + Send;

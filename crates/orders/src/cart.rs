@@ -11,10 +11,13 @@ use crate::coupons::{self, CouponCode, CouponRejection};
 use crate::ports::{CatalogProduct, ProductCatalog, Shortage};
 use crate::postgres::{PgStores, Tx};
 use crate::pricing::{LinePrice, Totals, price_basket};
-use crate::stores::{CartStore as _, CouponStore as _, StoredCart, Stores};
+use crate::stores::{CartStore as _, CouponStore as _, StoredCart, StoredCartBuild, Stores};
 
-/// The most units of one product a cart line (and so an order line from a cart) holds.
+/// The most units of one product a cart line holds.
 pub const MAX_LINE_QUANTITY: i64 = 10;
+
+/// The most PC builds one cart holds.
+pub const MAX_CART_BUILDS: i64 = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineAvailability {
@@ -49,6 +52,30 @@ pub struct CartLine {
     pub line_total: Money,
     pub availability: LineAvailability,
     pub available: i64,
+    /// The cart build the line belongs to (`Cart::builds`), `None` for a loose line.
+    pub build_id: Option<Uuid>,
+}
+
+/// A PC build in the cart: its lines carry its id; it is removed whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CartBuild {
+    pub id: Uuid,
+    pub platform: String,
+    pub name: String,
+    pub saved_build_id: Option<Uuid>,
+    /// Its lines' totals (after their share of the coupon), with GST.
+    pub total: Money,
+    pub item_count: i64,
+}
+
+/// A build to add to a cart, already checked by the builder's rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCartBuild {
+    pub platform: String,
+    pub name: String,
+    pub saved_build_id: Option<Uuid>,
+    /// One unit of each, in the builder's slot order.
+    pub products: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +89,7 @@ pub struct CartCoupon {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cart {
     pub items: Vec<CartLine>,
+    pub builds: Vec<CartBuild>,
     pub coupon: Option<CartCoupon>,
     pub totals: Totals,
     pub item_count: i64,
@@ -80,6 +108,15 @@ pub enum CartError {
     TooMany,
     #[error("not enough stock")]
     OutOfStock { shortage: Shortage },
+    /// Parts of a build that cannot be had now (a part no longer sold shows 0 available).
+    #[error("not enough stock for the build")]
+    BuildOutOfStock { shortages: Vec<Shortage> },
+    /// The cart holds [`MAX_CART_BUILDS`] builds already.
+    #[error("a cart holds at most {MAX_CART_BUILDS} builds")]
+    TooManyBuilds,
+    /// The build is not in the cart.
+    #[error("the build is not in the cart")]
+    BuildNotFound,
     #[error(transparent)]
     Coupon(#[from] CouponRejection),
     #[error(transparent)]
@@ -112,8 +149,7 @@ impl<C: ProductCatalog, S: Stores> Carts<C, S> {
     pub async fn view(&self, user: Uuid) -> anyhow::Result<Cart> {
         let mut conn = self.stores.connect().await.context("reading a cart")?;
         let stored = self.stores.carts().stored(&mut conn, user).await?;
-        let ids: Vec<Uuid> = stored.lines.iter().map(|(id, _)| *id).collect();
-        let products = self.catalog.products(&ids).await?;
+        let products = self.catalog.products(&stored.product_ids()).await?;
         price_cart(&self.stores, &mut conn, user, &stored, &products).await
     }
 
@@ -127,6 +163,46 @@ impl<C: ProductCatalog, S: Stores> Carts<C, S> {
             self.stores.carts().add(&mut tx, user, product_id, quantity.get()).await?.ok_or(CartError::TooMany)?;
         check_line(&product, total)?;
         tx.commit().await.context("adding to a cart")?;
+        Ok(self.view(user).await?)
+    }
+
+    /// Adds a build (checked by the builder's rules) as one group of lines, one unit of
+    /// each part. Errors: `BuildOutOfStock` with every part that is short or no longer
+    /// sold, `TooManyBuilds`, `Unexpected`.
+    #[tracing::instrument(name = "cart.add_build", skip(self, build), fields(parts = build.products.len()))]
+    pub async fn add_build(&self, user: Uuid, build: NewCartBuild) -> Result<Cart, CartError> {
+        let products = self.catalog.products(&build.products).await?;
+        let shortages: Vec<Shortage> = build
+            .products
+            .iter()
+            .filter_map(|id| {
+                let available = products.get(id).filter(|product| product.is_active).map_or(0, |p| p.available);
+                (available < 1).then(|| Shortage { product_id: *id, requested: 1, available: available.max(0) })
+            })
+            .collect();
+        if !shortages.is_empty() {
+            return Err(CartError::BuildOutOfStock { shortages });
+        }
+        let stored = StoredCartBuild {
+            id: Uuid::now_v7(),
+            platform: build.platform,
+            name: build.name,
+            saved_build_id: build.saved_build_id,
+        };
+        let mut tx = self.stores.begin().await.context("adding a build to a cart")?;
+        if !self.stores.carts().add_build(&mut tx, user, &stored, &build.products).await? {
+            return Err(CartError::TooManyBuilds);
+        }
+        tx.commit().await.context("adding a build to a cart")?;
+        Ok(self.view(user).await?)
+    }
+
+    /// Removes a build and every line of it. Errors: `BuildNotFound`, `Unexpected`.
+    #[tracing::instrument(name = "cart.remove_build", skip(self))]
+    pub async fn remove_build(&self, user: Uuid, build: Uuid) -> Result<Cart, CartError> {
+        if !self.stores.carts().remove_build(user, build).await? {
+            return Err(CartError::BuildNotFound);
+        }
         Ok(self.view(user).await?)
     }
 
@@ -171,8 +247,7 @@ impl<C: ProductCatalog, S: Stores> Carts<C, S> {
         let coupon = self.stores.coupons().find_by_code(&mut conn, code).await?.ok_or(CouponRejection::Invalid)?;
         let mut stored = self.stores.carts().stored(&mut conn, user).await?;
         stored.coupon = None;
-        let ids: Vec<Uuid> = stored.lines.iter().map(|(id, _)| *id).collect();
-        let products = self.catalog.products(&ids).await?;
+        let products = self.catalog.products(&stored.product_ids()).await?;
         let cart = price_cart(&self.stores, &mut conn, user, &stored, &products).await?;
         coupon.rules.discount(cart.totals.subtotal, Utc::now())?;
         if !coupons::uses_left(&self.stores, &mut conn, &coupon, user).await? {
@@ -218,12 +293,17 @@ async fn price_cart<S: Stores>(
     stored: &StoredCart,
     products: &HashMap<Uuid, CatalogProduct>,
 ) -> anyhow::Result<Cart> {
-    let sold: Vec<(&CatalogProduct, i64)> = stored
+    // Lines still sold, by their index in `stored.lines` (a product may be on two lines:
+    // loose and in a build).
+    let sold: Vec<(usize, &CatalogProduct, i64)> = stored
         .lines
         .iter()
-        .filter_map(|(id, quantity)| products.get(id).filter(|p| p.is_active).map(|p| (p, *quantity)))
+        .enumerate()
+        .filter_map(|(index, line)| {
+            products.get(&line.product_id).filter(|p| p.is_active).map(|p| (index, p, line.quantity))
+        })
         .collect();
-    let prices: Vec<LinePrice> = sold.iter().map(|(product, quantity)| line_price(product, *quantity)).collect();
+    let prices: Vec<LinePrice> = sold.iter().map(|(_, product, quantity)| line_price(product, *quantity)).collect();
     let (_, undiscounted) = price_basket(&prices, Money::ZERO).context("pricing a cart")?;
     let coupon = match &stored.coupon {
         None => None,
@@ -231,25 +311,27 @@ async fn price_cart<S: Stores>(
     };
     let discount = coupon.as_ref().map_or(Money::ZERO, |coupon| coupon.discount);
     let (priced, totals) = price_basket(&prices, discount).context("pricing a cart")?;
-    let mut priced_by_product: HashMap<Uuid, crate::pricing::PricedLine> =
-        sold.iter().map(|(product, _)| product.id).zip(priced).collect();
-    let items = stored
+    let mut priced_by_line: HashMap<usize, crate::pricing::PricedLine> =
+        sold.iter().map(|(index, _, _)| *index).zip(priced).collect();
+    let items: Vec<CartLine> = stored
         .lines
         .iter()
-        .filter_map(|(id, quantity)| {
-            let product = products.get(id)?;
-            let availability = match (product.is_active, product.available >= *quantity) {
+        .enumerate()
+        .filter_map(|(index, line)| {
+            let product = products.get(&line.product_id)?;
+            let quantity = line.quantity;
+            let availability = match (product.is_active, product.available >= quantity) {
                 (false, _) => LineAvailability::Discontinued,
                 (true, true) => LineAvailability::InStock,
                 (true, false) => LineAvailability::OutOfStock,
             };
             let fallback = crate::pricing::PricedLine {
-                net: product.unit_price.checked_mul(*quantity).unwrap_or(Money::ZERO),
+                net: product.unit_price.checked_mul(quantity).unwrap_or(Money::ZERO),
                 discount: Money::ZERO,
-                tax: product.unit_tax.checked_mul(*quantity).unwrap_or(Money::ZERO),
+                tax: product.unit_tax.checked_mul(quantity).unwrap_or(Money::ZERO),
                 total: Money::ZERO,
             };
-            let priced = priced_by_product.remove(id).unwrap_or(fallback);
+            let priced = priced_by_line.remove(&index).unwrap_or(fallback);
             Some(CartLine {
                 product_id: product.id,
                 sku: product.sku.clone(),
@@ -258,16 +340,43 @@ async fn price_cart<S: Stores>(
                 unit_price: product.unit_price,
                 unit_tax: product.unit_tax,
                 tax: priced.tax,
-                quantity: *quantity,
+                quantity,
                 discount: priced.discount,
                 line_total: priced.total,
                 availability,
                 available: product.available,
+                build_id: line.build_id,
             })
         })
         .collect();
-    let item_count = sold.iter().map(|(_, quantity)| quantity).sum();
-    Ok(Cart { items, coupon, totals, item_count })
+    let builds = cart_builds(stored, &items)?;
+    let item_count = sold.iter().map(|(_, _, quantity)| quantity).sum();
+    Ok(Cart { items, builds, coupon, totals, item_count })
+}
+
+/// Each build of the cart with its lines' totals.
+fn cart_builds(stored: &StoredCart, items: &[CartLine]) -> anyhow::Result<Vec<CartBuild>> {
+    stored
+        .builds
+        .iter()
+        .map(|build| {
+            let lines = items.iter().filter(|line| line.build_id == Some(build.id));
+            let mut total = Money::ZERO;
+            let mut item_count = 0;
+            for line in lines.filter(|line| line.availability != LineAvailability::Discontinued) {
+                total = total.checked_add(line.line_total).context("totalling a cart build")?;
+                item_count += line.quantity;
+            }
+            Ok(CartBuild {
+                id: build.id,
+                platform: build.platform.clone(),
+                name: build.name.clone(),
+                saved_build_id: build.saved_build_id,
+                total,
+                item_count,
+            })
+        })
+        .collect()
 }
 
 async fn coupon_on<S: Stores>(

@@ -319,7 +319,7 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLe
                     ),
                     (None, None) => None,
                 };
-                (stored.lines, true, coupon)
+                (stored.order_lines(), true, coupon)
             }
         };
         if raw.is_empty() {

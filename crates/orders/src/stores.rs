@@ -522,12 +522,50 @@ pub trait CouponStore: Send + Sync {
     ) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
-/// A cart as stored: lines (product, quantity) in the order they were added, and a
-/// coupon code.
+/// A cart as stored: lines in the order they were added, the PC builds some of them
+/// belong to, and a coupon code.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StoredCart {
-    pub lines: Vec<(Uuid, i64)>,
+    pub lines: Vec<StoredLine>,
+    pub builds: Vec<StoredCartBuild>,
     pub coupon: Option<String>,
+}
+
+impl StoredCart {
+    /// What an order of the cart holds: each product once, in the order first added, its
+    /// units added up over its loose line and the builds that have it.
+    pub fn order_lines(&self) -> Vec<(Uuid, i64)> {
+        let mut lines: Vec<(Uuid, i64)> = Vec::with_capacity(self.lines.len());
+        for line in &self.lines {
+            match lines.iter_mut().find(|(product, _)| *product == line.product_id) {
+                Some((_, quantity)) => *quantity += line.quantity,
+                None => lines.push((line.product_id, line.quantity)),
+            }
+        }
+        lines
+    }
+
+    /// Every product in the cart, once each.
+    pub fn product_ids(&self) -> Vec<Uuid> {
+        self.order_lines().into_iter().map(|(product, _)| product).collect()
+    }
+}
+
+/// A cart line as stored: loose, or part of a build (`build_id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredLine {
+    pub product_id: Uuid,
+    pub quantity: i64,
+    pub build_id: Option<Uuid>,
+}
+
+/// A PC build in a cart: a group of lines added and removed together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCartBuild {
+    pub id: Uuid,
+    pub platform: String,
+    pub name: String,
+    pub saved_build_id: Option<Uuid>,
 }
 
 /// One cart per customer: product ids and quantities, and a coupon code.
@@ -545,7 +583,20 @@ pub trait CartStore: Send + Sync {
         quantity: i64,
     ) -> impl Future<Output = anyhow::Result<Option<i64>>> + Send;
 
-    /// Whether the cart had the line.
+    /// Adds a build and one unit of each of its products as its lines. `false` (nothing
+    /// added) when the cart holds [`crate::cart::MAX_CART_BUILDS`] builds already.
+    fn add_build(
+        &self,
+        tx: &mut Tx,
+        user: Uuid,
+        build: &StoredCartBuild,
+        products: &[Uuid],
+    ) -> impl Future<Output = anyhow::Result<bool>> + Send;
+
+    /// Removes a build and all its lines; whether the cart had it.
+    fn remove_build(&self, user: Uuid, build: Uuid) -> impl Future<Output = anyhow::Result<bool>> + Send;
+
+    /// Whether the cart had the (loose) line.
     fn set_quantity(
         &self,
         user: Uuid,
@@ -553,7 +604,7 @@ pub trait CartStore: Send + Sync {
         quantity: i64,
     ) -> impl Future<Output = anyhow::Result<bool>> + Send;
 
-    /// Whether the cart had the line.
+    /// Whether the cart had the (loose) line.
     fn remove_line(&self, user: Uuid, product: Uuid) -> impl Future<Output = anyhow::Result<bool>> + Send;
 
     /// Empties the cart and drops its coupon, together.
@@ -568,7 +619,8 @@ pub trait CartStore: Send + Sync {
 
     fn remove_coupon(&self, user: Uuid) -> impl Future<Output = anyhow::Result<()>> + Send;
 
-    /// Takes the ordered products out of the cart (and its coupon, when it is `coupon`).
+    /// Takes the ordered products out of the cart, loose and in builds (and builds left
+    /// empty, and the coupon when it is `coupon`).
     fn remove_ordered(
         &self,
         tx: &mut Tx,

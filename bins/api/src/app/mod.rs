@@ -15,7 +15,8 @@
 //! grouped by the catalog, low stock with recent sales), [`analytics_rebuild`] (the sales
 //! figures recomputed from orders' facts), [`demo_orders`] (a year of generated history) and
 //! [`admin_orders`] (orders with their customers from identity and their payment records
-//! from payments).
+//! from payments), [`builder`] (a PC build checked by the catalog's rules, then added to a
+//! cart by orders as one group).
 //!
 //! Not here: a use case inside one domain (that is the domain's service), an adapter that
 //! lets one domain use another through its port (`adapters.rs`), and the background jobs
@@ -26,6 +27,7 @@ pub mod admin_refund;
 pub mod analytics;
 pub mod analytics_rebuild;
 pub mod audit_log;
+pub mod builder;
 pub mod checkout;
 pub mod demo_orders;
 pub mod idempotent;

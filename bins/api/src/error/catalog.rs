@@ -1,6 +1,7 @@
 //! The catalog's failures (categories, products, prices) on the wire.
 
 use actix_web::http::StatusCode;
+use catalog::builder::{BuildError, OptionsError, Slot};
 use catalog::categories::{CategoryWriteError, DeleteCategoryError};
 use catalog::pricing::PricingError;
 use catalog::products::{CreateProductError, ListProductsError, UpdateProductError, WriteConflict};
@@ -74,4 +75,20 @@ from_operation_error!(UpdateProductError {
 from_operation_error!(ListProductsError {
     ListProductsError::UnknownCategory => ApiError::validation(vec![FieldError::new("category", "no such category")]),
     ListProductsError::InvalidCursor(_) => invalid_cursor(),
+});
+
+/// 422 naming the part that is not a product: `components.<slot>` in a body, the slot's own
+/// parameter in the options' query string.
+pub(super) fn unknown_part(slot: Slot, in_body: bool) -> ApiError {
+    let field = if in_body { format!("components.{slot}") } else { slot.as_str().to_owned() };
+    ApiError::validation(vec![FieldError::new(field, "no such product")])
+}
+
+from_operation_error!(BuildError {
+    BuildError::UnknownProduct { slot } => unknown_part(slot, true),
+});
+
+from_operation_error!(OptionsError {
+    OptionsError::UnknownProduct { slot } => unknown_part(slot, false),
+    OptionsError::InvalidCursor(_) => invalid_cursor(),
 });

@@ -5,7 +5,7 @@ use kernel::FieldError;
 use orders::admin_operations::{AdminOrderError, RefundError, ReturnError};
 use orders::admin_queries::SearchOrdersError;
 use orders::cancellation::CancelError;
-use orders::cart::{CartError, MAX_LINE_QUANTITY};
+use orders::cart::{CartError, MAX_CART_BUILDS, MAX_LINE_QUANTITY};
 use orders::checkout::PlaceOrderError;
 use orders::coupons::{CouponRejection, CouponWriteError, ListCouponsError};
 use orders::limits::CodRefusal;
@@ -88,6 +88,15 @@ from_operation_error!(CartError {
         format!("a cart line holds 1 to {MAX_LINE_QUANTITY} units"),
     )]),
     CartError::OutOfStock { shortage } => out_of_stock(vec![("quantity".to_owned(), shortage)]),
+    CartError::BuildOutOfStock { shortages } => {
+        out_of_stock(shortages.into_iter().map(|shortage| ("components".to_owned(), shortage)).collect())
+    },
+    CartError::TooManyBuilds => ApiError::new(
+        StatusCode::CONFLICT,
+        ErrorCode::Conflict,
+        format!("A cart holds at most {MAX_CART_BUILDS} builds; remove one first."),
+    ),
+    CartError::BuildNotFound => ApiError::not_found(),
     CartError::Coupon(rejection) => rejection.into(),
 });
 

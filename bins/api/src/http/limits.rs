@@ -44,6 +44,7 @@ pub enum Limit {
     Payments,
     Coupon,
     Newsletter,
+    SavedBuilds,
 }
 
 impl Limit {
@@ -58,6 +59,7 @@ impl Limit {
             Limit::Payments => "payments",
             Limit::Coupon => "coupon",
             Limit::Newsletter => "newsletter",
+            Limit::SavedBuilds => "saved_builds",
         }
     }
 
@@ -69,6 +71,7 @@ impl Limit {
             Limit::Payments => settings.payments_per_minute,
             Limit::Coupon => settings.coupon_per_minute,
             Limit::Newsletter => settings.newsletter_per_minute,
+            Limit::SavedBuilds => settings.saved_builds_per_minute,
         }
     }
 }

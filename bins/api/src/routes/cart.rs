@@ -3,23 +3,28 @@
 use actix_web::{HttpResponse, web};
 use api_types::ErrorEnvelope;
 use api_types::cart::{
-    AddCartItem, ApplyCoupon, Cart as CartWire, CartCoupon, CartLine as CartLineWire, SetCartQuantity,
+    AddCartItem, ApplyCoupon, Cart as CartWire, CartBuild as CartBuildWire, CartCoupon, CartLine as CartLineWire,
+    SetCartQuantity,
 };
 use api_types::catalog::Availability;
-use kernel::Quantity;
-use orders::cart::{Cart, CartLine, LineAvailability};
+use kernel::{FieldError, Quantity};
+use api_types::builder::AddBuildToCart;
+use catalog::builder::Platform;
+use orders::cart::{Cart, CartBuild, CartLine, LineAvailability};
 use orders::coupons::CouponCode;
 use utoipa::OpenApi;
 use uuid::Uuid;
 
+use crate::app::builder::{BuildSource, PcBuilder};
 use crate::error::ApiError;
 use crate::http::auth::AuthUser;
 use crate::http::extract::ValidJson;
 use crate::state::CartService;
 use crate::views::ToWire;
+use crate::views::builder::build_request;
 
 #[derive(OpenApi)]
-#[openapi(paths(get, add_item, set_item, remove_item, clear, apply_coupon, remove_coupon))]
+#[openapi(paths(get, add_item, set_item, remove_item, clear, apply_coupon, remove_coupon, add_build, remove_build))]
 pub struct Api;
 
 // The wire's limit is the domain's.
@@ -54,6 +59,7 @@ impl ToWire for CartLine {
             line_total_paise: self.line_total.paise(),
             availability: self.availability.to_wire(),
             available: self.available,
+            build_id: self.build_id,
         }
     }
 }
@@ -64,6 +70,7 @@ impl ToWire for Cart {
     fn to_wire(self) -> CartWire {
         CartWire {
             items: self.items.to_wire(),
+            builds: self.builds.into_iter().map(build_wire).collect(),
             coupon: self.coupon.map(|coupon| CartCoupon {
                 code: coupon.code,
                 discount_paise: coupon.discount.paise(),
@@ -75,6 +82,19 @@ impl ToWire for Cart {
             total_paise: self.totals.total.paise(),
             item_count: self.item_count,
         }
+    }
+}
+
+fn build_wire(build: CartBuild) -> CartBuildWire {
+    // The table allows only the builder's platforms.
+    let platform = Platform::parse(&build.platform).unwrap_or(Platform::Intel);
+    CartBuildWire {
+        id: build.id,
+        platform: platform.to_wire(),
+        name: build.name,
+        saved_build_id: build.saved_build_id,
+        total_paise: build.total.paise(),
+        item_count: build.item_count,
     }
 }
 
@@ -200,4 +220,80 @@ pub async fn apply_coupon(
 #[tracing::instrument(name = "cart.remove_coupon", skip_all, fields(user = %user.id))]
 pub async fn remove_coupon(user: AuthUser, carts: web::Data<CartService>) -> Result<HttpResponse, ApiError> {
     Ok(cart_response(carts.remove_coupon(user.id).await?))
+}
+
+/// Add a PC build to the cart, as one group.
+///
+/// Either a saved build (`build_id`) or a build given whole (`platform` and `components`,
+/// with an optional `name`). The build is checked by every compatibility rule: only a
+/// complete, compatible build is added (422 `build_incompatible` with every issue in
+/// `issues`), and every part must be in stock (409 `out_of_stock` listing the short parts).
+/// Each part becomes a line of one unit carrying the build's `build_id`; the build is
+/// removed whole (`DELETE /cart/builds/{id}`), and checked out with the rest of the cart:
+/// every part reserved together, or none. A cart holds at most 5 builds (409 `conflict`).
+#[utoipa::path(
+    post, path = "/api/v1/cart/builds", tag = "cart", operation_id = "add_build_to_cart",
+    request_body = AddBuildToCart,
+    responses(
+        (status = 200, description = "The cart, with the build.", body = CartWire),
+        (status = 404, description = "`not_found`: no saved build has this `build_id`.", body = ErrorEnvelope),
+        (status = 409, description = "`out_of_stock`: a part cannot be bought now; or `conflict`: the cart \
+            holds 5 builds already.", body = ErrorEnvelope),
+        (status = 422, description = "`build_incompatible` (with `issues`), or `validation_failed`.",
+            body = ErrorEnvelope),
+    ),
+    security(("bearer" = [])),
+)]
+#[tracing::instrument(name = "cart.add_build", skip_all, fields(user = %user.id))]
+pub async fn add_build(
+    user: AuthUser,
+    carts: web::Data<CartService>,
+    builder: web::Data<PcBuilder>,
+    body: ValidJson<AddBuildToCart>,
+) -> Result<HttpResponse, ApiError> {
+    let source = build_source(body.0)?;
+    Ok(cart_response(builder.add_to_cart(&carts, user.id, source).await?))
+}
+
+/// A saved build's id, or a whole build; never both, never neither.
+fn build_source(body: AddBuildToCart) -> Result<BuildSource, ApiError> {
+    match (body.build_id, body.platform, body.components) {
+        (Some(id), None, None) if body.name.is_none() => Ok(BuildSource::Saved(id)),
+        (None, Some(platform), Some(components)) => {
+            Ok(BuildSource::Given { request: build_request(platform, components), name: body.name })
+        }
+        (Some(_), ..) => Err(ApiError::validation(vec![FieldError::new(
+            "build_id",
+            "give either build_id alone, or platform and components",
+        )])),
+        (None, platform, components) => {
+            let mut missing = Vec::new();
+            if platform.is_none() {
+                missing.push(FieldError::new("platform", "is required without build_id"));
+            }
+            if components.is_none() {
+                missing.push(FieldError::new("components", "is required without build_id"));
+            }
+            Err(ApiError::validation(missing))
+        }
+    }
+}
+
+/// Remove a PC build from the cart: every line of it.
+#[utoipa::path(
+    delete, path = "/api/v1/cart/builds/{id}", tag = "cart", operation_id = "remove_build_from_cart",
+    params(("id" = Uuid, Path, description = "The cart build's id (`builds[].id`).")),
+    responses(
+        (status = 200, description = "The cart, without the build.", body = CartWire),
+        (status = 404, description = "`not_found`: the cart has no such build.", body = ErrorEnvelope),
+    ),
+    security(("bearer" = [])),
+)]
+#[tracing::instrument(name = "cart.remove_build", skip_all, fields(user = %user.id))]
+pub async fn remove_build(
+    user: AuthUser,
+    carts: web::Data<CartService>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(cart_response(carts.remove_build(user.id, id.into_inner()).await?))
 }

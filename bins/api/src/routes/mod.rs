@@ -12,6 +12,7 @@ pub(crate) mod admin_orders;
 pub(crate) mod admin_payments;
 pub(crate) mod admin_users;
 pub(crate) mod auth;
+pub(crate) mod builder;
 pub(crate) mod cart;
 pub(crate) mod catalog;
 pub(crate) mod health;
@@ -80,6 +81,12 @@ fn register(config: &mut web::ServiceConfig, seen: &mut Vec<Endpoint>) {
             .service(cached(api.at("/products").get(catalog::list_products).done()))
             .service(cached(api.at("/products/{id_or_slug}").get(catalog::get_product).done()))
             .service(api.at("/search/suggest").get(catalog::suggest).done())
+            .service(api.at("/builder/validate").post(builder::validate).done())
+            .service(api.at("/builder/builds").post_limited(Limit::SavedBuilds, builder::save_build).done())
+            // Before `/builder/{platform}/…`, which would take `builds` for a platform.
+            .service(api.at("/builder/builds/{id}").get(builder::get_build).done())
+            .service(cached(api.at("/builder/{platform}/slots").get(builder::slots).done()))
+            .service(cached(api.at("/builder/{platform}/options").get(builder::options).done()))
             .service(catalog_write(
                 api.at("/admin/products").get(admin_catalog::list_products).post(admin_catalog::create_product).done(),
             ))
@@ -93,6 +100,8 @@ fn register(config: &mut web::ServiceConfig, seen: &mut Vec<Endpoint>) {
             .service(catalog_write(api.at("/admin/categories").post(admin_catalog::create_category).done()))
             .service(api.at("/cart").get(cart::get).delete(cart::clear).done())
             .service(api.at("/cart/items").post(cart::add_item).done())
+            .service(api.at("/cart/builds").post(cart::add_build).done())
+            .service(api.at("/cart/builds/{id}").delete(cart::remove_build).done())
             .service(api.at("/cart/items/{product_id}").patch(cart::set_item).delete(cart::remove_item).done())
             .service(
                 api.at("/cart/coupon")

@@ -132,7 +132,7 @@ impl ToWire for Product {
 }
 
 /// The domain's sort for a sort of the wire.
-fn sort_of(sort: ProductSort) -> Sort {
+pub(crate) fn sort_of(sort: ProductSort) -> Sort {
     match sort {
         ProductSort::Newest => Sort::Newest,
         ProductSort::PriceAsc => Sort::PriceAsc,
@@ -216,6 +216,7 @@ impl ProductListParams {
             sort,
             limit,
             after: present(&self.cursor).map(|c| Cursor::from_token(c.to_owned())),
+            fits: Vec::new(),
             include_inactive: audience == Audience::Admin
                 && parse_bool(&self.include_inactive, "include_inactive", &mut errors).unwrap_or(false),
         };

@@ -9,6 +9,7 @@
 pub mod address;
 pub mod admin_order;
 pub mod analytics;
+pub mod builder;
 pub mod catalog;
 pub mod order;
 pub mod payment;

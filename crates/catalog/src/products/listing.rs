@@ -8,6 +8,7 @@ use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::{ProductQuery, Sort};
+use crate::builder::fit::Fit;
 use crate::search::SearchText;
 
 /// Lowest trigram word similarity that still counts as a (misspelt) match; 0.4 lets
@@ -142,6 +143,9 @@ pub(super) fn build(
     if let Some(featured) = query.featured {
         sql.push(" AND p.is_featured = ").push_bind(featured);
     }
+    for fit in &query.fits {
+        push_fit(&mut sql, fit);
+    }
     if let Some(key) = after {
         push_after(&mut sql, query, key);
     }
@@ -154,6 +158,80 @@ pub(super) fn build(
     });
     sql.push(" LIMIT ").push_bind(query.limit.fetch_size());
     Ok(sql)
+}
+
+/// One PC-builder condition on the fit columns (the `builder_fit_columns` migration). A
+/// NULL column (the key missing or of the wrong type) never fits.
+fn push_fit(sql: &mut QueryBuilder<Postgres>, fit: &Fit) {
+    match fit {
+        Fit::HasKeys(keys) => {
+            if !keys.is_empty() {
+                let keys: Vec<&str> = keys.to_vec();
+                sql.push(" AND p.specifications ?& ").push_bind(keys);
+            }
+        }
+        Fit::VendorIs(vendor) => {
+            sql.push(" AND p.fit_vendor = ").push_bind(vendor.clone());
+        }
+        Fit::SocketIs(socket) => {
+            sql.push(" AND p.fit_socket = ").push_bind(socket.clone());
+        }
+        Fit::SocketAmong(sockets) => {
+            sql.push(" AND p.fit_socket = ANY(").push_bind(sockets.clone()).push(")");
+        }
+        Fit::SocketOfPlatform { cpu_category, vendor } => {
+            sql.push(" AND p.fit_socket IN (");
+            push_platform_sockets(sql, *cpu_category, vendor);
+            sql.push(")");
+        }
+        Fit::SocketsInclude(socket) => {
+            sql.push(" AND ").push_bind(socket.clone()).push(" = ANY(p.fit_sockets)");
+        }
+        Fit::SocketsOfPlatform { cpu_category, vendor } => {
+            sql.push(" AND p.fit_sockets && ARRAY(");
+            push_platform_sockets(sql, *cpu_category, vendor);
+            sql.push(")");
+        }
+        Fit::MemoryTypeAmong(kinds) => {
+            sql.push(" AND p.fit_memory_type = ANY(").push_bind(kinds.clone()).push(")");
+        }
+        Fit::TakesMemoryType(kind) => {
+            sql.push(" AND ").push_bind(kind.clone()).push(" = ANY(p.fit_memory_types)");
+        }
+        Fit::ModulesAtMost(slots) => {
+            sql.push(" AND p.fit_modules <= ").push_bind(*slots);
+        }
+        Fit::MemorySlotsAtLeast(modules) => {
+            sql.push(" AND p.fit_memory_slots >= ").push_bind(*modules);
+        }
+        Fit::FormFactorAmong(forms) => {
+            sql.push(" AND p.fit_form_factor = ANY(").push_bind(forms.clone()).push(")");
+        }
+        Fit::TakesFormFactor(form) => {
+            sql.push(" AND ").push_bind(form.clone()).push(" = ANY(p.fit_form_factors)");
+        }
+        Fit::LengthAtMost(room) => {
+            sql.push(" AND p.fit_length_mm <= ").push_bind(*room);
+        }
+        Fit::GpuRoomAtLeast(length) => {
+            sql.push(" AND p.fit_max_gpu_length_mm >= ").push_bind(*length);
+        }
+        Fit::TdpTimes13AtMost(left) => {
+            sql.push(" AND p.fit_tdp_w * 13 <= ").push_bind(*left);
+        }
+        Fit::WattageTimes10AtLeast(needed) => {
+            sql.push(" AND p.fit_wattage_w * 10 >= ").push_bind(*needed);
+        }
+    }
+}
+
+/// The sockets of the platform's CPUs on sale (through the socket index).
+fn push_platform_sockets(sql: &mut QueryBuilder<Postgres>, cpu_category: Uuid, vendor: &str) {
+    sql.push("SELECT cpu.fit_socket FROM catalog.products cpu WHERE cpu.is_active AND cpu.fit_socket IS NOT NULL")
+        .push(" AND cpu.category_id = ")
+        .push_bind(cpu_category)
+        .push(" AND cpu.fit_vendor = ")
+        .push_bind(vendor.to_owned());
 }
 
 /// Every word must match, either as a word prefix (full text) or as a look-alike of a

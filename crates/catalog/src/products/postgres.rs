@@ -17,6 +17,7 @@ use super::{
     ProductRecord, ProductStore, ProductSummary, Rating, StoreWriteError, Suggestion, UpdateProductError,
     WriteConflict, created_fields,
 };
+use crate::builder::Part;
 use crate::categories::CategoryKey;
 use crate::ports::{OpeningStock, StockOpening};
 use crate::pricing::{Discount, Price, PricingError, price};
@@ -478,6 +479,34 @@ impl<S: StockOpening> ProductStore for PgProductStore<S> {
             .map(|row| {
                 let available = row.available.max(0);
                 Ok(ForSale { summary: row.into_summary()?, available })
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(name = "products.parts", skip_all, fields(count = ids.len()))]
+    async fn parts(&self, ids: &[Uuid]) -> anyhow::Result<Vec<Part>> {
+        #[derive(sqlx::FromRow)]
+        struct PartRow {
+            #[sqlx(flatten)]
+            summary: SummaryRow,
+            specifications: Json<Map<String, Value>>,
+        }
+        let rows: Vec<PartRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            listing::summary_columns!(),
+            ", 0::real AS rank, p.specifications",
+            listing::summary_from!(),
+            " WHERE p.id = ANY($1)"
+        ))
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await
+        .context("loading a build's parts")?;
+        rows.into_iter()
+            .map(|row| {
+                let available = row.summary.available.max(0);
+                let product = ForSale { summary: row.summary.into_summary()?, available };
+                Ok(Part { product, specifications: row.specifications.0 })
             })
             .collect()
     }

@@ -5,7 +5,8 @@ use uuid::Uuid;
 
 use super::{Pool, Tx};
 use crate::coupons::CouponCode;
-use crate::stores::{CartStore, StoredCart};
+use crate::cart::MAX_CART_BUILDS;
+use crate::stores::{CartStore, StoredCart, StoredCartBuild, StoredLine};
 
 #[derive(Debug, Clone)]
 pub struct PgCarts {
@@ -23,25 +24,42 @@ const CHECK_VIOLATION: &str = "23514";
 
 impl CartStore for PgCarts {
     async fn stored(&self, conn: &mut Tx, user: Uuid) -> anyhow::Result<StoredCart> {
-        let lines: Vec<(Uuid, i64)> = sqlx::query_as(
-            "SELECT product_id, quantity FROM orders.cart_items WHERE user_id = $1 ORDER BY added_at, product_id",
+        let lines: Vec<(Uuid, i64, Option<Uuid>)> = sqlx::query_as(
+            "SELECT product_id, quantity, build_id FROM orders.cart_items WHERE user_id = $1
+             ORDER BY added_at, product_id",
         )
         .bind(user)
         .fetch_all(&mut *conn)
         .await
         .context("reading a cart")?;
+        let lines = lines
+            .into_iter()
+            .map(|(product_id, quantity, build_id)| StoredLine { product_id, quantity, build_id })
+            .collect();
+        let builds: Vec<(Uuid, String, String, Option<Uuid>)> = sqlx::query_as(
+            "SELECT id, platform, name, saved_build_id FROM orders.cart_builds WHERE user_id = $1
+             ORDER BY added_at, id",
+        )
+        .bind(user)
+        .fetch_all(&mut *conn)
+        .await
+        .context("reading a cart's builds")?;
+        let builds = builds
+            .into_iter()
+            .map(|(id, platform, name, saved_build_id)| StoredCartBuild { id, platform, name, saved_build_id })
+            .collect();
         let coupon: Option<String> = sqlx::query_scalar("SELECT code FROM orders.cart_coupons WHERE user_id = $1")
             .bind(user)
             .fetch_optional(&mut *conn)
             .await
             .context("reading a cart's coupon")?;
-        Ok(StoredCart { lines, coupon })
+        Ok(StoredCart { lines, builds, coupon })
     }
 
     async fn add(&self, tx: &mut Tx, user: Uuid, product: Uuid, quantity: i64) -> anyhow::Result<Option<i64>> {
         let added = sqlx::query_scalar(
             "INSERT INTO orders.cart_items (user_id, product_id, quantity) VALUES ($1, $2, $3)
-             ON CONFLICT (user_id, product_id) DO UPDATE
+             ON CONFLICT (user_id, product_id) WHERE build_id IS NULL DO UPDATE
                  SET quantity = orders.cart_items.quantity + EXCLUDED.quantity
              RETURNING quantity",
         )
@@ -59,8 +77,62 @@ impl CartStore for PgCarts {
         }
     }
 
+    async fn add_build(
+        &self,
+        tx: &mut Tx,
+        user: Uuid,
+        build: &StoredCartBuild,
+        products: &[Uuid],
+    ) -> anyhow::Result<bool> {
+        let builds: i64 = sqlx::query_scalar("SELECT count(*) FROM orders.cart_builds WHERE user_id = $1")
+            .bind(user)
+            .fetch_one(&mut *tx)
+            .await
+            .context("counting a cart's builds")?;
+        if builds >= MAX_CART_BUILDS {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO orders.cart_builds (id, user_id, platform, name, saved_build_id) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(build.id)
+        .bind(user)
+        .bind(&build.platform)
+        .bind(&build.name)
+        .bind(build.saved_build_id)
+        .execute(&mut *tx)
+        .await
+        .context("adding a build to a cart")?;
+        // One statement, one `added_at`: the build's lines keep the builder's slot order.
+        sqlx::query(
+            "INSERT INTO orders.cart_items (user_id, product_id, quantity, build_id, added_at)
+             SELECT $1, product, 1, $2, clock_timestamp() + make_interval(secs => position / 1e6)
+             FROM unnest($3::uuid[]) WITH ORDINALITY AS chosen (product, position)",
+        )
+        .bind(user)
+        .bind(build.id)
+        .bind(products)
+        .execute(&mut *tx)
+        .await
+        .context("adding a build's lines to a cart")?;
+        Ok(true)
+    }
+
+    async fn remove_build(&self, user: Uuid, build: Uuid) -> anyhow::Result<bool> {
+        // Its lines go with it (ON DELETE CASCADE).
+        let removed = sqlx::query("DELETE FROM orders.cart_builds WHERE user_id = $1 AND id = $2")
+            .bind(user)
+            .bind(build)
+            .execute(&self.pool)
+            .await
+            .context("removing a build from a cart")?;
+        Ok(removed.rows_affected() > 0)
+    }
+
     async fn set_quantity(&self, user: Uuid, product: Uuid, quantity: i64) -> anyhow::Result<bool> {
-        let changed = sqlx::query("UPDATE orders.cart_items SET quantity = $3 WHERE user_id = $1 AND product_id = $2")
+        let changed = sqlx::query(
+            "UPDATE orders.cart_items SET quantity = $3 WHERE user_id = $1 AND product_id = $2 AND build_id IS NULL",
+        )
             .bind(user)
             .bind(product)
             .bind(quantity)
@@ -71,7 +143,8 @@ impl CartStore for PgCarts {
     }
 
     async fn remove_line(&self, user: Uuid, product: Uuid) -> anyhow::Result<bool> {
-        let removed = sqlx::query("DELETE FROM orders.cart_items WHERE user_id = $1 AND product_id = $2")
+        let removed =
+            sqlx::query("DELETE FROM orders.cart_items WHERE user_id = $1 AND product_id = $2 AND build_id IS NULL")
             .bind(user)
             .bind(product)
             .execute(&self.pool)
@@ -82,9 +155,11 @@ impl CartStore for PgCarts {
 
     async fn clear(&self, user: Uuid) -> anyhow::Result<()> {
         let mut tx = self.pool.begin().await.context("clearing a cart")?;
-        for sql in
-            ["DELETE FROM orders.cart_items WHERE user_id = $1", "DELETE FROM orders.cart_coupons WHERE user_id = $1"]
-        {
+        for sql in [
+            "DELETE FROM orders.cart_items WHERE user_id = $1",
+            "DELETE FROM orders.cart_builds WHERE user_id = $1",
+            "DELETE FROM orders.cart_coupons WHERE user_id = $1",
+        ] {
             sqlx::query(sql).bind(user).execute(&mut *tx).await.context("clearing a cart")?;
         }
         tx.commit().await.context("clearing a cart")?;
@@ -126,6 +201,14 @@ impl CartStore for PgCarts {
             .execute(&mut *tx)
             .await
             .context("emptying the cart")?;
+        sqlx::query(
+            "DELETE FROM orders.cart_builds b WHERE b.user_id = $1
+             AND NOT EXISTS (SELECT 1 FROM orders.cart_items i WHERE i.build_id = b.id)",
+        )
+        .bind(user)
+        .execute(&mut *tx)
+        .await
+        .context("removing the cart's ordered builds")?;
         if let Some(code) = coupon {
             sqlx::query("DELETE FROM orders.cart_coupons WHERE user_id = $1 AND code = $2")
                 .bind(user)
