@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use api_types::auth::{Login, Registration};
 use api_types::catalog::NewProduct;
 use client::Client;
-use serde_json::json;
+use serde_json::{Value, json};
 
 pub use demo_data::LEAF_CATEGORIES;
 
@@ -55,12 +55,33 @@ pub async fn register_customers(addr: SocketAddr, count: usize, run_id: &str) ->
     Ok(customers)
 }
 
+/// What the PC builder reads from product `n` of a component category (the admin API
+/// refuses a component without it); nothing for other categories.
+fn builder_specifications(category: &str, n: usize) -> Value {
+    let (vendor, socket) = [("AMD", "AM5"), ("Intel", "LGA1700")][n % 2];
+    match category {
+        "cpu" => {
+            json!({"vendor": vendor, "socket": socket, "tdp_w": 65 + n % 100, "bundled_cooler": n.is_multiple_of(3)})
+        }
+        "motherboard" => json!({"socket": socket, "memory_type": "DDR5", "form_factor": "ATX", "memory_slots": 4}),
+        "memory" => json!({"memory_type": "DDR5", "modules": 2}),
+        "gpu" => json!({"tdp_w": 120 + n % 300, "length_mm": 200 + n % 150}),
+        "psu" => json!({"wattage_w": 450 + 50 * (n % 12)}),
+        "case" => json!({"form_factors": ["ATX", "Micro-ATX"], "max_gpu_length_mm": 300 + n % 100}),
+        "cooler" => json!({"sockets": ["AM5", "LGA1700"]}),
+        _ => json!({}),
+    }
+}
+
 /// The body of generated product `n`: a spread of categories, brands and prices.
 fn product_body(run_id: &str, n: usize, stock: i64) -> NewProduct {
     let category = LEAF_CATEGORIES[n % LEAF_CATEGORIES.len()];
     let brand = BRANDS[(n / 3) % BRANDS.len()];
     let word = WORDS[(n / 7) % WORDS.len()];
-    let specifications = json!({"series": word, "generation": n % 14});
+    let mut specifications = json!({"series": word, "generation": n % 14});
+    if let (Value::Object(specs), Value::Object(builder)) = (&mut specifications, builder_specifications(category, n)) {
+        specs.extend(builder);
+    }
     NewProduct {
         sku: format!("BENCH-{run_id}-{n:05}").to_uppercase(),
         slug: None,
@@ -128,6 +149,7 @@ pub async fn create_hot_product(addr: SocketAddr, admin: &Bearer, run_id: &str, 
         sku: format!("BENCH-{run_id}-HOT").to_uppercase(),
         name: "RigMaster Hot Deal GPU".into(),
         category: Some("gpu".into()),
+        specifications: builder_specifications("gpu", 99_999).as_object().cloned(),
         ..product_body(run_id, 99_999, stock)
     };
     let created = store(addr).authorized(&admin.0).create_product(&body).await?;

@@ -8,14 +8,16 @@ use api_types::catalog::{
     AdminProductQuery, Availability, Category, CategoryChanges, Discount, DiscountKind, NewCategory, NewDiscount,
     Product, ProductChanges, ProductQuery,
 };
+use api_types::error::ErrorBody;
 use catalog::pricing::{Discount as DomainDiscount, price};
 use chrono::{DateTime, Utc};
 use kernel::Money;
 use reqwest::{Method, StatusCode};
 use rigmaster_tests::app::TestApp;
+use rigmaster_tests::catalog::product_body;
 use rigmaster_tests::shop::all_at_once;
 use rigmaster_tests::{assert_error, assert_refused, spawn_app};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::catalog::product;
@@ -336,4 +338,130 @@ async fn categories_can_be_added_renamed_moved_and_removed_when_empty() {
     admin.api.delete_category(empty.id).await.unwrap();
     let after = app.api.categories().await.unwrap();
     assert!(after.iter().all(|c| c.slug != "webcams"));
+}
+
+fn specifications(value: Value) -> Option<Map<String, Value>> {
+    let Value::Object(specifications) = value else { panic!("specifications are an object") };
+    Some(specifications)
+}
+
+/// Each refused field of an error, with its message.
+fn problems(error: &ErrorBody) -> Vec<(&str, &str)> {
+    error.details.iter().map(|detail| (detail.field.as_str(), detail.message.as_str())).collect()
+}
+
+#[tokio::test]
+async fn creating_a_cpu_without_a_socket_names_specifications_socket() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    let mut body = product_body(100_000, 5);
+    body.specifications = specifications(json!({"vendor": "AMD", "tdp_w": 65, "bundled_cooler": true}));
+
+    let refused = admin.api.create_product(&body).await;
+
+    let error = assert_refused(refused, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed);
+    assert_eq!(problems(&error), [("specifications.socket", "is required for a cpu (the PC builder matches it)")]);
+    assert_eq!(count(&app, "SELECT count(*) FROM catalog.products").await, 0, "no product");
+    assert_eq!(count(&app, "SELECT count(*) FROM inventory.stock").await, 0, "no stock");
+}
+
+#[tokio::test]
+async fn a_component_with_every_key_of_the_wrong_type_gets_every_problem_at_once() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    let mut cpu = product_body(100_000, 5);
+    cpu.specifications =
+        specifications(json!({"vendor": "VIA", "socket": 1700, "tdp_w": "65 W", "bundled_cooler": "yes"}));
+    let mut case = product_body(100_000, 5);
+    case.category = Some("case".into());
+    case.specifications = specifications(json!({"form_factors": "ATX", "max_gpu_length_mm": 360.5}));
+
+    let cpu = admin.api.create_product(&cpu).await;
+    let case = admin.api.create_product(&case).await;
+
+    let cpu = assert_refused(cpu, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed);
+    assert_eq!(
+        problems(&cpu),
+        [
+            ("specifications.vendor", "must be Intel or AMD"),
+            ("specifications.socket", "must be text of 1 to 40 characters"),
+            ("specifications.tdp_w", "must be a whole number from 1 to 100000"),
+            ("specifications.bundled_cooler", "must be true or false"),
+        ]
+    );
+    let case = assert_refused(case, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed);
+    let fields: Vec<&str> = problems(&case).into_iter().map(|(field, _)| field).collect();
+    assert_eq!(fields, ["specifications.form_factors", "specifications.max_gpu_length_mm"]);
+    assert_eq!(count(&app, "SELECT count(*) FROM catalog.products").await, 0);
+}
+
+#[tokio::test]
+async fn changing_a_cpu_s_specifications_is_checked_but_an_unrelated_change_is_not() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    let id = admin.api.create_product(&product_body(100_000, 5)).await.unwrap().summary.id;
+    // A CPU listed before the check: it has no socket.
+    sqlx::query("UPDATE catalog.products SET specifications = specifications - 'socket' WHERE id = $1")
+        .bind(id)
+        .execute(&app.db.pool().await)
+        .await
+        .unwrap();
+    let without_socket = json!({"vendor": "Intel", "tdp_w": 125, "bundled_cooler": false});
+    let with_socket = json!({"vendor": "Intel", "socket": "LGA1700", "tdp_w": 125, "bundled_cooler": false});
+
+    let repriced = ProductChanges { base_price_paise: Some(90_000), ..ProductChanges::default() };
+    let repriced = admin.api.change_product(id, &repriced).await;
+    let still_unreadable = ProductChanges { specifications: specifications(without_socket), ..Default::default() };
+    let still_unreadable = admin.api.change_product(id, &still_unreadable).await;
+    let stored = admin.api.admin_product(id).await.unwrap();
+    let completed = ProductChanges { specifications: specifications(with_socket.clone()), ..Default::default() };
+    let completed = admin.api.change_product(id, &completed).await;
+
+    assert_eq!(repriced.unwrap().summary.pricing.base_price_paise, 90_000);
+    let error = assert_refused(still_unreadable, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed);
+    assert_eq!(problems(&error), [("specifications.socket", "is required for a cpu (the PC builder matches it)")]);
+    assert_eq!(
+        Value::Object(stored.specifications),
+        json!({"vendor": "AMD", "tdp_w": 65, "bundled_cooler": true}),
+        "the refused change wrote nothing"
+    );
+    assert_eq!(Value::Object(completed.unwrap().specifications), with_socket);
+}
+
+#[tokio::test]
+async fn moving_a_product_into_a_component_category_checks_its_keys() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    let mut keyboard = product_body(100_000, 5);
+    keyboard.category = Some("keyboards".into());
+    keyboard.specifications = specifications(json!({"layout": "TKL", "switches": ["red"], "socket": 7}));
+    let id = admin.api.create_product(&keyboard).await.expect("any specifications outside the builder").summary.id;
+
+    let moved = ProductChanges { category: Some("cpu".into()), ..ProductChanges::default() };
+    let moved = admin.api.change_product(id, &moved).await;
+    let still_a_keyboard = admin.api.admin_product(id).await.unwrap().summary.category.slug;
+    let cpu = json!({"vendor": "AMD", "socket": "AM4", "tdp_w": 65, "bundled_cooler": true});
+    let moved_whole =
+        ProductChanges { category: Some("cpu".into()), specifications: specifications(cpu), ..Default::default() };
+    let moved_whole = admin.api.change_product(id, &moved_whole).await;
+
+    let error = assert_refused(moved, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed);
+    let fields: Vec<&str> = problems(&error).into_iter().map(|(field, _)| field).collect();
+    assert_eq!(
+        fields,
+        ["specifications.vendor", "specifications.socket", "specifications.tdp_w", "specifications.bundled_cooler"]
+    );
+    assert_eq!(still_a_keyboard, "keyboards");
+    assert_eq!(moved_whole.unwrap().summary.category.slug, "cpu");
+}
+
+#[tokio::test]
+async fn the_demo_catalog_meets_the_specifications_check() {
+    let app = spawn_app().await;
+
+    // Seeding goes through the same check as an admin's writes, and stops at a refusal.
+    let added = app.seed_demo().await;
+
+    assert!(added > 300, "the whole demo catalog: {added}");
+    assert_eq!(count(&app, "SELECT count(*) FROM catalog.products").await, added as i64);
 }

@@ -3,13 +3,15 @@
 
 use api_types::catalog::NewProduct;
 use api_types::inventory::SetStock;
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::app::{TestApp, TestUser};
 
-/// A product in category `cpu` with this price (18% GST) and opening stock, and a SKU of
-/// its own.
+/// A product in category `cpu` with this price (18% GST) and opening stock, a SKU of its
+/// own and the specifications the PC builder reads from a CPU.
 pub fn product_body(price_paise: i64, stock: i64) -> NewProduct {
+    let specifications = json!({"vendor": "AMD", "socket": "AM5", "tdp_w": 65, "bundled_cooler": true});
     let sku = format!("CPU-{}", &Uuid::new_v4().simple().to_string()[..12]).to_uppercase();
     NewProduct {
         name: format!("Test Processor {sku}"),
@@ -23,7 +25,7 @@ pub fn product_body(price_paise: i64, stock: i64) -> NewProduct {
         tax_rate_bps: 1800,
         short_description: Some("A processor for checkout tests.".into()),
         description: None,
-        specifications: None,
+        specifications: specifications.as_object().cloned(),
         images: None,
         is_active: None,
         is_featured: None,

@@ -121,6 +121,112 @@ pub fn required_keys(slot: Slot) -> &'static [&'static str] {
     }
 }
 
+/// A specification key an admin write left out or gave a value the rules cannot read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecificationProblem {
+    pub key: &'static str,
+    /// What is wrong, in an admin's words.
+    pub message: String,
+}
+
+/// The longest text (or list item) a key the rules read may hold.
+pub const MAX_SPECIFICATION_TEXT_CHARS: usize = 40;
+/// The largest whole number a key the rules read may hold: past any real part (a 2,000 W
+/// supply, a 450 mm card), it keeps the builder's sums far from overflowing.
+pub const MAX_SPECIFICATION_NUMBER: i64 = 100_000;
+/// The most items a list the rules read may hold.
+pub const MAX_SPECIFICATION_LIST_ITEMS: usize = 20;
+
+/// What the rules read from a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SpecificationKind {
+    Text,
+    /// A platform's vendor: a CPU of another vendor could never be offered by either builder.
+    Vendor,
+    WholeNumber,
+    Flag,
+    TextList,
+}
+
+/// Each key of [`required_keys`] and what the rules read from it.
+const SPECIFICATION_KINDS: [(&str, SpecificationKind); 13] = [
+    ("vendor", SpecificationKind::Vendor),
+    ("socket", SpecificationKind::Text),
+    ("memory_type", SpecificationKind::Text),
+    ("form_factor", SpecificationKind::Text),
+    ("tdp_w", SpecificationKind::WholeNumber),
+    ("memory_slots", SpecificationKind::WholeNumber),
+    ("modules", SpecificationKind::WholeNumber),
+    ("length_mm", SpecificationKind::WholeNumber),
+    ("wattage_w", SpecificationKind::WholeNumber),
+    ("max_gpu_length_mm", SpecificationKind::WholeNumber),
+    ("bundled_cooler", SpecificationKind::Flag),
+    ("form_factors", SpecificationKind::TextList),
+    ("sockets", SpecificationKind::TextList),
+];
+
+impl SpecificationKind {
+    fn of(key: &str) -> SpecificationKind {
+        SPECIFICATION_KINDS
+            .iter()
+            .find_map(|(known, kind)| (*known == key).then_some(*kind))
+            .expect("every required key has a kind")
+    }
+
+    fn accepts(self, value: &Value) -> bool {
+        let text = |value: &Value| {
+            value
+                .as_str()
+                .is_some_and(|text| !text.trim().is_empty() && text.chars().count() <= MAX_SPECIFICATION_TEXT_CHARS)
+        };
+        match self {
+            SpecificationKind::Text => text(value),
+            SpecificationKind::Vendor => value.as_str().is_some_and(|vendor| {
+                Platform::ALL.into_iter().any(|platform| vendor.eq_ignore_ascii_case(platform.as_str()))
+            }),
+            SpecificationKind::WholeNumber => {
+                value.as_i64().is_some_and(|number| (1..=MAX_SPECIFICATION_NUMBER).contains(&number))
+            }
+            SpecificationKind::Flag => value.is_boolean(),
+            SpecificationKind::TextList => value.as_array().is_some_and(|items| {
+                (1..=MAX_SPECIFICATION_LIST_ITEMS).contains(&items.len()) && items.iter().all(text)
+            }),
+        }
+    }
+
+    fn expected(self) -> String {
+        match self {
+            SpecificationKind::Text => format!("must be text of 1 to {MAX_SPECIFICATION_TEXT_CHARS} characters"),
+            SpecificationKind::Vendor => "must be Intel or AMD".to_owned(),
+            SpecificationKind::WholeNumber => format!("must be a whole number from 1 to {MAX_SPECIFICATION_NUMBER}"),
+            SpecificationKind::Flag => "must be true or false".to_owned(),
+            SpecificationKind::TextList => format!(
+                "must be a list of 1 to {MAX_SPECIFICATION_LIST_ITEMS} texts of 1 to \
+                 {MAX_SPECIFICATION_TEXT_CHARS} characters each"
+            ),
+        }
+    }
+}
+
+/// Every problem with the keys the rules read from a product of the slot's category, in
+/// [`required_keys`] order; empty when the rules can read them all. Admin writes refuse a
+/// product with a problem, so a part the builder offers can always be checked. Keys the
+/// rules do not read are the admin's own.
+pub fn check_specifications(slot: Slot, specifications: &Map<String, Value>) -> Vec<SpecificationProblem> {
+    required_keys(slot)
+        .iter()
+        .filter_map(|&key| {
+            let kind = SpecificationKind::of(key);
+            let message = match specifications.get(key) {
+                None | Some(Value::Null) => format!("is required for a {slot} (the PC builder matches it)"),
+                Some(value) if kind.accepts(value) => return None,
+                Some(_) => kind.expected(),
+            };
+            Some(SpecificationProblem { key, message })
+        })
+        .collect()
+}
+
 /// A product chosen for a slot, as the rules read it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Component {

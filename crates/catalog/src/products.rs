@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 pub use postgres::PgProductStore;
 
-use crate::builder::Part;
 use crate::builder::fit::Fit;
+use crate::builder::{self, Part, Slot, SpecificationProblem};
 use crate::categories::CategoryKey;
 use crate::ports::OpeningStock;
 use crate::pricing::{self, Discount, Price, PricingError};
@@ -316,6 +316,10 @@ pub enum CreateProductError {
     Conflict(#[from] WriteConflict),
     #[error("the price cannot be computed: {0}")]
     InvalidPrice(#[from] PricingError),
+    /// A product of a PC builder slot's category without the specifications the builder's
+    /// rules read, each problem once.
+    #[error("the PC builder cannot read the specifications {}", problem_keys(.0))]
+    Specifications(Vec<SpecificationProblem>),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -328,8 +332,21 @@ pub enum UpdateProductError {
     Conflict(#[from] WriteConflict),
     #[error("the price cannot be computed: {0}")]
     InvalidPrice(#[from] PricingError),
+    /// As [`CreateProductError::Specifications`], for the product as the change leaves it.
+    #[error("the PC builder cannot read the specifications {}", problem_keys(.0))]
+    Specifications(Vec<SpecificationProblem>),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+fn problem_keys(problems: &[SpecificationProblem]) -> String {
+    problems.iter().map(|problem| problem.key).collect::<Vec<_>>().join(", ")
+}
+
+/// What is wrong with the specifications of a product filed under the category `slug`:
+/// only a PC builder slot's category has keys its rules read.
+fn specification_problems(slug: &str, specifications: &Map<String, Value>) -> Vec<SpecificationProblem> {
+    Slot::parse(slug).map(|slot| builder::check_specifications(slot, specifications)).unwrap_or_default()
 }
 
 impl From<StoreWriteError> for UpdateProductError {
@@ -356,6 +373,9 @@ pub trait ProductStore: Send + Sync {
     /// The category's id. Errors: storage failures.
     fn category_id(&self, key: &CategoryKey) -> impl Future<Output = anyhow::Result<Option<Uuid>>> + Send;
 
+    /// The category, by id or slug. Errors: storage failures.
+    fn category(&self, key: &CategoryKey) -> impl Future<Output = anyhow::Result<Option<CategoryRef>>> + Send;
+
     /// The category and all its descendants, `None` when there is no such category.
     /// Errors: storage failures.
     fn category_with_descendants(
@@ -378,15 +398,16 @@ pub trait ProductStore: Send + Sync {
         audit: &impl AuditLog<PgConnection>,
     ) -> impl Future<Output = Result<Product, StoreWriteError>> + Send;
 
-    /// Changes one product in one transaction: locks its row, hands the stored record to
-    /// `revise` and writes the record and price `revise` returns. Changes of one product thus
-    /// run one after another, each over the one before. The fields that changed are recorded
-    /// in `audit` in the same transaction. Errors: [`UpdateProductError::NotFound`], what
+    /// Changes one product in one transaction: locks its row, hands the stored record and
+    /// the slug of its category to `revise` and writes the record and price `revise`
+    /// returns; nothing is written when `revise` refuses. Changes of one product thus run
+    /// one after another, each over the one before. The fields that changed are recorded in
+    /// `audit` in the same transaction. Errors: [`UpdateProductError::NotFound`], what
     /// `revise` refuses, [`WriteConflict`]s, storage failures.
     fn update(
         &self,
         id: Uuid,
-        revise: impl FnOnce(ProductRecord) -> Result<(ProductRecord, Price), PricingError> + Send,
+        revise: impl FnOnce(ProductRecord, &str) -> Result<(ProductRecord, Price), UpdateProductError> + Send,
         audit: &impl AuditLog<PgConnection>,
     ) -> impl Future<Output = Result<Product, UpdateProductError>> + Send;
 
@@ -461,14 +482,19 @@ impl<S: ProductStore> Products<S> {
     }
 
     /// Creates a product, priced by the one pricing function, with its opening stock;
-    /// `audit` records it (`product.create`) in the same transaction.
+    /// `audit` records it (`product.create`) in the same transaction. A product of a PC
+    /// builder slot's category must carry the specifications the builder's rules read.
     #[tracing::instrument(name = "products.create", skip_all, fields(sku = %new.sku))]
     pub async fn create(
         &self,
         new: NewProduct,
         audit: &impl AuditLog<PgConnection>,
     ) -> Result<Product, CreateProductError> {
-        let category_id = self.store.category_id(&new.category).await?.ok_or(WriteConflict::UnknownCategory)?;
+        let category = self.store.category(&new.category).await?.ok_or(WriteConflict::UnknownCategory)?;
+        let problems = specification_problems(&category.slug, &new.specifications);
+        if !problems.is_empty() {
+            return Err(CreateProductError::Specifications(problems));
+        }
         let slug = match new.slug {
             Some(slug) => slug,
             None => self.free_slug(&new.name, &new.sku).await?,
@@ -478,7 +504,7 @@ impl<S: ProductStore> Products<S> {
             slug,
             name: new.name,
             brand: new.brand,
-            category_id,
+            category_id: category.id,
             base_price: new.base_price,
             discount: new.discount,
             tax_rate_bps: new.tax_rate_bps,
@@ -500,6 +526,10 @@ impl<S: ProductStore> Products<S> {
     /// concurrent changes all succeed and each field keeps the value last sent for it. The
     /// price is recomputed from the merged record. `audit` records the fields that changed
     /// (`product.update`) in the same transaction.
+    ///
+    /// A change of the specifications or the category is refused when the merged product
+    /// is of a PC builder slot's category without the specifications its rules read; other
+    /// changes are not checked, so a product older than the check can still be repriced.
     #[tracing::instrument(name = "products.change", skip(self, changes, audit))]
     pub async fn change(
         &self,
@@ -507,15 +537,21 @@ impl<S: ProductStore> Products<S> {
         changes: ProductChanges,
         audit: &impl AuditLog<PgConnection>,
     ) -> Result<Product, UpdateProductError> {
-        let category_id = match &changes.category {
-            Some(key) => Some(self.store.category_id(key).await?.ok_or(WriteConflict::UnknownCategory)?),
+        let category = match &changes.category {
+            Some(key) => Some(self.store.category(key).await?.ok_or(WriteConflict::UnknownCategory)?),
             None => None,
         };
+        let checks_specifications = changes.specifications.is_some() || changes.category.is_some();
         self.store
             .update(
                 id,
-                |current| {
-                    let record = merged(current, &changes, category_id);
+                |current, filed_under| {
+                    let slug = category.as_ref().map_or(filed_under, |category| category.slug.as_str());
+                    let record = merged(current, &changes, category.as_ref().map(|category| category.id));
+                    let problems = specification_problems(slug, &record.specifications);
+                    if checks_specifications && !problems.is_empty() {
+                        return Err(UpdateProductError::Specifications(problems));
+                    }
                     let price = record.price()?;
                     Ok((record, price))
                 },

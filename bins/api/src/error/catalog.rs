@@ -1,7 +1,7 @@
 //! The catalog's failures (categories, products, prices) on the wire.
 
 use actix_web::http::StatusCode;
-use catalog::builder::{BuildError, OptionsError, Slot};
+use catalog::builder::{BuildError, OptionsError, Slot, SpecificationProblem};
 use catalog::categories::{CategoryWriteError, DeleteCategoryError};
 use catalog::pricing::PricingError;
 use catalog::products::{CreateProductError, ListProductsError, UpdateProductError, WriteConflict};
@@ -61,15 +61,26 @@ fn pricing_error(error: PricingError) -> ApiError {
     ApiError::validation(vec![FieldError::new(field, error.to_string())])
 }
 
+/// Specifications the PC builder cannot read: each problem named by its key's path.
+fn specifications_error(problems: Vec<SpecificationProblem>) -> ApiError {
+    let details = problems
+        .into_iter()
+        .map(|problem| FieldError::new(format!("specifications.{}", problem.key), problem.message))
+        .collect();
+    ApiError::validation(details)
+}
+
 from_operation_error!(CreateProductError {
     CreateProductError::Conflict(conflict) => conflict.into(),
     CreateProductError::InvalidPrice(error) => pricing_error(error),
+    CreateProductError::Specifications(problems) => specifications_error(problems),
 });
 
 from_operation_error!(UpdateProductError {
     UpdateProductError::NotFound => ApiError::not_found(),
     UpdateProductError::Conflict(conflict) => conflict.into(),
     UpdateProductError::InvalidPrice(error) => pricing_error(error),
+    UpdateProductError::Specifications(problems) => specifications_error(problems),
 });
 
 from_operation_error!(ListProductsError {

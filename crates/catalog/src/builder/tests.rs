@@ -201,3 +201,123 @@ fn slots_and_platforms_read_back_as_they_are_written() {
     }
     assert_eq!(Slot::parse("fan"), None);
 }
+
+/// The specifications of a product of `slot`'s category that the check accepts.
+fn valid_specifications(slot: Slot) -> Map<String, Value> {
+    let specs = match slot {
+        Slot::Cpu => json!({"vendor": "AMD", "socket": "AM5", "tdp_w": 120, "bundled_cooler": false}),
+        Slot::Motherboard => json!({"socket": "AM5", "memory_type": "DDR5", "form_factor": "ATX", "memory_slots": 4}),
+        Slot::Memory => json!({"memory_type": "DDR5", "modules": 2}),
+        Slot::Gpu => json!({"tdp_w": 220, "length_mm": 300}),
+        Slot::Storage => json!({}),
+        Slot::Psu => json!({"wattage_w": 750}),
+        Slot::Case => json!({"form_factors": ["ATX", "Micro-ATX"], "max_gpu_length_mm": 360}),
+        Slot::Cooler => json!({"sockets": ["AM5", "LGA1700"]}),
+    };
+    let Value::Object(specs) = specs else { unreachable!() };
+    specs
+}
+
+/// The check's verdict on one value of one key, everything else valid: `None` accepted,
+/// or the problem's message.
+fn verdict(slot: Slot, key: &str, value: Value) -> Option<String> {
+    let mut specs = valid_specifications(slot);
+    specs.insert(key.to_owned(), value);
+    let problems = check_specifications(slot, &specs);
+    assert!(problems.iter().all(|problem| problem.key == key), "{key}: {problems:?}");
+    problems.into_iter().next().map(|problem| problem.message)
+}
+
+#[test]
+fn every_slots_valid_specifications_pass_and_every_required_key_has_a_kind() {
+    for slot in Slot::ALL {
+        assert_eq!(check_specifications(slot, &valid_specifications(slot)), Vec::new(), "{slot}");
+        for key in required_keys(slot) {
+            assert!(SPECIFICATION_KINDS.iter().any(|(known, _)| known == key), "{key} has no kind");
+        }
+    }
+}
+
+#[test]
+fn each_kind_accepts_what_the_rules_read_and_refuses_the_rest() {
+    let text = "must be text of 1 to 40 characters";
+    let vendor = "must be Intel or AMD";
+    let number = "must be a whole number from 1 to 100000";
+    let flag = "must be true or false";
+    let list = "must be a list of 1 to 20 texts of 1 to 40 characters each";
+    // (slot, key, value, the problem's message or None when accepted)
+    let cases: Vec<(Slot, &str, Value, Option<&str>)> = vec![
+        (Slot::Cpu, "socket", json!("LGA1700"), None),
+        (Slot::Cpu, "socket", json!("x".repeat(40)), None),
+        (Slot::Cpu, "socket", json!("x".repeat(41)), Some(text)),
+        (Slot::Cpu, "socket", json!(""), Some(text)),
+        (Slot::Cpu, "socket", json!("   "), Some(text)),
+        (Slot::Cpu, "socket", json!(1700), Some(text)),
+        (Slot::Motherboard, "memory_type", json!("DDR4/DDR5"), None),
+        (Slot::Motherboard, "form_factor", json!(["ATX"]), Some(text)),
+        (Slot::Cpu, "vendor", json!("Intel"), None),
+        (Slot::Cpu, "vendor", json!("amd"), None),
+        (Slot::Cpu, "vendor", json!("INTEL"), None),
+        (Slot::Cpu, "vendor", json!("Qualcomm"), Some(vendor)),
+        (Slot::Cpu, "vendor", json!(true), Some(vendor)),
+        (Slot::Cpu, "tdp_w", json!(1), None),
+        (Slot::Gpu, "length_mm", json!(100_000), None),
+        (Slot::Gpu, "length_mm", json!(100_001), Some(number)),
+        (Slot::Psu, "wattage_w", json!(0), Some(number)),
+        (Slot::Psu, "wattage_w", json!(-650), Some(number)),
+        (Slot::Psu, "wattage_w", json!(650.5), Some(number)),
+        (Slot::Psu, "wattage_w", json!(650.0), Some(number)),
+        (Slot::Psu, "wattage_w", json!("650"), Some(number)),
+        (Slot::Memory, "modules", json!(u64::MAX), Some(number)),
+        (Slot::Cpu, "bundled_cooler", json!(true), None),
+        (Slot::Cpu, "bundled_cooler", json!("yes"), Some(flag)),
+        (Slot::Cpu, "bundled_cooler", json!(0), Some(flag)),
+        (Slot::Cooler, "sockets", json!(["AM5"]), None),
+        (Slot::Cooler, "sockets", json!(vec!["AM5"; 20]), None),
+        (Slot::Cooler, "sockets", json!(vec!["AM5"; 21]), Some(list)),
+        (Slot::Cooler, "sockets", json!([]), Some(list)),
+        (Slot::Cooler, "sockets", json!("AM5"), Some(list)),
+        (Slot::Case, "form_factors", json!(["ATX", ""]), Some(list)),
+        (Slot::Case, "form_factors", json!(["ATX", 7]), Some(list)),
+        (Slot::Case, "form_factors", json!(["x".repeat(41)]), Some(list)),
+    ];
+    for (slot, key, value, expected) in cases {
+        let shown = value.to_string();
+        assert_eq!(verdict(slot, key, value).as_deref(), expected, "{slot} {key} = {shown}");
+    }
+}
+
+#[test]
+fn a_missing_or_null_key_is_named_as_required_for_the_slot() {
+    let mut specs = valid_specifications(Slot::Cpu);
+    specs.remove("socket");
+    let missing = check_specifications(Slot::Cpu, &specs);
+    let null = verdict(Slot::Cpu, "socket", Value::Null);
+
+    let required = "is required for a cpu (the PC builder matches it)";
+    assert_eq!(missing, vec![SpecificationProblem { key: "socket", message: required.to_owned() }]);
+    assert_eq!(null.as_deref(), Some(required));
+}
+
+#[test]
+fn every_problem_is_reported_at_once_in_required_key_order() {
+    let specs = json!({"vendor": "VIA", "socket": "", "tdp_w": "65 W", "bundled_cooler": "no", "cores": 8});
+    let Value::Object(specs) = specs else { unreachable!() };
+
+    let keys: Vec<&str> = check_specifications(Slot::Cpu, &specs).iter().map(|problem| problem.key).collect();
+    let empty_board: Vec<&str> =
+        check_specifications(Slot::Motherboard, &Map::new()).iter().map(|problem| problem.key).collect();
+
+    assert_eq!(keys, ["vendor", "socket", "tdp_w", "bundled_cooler"]);
+    assert_eq!(empty_board, required_keys(Slot::Motherboard));
+}
+
+#[test]
+fn keys_the_rules_do_not_read_are_free_and_storage_needs_none() {
+    let mut specs = valid_specifications(Slot::Gpu);
+    specs.insert("boost_clock_mhz".to_owned(), json!("2.5 GHz"));
+    specs.insert("ports".to_owned(), json!([{"hdmi": 1}]));
+
+    assert_eq!(check_specifications(Slot::Gpu, &specs), Vec::new());
+    assert_eq!(check_specifications(Slot::Storage, &Map::new()), Vec::new());
+}

@@ -20,7 +20,7 @@ use super::{
 use crate::builder::Part;
 use crate::categories::CategoryKey;
 use crate::ports::{OpeningStock, StockOpening};
-use crate::pricing::{Discount, Price, PricingError, price};
+use crate::pricing::{Discount, Price, price};
 use crate::search::SearchText;
 use crate::values::{Sku, Slug};
 
@@ -256,6 +256,14 @@ struct RecordRow {
     is_featured: bool,
 }
 
+/// A product's row as a change locks it, with the slug of its category.
+#[derive(sqlx::FromRow)]
+struct LockedRow {
+    #[sqlx(flatten)]
+    record: RecordRow,
+    category_slug: String,
+}
+
 impl RecordRow {
     fn into_record(self) -> anyhow::Result<ProductRecord> {
         Ok(ProductRecord {
@@ -287,6 +295,19 @@ impl<S: StockOpening> ProductStore for PgProductStore<S> {
             .fetch_optional(&self.pool)
             .await
             .context("finding a category")
+    }
+
+    #[tracing::instrument(name = "products.category", skip(self))]
+    async fn category(&self, key: &CategoryKey) -> anyhow::Result<Option<CategoryRef>> {
+        let (id, slug) = split_key(key);
+        let row: Option<(Uuid, String, String)> =
+            sqlx::query_as("SELECT id, slug, name FROM catalog.categories WHERE id = $1 OR slug = $2")
+                .bind(id)
+                .bind(slug)
+                .fetch_optional(&self.pool)
+                .await
+                .context("finding a category")?;
+        Ok(row.map(|(id, slug, name)| CategoryRef { id, slug, name }))
     }
 
     #[tracing::instrument(name = "products.category_tree", skip(self))]
@@ -347,25 +368,30 @@ impl<S: StockOpening> ProductStore for PgProductStore<S> {
     async fn update(
         &self,
         id: Uuid,
-        revise: impl FnOnce(ProductRecord) -> Result<(ProductRecord, Price), PricingError> + Send,
+        revise: impl FnOnce(ProductRecord, &str) -> Result<(ProductRecord, Price), UpdateProductError> + Send,
         audit: &impl AuditLog<PgConnection>,
     ) -> Result<Product, UpdateProductError> {
         let mut tx = self.pool.begin().await.context("starting a product update")?;
         // The lock queues concurrent changes of this product: each merges over the last
         // committed one instead of failing a version check. A plain SELECT fires none of the
         // statement triggers, so only the UPDATE announces the change to the catalog cache.
-        let row: Option<RecordRow> = sqlx::query_as(
-            "SELECT sku, slug, name, brand, category_id, base_price_paise, discount_type, discount_value,
-                    tax_rate_bps, short_description, description, specifications, images, is_active, is_featured
-             FROM catalog.products WHERE id = $1 FOR UPDATE",
+        // Only the product's row is locked (`OF p`): changes of other products in its
+        // category do not queue behind it.
+        let row: Option<LockedRow> = sqlx::query_as(
+            "SELECT p.sku, p.slug, p.name, p.brand, p.category_id, p.base_price_paise, p.discount_type,
+                    p.discount_value, p.tax_rate_bps, p.short_description, p.description, p.specifications,
+                    p.images, p.is_active, p.is_featured, c.slug AS category_slug
+             FROM catalog.products p JOIN catalog.categories c ON c.id = p.category_id
+             WHERE p.id = $1 FOR UPDATE OF p",
         )
         .bind(id)
         .fetch_optional(&mut *tx)
         .await
         .context("locking a product")?;
-        let current = row.ok_or(UpdateProductError::NotFound)?.into_record()?;
+        let locked = row.ok_or(UpdateProductError::NotFound)?;
+        let current = locked.record.into_record()?;
         let before = current.audit_fields();
-        let (record, price) = revise(current)?;
+        let (record, price) = revise(current, &locked.category_slug)?;
         let update = sqlx::query(
             "UPDATE catalog.products SET
                sku = $2, slug = $3, name = $4, brand = $5, category_id = $6, base_price_paise = $7,
