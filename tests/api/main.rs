@@ -11,6 +11,7 @@ mod admin_users;
 mod analytics;
 mod analytics_model;
 mod analytics_rebuild;
+mod builder;
 mod audit;
 mod auth;
 mod cart;

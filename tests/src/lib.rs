@@ -8,6 +8,7 @@
 pub mod analytics;
 pub mod app;
 pub mod audit;
+pub mod builder;
 pub mod catalog;
 pub mod coupons;
 pub mod database;

@@ -26,6 +26,7 @@ mod admin_order_ops;
 mod admin_orders;
 mod audit;
 mod auth;
+mod builder;
 mod cart;
 mod catalog;
 mod coupons;
