@@ -140,22 +140,46 @@ pub async fn get_loop(
     length: Duration,
     path_for: impl Fn(usize, usize) -> String + Send + Sync + Clone + 'static,
 ) -> anyhow::Result<Outcome> {
+    send_loop(addr, clients, length, move |client, n| Call {
+        method: Method::GET,
+        path: path_for(client, n),
+        body: None,
+    })
+    .await
+}
+
+/// One request of a loop.
+pub struct Call {
+    pub method: Method,
+    pub path: String,
+    /// A JSON body.
+    pub body: Option<Bytes>,
+}
+
+/// `clients` connections each sending `call_for(client, n)` for its n-th request until the
+/// deadline; a unit of work is one `200 OK`, anything else counts as failed.
+pub async fn send_loop(
+    addr: SocketAddr,
+    clients: usize,
+    length: Duration,
+    call_for: impl Fn(usize, usize) -> Call + Send + Sync + Clone + 'static,
+) -> anyhow::Result<Outcome> {
     run(clients, length, move |index, deadline, mut tally| {
-        let path_for = path_for.clone();
+        let call_for = call_for.clone();
         async move {
             let mut connection = Connection::open(addr).await?;
             let mut n = 0;
             while Instant::now() < deadline {
-                let path = path_for(index, n);
+                let Call { method, path, body } = call_for(index, n);
                 n += 1;
                 let started = Instant::now();
-                match connection.get(&path, &[]).await {
+                match connection.send(method.clone(), &path, &[], body).await {
                     Ok((StatusCode::OK, _)) => tally.ok(started),
                     Ok((status, body)) => {
-                        tally.failed(|| format!("GET {path}: {status} {}", String::from_utf8_lossy(&body)))
+                        tally.failed(|| format!("{method} {path}: {status} {}", String::from_utf8_lossy(&body)))
                     }
                     Err(error) => {
-                        tally.failed(|| format!("GET {path}: {error:#}"));
+                        tally.failed(|| format!("{method} {path}: {error:#}"));
                         connection = Connection::open(addr).await?;
                     }
                 }

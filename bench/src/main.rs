@@ -5,6 +5,7 @@
 //! `bench/results/latest.md`.
 
 mod analytics;
+mod builder;
 mod load;
 mod pgbench;
 mod report;
@@ -33,13 +34,19 @@ pub struct Settings {
     pub results: PathBuf,
     /// Seconds per measured row of the analytics scenario (42 rows).
     pub analytics_seconds: u64,
-    /// The scenarios to run (`BENCH_SCENARIOS=catalog,detail,checkout,purchase,analytics`); all by default.
+    /// The scenarios to run (`BENCH_SCENARIOS=catalog,detail,checkout,purchase,builder_options,builder_validate,analytics`,
+    /// `builder` for both builder scenarios); all by default.
     pub scenarios: Vec<String>,
 }
 
 impl Settings {
     pub fn wants(&self, scenario: &str) -> bool {
         self.scenarios.is_empty() || self.scenarios.iter().any(|s| s == scenario)
+    }
+
+    /// Whether any of these names is asked for (a scenario, or a group of them).
+    pub fn wants_any(&self, names: &[&str]) -> bool {
+        names.iter().any(|name| self.wants(name))
     }
 }
 

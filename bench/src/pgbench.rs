@@ -57,6 +57,39 @@ pub fn page_query(category: Uuid) -> String {
     )
 }
 
+/// The baseline of the builder's options: a page of 20 (plus one) of the slot's category,
+/// active and in stock only, newest first. The fit to the parts already chosen is left
+/// out: how the server filters is its own (an index over the specifications), and this
+/// is the listing read it cannot do with less.
+pub fn options_query(category: Uuid) -> String {
+    format!(
+        "SELECT p.id, p.sku, p.slug, p.name, p.brand, p.category_id, c.slug AS category_slug, \
+         c.name AS category_name, p.images[1] AS image, p.base_price_paise, p.discount_type, p.discount_value, \
+         p.tax_rate_bps, p.is_active, p.is_featured, p.rating_count, p.rating_total, \
+         COALESCE(a.available, 0) AS available, p.created_at, p.final_price_paise \
+         FROM catalog.products p JOIN catalog.categories c ON c.id = p.category_id \
+         LEFT JOIN inventory.availability a ON a.product_id = p.id \
+         WHERE p.is_active AND p.category_id = '{category}' AND COALESCE(a.available, 0) > 0 \
+         ORDER BY p.created_at DESC, p.id DESC LIMIT 21;\n"
+    )
+}
+
+/// The baseline of the builder's validate: the chosen products in one read, with what
+/// the rules, the price and the purchasable flag need (specifications, pricing inputs,
+/// whether active, units available).
+pub fn components_query(products: &[Uuid]) -> String {
+    let ids: Vec<String> = products.iter().map(Uuid::to_string).collect();
+    format!(
+        "SELECT p.id, p.sku, p.slug, p.name, p.brand, c.slug AS category_slug, p.images[1] AS image, \
+         p.specifications, p.base_price_paise, p.discount_type, p.discount_value, p.tax_rate_bps, \
+         p.is_active, COALESCE(a.available, 0) AS available \
+         FROM catalog.products p JOIN catalog.categories c ON c.id = p.category_id \
+         LEFT JOIN inventory.availability a ON a.product_id = p.id \
+         WHERE p.id = ANY('{{{}}}'::uuid[]);\n",
+        ids.join(",")
+    )
+}
+
 /// The bare reserve transaction on one product: lock its stock row, hold a unit (stock,
 /// reservation and ledger, as `PgStockReserver::reserve` writes them), and insert an order row.
 pub fn reserve_transaction(product: Uuid, user: Uuid) -> String {

@@ -14,6 +14,8 @@ pub enum Target {
     Ratio { at_least: f64, p99_ms: Option<f64> },
     /// p99 under this many ms, nothing failing (no baseline to compare with).
     P99 { ms: f64 },
+    /// Every request answered `200 OK` (the figures are for reading).
+    NoFailures,
     /// No target: the figure is for reading.
     None,
 }
@@ -38,6 +40,7 @@ impl Row {
         match self.target {
             Target::None => None,
             Target::P99 { ms } => Some(self.failures == 0 && self.p99_ms < ms),
+            Target::NoFailures => Some(self.failures == 0),
             Target::Ratio { at_least, p99_ms } => Some(
                 self.failures == 0
                     && self.ratio().is_some_and(|ratio| ratio >= at_least)
@@ -50,6 +53,7 @@ impl Row {
         match self.target {
             Target::None => "–".to_owned(),
             Target::P99 { ms } => format!("p99 < {ms:.0} ms"),
+            Target::NoFailures => "none failed".to_owned(),
             Target::Ratio { at_least, p99_ms: None } => format!("≥ {at_least:.1}×"),
             Target::Ratio { at_least, p99_ms: Some(p99) } => format!("≥ {at_least:.1}×, p99 < {p99:.0} ms"),
         }

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use api_types::orders::{Order, OrderLine, OrderStatus, PaymentMethod, PlaceOrder, PlacedOrder};
 
 use crate::Settings;
+use crate::builder;
 use crate::load::{self, Connection, Outcome, Tally};
 use crate::pgbench::{self, Pgbench};
 use crate::report::{Report, Target};
@@ -56,6 +57,19 @@ pub async fn run_all(settings: &Settings, pgbench: &Pgbench, report: &mut Report
     if settings.wants("detail") {
         detail_and_search(app, report, &products, length / 2).await?;
         resident.push(format!("product page and search {:.0}", memory_mib(pid, "VmRSS:")?));
+    }
+    let builder_options = settings.wants_any(&["builder", "builder_options"]);
+    let builder_validate = settings.wants_any(&["builder", "builder_validate"]);
+    if builder_options || builder_validate {
+        let builds = builder::reference_builds(app).await?;
+        if builder_options {
+            builder::options(app, pgbench, report, &pool, &builds, length).await?;
+            resident.push(format!("builder options {:.0}", memory_mib(pid, "VmRSS:")?));
+        }
+        if builder_validate {
+            builder::validate(app, pgbench, report, &builds, length).await?;
+            resident.push(format!("builder validate {:.0}", memory_mib(pid, "VmRSS:")?));
+        }
     }
     if settings.wants("checkout") {
         hot_checkout(settings, pgbench, report, &pool, &customers, &hot, length).await?;

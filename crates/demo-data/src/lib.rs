@@ -5,6 +5,9 @@
 //! computers, parts and peripherals. Specifications carry what the PC builder checks:
 //! sockets, memory types, form factors, TDPs, GPU lengths, PSU wattage.
 //!
+//! [`reference_builds`] lists complete, compatible PCs of demo parts: two per platform at
+//! each price tier ([`Tier`]), each part active and in stock.
+//!
 //! A crate of its own, outside the `catalog` library: `rigmaster seed-demo` loads it
 //! through the catalog service, and the bench files its products under
 //! [`LEAF_CATEGORIES`]; the domain itself never needs it.
@@ -22,6 +25,10 @@ use catalog::products::NewProduct;
 use catalog::values::{Sku, Slug};
 use kernel::Money;
 use serde_json::{Map, Value, json};
+
+mod builds;
+
+pub use builds::{ReferenceBuild, Tier, reference_builds};
 
 /// The seed every run starts from.
 const SEED: u64 = 0x5EED_2026_1121;
@@ -48,6 +55,9 @@ pub const LEAF_CATEGORIES: [&str; 16] = [
 ];
 /// GST on computers, parts and peripherals.
 const GST_18: u32 = 1_800;
+/// The least opening stock of every part of a reference build, so that the builds the
+/// store promises can be bought (a few times over) from a fresh demo store.
+pub const REFERENCE_STOCK: i64 = 10;
 
 /// Every demo product, in a fixed order with fixed contents.
 pub fn products() -> Vec<NewProduct> {
@@ -67,7 +77,18 @@ pub fn products() -> Vec<NewProduct> {
     mice(&mut demo);
     headsets(&mut demo);
     monitors(&mut demo);
+    stock_reference_parts(&mut demo.products);
     demo.products
+}
+
+/// Raises the parts of every reference build to [`REFERENCE_STOCK`] after generation, so
+/// the generator's draws (which the rest of the data depends on) stay as they are.
+fn stock_reference_parts(products: &mut [NewProduct]) {
+    let parts: std::collections::HashSet<&str> =
+        reference_builds().iter().flat_map(|build| build.skus.iter().map(|&(_, sku)| sku)).collect();
+    for product in products.iter_mut().filter(|product| parts.contains(product.sku.as_str())) {
+        product.opening_stock.on_hand = product.opening_stock.on_hand.max(REFERENCE_STOCK);
+    }
 }
 
 /// SplitMix64: a tiny, well-known generator; enough for reproducible demo data (the
