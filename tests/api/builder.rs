@@ -40,14 +40,31 @@ async fn component(pool: &PgPool, id: Uuid) -> Component {
     Component { product_id: id, name, category, specifications: specifications.0 }
 }
 
+/// The sockets of the platform's CPUs on sale: a board or a cooler chosen before the CPU
+/// must fit one of them.
+async fn platform_sockets(pool: &PgPool, platform: Platform) -> BTreeSet<String> {
+    let sockets: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT upper(p.specifications->>'socket') FROM catalog.products p
+         JOIN catalog.categories c ON c.id = p.category_id
+         WHERE c.slug = 'cpu' AND p.is_active AND lower(p.specifications->>'vendor') = $1",
+    )
+    .bind(platform.as_str())
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    sockets.into_iter().collect()
+}
+
 /// The active, in-stock products of the slot that the rules accept beside `chosen`: what
-/// the options must be, worked out in Rust from the rules alone.
+/// the options must be, worked out in Rust from the rules alone (and, before a CPU is
+/// chosen, a board or cooler for one of the platform's sockets).
 async fn fitting_by_the_rules(
     pool: &PgPool,
     platform: Platform,
     slot: Slot,
     chosen: &BTreeMap<Slot, Uuid>,
 ) -> BTreeSet<Uuid> {
+    let sockets = platform_sockets(pool, platform).await;
     let mut build = Build { platform: domain_platform(platform), components: BTreeMap::new() };
     for (&other, &id) in chosen {
         build.components.insert(domain_slot(other), component(pool, id).await);
@@ -64,11 +81,23 @@ async fn fitting_by_the_rules(
     let mut fitting = BTreeSet::new();
     for id in candidates {
         let mut tried = build.clone();
-        tried.components.insert(domain_slot(slot), component(pool, id).await);
+        let candidate = component(pool, id).await;
+        let of_the_platform = match (slot, chosen.contains_key(&Slot::Cpu)) {
+            (Slot::Motherboard, false) => {
+                sockets.contains(&candidate.specifications["socket"].as_str().unwrap().to_uppercase())
+            }
+            (Slot::Cooler, false) => candidate.specifications["sockets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|socket| sockets.contains(&socket.as_str().unwrap().to_uppercase())),
+            _ => true,
+        };
+        tried.components.insert(domain_slot(slot), candidate);
         let fits = rules::check(&tried)
             .iter()
             .all(|issue| matches!(issue.code, IssueCode::SlotMissing | IssueCode::CoolerRequired));
-        if fits {
+        if fits && of_the_platform {
             fitting.insert(id);
         }
     }
@@ -106,6 +135,39 @@ async fn choosing_the_first_option_of_each_slot_in_turn_ends_in_a_compatible_bui
             app.api.validate_build(&BuildRequest { platform, components: chosen.clone() }).await.unwrap();
         assert!(verdict.compatible && verdict.purchasable, "{platform:?}: {:?}", verdict.issues);
         assert_eq!(verdict.issues, vec![]);
+    }
+}
+
+/// Walking the slots backwards checks each rule from its other side (a CPU for the chosen
+/// cooler and power supply, a board for the chosen kit and case…), taking the cheapest or
+/// the dearest option each time.
+#[tokio::test]
+async fn options_match_the_rules_whatever_the_order_parts_are_chosen_in() {
+    use api_types::catalog::ProductSort;
+
+    let app = spawn_app().await;
+    app.seed_demo().await;
+    let pool = app.db.pool().await;
+    for platform in [Platform::Intel, Platform::Amd] {
+        for sort in [ProductSort::PriceAsc, ProductSort::PriceDesc] {
+            let mut chosen = BTreeMap::new();
+            for slot in Slot::ALL.into_iter().rev() {
+                let mut query = BuilderOptionsQuery::new(slot, &chosen);
+                query.sort = Some(sort);
+                query.limit = Some(100);
+                let options = app.api.builder_options(platform, &query).await.unwrap();
+                assert_eq!(options.next_cursor, None, "the demo store has fewer than 100 parts of a slot");
+                let offered: BTreeSet<Uuid> = options.items.iter().map(|product| product.id).collect();
+                assert_eq!(
+                    offered,
+                    fitting_by_the_rules(&pool, platform, slot, &chosen).await,
+                    "{platform:?} {sort:?} {slot:?} after {chosen:?}",
+                );
+                if let Some(first) = options.items.first() {
+                    chosen.insert(slot, first.id);
+                }
+            }
+        }
     }
 }
 
@@ -259,7 +321,7 @@ async fn buying_a_build_with_one_short_part_is_409_and_reserves_nothing_then_eve
         let (_, reserved) = app.stock_levels(part).await;
         assert!(reserved >= 1, "every part reserved by the one order");
     }
-    app.pay(&placed, "success", "webhook").await;
+    app.pay(&placed, "success", "normal").await;
     app.wait_for_order_status(&customer, placed.order.id, OrderStatus::Paid).await;
     for (&slot, &part) in &build.parts {
         let expected = if slot == Slot::Cooler { (2, 2) } else { (1, 0) };
@@ -393,7 +455,7 @@ async fn the_builder_names_what_it_refuses() {
     rigmaster_tests::assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
     let response = app.get("/api/v1/builder/amd/options?slot=").await;
     let body = rigmaster_tests::assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    assert_eq!(body["error"]["details"][0]["field"], "slot");
+    assert_eq!(body["details"][0]["field"], "slot");
 }
 
 #[tokio::test]
@@ -460,4 +522,57 @@ async fn options_read_an_index() {
             assert!(plan.contains("Index"), "{slot:?} {sort:?}:\n{plan}");
         }
     }
+}
+
+/// The options' SQL at each rule's edge, from both sides: exactly what the rules accept.
+#[tokio::test]
+async fn options_hold_each_rule_at_its_boundary() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    let part = |slot, specifications| {
+        let app = &app;
+        let admin = &admin;
+        async move { app.create_part(admin, slot, specifications, 5).await }
+    };
+    let cpu = |tdp: i64| json!({"vendor": "AMD", "socket": "AM5", "tdp_w": tdp, "bundled_cooler": true});
+    // 650 W gives 6500 tenths: a 200 W card leaves 225 W for the CPU (500 W × 1.3 = 650 W).
+    let psu_650 = part(Slot::Psu, json!({"wattage_w": 650})).await;
+    let psu_649 = part(Slot::Psu, json!({"wattage_w": 649})).await;
+    let gpu_200 = part(Slot::Gpu, json!({"tdp_w": 200, "length_mm": 330})).await;
+    let gpu_201 = part(Slot::Gpu, json!({"tdp_w": 201, "length_mm": 331})).await;
+    let cpu_225 = part(Slot::Cpu, cpu(225)).await;
+    let cpu_226 = part(Slot::Cpu, cpu(226)).await;
+    let case_330 = part(Slot::Case, json!({"form_factors": ["ATX"], "max_gpu_length_mm": 330})).await;
+    let ids = |products: Vec<api_types::catalog::ProductSummary>| -> BTreeSet<Uuid> {
+        products.into_iter().map(|product| product.id).collect()
+    };
+    let options = |slot, chosen: &[(Slot, Uuid)]| {
+        let chosen: BTreeMap<Slot, Uuid> = chosen.iter().copied().collect();
+        let app = &app;
+        async move { ids(app.all_options(Platform::Amd, slot, &chosen).await) }
+    };
+
+    assert_eq!(options(Slot::Cpu, &[(Slot::Psu, psu_650), (Slot::Gpu, gpu_200)]).await, BTreeSet::from([cpu_225]));
+    assert_eq!(options(Slot::Gpu, &[(Slot::Psu, psu_650), (Slot::Cpu, cpu_225)]).await, BTreeSet::from([gpu_200]));
+    assert_eq!(options(Slot::Psu, &[(Slot::Cpu, cpu_225), (Slot::Gpu, gpu_200)]).await, BTreeSet::from([psu_650]));
+    assert_eq!(
+        options(Slot::Psu, &[(Slot::Cpu, cpu_226), (Slot::Gpu, gpu_201)]).await,
+        BTreeSet::new(),
+        "(226 + 201 + 75) × 1.3 = 652.6 W: neither supply"
+    );
+    assert_eq!(options(Slot::Gpu, &[(Slot::Case, case_330)]).await, BTreeSet::from([gpu_200]));
+    assert_eq!(options(Slot::Case, &[(Slot::Gpu, gpu_201)]).await, BTreeSet::new());
+    assert_eq!(options(Slot::Case, &[(Slot::Gpu, gpu_200)]).await, BTreeSet::from([case_330]));
+    assert!(options(Slot::Psu, &[]).await.contains(&psu_649), "75 W alone needs 97.5 W");
+    let verdict = app
+        .api
+        .validate_build(&BuildRequest {
+            platform: Platform::Amd,
+            components: BTreeMap::from([(Slot::Cpu, cpu_225), (Slot::Gpu, gpu_200), (Slot::Psu, psu_649)]),
+        })
+        .await
+        .unwrap();
+    let codes: Vec<BuildIssueCode> = verdict.issues.iter().map(|issue| issue.code).collect();
+    assert!(codes.contains(&BuildIssueCode::PsuTooWeak), "{codes:?}");
+    assert_eq!(verdict.estimated_wattage, 500);
 }
