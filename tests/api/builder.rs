@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use api_types::ErrorCode;
 use api_types::builder::{
     AddBuildToCart, BuildIssueCode, BuildRequest, BuilderOptionsQuery, Platform, SaveBuild, Slot,
 };
@@ -10,7 +11,6 @@ use api_types::catalog::{Availability, ProductChanges};
 use api_types::orders::OrderStatus;
 use catalog::builder::{self as rules, Build, Component, IssueCode};
 use reqwest::StatusCode;
-use api_types::ErrorCode;
 use rigmaster_tests::builder::am5_specifications;
 use rigmaster_tests::orders::cart_order;
 use rigmaster_tests::shop::{new_key, spawn_shop};
@@ -131,8 +131,7 @@ async fn choosing_the_first_option_of_each_slot_in_turn_ends_in_a_compatible_bui
                 None => assert!(matches!(slot, Slot::Gpu | Slot::Cooler), "{platform:?}: nothing for {slot:?}"),
             }
         }
-        let verdict =
-            app.api.validate_build(&BuildRequest { platform, components: chosen.clone() }).await.unwrap();
+        let verdict = app.api.validate_build(&BuildRequest { platform, components: chosen.clone() }).await.unwrap();
         assert!(verdict.compatible && verdict.purchasable, "{platform:?}: {:?}", verdict.issues);
         assert_eq!(verdict.issues, vec![]);
     }
@@ -255,7 +254,11 @@ async fn a_saved_build_is_repriced_after_a_price_change_and_reports_a_part_that_
     let build = app.create_build(&admin, 3).await;
     let saved = app
         .api
-        .save_build(&SaveBuild { platform: Platform::Amd, components: build.parts.clone(), name: Some("Gaming rig".into()) })
+        .save_build(&SaveBuild {
+            platform: Platform::Amd,
+            components: build.parts.clone(),
+            name: Some("Gaming rig".into()),
+        })
         .await
         .unwrap();
     assert!(saved.verdict.purchasable, "{:?}", saved.verdict.issues);
@@ -279,7 +282,8 @@ async fn a_saved_build_is_repriced_after_a_price_change_and_reports_a_part_that_
 }
 
 #[tokio::test]
-async fn buying_a_build_with_one_short_part_is_409_and_reserves_nothing_then_every_part_is_reserved_and_paid_together() {
+async fn buying_a_build_with_one_short_part_is_409_and_reserves_nothing_then_every_part_is_reserved_and_paid_together()
+{
     let app = spawn_shop().await;
     let admin = app.register_admin().await;
     let customer = app.register_customer().await;
@@ -391,7 +395,11 @@ async fn removing_a_build_removes_all_its_lines_and_leaves_the_loose_ones() {
     assert!(cart.builds.is_empty());
     assert_eq!(cart.items.len(), 1);
     assert_eq!((cart.items[0].product_id, cart.items[0].quantity, cart.items[0].build_id), (storage, 1, None));
-    assert_refused(customer.api.remove_build_from_cart(Uuid::new_v4()).await, StatusCode::NOT_FOUND, ErrorCode::NotFound);
+    assert_refused(
+        customer.api.remove_build_from_cart(Uuid::new_v4()).await,
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+    );
 }
 
 #[tokio::test]
@@ -430,7 +438,11 @@ async fn the_builder_names_what_it_refuses() {
     assert_eq!(names.iter().filter(|(_, required)| !required).count(), 2, "gpu and cooler are optional");
 
     let unknown = BuildRequest { platform: Platform::Amd, components: BTreeMap::from([(Slot::Cpu, Uuid::new_v4())]) };
-    let error = assert_refused(app.api.validate_build(&unknown).await, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed);
+    let error = assert_refused(
+        app.api.validate_build(&unknown).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    );
     assert_eq!(error.details[0].field, "components.cpu");
 
     let mut query = BuilderOptionsQuery::new(Slot::Motherboard, &BTreeMap::from([(Slot::Cpu, Uuid::new_v4())]));
@@ -488,19 +500,15 @@ async fn options_read_an_index() {
         async move { store.category_id(&key).await.unwrap().unwrap() }
     };
     let cpu_category = category("cpu").await;
-    let am5_cpu: Uuid = sqlx::query_scalar(
-        "SELECT id FROM catalog.products WHERE category_id = $1 AND fit_socket = 'AM5' LIMIT 1",
-    )
-    .bind(cpu_category)
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let am5_cpu: Uuid =
+        sqlx::query_scalar("SELECT id FROM catalog.products WHERE category_id = $1 AND fit_socket = 'AM5' LIMIT 1")
+            .bind(cpu_category)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     let cpu = component(&pool, am5_cpu).await;
 
-    let with_cpu = Build {
-        platform: rules::Platform::Amd,
-        components: BTreeMap::from([(rules::Slot::Cpu, cpu)]),
-    };
+    let with_cpu = Build { platform: rules::Platform::Amd, components: BTreeMap::from([(rules::Slot::Cpu, cpu)]) };
     let nothing = Build { platform: rules::Platform::Amd, components: BTreeMap::new() };
     for (slot, build) in [
         (rules::Slot::Cpu, &nothing),

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use api_types::addresses::NewAddress;
+use api_types::builder::{Platform, SaveBuild, Slot};
 use api_types::catalog::NewCategory;
 use api_types::coupons::NewCoupon;
 use reqwest::{Method, StatusCode};
@@ -113,6 +114,19 @@ fn routes() -> Vec<Route> {
         route(Method::GET, "/api/v1/products", Anonymous).query(PRODUCT_LIST),
         route(Method::GET, "/api/v1/products/{product}", Anonymous),
         route(Method::GET, "/api/v1/search/suggest", Anonymous).query(&["q"]),
+        route(Method::GET, "/api/v1/builder/{platform}/slots", Anonymous),
+        route(Method::GET, "/api/v1/builder/{platform}/options", Anonymous).query(&[
+            "slot", "cpu", "motherboard", "memory", "gpu", "storage", "psu", "case", "cooler", "sort", "limit", "cursor",
+        ]),
+        route(Method::POST, "/api/v1/builder/validate", Anonymous)
+            .body(json!({"platform": "amd", "components": {"cpu": "{product}", "storage": "{random}"}})),
+        route(Method::POST, "/api/v1/builder/builds", Anonymous)
+            .body(json!({"platform": "amd", "components": {"cpu": "{product}"}, "name": "My rig"})),
+        route(Method::GET, "/api/v1/builder/builds/{build}", Anonymous),
+        route(Method::POST, "/api/v1/cart/builds", Customer).body(json!({
+            "build_id": "{build}", "platform": "intel", "components": {"cpu": "{product}"}, "name": "My rig",
+        })),
+        route(Method::DELETE, "/api/v1/cart/builds/{random}", Customer),
         route(Method::GET, "/api/v1/cart", Customer),
         route(Method::DELETE, "/api/v1/cart", Customer),
         route(Method::POST, "/api/v1/cart/items", Customer).body(json!({"product_id": "{product}", "quantity": 1})),
@@ -187,6 +201,7 @@ struct Ids {
     order: String,
     address: String,
     customer: String,
+    build: String,
 }
 
 struct Shop {
@@ -208,6 +223,12 @@ async fn hostile_shop() -> Shop {
     let address = serde_json::from_value::<NewAddress>(address_body()).unwrap();
     let address = customer.api.add_address(&address).await.unwrap().id;
     let order = app.buy(&customer, product, 1).await.order.id;
+    let build = SaveBuild {
+        platform: Platform::Amd,
+        components: std::collections::BTreeMap::from([(Slot::Cpu, product)]),
+        name: None,
+    };
+    let build = customer.api.save_build(&build).await.unwrap().id;
     let ids = Ids {
         product: product.to_string(),
         category: category.to_string(),
@@ -215,6 +236,7 @@ async fn hostile_shop() -> Shop {
         order: order.to_string(),
         address: address.to_string(),
         customer: customer.id.to_string(),
+        build: build.to_string(),
     };
     Shop { app, customer, admin, ids }
 }
@@ -227,6 +249,8 @@ impl Ids {
             .replace("{order}", &self.order)
             .replace("{address}", &self.address)
             .replace("{customer}", &self.customer)
+            .replace("{build}", &self.build)
+            .replace("{platform}", "amd")
             .replace("{random}", &uuid::Uuid::new_v4().to_string())
     }
 

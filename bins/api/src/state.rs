@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use actix_web::web;
 use audit::AuditTrail;
-use catalog::categories::{Categories, PgCategoryStore};
 use catalog::builder::{Builder, PgSavedBuilds};
+use catalog::categories::{Categories, PgCategoryStore};
 use catalog::products::{PgProductStore, Products};
 use idempotency::Idempotency;
 use identity::accounts::{Accounts, PgAccountStore, RefreshLifetime};

@@ -65,7 +65,12 @@ impl PcBuilder {
     /// Errors: `BuildNotFound`, `UnknownProduct`, `Incompatible` with every compatibility
     /// issue, `Cart` (`BuildOutOfStock`, `TooManyBuilds`), `Unexpected`.
     #[tracing::instrument(name = "builder.add_to_cart", skip(self, carts, source))]
-    pub async fn add_to_cart(&self, carts: &CartService, user: Uuid, source: BuildSource) -> Result<Cart, AddBuildError> {
+    pub async fn add_to_cart(
+        &self,
+        carts: &CartService,
+        user: Uuid,
+        source: BuildSource,
+    ) -> Result<Cart, AddBuildError> {
         let (verdict, name, saved_build_id) = match source {
             BuildSource::Saved(id) => {
                 let saved = self.builder.open(id).await?.ok_or(AddBuildError::BuildNotFound)?;

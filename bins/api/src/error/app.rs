@@ -9,8 +9,8 @@ use kernel::FieldError;
 use super::{ApiError, ErrorCode, from_operation_error, invalid_cursor};
 use crate::app::analytics::StockAlertsError;
 use crate::app::builder::AddBuildError;
-use crate::views::ToWire;
 use crate::app::stock_levels::ListStockLevelsError;
+use crate::views::ToWire;
 
 from_operation_error!(ListStockLevelsError {
     ListStockLevelsError::UnknownCategory => {
@@ -38,8 +38,10 @@ from_operation_error!(AddBuildError {
 
 /// 422 `build_incompatible`: every issue, in `issues` and as a detail naming its slot.
 fn build_incompatible(issues: Vec<Issue>) -> ApiError {
-    let details =
-        issues.iter().map(|issue| FieldError::new(format!("components.{}", issue.slot), issue.message.clone())).collect();
+    let details = issues
+        .iter()
+        .map(|issue| FieldError::new(format!("components.{}", issue.slot), issue.message.clone()))
+        .collect();
     let issues = serde_json::to_value(issues.to_wire()).unwrap_or_default();
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,

@@ -2,14 +2,14 @@
 
 use actix_web::{HttpResponse, web};
 use api_types::ErrorEnvelope;
+use api_types::builder::AddBuildToCart;
 use api_types::cart::{
     AddCartItem, ApplyCoupon, Cart as CartWire, CartBuild as CartBuildWire, CartCoupon, CartLine as CartLineWire,
     SetCartQuantity,
 };
 use api_types::catalog::Availability;
-use kernel::{FieldError, Quantity};
-use api_types::builder::AddBuildToCart;
 use catalog::builder::Platform;
+use kernel::{FieldError, Quantity};
 use orders::cart::{Cart, CartBuild, CartLine, LineAvailability};
 use orders::coupons::CouponCode;
 use utoipa::OpenApi;

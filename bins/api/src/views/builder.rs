@@ -76,7 +76,11 @@ pub fn build_request(platform: PlatformWire, components: BTreeMap<SlotWire, Uuid
 pub fn slots() -> Vec<BuilderSlot> {
     Slot::ALL
         .into_iter()
-        .map(|slot| BuilderSlot { slot: slot.to_wire(), required: slot.required(), category: slot.category().to_owned() })
+        .map(|slot| BuilderSlot {
+            slot: slot.to_wire(),
+            required: slot.required(),
+            category: slot.category().to_owned(),
+        })
         .collect()
 }
 
@@ -158,11 +162,17 @@ impl OptionsParams {
         let mut errors = Vec::new();
         let slot = match present(&self.slot) {
             None => {
-                errors.push(FieldError::new("slot", "is required: one of cpu, motherboard, memory, gpu, storage, psu, case, cooler"));
+                errors.push(FieldError::new(
+                    "slot",
+                    "is required: one of cpu, motherboard, memory, gpu, storage, psu, case, cooler",
+                ));
                 None
             }
             Some(raw) => Slot::parse(raw).or_else(|| {
-                errors.push(FieldError::new("slot", "must be one of cpu, motherboard, memory, gpu, storage, psu, case, cooler"));
+                errors.push(FieldError::new(
+                    "slot",
+                    "must be one of cpu, motherboard, memory, gpu, storage, psu, case, cooler",
+                ));
                 None
             }),
         };

@@ -66,9 +66,11 @@ pub fn fits(slot: Slot, build: &Build, cpu_category: Uuid) -> Vec<Fit> {
         Slot::Cpu => {
             fits.push(Fit::VendorIs(vendor));
             fits.extend(board.and_then(|board| board.text("socket")).map(|socket| Fit::SocketIs(upper(socket))));
-            fits.extend(chosen(Slot::Cooler).and_then(|cooler| cooler.texts("sockets")).map(|sockets| {
-                Fit::SocketAmong(sockets.into_iter().map(upper).collect())
-            }));
+            fits.extend(
+                chosen(Slot::Cooler)
+                    .and_then(|cooler| cooler.texts("sockets"))
+                    .map(|sockets| Fit::SocketAmong(sockets.into_iter().map(upper).collect())),
+            );
             fits.extend(power_left(chosen(Slot::Psu), chosen(Slot::Gpu)).map(Fit::TdpTimes13AtMost));
         }
         Slot::Motherboard => {
@@ -80,22 +82,24 @@ pub fn fits(slot: Slot, build: &Build, cpu_category: Uuid) -> Vec<Fit> {
                 fits.extend(memory.text("memory_type").map(|kind| Fit::TakesMemoryType(upper(kind))));
                 fits.extend(memory.number("modules").map(Fit::MemorySlotsAtLeast));
             }
-            fits.extend(chosen(Slot::Case).and_then(|case| case.texts("form_factors")).map(|form_factors| {
-                Fit::FormFactorAmong(form_factors.into_iter().map(upper).collect())
-            }));
+            fits.extend(
+                chosen(Slot::Case)
+                    .and_then(|case| case.texts("form_factors"))
+                    .map(|form_factors| Fit::FormFactorAmong(form_factors.into_iter().map(upper).collect())),
+            );
         }
         Slot::Memory => {
             if let Some(board) = board {
-                fits.extend(board.text("memory_type").map(|takes| {
-                    Fit::MemoryTypeAmong(takes.split('/').map(|kind| upper(kind.trim())).collect())
-                }));
+                fits.extend(
+                    board
+                        .text("memory_type")
+                        .map(|takes| Fit::MemoryTypeAmong(takes.split('/').map(|kind| upper(kind.trim())).collect())),
+                );
                 fits.extend(board.number("memory_slots").map(Fit::ModulesAtMost));
             }
         }
         Slot::Gpu => {
-            fits.extend(
-                chosen(Slot::Case).and_then(|case| case.number("max_gpu_length_mm")).map(Fit::LengthAtMost),
-            );
+            fits.extend(chosen(Slot::Case).and_then(|case| case.number("max_gpu_length_mm")).map(Fit::LengthAtMost));
             fits.extend(power_left(chosen(Slot::Psu), cpu).map(Fit::TdpTimes13AtMost));
         }
         Slot::Storage => {}
@@ -104,7 +108,9 @@ pub fn fits(slot: Slot, build: &Build, cpu_category: Uuid) -> Vec<Fit> {
             fits.push(Fit::WattageTimes10AtLeast(draw.saturating_mul(PSU_HEADROOM_TENTHS)));
         }
         Slot::Case => {
-            fits.extend(board.and_then(|board| board.text("form_factor")).map(|form| Fit::TakesFormFactor(upper(form))));
+            fits.extend(
+                board.and_then(|board| board.text("form_factor")).map(|form| Fit::TakesFormFactor(upper(form))),
+            );
             fits.extend(chosen(Slot::Gpu).and_then(|gpu| gpu.number("length_mm")).map(Fit::GpuRoomAtLeast));
         }
         Slot::Cooler => fits.push(match cpu.and_then(|cpu| cpu.text("socket")) {

@@ -163,7 +163,9 @@ impl<P: ProductStore, B: SavedBuildStore> Builder<P, B> {
     #[tracing::instrument(name = "builder.options", skip(self))]
     pub async fn options(&self, query: &OptionsQuery) -> Result<Page<ProductSummary>, OptionsError> {
         let (build, _) = self.build_of(query.platform, &query.chosen).await?;
-        let Some(category) = self.category(query.slot).await? else { return Ok(Page { items: Vec::new(), next_cursor: None }) };
+        let Some(category) = self.category(query.slot).await? else {
+            return Ok(Page { items: Vec::new(), next_cursor: None });
+        };
         let cpu_category = self.category(Slot::Cpu).await?.unwrap_or(Uuid::nil());
         let listing = ProductQuery {
             in_stock: Some(true),

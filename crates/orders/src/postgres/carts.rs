@@ -4,8 +4,8 @@ use anyhow::Context as _;
 use uuid::Uuid;
 
 use super::{Pool, Tx};
-use crate::coupons::CouponCode;
 use crate::cart::MAX_CART_BUILDS;
+use crate::coupons::CouponCode;
 use crate::stores::{CartStore, StoredCart, StoredCartBuild, StoredLine};
 
 #[derive(Debug, Clone)]
@@ -133,23 +133,23 @@ impl CartStore for PgCarts {
         let changed = sqlx::query(
             "UPDATE orders.cart_items SET quantity = $3 WHERE user_id = $1 AND product_id = $2 AND build_id IS NULL",
         )
-            .bind(user)
-            .bind(product)
-            .bind(quantity)
-            .execute(&self.pool)
-            .await
-            .context("changing a cart line")?;
+        .bind(user)
+        .bind(product)
+        .bind(quantity)
+        .execute(&self.pool)
+        .await
+        .context("changing a cart line")?;
         Ok(changed.rows_affected() > 0)
     }
 
     async fn remove_line(&self, user: Uuid, product: Uuid) -> anyhow::Result<bool> {
         let removed =
             sqlx::query("DELETE FROM orders.cart_items WHERE user_id = $1 AND product_id = $2 AND build_id IS NULL")
-            .bind(user)
-            .bind(product)
-            .execute(&self.pool)
-            .await
-            .context("removing a cart line")?;
+                .bind(user)
+                .bind(product)
+                .execute(&self.pool)
+                .await
+                .context("removing a cart line")?;
         Ok(removed.rows_affected() > 0)
     }
 
