@@ -376,7 +376,7 @@ impl From<Discount> for NewDiscount {
 #[schema(example = json!({"sku": "AMD-7800X3D", "name": "AMD Ryzen 7 7800X3D", "brand": "AMD",
     "category": "cpu", "base_price_paise": 3_200_000, "discount": {"type": "percentage", "value": 1000},
     "tax_rate_bps": 1800, "short_description": "8 cores, 96 MB L3 cache.",
-    "specifications": {"socket": "AM5", "cores": 8}, "images": ["https://cdn.example.in/7800x3d.jpg"],
+    "specifications": {"vendor": "AMD", "socket": "AM5", "tdp_w": 120, "bundled_cooler": false, "cores": 8}, "images": ["https://cdn.example.in/7800x3d.jpg"],
     "initial_stock": 25, "low_stock_threshold": 5}))]
 pub struct NewProduct {
     /// 1 to 64 letters, digits, `.`, `_` or `-`, starting with a letter or digit; unique
@@ -420,7 +420,10 @@ pub struct NewProduct {
     #[schema(max_length = 20000)]
     #[garde(skip)]
     pub description: Option<String>,
-    /// Free-form key/value specifications, at most 16 KiB as JSON (default `{}`).
+    /// Key/value specifications, at most 16 KiB as JSON (default `{}`). Products of the PC
+    /// builder's categories (`cpu`, `motherboard`, `memory`, `gpu`, `psu`, `case`, `cooler`)
+    /// must carry the keys its rules read (422 naming `specifications.<key>`): see the
+    /// README's "PC builder".
     #[schema(value_type = Option<Object>)]
     #[garde(skip)]
     pub specifications: Option<Map<String, Value>>,
@@ -496,7 +499,8 @@ pub struct ProductChanges {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[garde(skip)]
     pub description: Option<String>,
-    /// Replaces all the specifications.
+    /// Replaces all the specifications (checked like a new product's for the PC builder's
+    /// categories, as is a change of category).
     #[schema(value_type = Option<Object>)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[garde(skip)]

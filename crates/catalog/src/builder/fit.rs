@@ -138,3 +138,113 @@ fn tdp(part: Option<&Component>) -> i64 {
 fn upper(text: &str) -> String {
     text.to_uppercase()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::builder::Platform;
+
+    fn part(slot: Slot, specifications: Value) -> (Slot, Component) {
+        let Value::Object(specifications) = specifications else { panic!("an object") };
+        let component = Component {
+            product_id: Uuid::nil(),
+            name: slot.to_string(),
+            category: slot.category().into(),
+            specifications,
+        };
+        (slot, component)
+    }
+
+    fn build(parts: Vec<(Slot, Component)>) -> Build {
+        Build { platform: Platform::Amd, components: parts.into_iter().collect::<BTreeMap<_, _>>() }
+    }
+
+    const CPUS: Uuid = Uuid::max();
+
+    #[test]
+    fn a_cpu_must_be_of_the_platform_and_fit_the_chosen_board_cooler_and_power_supply() {
+        let build = build(vec![
+            part(Slot::Motherboard, json!({"socket": "am5"})),
+            part(Slot::Cooler, json!({"sockets": ["AM5", "lga1700"]})),
+            part(Slot::Psu, json!({"wattage_w": 650})),
+            part(Slot::Gpu, json!({"tdp_w": 200})),
+        ]);
+        assert_eq!(
+            fits(Slot::Cpu, &build, CPUS),
+            vec![
+                Fit::HasKeys(required_keys(Slot::Cpu)),
+                Fit::VendorIs("AMD".into()),
+                Fit::SocketIs("AM5".into()),
+                Fit::SocketAmong(vec!["AM5".into(), "LGA1700".into()]),
+                // 650 W × 10 − (200 + 75) × 13: a CPU of 225 W fits exactly.
+                Fit::TdpTimes13AtMost(6500 - 275 * 13),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_slot_being_chosen_again_is_left_out_of_its_own_conditions() {
+        let build = build(vec![part(Slot::Cpu, json!({"socket": "AM4", "tdp_w": 65}))]);
+        let for_cpu = fits(Slot::Cpu, &build, CPUS);
+        assert!(!for_cpu.iter().any(|fit| matches!(fit, Fit::SocketIs(_))), "{for_cpu:?}");
+        assert_eq!(fits(Slot::Cooler, &build, CPUS)[1], Fit::SocketsInclude("AM4".into()));
+    }
+
+    #[test]
+    fn before_a_cpu_boards_and_coolers_must_fit_one_of_the_platforms_cpus() {
+        let empty = build(vec![]);
+        let platform = || Fit::SocketOfPlatform { cpu_category: CPUS, vendor: "AMD".into() };
+        assert_eq!(
+            fits(Slot::Motherboard, &empty, CPUS),
+            vec![Fit::HasKeys(required_keys(Slot::Motherboard)), platform()]
+        );
+        assert_eq!(
+            fits(Slot::Cooler, &empty, CPUS)[1],
+            Fit::SocketsOfPlatform { cpu_category: CPUS, vendor: "AMD".into() }
+        );
+    }
+
+    #[test]
+    fn a_power_supply_must_give_thirteen_tenths_of_the_draw() {
+        let build = build(vec![part(Slot::Cpu, json!({"tdp_w": 65})), part(Slot::Gpu, json!({"tdp_w": 200}))]);
+        assert_eq!(fits(Slot::Psu, &build, CPUS)[1], Fit::WattageTimes10AtLeast((65 + 200 + 75) * 13));
+        // Nothing chosen: the rest of the parts alone.
+        assert_eq!(
+            fits(Slot::Psu, &Build { components: BTreeMap::new(), ..build }, CPUS)[1],
+            Fit::WattageTimes10AtLeast(975)
+        );
+    }
+
+    #[test]
+    fn memory_follows_the_boards_types_and_slots_and_a_board_the_kit() {
+        let with_board = build(vec![part(Slot::Motherboard, json!({"memory_type": "DDR4 / ddr5", "memory_slots": 2}))]);
+        assert_eq!(
+            fits(Slot::Memory, &with_board, CPUS)[1..],
+            [Fit::MemoryTypeAmong(vec!["DDR4".into(), "DDR5".into()]), Fit::ModulesAtMost(2)]
+        );
+        let with_kit = build(vec![
+            part(Slot::Cpu, json!({"socket": "AM5"})),
+            part(Slot::Memory, json!({"memory_type": "ddr5", "modules": 4})),
+            part(Slot::Case, json!({"form_factors": ["Micro-ATX"]})),
+        ]);
+        assert_eq!(
+            fits(Slot::Motherboard, &with_kit, CPUS)[1..],
+            [
+                Fit::SocketIs("AM5".into()),
+                Fit::TakesMemoryType("DDR5".into()),
+                Fit::MemorySlotsAtLeast(4),
+                Fit::FormFactorAmong(vec!["MICRO-ATX".into()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_adds_no_condition_as_the_rule_checks_nothing() {
+        let build = build(vec![part(Slot::Case, json!({"max_gpu_length_mm": "330"}))]);
+        assert_eq!(fits(Slot::Gpu, &build, CPUS), vec![Fit::HasKeys(required_keys(Slot::Gpu))]);
+    }
+}
