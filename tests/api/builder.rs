@@ -584,3 +584,30 @@ async fn options_hold_each_rule_at_its_boundary() {
     assert!(codes.contains(&BuildIssueCode::PsuTooWeak), "{codes:?}");
     assert_eq!(verdict.estimated_wattage, 500);
 }
+
+#[tokio::test]
+async fn paying_for_a_build_takes_it_out_of_the_cart_but_never_cuts_a_build_added_since() {
+    let app = spawn_shop().await;
+    let admin = app.register_admin().await;
+    let customer = app.register_customer().await;
+    let build = app.create_build(&admin, 5).await;
+    let whole = |components: BTreeMap<Slot, Uuid>| AddBuildToCart {
+        platform: Some(Platform::Amd),
+        components: Some(components),
+        ..AddBuildToCart::default()
+    };
+    customer.api.add_build_to_cart(&whole(build.parts.clone())).await.unwrap();
+    let placed = app.checkout(&customer, &cart_order()).await;
+    // After ordering, the customer starts another build sharing seven parts with the first.
+    let mut second = build.parts.clone();
+    second.insert(Slot::Gpu, app.create_part(&admin, Slot::Gpu, am5_specifications(Slot::Gpu), 5).await);
+    customer.api.add_build_to_cart(&whole(second.clone())).await.unwrap();
+
+    app.pay(&placed, "success", "normal").await;
+    app.wait_for_order_status(&customer, placed.order.id, OrderStatus::Paid).await;
+
+    let cart = customer.api.cart().await.unwrap();
+    assert_eq!(cart.builds.len(), 1, "the paid build left; the new one stayed");
+    let lines: BTreeSet<Uuid> = cart.items.iter().map(|line| line.product_id).collect();
+    assert_eq!(lines, second.values().copied().collect(), "every part of the new build is still there");
+}

@@ -619,8 +619,8 @@ pub trait CartStore: Send + Sync {
 
     fn remove_coupon(&self, user: Uuid) -> impl Future<Output = anyhow::Result<()>> + Send;
 
-    /// Takes the ordered products out of the cart, loose and in builds (and builds left
-    /// empty, and the coupon when it is `coupon`).
+    /// Takes the ordered products out of the cart: their loose lines, and each build all of
+    /// whose parts were ordered (a build is never cut), and the coupon when it is `coupon`.
     fn remove_ordered(
         &self,
         tx: &mut Tx,

@@ -195,17 +195,20 @@ impl CartStore for PgCarts {
         products: &[Uuid],
         coupon: Option<&str>,
     ) -> anyhow::Result<()> {
-        sqlx::query("DELETE FROM orders.cart_items WHERE user_id = $1 AND product_id = ANY($2)")
+        sqlx::query("DELETE FROM orders.cart_items WHERE user_id = $1 AND build_id IS NULL AND product_id = ANY($2)")
             .bind(user)
             .bind(products)
             .execute(&mut *tx)
             .await
             .context("emptying the cart")?;
+        // Builds go whole or stay whole: only a build every part of which was ordered leaves
+        // (its lines with it). One added after the order with other parts is never cut.
         sqlx::query(
             "DELETE FROM orders.cart_builds b WHERE b.user_id = $1
-             AND NOT EXISTS (SELECT 1 FROM orders.cart_items i WHERE i.build_id = b.id)",
+             AND NOT EXISTS (SELECT 1 FROM orders.cart_items i WHERE i.build_id = b.id AND i.product_id <> ALL($2))",
         )
         .bind(user)
+        .bind(products)
         .execute(&mut *tx)
         .await
         .context("removing the cart's ordered builds")?;
