@@ -242,7 +242,7 @@ async fn an_intel_cpu_in_an_amd_build_ddr4_on_a_ddr5_board_and_no_psu_are_three_
     assert!(!verdict.compatible && !verdict.purchasable);
     // 65 W CPU, no graphics card, 75 W for the rest.
     assert_eq!(verdict.estimated_wattage, 140);
-    let each = 10_000_00 + 1_800_00;
+    let each = 1_000_000 + 180_000;
     assert_eq!(verdict.pricing.total_paise, 5 * each);
     assert_eq!(verdict.pricing.subtotal_paise + verdict.pricing.tax_paise, verdict.pricing.total_paise);
 }
@@ -266,13 +266,13 @@ async fn a_saved_build_is_repriced_after_a_price_change_and_reports_a_part_that_
     let before = saved.verdict.pricing.total_paise;
 
     let gpu = build.parts[&Slot::Gpu];
-    let changes = ProductChanges { base_price_paise: Some(20_000_00), ..ProductChanges::default() };
+    let changes = ProductChanges { base_price_paise: Some(2_000_000), ..ProductChanges::default() };
     admin.api.change_product(gpu, &changes).await.unwrap();
     app.set_on_hand(&admin, build.parts[&Slot::Psu], 0).await;
 
     let opened = app.api.anonymous().saved_build(saved.id).await.unwrap();
     assert_eq!(opened.name, "Gaming rig");
-    assert_eq!(opened.verdict.pricing.total_paise, before + 11_800_00, "the GPU's new price, with GST");
+    assert_eq!(opened.verdict.pricing.total_paise, before + 1_180_000, "the GPU's new price, with GST");
     assert!(opened.verdict.compatible, "still fits together");
     assert!(!opened.verdict.purchasable);
     let issues: Vec<(Slot, BuildIssueCode)> =

@@ -53,7 +53,7 @@ impl TestBuild {
 impl TestApp {
     /// Creates a part as `admin`; returns its id.
     pub async fn create_part(&self, admin: &TestUser, slot: Slot, specifications: Value, stock: i64) -> Uuid {
-        let body = part_body(slot, specifications, 10_000_00, stock);
+        let body = part_body(slot, specifications, 1_000_000, stock);
         admin.api.create_product(&body).await.expect("a part").summary.id
     }
 
