@@ -1,25 +1,26 @@
 -- The PC builder offers only parts that fit what is already chosen, in one indexed query
 -- (`builder::fit`). Each specification a rule compares is kept beside the product as a
 -- generated column, so it is always current with `specifications`, normalised the way the
--- rules compare (`crates/catalog/src/builder.rs`): text upper-cased, a board's
--- "DDR4/DDR5" split into its types, lists as arrays. A value of the wrong JSON type is
+-- rules compare (`crates/catalog/src/builder.rs`): text upper-cased in ASCII only
+-- (`COLLATE "C"`, as the rules' `eq_ignore_ascii_case`), a board's "DDR4/DDR5" split into
+-- its types (trimmed of spaces), lists as arrays. A value of the wrong JSON type is
 -- NULL, as the rules skip it; whole numbers only, as the rules read them.
 
 CREATE FUNCTION catalog.spec_text(value jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN CASE WHEN jsonb_typeof(value) = 'string' THEN upper(value #>> '{}') END;
+RETURN CASE WHEN jsonb_typeof(value) = 'string' THEN upper((value #>> '{}') COLLATE "C") END;
 
 CREATE FUNCTION catalog.spec_texts(value jsonb) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE WHEN jsonb_typeof(value) = 'array' THEN ARRAY(
-    SELECT upper(item #>> '{}') FROM jsonb_array_elements(value) AS item WHERE jsonb_typeof(item) = 'string'
+    SELECT upper((item #>> '{}') COLLATE "C") FROM jsonb_array_elements(value) AS item WHERE jsonb_typeof(item) = 'string'
 ) END;
 
--- "DDR4/DDR5" is either type; each is trimmed, as the rule trims it.
+-- "DDR4/DDR5" is either type; each is trimmed of spaces, as the rule trims it.
 CREATE FUNCTION catalog.spec_memory_types(value jsonb) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE WHEN jsonb_typeof(value) = 'string' THEN ARRAY(
-    SELECT btrim(kind) FROM unnest(string_to_array(upper(value #>> '{}'), '/')) AS kind
+    SELECT btrim(kind, ' ') FROM unnest(string_to_array(upper((value #>> '{}') COLLATE "C"), '/')) AS kind
 ) END;
 
 -- A whole number, as serde_json's `as_i64` reads it, of at most nine digits: admin writes

@@ -6,7 +6,7 @@ CREATE TABLE orders.cart_builds (
     id             uuid PRIMARY KEY,
     user_id        uuid NOT NULL,
     platform       text NOT NULL CHECK (platform IN ('intel', 'amd')),
-    name           text NOT NULL,
+    name           text NOT NULL CHECK (length(name) <= 100),
     -- The saved build it came from, when it came from one (catalog.saved_builds).
     saved_build_id uuid,
     added_at       timestamptz NOT NULL DEFAULT clock_timestamp()
@@ -20,3 +20,7 @@ CREATE UNIQUE INDEX cart_items_loose_line ON orders.cart_items (user_id, product
 CREATE UNIQUE INDEX cart_items_build_line ON orders.cart_items (build_id, product_id) WHERE build_id IS NOT NULL;
 -- Reading a cart: every line of the customer, loose or in a build.
 CREATE INDEX cart_items_by_user ON orders.cart_items (user_id, added_at, product_id);
+
+-- The cart builds an order took: once it is paid exactly these leave the cart, never a
+-- build added since (even the same one again, for a second PC).
+ALTER TABLE orders.orders ADD COLUMN cart_builds uuid[] NOT NULL DEFAULT '{}';

@@ -492,7 +492,15 @@ async fn options_read_an_index() {
     .execute(&pool)
     .await
     .unwrap();
-    sqlx::query("ANALYZE catalog.products").execute(&pool).await.unwrap();
+    // Every copy in stock: options read only products that can be bought.
+    sqlx::query(
+        "INSERT INTO inventory.stock (product_id, on_hand) SELECT id, 10 FROM catalog.products
+         ON CONFLICT (product_id) DO UPDATE SET on_hand = inventory.stock.reserved + 10",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE catalog.products, inventory.stock").execute(&pool).await.unwrap();
     let store = PgProductStore::new(pool.clone(), NoStock);
     let category = |slug: &str| {
         let store = store.clone();
@@ -527,7 +535,10 @@ async fn options_read_an_index() {
             };
             let plan = store.explain_list(&query, Some(&ids)).await.unwrap().join("\n");
             assert!(!plan.contains("Seq Scan on products"), "{slot:?} {sort:?}:\n{plan}");
-            assert!(plan.contains("Index"), "{slot:?} {sort:?}:\n{plan}");
+            assert!(plan.contains("Index") && plan.contains("on products p"), "{slot:?} {sort:?}:\n{plan}");
+            if slot == rules::Slot::Motherboard && !build.components.is_empty() && sort == Sort::PriceAsc {
+                assert!(plan.contains("products_fit_socket"), "boards for the CPU's socket, cheapest first:\n{plan}");
+            }
         }
     }
 }

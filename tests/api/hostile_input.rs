@@ -123,9 +123,9 @@ fn routes() -> Vec<Route> {
         route(Method::POST, "/api/v1/builder/builds", Anonymous)
             .body(json!({"platform": "amd", "components": {"cpu": "{product}"}, "name": "My rig"})),
         route(Method::GET, "/api/v1/builder/builds/{build}", Anonymous),
-        route(Method::POST, "/api/v1/cart/builds", Customer).body(json!({
-            "build_id": "{build}", "platform": "intel", "components": {"cpu": "{product}"}, "name": "My rig",
-        })),
+        route(Method::POST, "/api/v1/cart/builds", Customer)
+            .body(json!({"platform": "amd", "components": {"cpu": "{product}"}, "name": "My rig"})),
+        route(Method::POST, "/api/v1/cart/builds", Customer).body(json!({"build_id": "{build}"})),
         route(Method::DELETE, "/api/v1/cart/builds/{random}", Customer),
         route(Method::GET, "/api/v1/cart", Customer),
         route(Method::DELETE, "/api/v1/cart", Customer),

@@ -576,6 +576,13 @@ impl Settings {
                 reason: "must be an https:// URL when APP_ENV=production (unset it for Razorpay itself)".into(),
             });
         }
+        // Share links go to customers: never the development default, never plain http.
+        if !self.app.storefront_url.starts_with("https://") {
+            return Err(ConfigError::Invalid {
+                variable: "STOREFRONT_URL",
+                reason: "must be the storefront's https:// address when APP_ENV=production".into(),
+            });
+        }
         Ok(())
     }
 }
@@ -650,7 +657,20 @@ mod tests {
             ("RAZORPAY_WEBHOOK_SECRET", "a-live-razorpay-webhook-secret-of-44-characters"),
             ("DATABASE_URL", "postgres://app@db.internal:5432/rigmaster?sslmode=verify-full"),
             ("RAZORPAY_API_BASE", "https://api.razorpay.com/v1"),
+            ("STOREFRONT_URL", "https://shop.rigmaster.in"),
         ]
+    }
+
+    #[test]
+    fn production_needs_the_storefronts_https_address_for_share_links() {
+        let without: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != "STOREFRONT_URL").collect();
+        let err = Settings::load(Some(&config_dir()), &env(&without)).unwrap().check_secrets().unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { variable: "STOREFRONT_URL", .. }), "{err}");
+        let mut plain = without.clone();
+        plain.push(("STOREFRONT_URL", "http://shop.rigmaster.in"));
+        let err = Settings::load(Some(&config_dir()), &env(&plain)).unwrap().check_secrets().unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { variable: "STOREFRONT_URL", .. }), "{err}");
+        Settings::load(Some(&config_dir()), &env(&production_env())).unwrap().check_secrets().unwrap();
     }
 
     #[test]

@@ -183,8 +183,10 @@ impl AppState {
         let stock = web::Data::new(StockLevels::new(pool.clone()));
         let webhooks = web::Data::new(WebhookIntake::new(settings.razorpay.webhook_secret.clone()));
         let payment_records = web::Data::new(PaymentRecords::new(pool.clone()));
-        let carts =
-            web::Data::new(Carts::new(PgStores::new(pool.clone()), CatalogForOrders(products_service(pool.clone()))));
+        let carts = web::Data::new(
+            Carts::new(PgStores::new(pool.clone()), CatalogForOrders(products_service(pool.clone())))
+                .with_max_units(i64::from(settings.limits.max_units_per_order)),
+        );
         let coupons = web::Data::new(Coupons::new(PgStores::new(pool.clone())));
         let idempotency = web::Data::new(Idempotency::new(pool.clone()));
         let orders = web::Data::new(orders);

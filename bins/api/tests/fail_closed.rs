@@ -37,6 +37,7 @@ fn production_with(webhook_secret: &str) -> Vec<(&str, &str)> {
         ("RAZORPAY_KEY_SECRET", "a-live-razorpay-key-secret-of-40-characters"),
         ("RAZORPAY_WEBHOOK_SECRET", webhook_secret),
         ("DATABASE_URL", "postgres://app@db.invalid:5432/rigmaster?sslmode=verify-full"),
+        ("STOREFRONT_URL", "https://shop.rigmaster.in"),
     ]
 }
 

@@ -242,8 +242,10 @@ impl Component {
         self.specifications.get(key).and_then(Value::as_str)
     }
 
+    /// A whole number of at most nine digits, as the fit columns read it (admin writes
+    /// allow far less), so that no sum or product of the rules can overflow.
     fn number(&self, key: &str) -> Option<i64> {
-        self.specifications.get(key).and_then(Value::as_i64)
+        self.specifications.get(key).and_then(Value::as_i64).filter(|n| n.abs() <= MAX_READ_NUMBER)
     }
 
     fn flag(&self, key: &str) -> Option<bool> {
@@ -277,6 +279,10 @@ impl Build {
         tdp(Slot::Cpu) + tdp(Slot::Gpu) + OTHER_PARTS_W
     }
 }
+
+/// The largest specification number the rules read (nine digits, as the database's fit
+/// columns); a larger one counts as not listed.
+const MAX_READ_NUMBER: i64 = 999_999_999;
 
 /// Watts for everything but the CPU and the graphics card.
 pub const OTHER_PARTS_W: i64 = 75;
@@ -461,7 +467,7 @@ pub fn memory_type_matches(build: &Build) -> Vec<Issue> {
     let (Some(takes), Some(kind)) = (board.text("memory_type"), memory.text("memory_type")) else {
         return Vec::new();
     };
-    if takes.split('/').any(|type_| type_.trim().eq_ignore_ascii_case(kind)) {
+    if takes.split('/').any(|type_| type_.trim_matches(' ').eq_ignore_ascii_case(kind)) {
         return Vec::new();
     }
     issue(

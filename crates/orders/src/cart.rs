@@ -11,13 +11,13 @@ use crate::coupons::{self, CouponCode, CouponRejection};
 use crate::ports::{CatalogProduct, ProductCatalog, Shortage};
 use crate::postgres::{PgStores, Tx};
 use crate::pricing::{LinePrice, Totals, price_basket};
-use crate::stores::{CartStore as _, CouponStore as _, StoredCart, StoredCartBuild, Stores};
+use crate::stores::{CartStore as _, CouponStore as _, OrderStore as _, StoredCart, StoredCartBuild, Stores};
 
 /// The most units of one product a cart line holds.
 pub const MAX_LINE_QUANTITY: i64 = 10;
 
 /// The most PC builds one cart holds.
-pub const MAX_CART_BUILDS: i64 = 5;
+pub const MAX_CART_BUILDS: usize = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineAvailability {
@@ -114,6 +114,9 @@ pub enum CartError {
     /// The cart holds [`MAX_CART_BUILDS`] builds already.
     #[error("a cart holds at most {MAX_CART_BUILDS} builds")]
     TooManyBuilds,
+    /// With the build, the cart would hold more units than an order may.
+    #[error("an order holds at most {max} units")]
+    TooManyUnits { max: i64 },
     /// The build is not in the cart.
     #[error("the build is not in the cart")]
     BuildNotFound,
@@ -137,20 +140,35 @@ pub(crate) fn line_price(product: &CatalogProduct, quantity: i64) -> LinePrice {
 pub struct Carts<C, S = PgStores> {
     stores: S,
     catalog: C,
+    /// The most units an order may hold: a build that would take the cart past it is
+    /// refused, since its checkout would be.
+    max_units: i64,
 }
 
 impl<C: ProductCatalog, S: Stores> Carts<C, S> {
     pub fn new(stores: S, catalog: C) -> Self {
-        Carts { stores, catalog }
+        Carts { stores, catalog, max_units: i64::MAX }
+    }
+
+    /// Refuses builds that would take the cart past `max_units` (the orders' limit).
+    pub fn with_max_units(self, max_units: i64) -> Self {
+        Carts { max_units, ..self }
     }
 
     /// The customer's cart, priced now. Errors: storage failures.
     #[tracing::instrument(name = "cart.view", skip(self))]
     pub async fn view(&self, user: Uuid) -> anyhow::Result<Cart> {
-        let mut conn = self.stores.connect().await.context("reading a cart")?;
-        let stored = self.stores.carts().stored(&mut conn, user).await?;
+        // One connection at a time: the catalog takes its own, and holding ours meanwhile
+        // would let as many views as the pool has connections wait on each other.
+        let stored = self.stored(user).await?;
         let products = self.catalog.products(&stored.product_ids()).await?;
+        let mut conn = self.stores.connect().await.context("reading a cart")?;
         price_cart(&self.stores, &mut conn, user, &stored, &products).await
+    }
+
+    async fn stored(&self, user: Uuid) -> anyhow::Result<StoredCart> {
+        let mut conn = self.stores.connect().await.context("reading a cart")?;
+        self.stores.carts().stored(&mut conn, user).await
     }
 
     /// Adds `quantity` units to the product's line. Errors: `ProductNotFound`, `TooMany`,
@@ -161,7 +179,8 @@ impl<C: ProductCatalog, S: Stores> Carts<C, S> {
         let mut tx = self.stores.begin().await.context("adding to a cart")?;
         let total =
             self.stores.carts().add(&mut tx, user, product_id, quantity.get()).await?.ok_or(CartError::TooMany)?;
-        check_line(&product, total)?;
+        let in_builds = self.stores.carts().stored(&mut tx, user).await?.build_units_of(product_id);
+        check_line(&product, total, in_builds)?;
         tx.commit().await.context("adding to a cart")?;
         Ok(self.view(user).await?)
     }
@@ -172,12 +191,26 @@ impl<C: ProductCatalog, S: Stores> Carts<C, S> {
     #[tracing::instrument(name = "cart.add_build", skip(self, build), fields(parts = build.products.len()))]
     pub async fn add_build(&self, user: Uuid, build: NewCartBuild) -> Result<Cart, CartError> {
         let products = self.catalog.products(&build.products).await?;
+        let mut tx = self.stores.begin().await.context("adding a build to a cart")?;
+        // The customer's lock, as checkout takes it first: two adds count the builds and
+        // units one after the other, and a checkout sees the build whole or not at all.
+        self.stores.orders().lock_customer(&mut tx, user).await?;
+        let cart = self.stores.carts().stored(&mut tx, user).await?;
+        if cart.builds.len() >= MAX_CART_BUILDS {
+            return Err(CartError::TooManyBuilds);
+        }
+        let units =
+            cart.lines.iter().map(|line| line.quantity).sum::<i64>().saturating_add(build.products.len() as i64);
+        if units > self.max_units {
+            return Err(CartError::TooManyUnits { max: self.max_units });
+        }
         let shortages: Vec<Shortage> = build
             .products
             .iter()
             .filter_map(|id| {
                 let available = products.get(id).filter(|product| product.is_active).map_or(0, |p| p.available);
-                (available < 1).then(|| Shortage { product_id: *id, requested: 1, available: available.max(0) })
+                let requested = cart.units_of(*id).saturating_add(1);
+                (available < requested).then(|| Shortage { product_id: *id, requested, available: available.max(0) })
             })
             .collect();
         if !shortages.is_empty() {
@@ -189,10 +222,7 @@ impl<C: ProductCatalog, S: Stores> Carts<C, S> {
             name: build.name,
             saved_build_id: build.saved_build_id,
         };
-        let mut tx = self.stores.begin().await.context("adding a build to a cart")?;
-        if !self.stores.carts().add_build(&mut tx, user, &stored, &build.products).await? {
-            return Err(CartError::TooManyBuilds);
-        }
+        self.stores.carts().add_build(&mut tx, user, &stored, &build.products).await?;
         tx.commit().await.context("adding a build to a cart")?;
         Ok(self.view(user).await?)
     }
@@ -217,7 +247,8 @@ impl<C: ProductCatalog, S: Stores> Carts<C, S> {
             return Err(CartError::TooMany);
         }
         let product = self.for_sale(product_id).await?;
-        check_line(&product, quantity)?;
+        let in_builds = self.stored(user).await?.build_units_of(product_id);
+        check_line(&product, quantity, in_builds)?;
         if !self.stores.carts().set_quantity(user, product_id, quantity).await? {
             return Err(CartError::LineNotFound);
         }
@@ -243,11 +274,11 @@ impl<C: ProductCatalog, S: Stores> Carts<C, S> {
     /// `Coupon` with the reason, `Unexpected`.
     #[tracing::instrument(name = "cart.apply_coupon", skip(self))]
     pub async fn apply_coupon(&self, user: Uuid, code: &CouponCode) -> Result<Cart, CartError> {
-        let mut conn = self.stores.connect().await.context("applying a coupon")?;
-        let coupon = self.stores.coupons().find_by_code(&mut conn, code).await?.ok_or(CouponRejection::Invalid)?;
-        let mut stored = self.stores.carts().stored(&mut conn, user).await?;
+        let mut stored = self.stored(user).await?;
         stored.coupon = None;
         let products = self.catalog.products(&stored.product_ids()).await?;
+        let mut conn = self.stores.connect().await.context("applying a coupon")?;
+        let coupon = self.stores.coupons().find_by_code(&mut conn, code).await?.ok_or(CouponRejection::Invalid)?;
         let cart = price_cart(&self.stores, &mut conn, user, &stored, &products).await?;
         coupon.rules.discount(cart.totals.subtotal, Utc::now())?;
         if !coupons::uses_left(&self.stores, &mut conn, &coupon, user).await? {
@@ -271,14 +302,17 @@ impl<C: ProductCatalog, S: Stores> Carts<C, S> {
     }
 }
 
-/// A line of `quantity` units of `product` may be in a cart.
-fn check_line(product: &CatalogProduct, quantity: i64) -> Result<(), CartError> {
+/// A loose line of `quantity` units of `product` may be in a cart that has `in_builds`
+/// more units of it in builds: the line holds at most [`MAX_LINE_QUANTITY`], and the cart
+/// asks for no more than can be sold.
+fn check_line(product: &CatalogProduct, quantity: i64, in_builds: i64) -> Result<(), CartError> {
     if quantity > MAX_LINE_QUANTITY {
         return Err(CartError::TooMany);
     }
-    if quantity > product.available {
+    let requested = quantity.saturating_add(in_builds);
+    if requested > product.available {
         return Err(CartError::OutOfStock {
-            shortage: Shortage { product_id: product.id, requested: quantity, available: product.available.max(0) },
+            shortage: Shortage { product_id: product.id, requested, available: product.available.max(0) },
         });
     }
     Ok(())
@@ -320,7 +354,8 @@ async fn price_cart<S: Stores>(
         .filter_map(|(index, line)| {
             let product = products.get(&line.product_id)?;
             let quantity = line.quantity;
-            let availability = match (product.is_active, product.available >= quantity) {
+            // A product on two lines (loose and in a build) is short when both together are.
+            let availability = match (product.is_active, product.available >= stored.units_of(line.product_id)) {
                 (false, _) => LineAvailability::Discontinued,
                 (true, true) => LineAvailability::InStock,
                 (true, false) => LineAvailability::OutOfStock,

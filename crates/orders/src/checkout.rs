@@ -93,6 +93,15 @@ pub enum PlaceOrderError {
 }
 
 /// A line resolved against the catalog.
+/// What a checkout asks for: the lines (product, units, index), whether they came from the
+/// cart, the cart's builds it takes, and the coupon to use.
+struct Wanted {
+    lines: Vec<(Uuid, i64, usize)>,
+    from_cart: bool,
+    cart_builds: Vec<Uuid>,
+    coupon: Option<CouponCode>,
+}
+
 struct ResolvedLine<'a> {
     index: usize,
     product: &'a CatalogProduct,
@@ -126,7 +135,7 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLe
         let deps = self.deps;
         let user = request.user;
         let limits = deps.limits;
-        let (wanted, from_cart, coupon) = self.wanted_lines(&request).await?;
+        let Wanted { lines: wanted, from_cart, cart_builds, coupon } = self.wanted_lines(&request).await?;
         let is_cod = request.method == PaymentMethod::Cod;
         if is_cod && request.shipping_address.is_none() {
             return Err(PlaceOrderError::CodNotAvailable(CodRefusal::NoAddress));
@@ -188,6 +197,7 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLe
             coupon_code: coupon.as_ref().filter(|_| coupon_id.is_some()).map(|c| c.as_str().to_owned()),
             address: request.shipping_address,
             from_cart,
+            cart_builds,
             expires_at,
             now,
             payment_opening_lease: deps.payment_opening_lease,
@@ -295,39 +305,40 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLe
         }
     }
 
-    /// The lines asked for (each with its index), whether they came from the cart, and
-    /// the coupon to use. Refuses an empty cart, a product named twice and too many units.
-    async fn wanted_lines(
-        &self,
-        request: &PlaceOrder,
-    ) -> Result<(Vec<(Uuid, i64, usize)>, bool, Option<CouponCode>), PlaceOrderError> {
-        let (raw, from_cart, coupon): (Vec<(Uuid, i64)>, bool, Option<CouponCode>) = match &request.items {
-            Some(items) => (
-                items.iter().map(|line| (line.product_id, line.quantity.get())).collect(),
-                false,
-                request.coupon.clone(),
-            ),
-            None => {
-                let stores = &self.deps.stores;
-                let mut conn = stores.connect().await.context("reading the cart")?;
-                let stored = stores.carts().stored(&mut conn, request.user).await?;
-                let coupon = match (&request.coupon, &stored.coupon) {
-                    (Some(code), _) => Some(code.clone()),
-                    (None, Some(code)) => Some(
-                        CouponCode::parse(code, "coupon_code")
-                            .map_err(|_| PlaceOrderError::Coupon(CouponRejection::Invalid))?,
-                    ),
-                    (None, None) => None,
-                };
-                (stored.order_lines(), true, coupon)
-            }
-        };
+    /// The lines asked for (each with its index), whether they came from the cart (and
+    /// its builds), and the coupon to use. Refuses an empty cart, a product named twice and
+    /// too many units.
+    async fn wanted_lines(&self, request: &PlaceOrder) -> Result<Wanted, PlaceOrderError> {
+        let (raw, from_cart, cart_builds, coupon): (Vec<(Uuid, i64)>, bool, Vec<Uuid>, Option<CouponCode>) =
+            match &request.items {
+                Some(items) => (
+                    items.iter().map(|line| (line.product_id, line.quantity.get())).collect(),
+                    false,
+                    Vec::new(),
+                    request.coupon.clone(),
+                ),
+                None => {
+                    let stores = &self.deps.stores;
+                    let mut conn = stores.connect().await.context("reading the cart")?;
+                    let stored = stores.carts().stored(&mut conn, request.user).await?;
+                    let coupon = match (&request.coupon, &stored.coupon) {
+                        (Some(code), _) => Some(code.clone()),
+                        (None, Some(code)) => Some(
+                            CouponCode::parse(code, "coupon_code")
+                                .map_err(|_| PlaceOrderError::Coupon(CouponRejection::Invalid))?,
+                        ),
+                        (None, None) => None,
+                    };
+                    let builds = stored.builds.iter().map(|build| build.id).collect();
+                    (stored.order_lines(), true, builds, coupon)
+                }
+            };
         if raw.is_empty() {
             return Err(PlaceOrderError::CartEmpty);
         }
         limits::check_lines(&raw, self.deps.limits.max_units_per_order)?;
         let lines = raw.into_iter().enumerate().map(|(index, (product_id, quantity))| (product_id, quantity, index));
-        Ok((lines.collect(), from_cart, coupon))
+        Ok(Wanted { lines: lines.collect(), from_cart, cart_builds, coupon })
     }
 
     /// A cash-on-delivery order is sold at once: its stock committed, its coupon used,
@@ -337,7 +348,8 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLe
         deps.stock.sell(tx, new.id).await.context("committing COD stock")?;
         deps.stores.coupons().set_use(tx, new.id, CouponUseStatus::Used).await?;
         if new.from_cart {
-            deps.stores.carts().remove_ordered(tx, new.user, products, new.coupon_code.as_deref()).await?;
+            let coupon = new.coupon_code.as_deref();
+            deps.stores.carts().remove_ordered(tx, new.user, products, &new.cart_builds, coupon).await?;
         }
         deps.stores.orders().confirm_cash_on_delivery(tx, new.id).await?;
         deps.stores.orders().add_history(tx, new.id, OrderStatus::Confirmed, Some("cash on delivery")).await?;

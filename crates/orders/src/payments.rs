@@ -228,7 +228,8 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLe
         if order.from_cart {
             let products: Vec<Uuid> =
                 deps.stores.orders().lines(tx, order.id).await?.into_iter().map(|(id, _)| id).collect();
-            deps.stores.carts().remove_ordered(tx, order.user_id, &products, order.coupon_code.as_deref()).await?;
+            let coupon = order.coupon_code.as_deref();
+            deps.stores.carts().remove_ordered(tx, order.user_id, &products, &order.cart_builds, coupon).await?;
         }
         // The move last: it writes the sales figures, whose rows are the last locks taken.
         let note = if late { "payment received late; stock held again" } else { "payment captured" };

@@ -62,6 +62,8 @@ pub struct NewOrder {
     pub coupon_code: Option<String>,
     pub address: Option<ShippingAddress>,
     pub from_cart: bool,
+    /// The cart builds the order took (all of them: a cart is checked out whole).
+    pub cart_builds: Vec<Uuid>,
     pub expires_at: DateTime<Utc>,
     pub now: DateTime<Utc>,
     /// An online order's payment opening is leased to its checkout for this long (see
@@ -111,6 +113,7 @@ pub struct LockedOrder {
     pub coupon_id: Option<Uuid>,
     pub coupon_code: Option<String>,
     pub from_cart: bool,
+    pub cart_builds: Vec<Uuid>,
     pub razorpay_order_id: Option<String>,
     pub razorpay_payment_id: Option<String>,
 }
@@ -545,6 +548,20 @@ impl StoredCart {
         lines
     }
 
+    /// The units of `product` over every line (loose and in builds).
+    pub fn units_of(&self, product: Uuid) -> i64 {
+        self.lines.iter().filter(|line| line.product_id == product).map(|line| line.quantity).sum()
+    }
+
+    /// The units of `product` in the cart's builds.
+    pub fn build_units_of(&self, product: Uuid) -> i64 {
+        self.lines
+            .iter()
+            .filter(|line| line.product_id == product && line.build_id.is_some())
+            .map(|line| line.quantity)
+            .sum()
+    }
+
     /// Every product in the cart, once each.
     pub fn product_ids(&self) -> Vec<Uuid> {
         self.order_lines().into_iter().map(|(product, _)| product).collect()
@@ -583,15 +600,14 @@ pub trait CartStore: Send + Sync {
         quantity: i64,
     ) -> impl Future<Output = anyhow::Result<Option<i64>>> + Send;
 
-    /// Adds a build and one unit of each of its products as its lines. `false` (nothing
-    /// added) when the cart holds [`crate::cart::MAX_CART_BUILDS`] builds already.
+    /// Adds a build and one unit of each of its products as its lines.
     fn add_build(
         &self,
         tx: &mut Tx,
         user: Uuid,
         build: &StoredCartBuild,
         products: &[Uuid],
-    ) -> impl Future<Output = anyhow::Result<bool>> + Send;
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
 
     /// Removes a build and all its lines; whether the cart had it.
     fn remove_build(&self, user: Uuid, build: Uuid) -> impl Future<Output = anyhow::Result<bool>> + Send;
@@ -619,13 +635,14 @@ pub trait CartStore: Send + Sync {
 
     fn remove_coupon(&self, user: Uuid) -> impl Future<Output = anyhow::Result<()>> + Send;
 
-    /// Takes the ordered products out of the cart: their loose lines, and each build all of
-    /// whose parts were ordered (a build is never cut), and the coupon when it is `coupon`.
+    /// Takes what was ordered out of the cart: the ordered products' loose lines, the
+    /// order's `builds` whole (never one added since), and the coupon when it is `coupon`.
     fn remove_ordered(
         &self,
         tx: &mut Tx,
         user: Uuid,
         products: &[Uuid],
+        builds: &[Uuid],
         coupon: Option<&str>,
     ) -> impl Future<Output = anyhow::Result<()>> + Send;
 }

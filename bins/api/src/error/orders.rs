@@ -97,6 +97,10 @@ from_operation_error!(CartError {
         format!("A cart holds at most {MAX_CART_BUILDS} builds; remove one first."),
     ),
     CartError::BuildNotFound => ApiError::not_found(),
+    CartError::TooManyUnits { max } => ApiError::validation(vec![FieldError::new(
+        "components",
+        format!("with this build the cart would hold more than the {max} units an order may"),
+    )]),
     CartError::Coupon(rejection) => rejection.into(),
 });
 

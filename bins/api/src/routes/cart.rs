@@ -27,8 +27,10 @@ use crate::views::builder::build_request;
 #[openapi(paths(get, add_item, set_item, remove_item, clear, apply_coupon, remove_coupon, add_build, remove_build))]
 pub struct Api;
 
-// The wire's limit is the domain's.
+// The wire's limits are the domain's (and the documented 5 builds).
 const _: () = assert!(api_types::cart::MAX_LINE_QUANTITY == orders::cart::MAX_LINE_QUANTITY);
+const _: () = assert!(orders::cart::MAX_CART_BUILDS == 5);
+const _: () = assert!(api_types::builder::MAX_BUILD_NAME_CHARS == catalog::builder::MAX_BUILD_NAME_CHARS);
 
 impl ToWire for LineAvailability {
     type Wire = Availability;
@@ -87,7 +89,10 @@ impl ToWire for Cart {
 
 fn build_wire(build: CartBuild) -> CartBuildWire {
     // The table allows only the builder's platforms.
-    let platform = Platform::parse(&build.platform).unwrap_or(Platform::Intel);
+    let platform = Platform::parse(&build.platform).unwrap_or_else(|| {
+        tracing::error!(build = %build.id, platform = %build.platform, "a cart build of no known platform");
+        Platform::Intel
+    });
     CartBuildWire {
         id: build.id,
         platform: platform.to_wire(),
@@ -230,7 +235,10 @@ pub async fn remove_coupon(user: AuthUser, carts: web::Data<CartService>) -> Res
 /// `issues`), and every part must be in stock (409 `out_of_stock` listing the short parts).
 /// Each part becomes a line of one unit carrying the build's `build_id`; the build is
 /// removed whole (`DELETE /cart/builds/{id}`), and checked out with the rest of the cart:
-/// every part reserved together, or none. A cart holds at most 5 builds (409 `conflict`).
+/// every part reserved together, or none. A cart holds at most 5 builds (409 `conflict`),
+/// and no more units than an order may (422 naming `components`). Stock is counted per
+/// product over the whole cart: a part also on a loose line, or in another build, needs
+/// units for each.
 #[utoipa::path(
     post, path = "/api/v1/cart/builds", tag = "cart", operation_id = "add_build_to_cart",
     request_body = AddBuildToCart,

@@ -90,11 +90,9 @@ pub fn fits(slot: Slot, build: &Build, cpu_category: Uuid) -> Vec<Fit> {
         }
         Slot::Memory => {
             if let Some(board) = board {
-                fits.extend(
-                    board
-                        .text("memory_type")
-                        .map(|takes| Fit::MemoryTypeAmong(takes.split('/').map(|kind| upper(kind.trim())).collect())),
-                );
+                fits.extend(board.text("memory_type").map(|takes| {
+                    Fit::MemoryTypeAmong(takes.split('/').map(|kind| upper(kind.trim_matches(' '))).collect())
+                }));
                 fits.extend(board.number("memory_slots").map(Fit::ModulesAtMost));
             }
         }
@@ -134,9 +132,9 @@ fn tdp(part: Option<&Component>) -> i64 {
     part.and_then(|part| part.number("tdp_w")).unwrap_or(0)
 }
 
-/// Upper-cased as PostgreSQL's `upper()` writes the fit columns.
+/// Upper-cased as the fit columns are (ASCII only: the rules compare ignoring ASCII case).
 fn upper(text: &str) -> String {
-    text.to_uppercase()
+    text.to_ascii_uppercase()
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@ use anyhow::Context as _;
 use uuid::Uuid;
 
 use super::{Pool, Tx};
-use crate::cart::MAX_CART_BUILDS;
 use crate::coupons::CouponCode;
 use crate::stores::{CartStore, StoredCart, StoredCartBuild, StoredLine};
 
@@ -24,30 +23,28 @@ const CHECK_VIOLATION: &str = "23514";
 
 impl CartStore for PgCarts {
     async fn stored(&self, conn: &mut Tx, user: Uuid) -> anyhow::Result<StoredCart> {
-        let lines: Vec<(Uuid, i64, Option<Uuid>)> = sqlx::query_as(
-            "SELECT product_id, quantity, build_id FROM orders.cart_items WHERE user_id = $1
-             ORDER BY added_at, product_id",
+        // One statement, one snapshot: a build added or removed meanwhile is in the answer
+        // whole or not at all.
+        type Row = (Uuid, i64, Option<Uuid>, Option<String>, Option<String>, Option<Uuid>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT i.product_id, i.quantity, i.build_id, b.platform, b.name, b.saved_build_id
+             FROM orders.cart_items i LEFT JOIN orders.cart_builds b ON b.id = i.build_id
+             WHERE i.user_id = $1 ORDER BY i.added_at, i.product_id",
         )
         .bind(user)
         .fetch_all(&mut *conn)
         .await
         .context("reading a cart")?;
-        let lines = lines
-            .into_iter()
-            .map(|(product_id, quantity, build_id)| StoredLine { product_id, quantity, build_id })
-            .collect();
-        let builds: Vec<(Uuid, String, String, Option<Uuid>)> = sqlx::query_as(
-            "SELECT id, platform, name, saved_build_id FROM orders.cart_builds WHERE user_id = $1
-             ORDER BY added_at, id",
-        )
-        .bind(user)
-        .fetch_all(&mut *conn)
-        .await
-        .context("reading a cart's builds")?;
-        let builds = builds
-            .into_iter()
-            .map(|(id, platform, name, saved_build_id)| StoredCartBuild { id, platform, name, saved_build_id })
-            .collect();
+        let mut lines = Vec::with_capacity(rows.len());
+        let mut builds: Vec<StoredCartBuild> = Vec::new();
+        for (product_id, quantity, build_id, platform, name, saved_build_id) in rows {
+            lines.push(StoredLine { product_id, quantity, build_id });
+            if let (Some(id), Some(platform), Some(name)) = (build_id, platform, name)
+                && !builds.iter().any(|build| build.id == id)
+            {
+                builds.push(StoredCartBuild { id, platform, name, saved_build_id });
+            }
+        }
         let coupon: Option<String> = sqlx::query_scalar("SELECT code FROM orders.cart_coupons WHERE user_id = $1")
             .bind(user)
             .fetch_optional(&mut *conn)
@@ -83,15 +80,7 @@ impl CartStore for PgCarts {
         user: Uuid,
         build: &StoredCartBuild,
         products: &[Uuid],
-    ) -> anyhow::Result<bool> {
-        let builds: i64 = sqlx::query_scalar("SELECT count(*) FROM orders.cart_builds WHERE user_id = $1")
-            .bind(user)
-            .fetch_one(&mut *tx)
-            .await
-            .context("counting a cart's builds")?;
-        if builds >= MAX_CART_BUILDS {
-            return Ok(false);
-        }
+    ) -> anyhow::Result<()> {
         sqlx::query(
             "INSERT INTO orders.cart_builds (id, user_id, platform, name, saved_build_id) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -115,7 +104,7 @@ impl CartStore for PgCarts {
         .execute(&mut *tx)
         .await
         .context("adding a build's lines to a cart")?;
-        Ok(true)
+        Ok(())
     }
 
     async fn remove_build(&self, user: Uuid, build: Uuid) -> anyhow::Result<bool> {
@@ -193,6 +182,7 @@ impl CartStore for PgCarts {
         tx: &mut Tx,
         user: Uuid,
         products: &[Uuid],
+        builds: &[Uuid],
         coupon: Option<&str>,
     ) -> anyhow::Result<()> {
         sqlx::query("DELETE FROM orders.cart_items WHERE user_id = $1 AND build_id IS NULL AND product_id = ANY($2)")
@@ -201,17 +191,13 @@ impl CartStore for PgCarts {
             .execute(&mut *tx)
             .await
             .context("emptying the cart")?;
-        // Builds go whole or stay whole: only a build every part of which was ordered leaves
-        // (its lines with it). One added after the order with other parts is never cut.
-        sqlx::query(
-            "DELETE FROM orders.cart_builds b WHERE b.user_id = $1
-             AND NOT EXISTS (SELECT 1 FROM orders.cart_items i WHERE i.build_id = b.id AND i.product_id <> ALL($2))",
-        )
-        .bind(user)
-        .bind(products)
-        .execute(&mut *tx)
-        .await
-        .context("removing the cart's ordered builds")?;
+        // The order's builds leave whole (their lines with them: ON DELETE CASCADE).
+        sqlx::query("DELETE FROM orders.cart_builds WHERE user_id = $1 AND id = ANY($2)")
+            .bind(user)
+            .bind(builds)
+            .execute(&mut *tx)
+            .await
+            .context("removing the cart's ordered builds")?;
         if let Some(code) = coupon {
             sqlx::query("DELETE FROM orders.cart_coupons WHERE user_id = $1 AND code = $2")
                 .bind(user)

@@ -205,6 +205,7 @@ struct LockedRow {
     coupon_id: Option<Uuid>,
     coupon_code: Option<String>,
     from_cart: bool,
+    cart_builds: Vec<Uuid>,
     razorpay_order_id: Option<String>,
     razorpay_payment_id: Option<String>,
 }
@@ -224,6 +225,7 @@ impl LockedRow {
             coupon_id: self.coupon_id,
             coupon_code: self.coupon_code,
             from_cart: self.from_cart,
+            cart_builds: self.cart_builds,
             razorpay_order_id: self.razorpay_order_id,
             razorpay_payment_id: self.razorpay_payment_id,
         })
@@ -276,10 +278,10 @@ const INSERT_ORDER: &str = "WITH numbered AS (SELECT nextval('orders.order_numbe
          INSERT INTO orders.orders (id, order_number, user_id, status, subtotal_paise, discount_paise, tax_paise,
              shipping_paise, total_paise, currency, coupon_id, coupon_code, shipping_address, from_cart,
              payment_method, payment_status, reservation_expires_at, created_at, updated_at,
-             payment_opening_until)
+             payment_opening_until, cart_builds)
          SELECT $1, 'RM-' || $17 || '-' || repeat('0', greatest(0, 6 - length(n))) || n, $2, 'payment_pending',
              $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16,
-             CASE WHEN $13 = 'razorpay' THEN now() + make_interval(secs => $31) END
+             CASE WHEN $13 = 'razorpay' THEN now() + make_interval(secs => $31) END, $32
          FROM numbered
          RETURNING id, order_number
      ),
@@ -331,6 +333,7 @@ impl OrderStore for PgOrderStore {
             .bind(&items.tax)
             .bind(&items.line_total)
             .bind(order.payment_opening_lease.as_secs_f64())
+            .bind(&order.cart_builds)
             .fetch_one(&mut *tx)
             .await
             .context("writing an order")
@@ -373,7 +376,8 @@ impl OrderStore for PgOrderStore {
     async fn lock(&self, tx: &mut Tx, id: Uuid) -> anyhow::Result<Option<LockedOrder>> {
         let row: Option<LockedRow> = sqlx::query_as(
             "SELECT id, user_id, order_number, status, cancel_reason, payment_method, payment_status, total_paise,
-                    refunded_paise, coupon_id, coupon_code, from_cart, razorpay_order_id, razorpay_payment_id
+                    refunded_paise, coupon_id, coupon_code, from_cart, cart_builds, razorpay_order_id,
+                    razorpay_payment_id
              FROM orders.orders WHERE id = $1 FOR UPDATE",
         )
         .bind(id)
