@@ -20,7 +20,7 @@ use rigmaster_tests::app::{TestApp, TestUser};
 use rigmaster_tests::builder::{TestBuild, am5_specifications};
 use rigmaster_tests::orders::cart_order;
 use rigmaster_tests::polling::eventually;
-use rigmaster_tests::shop::{all_at_once, new_key, register_customers, spawn_shop_with};
+use rigmaster_tests::shop::{all_at_once, new_key, register_customers, spawn_shop, spawn_shop_with};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -36,7 +36,7 @@ const CUSTOMERS: usize = 24;
 /// Checkouts a customer tries before giving up.
 const ATTEMPTS: usize = 3;
 /// The two prices the admin moves the power supply between while customers check out.
-const PSU_PRICES: [i64; 2] = [10_000_00, 12_500_00];
+const PSU_PRICES: [i64; 2] = [1_000_000, 1_250_000];
 /// The most edits of one kind the admin makes during a race.
 const MAX_ADMIN_EDITS: usize = 300;
 
@@ -284,7 +284,7 @@ async fn adding_and_removing_builds_while_checking_out_never_orders_part_of_a_bu
 /// (more than the database pool has connections) are all answered, each with their build.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn more_customers_than_database_connections_adding_builds_at_once_are_all_answered() {
-    let app = Arc::new(spawn_shop_with(|_| {}).await);
+    let app = Arc::new(spawn_shop().await);
     let admin = app.register_admin().await;
     let build = app.create_build(&admin, PLENTY).await;
     let customers = register_customers(&app, CUSTOMERS).await;
@@ -308,7 +308,7 @@ async fn more_customers_than_database_connections_adding_builds_at_once_are_all_
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_cart_shows_each_build_whole_while_builds_are_added_and_removed() {
     const ROUNDS: usize = 40;
-    let app = spawn_shop_with(|_| {}).await;
+    let app = spawn_shop().await;
     let admin = app.register_admin().await;
     let build = app.create_build(&admin, PLENTY).await;
     let customer = app.register_customer().await;
@@ -351,7 +351,7 @@ async fn the_cart_shows_each_build_whole_while_builds_are_added_and_removed() {
 /// server error, and the cart ends empty.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn removing_a_build_from_the_cart_as_its_payment_lands_is_answered_without_a_server_error() {
-    let app = Arc::new(rigmaster_tests::shop::spawn_shop().await);
+    let app = Arc::new(spawn_shop().await);
     let pool = app.db.pool().await;
     let admin = app.register_admin().await;
     let customer = app.register_customer().await;
@@ -402,7 +402,7 @@ async fn removing_a_build_from_the_cart_as_its_payment_lands_is_answered_without
 /// checkout, sharing parts with the one bought, is not bought, and stays whole.
 #[tokio::test]
 async fn paying_for_a_build_leaves_a_build_added_after_checkout_whole_in_the_cart() {
-    let app = rigmaster_tests::shop::spawn_shop().await;
+    let app = spawn_shop().await;
     let admin = app.register_admin().await;
     let customer = app.register_customer().await;
     let first = app.create_build(&admin, 5).await;
