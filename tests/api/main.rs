@@ -14,6 +14,7 @@ mod analytics_rebuild;
 mod audit;
 mod auth;
 mod builder;
+mod builder_concurrency;
 mod cart;
 mod catalog;
 mod catalog_cache;
