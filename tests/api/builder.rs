@@ -622,3 +622,39 @@ async fn paying_for_a_build_takes_it_out_of_the_cart_but_never_cuts_a_build_adde
     let lines: BTreeSet<Uuid> = cart.items.iter().map(|line| line.product_id).collect();
     assert_eq!(lines, second.values().copied().collect(), "every part of the new build is still there");
 }
+
+#[tokio::test]
+async fn a_part_needs_stock_for_every_line_of_it_in_the_cart_and_the_cart_stays_within_an_orders_units() {
+    let app = spawn_shop().await;
+    let admin = app.register_admin().await;
+    let customer = app.register_customer().await;
+    let build = app.create_build(&admin, 2).await;
+    let storage = build.parts[&Slot::Storage];
+    app.fill_cart(&customer, &[(storage, 1)]).await;
+    let add = AddBuildToCart {
+        platform: Some(Platform::Amd),
+        components: Some(build.parts.clone()),
+        ..AddBuildToCart::default()
+    };
+    customer.api.add_build_to_cart(&add).await.unwrap();
+
+    // Two drives are in the cart (loose and in the build): a second build needs a third.
+    let refused = customer.api.add_build_to_cart(&add).await;
+    let error = assert_refused(refused, StatusCode::CONFLICT, ErrorCode::OutOfStock);
+    let shortages = error.shortages.unwrap();
+    let short: Vec<(Uuid, i64, i64)> = shortages.iter().map(|s| (s.product_id, s.requested, s.available)).collect();
+    assert_eq!(short, vec![(storage, 3, 2)]);
+    let refused = customer.api.set_cart_quantity(storage, 2).await;
+    assert_refused(refused, StatusCode::CONFLICT, ErrorCode::OutOfStock);
+
+    // The default order holds at most 20 units: 9 here, 8 more fit once, not twice.
+    app.set_on_hand(&admin, storage, 10).await;
+    customer.api.add_build_to_cart(&add).await.unwrap();
+    let refused = customer.api.add_build_to_cart(&add).await;
+    let error = assert_refused(refused, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed);
+    assert_eq!(error.details[0].field, "components");
+    let cart = customer.api.cart().await.unwrap();
+    assert_eq!((cart.builds.len(), cart.item_count), (2, 17));
+    let placed = app.checkout(&customer, &cart_order()).await;
+    assert_eq!(placed.order.items.iter().find(|line| line.product_id == storage).unwrap().quantity, 3);
+}

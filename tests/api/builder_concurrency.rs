@@ -378,12 +378,12 @@ async fn removing_a_build_from_the_cart_as_its_payment_lands_is_answered_without
         let api = customer.api.clone();
         async move { api.verify_payment(placed.order.id, &verify).await }
     });
-    waiting_on_a_lock(&pool, "DELETE FROM orders.cart_items WHERE user_id").await;
+    waiting_on_a_lock(&pool, "DELETE FROM orders.cart_builds WHERE user_id = $1 AND id = ANY").await;
     let removing = tokio::spawn({
         let api = customer.api.clone();
         async move { api.remove_build_from_cart(build_id).await }
     });
-    waiting_on_a_lock(&pool, "DELETE FROM orders.cart_builds WHERE user_id = $1 AND id").await;
+    waiting_on_a_lock(&pool, "DELETE FROM orders.cart_builds WHERE user_id = $1 AND id = $2").await;
     other_session.rollback().await.unwrap();
     let paid = paying.await.unwrap();
     let removed = removing.await.unwrap();

@@ -52,8 +52,8 @@ pub async fn slots(path: web::Path<String>) -> Result<HttpResponse, ApiError> {
 /// chosen (the other slots' parameters) by every compatibility rule: the socket, the
 /// memory type and slots, the form factor, the graphics card's length, the power supply's
 /// headroom (1.3 × (CPU TDP + GPU TDP + 75 W)), the cooler's sockets; a CPU of the
-/// platform's vendor. Choosing the first option of each slot in turn always ends in a
-/// compatible build. Cheapest first unless `sort` says otherwise; page with `next_cursor`,
+/// platform's vendor. In the demo store, choosing the first option of each slot in turn
+/// always ends in a compatible build. Cheapest first unless `sort` says otherwise; page with `next_cursor`,
 /// keeping the same parts and sort. May be served from a cache up to 1 s old.
 #[utoipa::path(
     get, path = "/api/v1/builder/{platform}/options", tag = "builder", operation_id = "builder_options",
