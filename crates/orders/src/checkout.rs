@@ -309,36 +309,40 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLe
     /// its builds), and the coupon to use. Refuses an empty cart, a product named twice and
     /// too many units.
     async fn wanted_lines(&self, request: &PlaceOrder) -> Result<Wanted, PlaceOrderError> {
-        let (raw, from_cart, cart_builds, coupon): (Vec<(Uuid, i64)>, bool, Vec<Uuid>, Option<CouponCode>) =
-            match &request.items {
-                Some(items) => (
-                    items.iter().map(|line| (line.product_id, line.quantity.get())).collect(),
-                    false,
-                    Vec::new(),
-                    request.coupon.clone(),
-                ),
-                None => {
-                    let stores = &self.deps.stores;
-                    let mut conn = stores.connect().await.context("reading the cart")?;
-                    let stored = stores.carts().stored(&mut conn, request.user).await?;
-                    let coupon = match (&request.coupon, &stored.coupon) {
-                        (Some(code), _) => Some(code.clone()),
-                        (None, Some(code)) => Some(
-                            CouponCode::parse(code, "coupon_code")
-                                .map_err(|_| PlaceOrderError::Coupon(CouponRejection::Invalid))?,
-                        ),
-                        (None, None) => None,
-                    };
-                    let builds = stored.builds.iter().map(|build| build.id).collect();
-                    (stored.order_lines(), true, builds, coupon)
+        let wanted = match &request.items {
+            Some(items) => Wanted {
+                lines: items.iter().enumerate().map(|(i, line)| (line.product_id, line.quantity.get(), i)).collect(),
+                from_cart: false,
+                cart_builds: Vec::new(),
+                coupon: request.coupon.clone(),
+            },
+            None => {
+                let stores = &self.deps.stores;
+                let mut conn = stores.connect().await.context("reading the cart")?;
+                let stored = stores.carts().stored(&mut conn, request.user).await?;
+                let coupon = match (&request.coupon, &stored.coupon) {
+                    (Some(code), _) => Some(code.clone()),
+                    (None, Some(code)) => Some(
+                        CouponCode::parse(code, "coupon_code")
+                            .map_err(|_| PlaceOrderError::Coupon(CouponRejection::Invalid))?,
+                    ),
+                    (None, None) => None,
+                };
+                let lines = stored.order_lines().into_iter().enumerate().map(|(i, (id, units))| (id, units, i));
+                Wanted {
+                    lines: lines.collect(),
+                    from_cart: true,
+                    cart_builds: stored.builds.iter().map(|build| build.id).collect(),
+                    coupon,
                 }
-            };
-        if raw.is_empty() {
+            }
+        };
+        if wanted.lines.is_empty() {
             return Err(PlaceOrderError::CartEmpty);
         }
+        let raw: Vec<(Uuid, i64)> = wanted.lines.iter().map(|&(product, units, _)| (product, units)).collect();
         limits::check_lines(&raw, self.deps.limits.max_units_per_order)?;
-        let lines = raw.into_iter().enumerate().map(|(index, (product_id, quantity))| (product_id, quantity, index));
-        Ok(Wanted { lines: lines.collect(), from_cart, cart_builds, coupon })
+        Ok(wanted)
     }
 
     /// A cash-on-delivery order is sold at once: its stock committed, its coupon used,

@@ -173,6 +173,7 @@ mod tests {
             coupon_id: None,
             coupon_code: None,
             from_cart: false,
+            cart_builds: Vec::new(),
             razorpay_order_id: Some("order_A".to_owned()),
             razorpay_payment_id: None,
         }
