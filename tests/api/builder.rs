@@ -480,18 +480,7 @@ async fn options_read_an_index() {
     let app = spawn_app().await;
     app.seed_demo().await;
     let pool = app.db.pool().await;
-    // 10,000+ products: enough that PostgreSQL prefers an index when one fits.
-    sqlx::query(
-        "INSERT INTO catalog.products (id, sku, slug, name, brand, category_id, base_price_paise, tax_rate_bps,
-                                       final_price_paise, specifications, created_at)
-         SELECT gen_random_uuid(), p.sku || '-V' || g, p.slug || '-v' || g, p.name || ' v' || g, p.brand,
-                p.category_id, p.base_price_paise + g, p.tax_rate_bps, p.final_price_paise + g, p.specifications,
-                now() - make_interval(mins => g)
-         FROM catalog.products p CROSS JOIN generate_series(1, 28) g",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
+    rigmaster_tests::catalog::copy_every_product(&pool, 28).await;
     // Every copy in stock: options read only products that can be bought.
     sqlx::query(
         "INSERT INTO inventory.stock (product_id, on_hand) SELECT id, 10 FROM catalog.products

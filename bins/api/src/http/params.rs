@@ -1,7 +1,7 @@
 //! Helpers that turn request values (query text, JSON members) into domain values,
 //! collecting every refusal so that one answer names all the fields at fault.
 
-use kernel::{FieldError, InvalidInput};
+use kernel::{FieldError, InvalidInput, Limit};
 use serde::{Deserialize, Deserializer};
 
 /// Keeps a parsed value, or records why it could not be parsed.
@@ -31,6 +31,21 @@ pub fn parse_bool(value: &Option<String>, field: &str, errors: &mut Vec<FieldErr
         _ => {
             errors.push(FieldError::new(field, "must be true or false"));
             None
+        }
+    }
+}
+
+/// A page size from the query (`limit`): the default when absent or blank.
+pub fn parse_limit(value: &Option<String>, errors: &mut Vec<FieldError>) -> Limit {
+    match present(value).map(str::parse::<u32>) {
+        None => Limit::default(),
+        Some(Ok(n)) => Limit::new(Some(n)).unwrap_or_else(|invalid| {
+            errors.extend(invalid.0);
+            Limit::default()
+        }),
+        Some(Err(_)) => {
+            errors.push(FieldError::new("limit", format!("must be between 1 and {}", Limit::MAX)));
+            Limit::default()
         }
     }
 }

@@ -8,13 +8,13 @@ use api_types::builder::{
 };
 use api_types::catalog::ProductSort;
 use catalog::builder::{BuildRequest, Issue, IssueCode, OptionsQuery, Platform, Slot, Verdict};
-use kernel::{Cursor, FieldError, InvalidInput, Limit};
+use kernel::{Cursor, FieldError, InvalidInput};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::ToWire;
 use super::catalog::sort_of;
-use crate::http::params::present;
+use crate::http::params::{parse_limit, present};
 
 pub fn platform_of(platform: PlatformWire) -> Platform {
     match platform {
@@ -204,17 +204,7 @@ impl OptionsParams {
                 None
             }
         });
-        let limit = match present(&self.limit).map(str::parse::<u32>) {
-            None => Limit::default(),
-            Some(Ok(n)) => Limit::new(Some(n)).unwrap_or_else(|invalid| {
-                errors.extend(invalid.0);
-                Limit::default()
-            }),
-            Some(Err(_)) => {
-                errors.push(FieldError::new("limit", format!("must be between 1 and {}", Limit::MAX)));
-                Limit::default()
-            }
-        };
+        let limit = parse_limit(&self.limit, &mut errors);
         match slot {
             Some(slot) if errors.is_empty() => Ok(OptionsQuery {
                 platform,

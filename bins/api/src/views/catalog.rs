@@ -11,11 +11,11 @@ use catalog::categories::{Category, CategoryKey};
 use catalog::pricing::{Discount, Price};
 use catalog::products::{Audience, Availability, CategoryRef, Product, ProductQuery, ProductSummary, Sort};
 use catalog::search::SearchText;
-use kernel::{Cursor, FieldError, InvalidInput, Limit, Money};
+use kernel::{Cursor, FieldError, InvalidInput, Money};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
-use crate::http::params::{parse_bool, present};
+use crate::http::params::{parse_bool, parse_limit, present};
 use crate::views::ToWire;
 
 // The wire's limits are the domain's.
@@ -190,17 +190,7 @@ impl ProductListParams {
             }
             sort
         });
-        let limit = match present(&self.limit).map(str::parse::<u32>) {
-            None => Limit::default(),
-            Some(Ok(n)) => Limit::new(Some(n)).unwrap_or_else(|invalid| {
-                errors.extend(invalid.0);
-                Limit::default()
-            }),
-            Some(Err(_)) => {
-                errors.push(FieldError::new("limit", format!("must be between 1 and {}", Limit::MAX)));
-                Limit::default()
-            }
-        };
+        let limit = parse_limit(&self.limit, &mut errors);
         let brand = present(&self.brand).map(str::to_owned);
         if brand.as_ref().is_some_and(|b| b.chars().count() > 100) {
             errors.push(FieldError::new("brand", "must be at most 100 characters"));
@@ -227,6 +217,7 @@ impl ProductListParams {
 #[cfg(test)]
 mod tests {
     use api_types::catalog::AdminProductQuery;
+    use kernel::Limit;
     use utoipa::IntoParams;
     use utoipa::openapi::path::ParameterIn;
 
