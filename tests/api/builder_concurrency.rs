@@ -398,6 +398,56 @@ async fn removing_a_build_from_the_cart_as_its_payment_lands_is_answered_without
     assert!(cart.items.is_empty() && cart.builds.is_empty(), "{cart:?}");
 }
 
+/// Emptying the cart as the payment of its build lands: both take the cart's build rows
+/// before any line, so neither waits on the other in a cycle.
+#[tokio::test]
+async fn clearing_the_cart_as_its_payment_lands_is_answered_without_a_server_error() {
+    let app = Arc::new(spawn_shop().await);
+    let pool = app.db.pool().await;
+    let admin = app.register_admin().await;
+    let customer = app.register_customer().await;
+    let build = app.create_build(&admin, 5).await;
+    let build_id = customer.api.add_build_to_cart(&add_to_cart(&build)).await.unwrap().builds[0].id;
+    // A loose line of a part of the build: the payment removes it too, after the build.
+    app.fill_cart(&customer, &[(build.parts[&Slot::Storage], 1)]).await;
+    let placed = app.checkout(&customer, &cart_order()).await;
+    let handler = app.pay(&placed, "success", "none").await;
+    let verify = VerifyPayment {
+        razorpay_order_id: handler["razorpay_order_id"].as_str().unwrap().to_owned(),
+        razorpay_payment_id: handler["razorpay_payment_id"].as_str().unwrap().to_owned(),
+        razorpay_signature: handler["razorpay_signature"].as_str().unwrap().to_owned(),
+    };
+
+    let mut other_session = pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM orders.cart_items WHERE build_id = $1 FOR UPDATE")
+        .bind(build_id)
+        .execute(&mut *other_session)
+        .await
+        .unwrap();
+    let paying = tokio::spawn({
+        let api = customer.api.clone();
+        async move { api.verify_payment(placed.order.id, &verify).await }
+    });
+    waiting_on_a_lock(&pool, "DELETE FROM orders.cart_builds WHERE user_id = $1 AND id = ANY").await;
+    let clearing = tokio::spawn({
+        let api = customer.api.clone();
+        async move { api.clear_cart().await }
+    });
+    waiting_on_a_lock(&pool, "DELETE FROM orders.cart_builds WHERE user_id = $1").await;
+    other_session.rollback().await.unwrap();
+    let paid = paying.await.unwrap();
+    let cleared = clearing.await.unwrap();
+
+    let answers = [
+        ("POST /orders/{id}/payment/verify", paid.as_ref().map_or_else(status_of, |_| 200)),
+        ("DELETE /cart", cleared.as_ref().map_or_else(status_of, |_| 204)),
+    ];
+    assert!(answers.iter().all(|&(_, status)| (200..500).contains(&status)), "no server error: {answers:?}");
+    assert_eq!(paid.unwrap().status, OrderStatus::Paid);
+    let cart = customer.api.cart().await.unwrap();
+    assert!(cart.items.is_empty() && cart.builds.is_empty(), "{cart:?}");
+}
+
 /// Paying for an order takes the lines it bought out of the cart; a build added after the
 /// checkout, sharing parts with the one bought, is not bought, and stays whole.
 #[tokio::test]

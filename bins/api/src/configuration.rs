@@ -577,7 +577,8 @@ impl Settings {
             });
         }
         // Share links go to customers: never the development default, never plain http.
-        if !self.app.storefront_url.starts_with("https://") {
+        let host = self.app.storefront_url.strip_prefix("https://").and_then(|rest| rest.split('/').next());
+        if !host.is_some_and(|host| !host.is_empty() && !host.contains(char::is_whitespace)) {
             return Err(ConfigError::Invalid {
                 variable: "STOREFRONT_URL",
                 reason: "must be the storefront's https:// address when APP_ENV=production".into(),
@@ -666,10 +667,12 @@ mod tests {
         let without: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != "STOREFRONT_URL").collect();
         let err = Settings::load(Some(&config_dir()), &env(&without)).unwrap().check_secrets().unwrap_err();
         assert!(matches!(err, ConfigError::Invalid { variable: "STOREFRONT_URL", .. }), "{err}");
-        let mut plain = without.clone();
-        plain.push(("STOREFRONT_URL", "http://shop.rigmaster.in"));
-        let err = Settings::load(Some(&config_dir()), &env(&plain)).unwrap().check_secrets().unwrap_err();
-        assert!(matches!(err, ConfigError::Invalid { variable: "STOREFRONT_URL", .. }), "{err}");
+        for wrong in ["http://shop.rigmaster.in", "https://", "https:///builds"] {
+            let mut vars = without.clone();
+            vars.push(("STOREFRONT_URL", wrong));
+            let err = Settings::load(Some(&config_dir()), &env(&vars)).unwrap().check_secrets().unwrap_err();
+            assert!(matches!(err, ConfigError::Invalid { variable: "STOREFRONT_URL", .. }), "{wrong}: {err}");
+        }
         Settings::load(Some(&config_dir()), &env(&production_env())).unwrap().check_secrets().unwrap();
     }
 

@@ -245,7 +245,10 @@ impl Component {
     /// A whole number of at most nine digits, as the fit columns read it (admin writes
     /// allow far less), so that no sum or product of the rules can overflow.
     fn number(&self, key: &str) -> Option<i64> {
-        self.specifications.get(key).and_then(Value::as_i64).filter(|n| n.abs() <= MAX_READ_NUMBER)
+        self.specifications
+            .get(key)
+            .and_then(Value::as_i64)
+            .filter(|n| (-MAX_READ_NUMBER..=MAX_READ_NUMBER).contains(n))
     }
 
     fn flag(&self, key: &str) -> Option<bool> {

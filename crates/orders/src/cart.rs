@@ -11,7 +11,7 @@ use crate::coupons::{self, CouponCode, CouponRejection};
 use crate::ports::{CatalogProduct, ProductCatalog, Shortage};
 use crate::postgres::{PgStores, Tx};
 use crate::pricing::{LinePrice, Totals, price_basket};
-use crate::stores::{CartStore as _, CouponStore as _, OrderStore as _, StoredCart, StoredCartBuild, Stores};
+use crate::stores::{CartStore as _, CouponStore as _, StoredCart, StoredCartBuild, Stores};
 
 /// The most units of one product a cart line holds.
 pub const MAX_LINE_QUANTITY: i64 = 10;
@@ -192,9 +192,9 @@ impl<C: ProductCatalog, S: Stores> Carts<C, S> {
     pub async fn add_build(&self, user: Uuid, build: NewCartBuild) -> Result<Cart, CartError> {
         let products = self.catalog.products(&build.products).await?;
         let mut tx = self.stores.begin().await.context("adding a build to a cart")?;
-        // The customer's lock, as checkout takes it first: two adds count the builds and
-        // units one after the other, and a checkout sees the build whole or not at all.
-        self.stores.orders().lock_customer(&mut tx, user).await?;
+        // No lock: a customer's own adds racing each other could pass the caps by a build,
+        // which checkout then refuses (its unit cap is exact); waiting on the customer's
+        // checkout lock here would hold a pool connection per request meanwhile.
         let cart = self.stores.carts().stored(&mut tx, user).await?;
         if cart.builds.len() >= MAX_CART_BUILDS {
             return Err(CartError::TooManyBuilds);
@@ -274,11 +274,14 @@ impl<C: ProductCatalog, S: Stores> Carts<C, S> {
     /// `Coupon` with the reason, `Unexpected`.
     #[tracing::instrument(name = "cart.apply_coupon", skip(self))]
     pub async fn apply_coupon(&self, user: Uuid, code: &CouponCode) -> Result<Cart, CartError> {
+        let coupon = {
+            let mut conn = self.stores.connect().await.context("applying a coupon")?;
+            self.stores.coupons().find_by_code(&mut conn, code).await?.ok_or(CouponRejection::Invalid)?
+        };
         let mut stored = self.stored(user).await?;
         stored.coupon = None;
         let products = self.catalog.products(&stored.product_ids()).await?;
         let mut conn = self.stores.connect().await.context("applying a coupon")?;
-        let coupon = self.stores.coupons().find_by_code(&mut conn, code).await?.ok_or(CouponRejection::Invalid)?;
         let cart = price_cart(&self.stores, &mut conn, user, &stored, &products).await?;
         coupon.rules.discount(cart.totals.subtotal, Utc::now())?;
         if !coupons::uses_left(&self.stores, &mut conn, &coupon, user).await? {

@@ -144,9 +144,11 @@ impl CartStore for PgCarts {
 
     async fn clear(&self, user: Uuid) -> anyhow::Result<()> {
         let mut tx = self.pool.begin().await.context("clearing a cart")?;
+        // Builds (and their lines, by cascade) before loose lines: the order every cart
+        // removal keeps (see `remove_ordered`), so that two never wait on each other.
         for sql in [
-            "DELETE FROM orders.cart_items WHERE user_id = $1",
             "DELETE FROM orders.cart_builds WHERE user_id = $1",
+            "DELETE FROM orders.cart_items WHERE user_id = $1",
             "DELETE FROM orders.cart_coupons WHERE user_id = $1",
         ] {
             sqlx::query(sql).bind(user).execute(&mut *tx).await.context("clearing a cart")?;
@@ -185,19 +187,20 @@ impl CartStore for PgCarts {
         builds: &[Uuid],
         coupon: Option<&str>,
     ) -> anyhow::Result<()> {
-        sqlx::query("DELETE FROM orders.cart_items WHERE user_id = $1 AND build_id IS NULL AND product_id = ANY($2)")
-            .bind(user)
-            .bind(products)
-            .execute(&mut *tx)
-            .await
-            .context("emptying the cart")?;
-        // The order's builds leave whole (their lines with them: ON DELETE CASCADE).
+        // The order's builds leave whole (their lines with them: ON DELETE CASCADE), before
+        // the loose lines: every cart removal takes build rows, then lines (see `clear`).
         sqlx::query("DELETE FROM orders.cart_builds WHERE user_id = $1 AND id = ANY($2)")
             .bind(user)
             .bind(builds)
             .execute(&mut *tx)
             .await
             .context("removing the cart's ordered builds")?;
+        sqlx::query("DELETE FROM orders.cart_items WHERE user_id = $1 AND build_id IS NULL AND product_id = ANY($2)")
+            .bind(user)
+            .bind(products)
+            .execute(&mut *tx)
+            .await
+            .context("emptying the cart")?;
         if let Some(code) = coupon {
             sqlx::query("DELETE FROM orders.cart_coupons WHERE user_id = $1 AND code = $2")
                 .bind(user)
