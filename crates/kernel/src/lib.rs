@@ -1,4 +1,5 @@
-//! Shared building blocks every RigMaster domain speaks: [`Money`] in paise, the
+//! Shared building blocks every RigMaster domain speaks: [`Money`] in paise (and in words,
+//! [`words`]), GSTINs and GST state codes ([`gstin`]), the
 //! [`Clock`] port, field-level input errors, parsed value types such as [`Email`], and
 //! the opaque keyset [`Cursor`] used by every list.
 //!
@@ -12,10 +13,12 @@ pub mod clock;
 pub mod contact;
 pub mod email;
 pub mod error;
+pub mod gstin;
 pub mod money;
 pub mod pagination;
 pub mod quantity;
 pub mod schema;
+pub mod words;
 
 pub use clock::{Clock, SystemClock};
 pub use contact::{PersonName, Phone, Pincode};
