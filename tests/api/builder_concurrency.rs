@@ -13,12 +13,12 @@ use api_types::builder::{AddBuildToCart, Platform, Slot};
 use api_types::cart::{Cart, CartLine};
 use api_types::catalog::ProductChanges;
 use api_types::inventory::SetStock;
-use api_types::orders::{Order, OrderStatus, PlacedOrder, VerifyPayment};
+use api_types::orders::{Order, OrderStatus, PlacedOrder};
 use client::Error;
 use reqwest::StatusCode;
 use rigmaster_tests::app::{TestApp, TestUser};
 use rigmaster_tests::builder::{TestBuild, am5_specifications};
-use rigmaster_tests::orders::cart_order;
+use rigmaster_tests::orders::{cart_order, verify_body};
 use rigmaster_tests::polling::eventually;
 use rigmaster_tests::shop::{all_at_once, new_key, register_customers, spawn_shop, spawn_shop_with};
 use sqlx::PgPool;
@@ -360,20 +360,11 @@ async fn removing_a_build_from_the_cart_as_its_payment_lands_is_answered_without
     let placed = app.checkout(&customer, &cart_order()).await;
     // No webhook: the checkout page's verify call is what pays the order.
     let handler = app.pay(&placed, "success", "none").await;
-    let verify = VerifyPayment {
-        razorpay_order_id: handler["razorpay_order_id"].as_str().unwrap().to_owned(),
-        razorpay_payment_id: handler["razorpay_payment_id"].as_str().unwrap().to_owned(),
-        razorpay_signature: handler["razorpay_signature"].as_str().unwrap().to_owned(),
-    };
+    let verify = verify_body(&handler);
 
     // Another session holds the build's lines for a moment, so that the payment and the
     // removal are both under way when it lets go: the payment first, then the removal.
-    let mut other_session = pool.begin().await.unwrap();
-    sqlx::query("SELECT 1 FROM orders.cart_items WHERE build_id = $1 FOR UPDATE")
-        .bind(build_id)
-        .execute(&mut *other_session)
-        .await
-        .unwrap();
+    let other_session = holding_the_lines_of(&pool, build_id).await;
     let paying = tokio::spawn({
         let api = customer.api.clone();
         async move { api.verify_payment(placed.order.id, &verify).await }
@@ -412,18 +403,9 @@ async fn clearing_the_cart_as_its_payment_lands_is_answered_without_a_server_err
     app.fill_cart(&customer, &[(build.parts[&Slot::Storage], 1)]).await;
     let placed = app.checkout(&customer, &cart_order()).await;
     let handler = app.pay(&placed, "success", "none").await;
-    let verify = VerifyPayment {
-        razorpay_order_id: handler["razorpay_order_id"].as_str().unwrap().to_owned(),
-        razorpay_payment_id: handler["razorpay_payment_id"].as_str().unwrap().to_owned(),
-        razorpay_signature: handler["razorpay_signature"].as_str().unwrap().to_owned(),
-    };
+    let verify = verify_body(&handler);
 
-    let mut other_session = pool.begin().await.unwrap();
-    sqlx::query("SELECT 1 FROM orders.cart_items WHERE build_id = $1 FOR UPDATE")
-        .bind(build_id)
-        .execute(&mut *other_session)
-        .await
-        .unwrap();
+    let other_session = holding_the_lines_of(&pool, build_id).await;
     let paying = tokio::spawn({
         let api = customer.api.clone();
         async move { api.verify_payment(placed.order.id, &verify).await }
@@ -571,6 +553,18 @@ async fn edit_while(admin: TestUser, edit: AdminEdit, churning: Arc<AtomicBool>)
 }
 
 /// Waits until a statement starting with `statement` waits for a lock (10 s at most).
+/// Another session holding a cart build's lines until it rolls back, so that requests
+/// that reach them queue up in a known order.
+async fn holding_the_lines_of(pool: &PgPool, build_id: Uuid) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut session = pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM orders.cart_items WHERE build_id = $1 FOR UPDATE")
+        .bind(build_id)
+        .execute(&mut *session)
+        .await
+        .unwrap();
+    session
+}
+
 async fn waiting_on_a_lock(pool: &PgPool, statement: &str) {
     let pattern = format!("{statement}%");
     eventually(&format!("{statement} waits for a lock"), async || {

@@ -10,13 +10,13 @@
 use std::sync::Arc;
 
 use api_types::ErrorCode;
-use api_types::orders::{OrderLine, OrderStatus, PaymentMethod, PaymentStatus, PlaceOrder, PlacedOrder, VerifyPayment};
+use api_types::orders::{OrderLine, OrderStatus, PaymentMethod, PaymentStatus, PlaceOrder, PlacedOrder};
 use client::Error;
 use reqwest::StatusCode;
 use rigmaster_api::Settings;
 use rigmaster_tests::app::{TestApp, TestUser, with_store_limits};
 use rigmaster_tests::coupons::flat_coupon;
-use rigmaster_tests::orders::order_of;
+use rigmaster_tests::orders::{order_of, verify_body};
 use rigmaster_tests::shop::{all_at_once, new_key, spawn_shop_with};
 use rigmaster_tests::{assert_refused, eventually};
 use serde_json::{Value, json};
@@ -499,15 +499,6 @@ async fn the_verify_call_never_captures_an_authorised_payment_of_another_amount(
 
 fn razorpay_order_id(placed: &PlacedOrder) -> String {
     placed.payment.as_ref().expect("a Razorpay payment").razorpay_order_id.clone()
-}
-
-fn verify_body(handler: &Value) -> VerifyPayment {
-    let field = |name: &str| handler[name].as_str().unwrap_or_else(|| panic!("{name} in {handler}")).to_owned();
-    VerifyPayment {
-        razorpay_order_id: field("razorpay_order_id"),
-        razorpay_payment_id: field("razorpay_payment_id"),
-        razorpay_signature: field("razorpay_signature"),
-    }
 }
 
 #[tokio::test]

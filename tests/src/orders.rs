@@ -2,7 +2,7 @@
 //! order to get somewhere.
 
 use api_types::cart::AddCartItem;
-use api_types::orders::{Order, OrderLine, OrderStatus, PaymentMethod, PlaceOrder, PlacedOrder};
+use api_types::orders::{Order, OrderLine, OrderStatus, PaymentMethod, PlaceOrder, PlacedOrder, VerifyPayment};
 use api_types::page::PageParams;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -31,6 +31,17 @@ pub fn cart_order() -> PlaceOrder {
         shipping_address: None,
         payment_method: PaymentMethod::Razorpay,
         coupon_code: None,
+    }
+}
+
+/// The checkout handler's three fields (what the simulator's pay answers) as the body of
+/// `POST /orders/{id}/payment/verify`.
+pub fn verify_body(handler: &Value) -> VerifyPayment {
+    let field = |name: &str| handler[name].as_str().unwrap_or_else(|| panic!("{name} in {handler}")).to_owned();
+    VerifyPayment {
+        razorpay_order_id: field("razorpay_order_id"),
+        razorpay_payment_id: field("razorpay_payment_id"),
+        razorpay_signature: field("razorpay_signature"),
     }
 }
 
