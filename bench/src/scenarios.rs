@@ -161,6 +161,7 @@ fn order_body(product_id: &str) -> anyhow::Result<Bytes> {
         shipping_address: None,
         payment_method: PaymentMethod::Razorpay,
         coupon_code: None,
+        billing: None,
     };
     Ok(Bytes::from(serde_json::to_vec(&order)?))
 }

@@ -241,6 +241,7 @@ async fn place(store: &Store, plan: &Plan, errors: &mut ServerErrors) -> Option<
         shipping_address: plan.cod.then(home),
         payment_method: if plan.cod { PaymentMethod::Cod } else { PaymentMethod::Razorpay },
         coupon_code: None,
+        billing: None,
     };
     let placed = answer(errors, "checkout", customer.api.place_order(&order, &new_key()).await)?;
     Some(placed.body)

@@ -64,6 +64,7 @@ impl TestApp {
             shipping_address: None,
             payment_method: PaymentMethod::Razorpay,
             coupon_code: None,
+            billing: None,
         };
         let placed = self.checkout(customer, &order).await;
         self.backdate_order(placed.order.id, placed_at).await;

@@ -20,6 +20,7 @@ pub fn order_of(product_id: Uuid, quantity: i64) -> PlaceOrder {
         shipping_address: None,
         payment_method: PaymentMethod::Razorpay,
         coupon_code: None,
+        billing: None,
     }
 }
 
@@ -31,6 +32,7 @@ pub fn cart_order() -> PlaceOrder {
         shipping_address: None,
         payment_method: PaymentMethod::Razorpay,
         coupon_code: None,
+        billing: None,
     }
 }
 

@@ -13,11 +13,12 @@ use inventory::reservations::{
     PgStockReserver, ReservationLine, ReserveError, SettleError, Settlement, StockReserver as _,
 };
 use kernel::Money;
+use orders::model::{PaymentMethod, ShippingAddress};
 use orders::payments::PaymentNews;
 use orders::ports::{
-    CatalogProduct, HoldError, OrderPlacedHook, OrderStock, PaymentProvider, ProductCatalog, ProviderError,
-    ProviderPayment, ProviderPaymentStatus, ProviderRefund, ProviderRefundNews, ProviderRefundState,
-    RefundRequestedHook, Sale, SalesFacts, SalesLedger, Shortage, StockLine,
+    CatalogProduct, HoldError, InvoiceFacts, OrderPlacedHook, OrderRecords, OrderStock, PaymentProvider,
+    ProductCatalog, ProviderError, ProviderPayment, ProviderPaymentStatus, ProviderRefund, ProviderRefundNews,
+    ProviderRefundState, RefundRequestedHook, Sale, SalesFacts, SalesLedger, Shortage, StockLine, TaxInvoices,
 };
 use orders::service::Orders;
 use orders::stores::Stores;
@@ -62,6 +63,8 @@ impl ProductCatalog for CatalogForOrders {
                     unit_price: summary.price.unit,
                     unit_tax: summary.price.tax,
                     tax_rate_bps: summary.price.tax_rate_bps,
+                    // Filled in by the catalog's HSN codes (issue 22, catalog part).
+                    hsn_code: None,
                     is_active: summary.is_active,
                     available: item.available,
                 };
@@ -322,7 +325,7 @@ impl OrderStock for InventoryForOrders {
 /// before payment is cancelled, in the releasing transaction.
 pub struct CancelExpiredOrders<'a, C, P, K, S, L>(pub &'a Orders<C, P, K, L, S>);
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger> ExpiryListener
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: OrderRecords> ExpiryListener
     for CancelExpiredOrders<'_, C, P, K, S, L>
 {
     async fn reservation_expired(&self, conn: &mut PgConnection, owner: Uuid) -> anyhow::Result<()> {
@@ -330,12 +333,100 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLe
     }
 }
 
-/// The orders domain's [`SalesLedger`], served by the analytics domain's read model in
-/// the order change's own transaction.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AnalyticsForOrders;
+/// The orders domain's records of every order change, kept in the change's own
+/// transaction: its [`SalesLedger`] served by the analytics domain's read model, and its
+/// [`TaxInvoices`] by the invoicing domain.
+#[derive(Debug, Clone)]
+pub struct RecordsForOrders {
+    pub invoicing: invoicing::Invoicing,
+}
 
-impl SalesLedger for AnalyticsForOrders {
+impl TaxInvoices for RecordsForOrders {
+    async fn issue_due(&self, tx: &mut PgConnection, order: &InvoiceFacts) -> anyhow::Result<()> {
+        self.invoicing.record(tx, &invoice_sale(order)).await
+    }
+}
+
+/// The orders domain's facts of an order, as the invoicing domain's sale: statuses from
+/// `paid`/`confirmed` on are sold; a cancelled order was sold if it was ever paid or
+/// confirmed; credits are the processed refunds, and for cash on delivery (no online
+/// payment to refund) a cancellation and each return.
+pub fn invoice_sale(facts: &InvoiceFacts) -> invoicing::Sale {
+    use orders::status::OrderStatus as S;
+    let status = match facts.status {
+        S::PaymentPending | S::PaymentFailed => invoicing::SaleStatus::Unpaid,
+        S::Cancelled if !facts.was_sold => invoicing::SaleStatus::Unpaid,
+        S::Cancelled => invoicing::SaleStatus::Cancelled,
+        S::Paid | S::Confirmed | S::Packed | S::Shipped | S::Delivered | S::Returned | S::Refunded => {
+            invoicing::SaleStatus::Sold
+        }
+    };
+    let cod = facts.method == PaymentMethod::Cod;
+    let refunds = facts.refunds.iter().map(|&(refund, amount)| invoicing::Credit {
+        source: refund,
+        reason: invoicing::CreditReason::Refund,
+        basis: invoicing::CreditBasis::Amount(amount),
+    });
+    let returns = facts.returns.iter().filter(|_| cod).map(|(id, units)| invoicing::Credit {
+        source: *id,
+        reason: invoicing::CreditReason::Return,
+        basis: invoicing::CreditBasis::Units(units.clone()),
+    });
+    let cancellation = (cod && facts.status == S::Cancelled).then(|| invoicing::Credit {
+        source: facts.order_id,
+        reason: invoicing::CreditReason::Cancellation,
+        basis: invoicing::CreditBasis::Rest,
+    });
+    let address = facts.address.as_ref();
+    invoicing::Sale {
+        order_id: facts.order_id,
+        order_number: facts.order_number.clone(),
+        customer_id: facts.user_id,
+        status,
+        buyer: invoicing::Buyer {
+            name: address.map_or_else(String::new, |a| a.name.clone()),
+            legal_name: facts.billing.legal_name.clone(),
+            gstin: facts.billing.gstin.as_ref().map(|gstin| gstin.as_str().to_owned()),
+            address: address.map(one_line),
+            state_code: address.and_then(|a| kernel::gstin::state_code_of(&a.state)),
+        },
+        lines: facts
+            .lines
+            .iter()
+            .map(|line| invoicing::SaleLine {
+                product_id: line.product_id,
+                sku: line.sku.clone(),
+                name: line.name.clone(),
+                hsn_code: line.hsn_code.clone(),
+                quantity: line.quantity,
+                unit_price: line.unit_price,
+                discount: line.discount,
+                rate_bps: line.tax_rate_bps,
+                tax: line.tax,
+                total: line.line_total,
+            })
+            .collect(),
+        total: facts.total,
+        credits: refunds.chain(returns).chain(cancellation).collect(),
+    }
+}
+
+fn one_line(address: &ShippingAddress) -> String {
+    [
+        Some(address.line1.as_str()),
+        address.line2.as_deref(),
+        Some(address.city.as_str()),
+        Some(address.state.as_str()),
+        Some(address.pincode.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|part| !part.trim().is_empty())
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+impl SalesLedger for RecordsForOrders {
     async fn order_changed(&self, tx: &mut PgConnection, orders: &[SalesFacts]) -> anyhow::Result<()> {
         let orders: Vec<analytics::OrderSales> = orders.iter().map(order_sales).collect::<anyhow::Result<_>>()?;
         analytics::PgSalesLedger.record(tx, &orders).await

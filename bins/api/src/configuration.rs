@@ -46,6 +46,11 @@ const MIN_CATALOG_CACHE_BYTES: u64 = 1024 * 1024;
 pub const PLAIN_VARIABLES: &[(&str, &str)] = &[
     ("APP_ENV", "app.env"),
     ("STOREFRONT_URL", "app.storefront_url"),
+    ("STORE_LEGAL_NAME", "store.legal_name"),
+    ("STORE_ADDRESS", "store.address"),
+    ("STORE_STATE", "store.state"),
+    ("STORE_GSTIN", "store.gstin"),
+    ("INVOICE_PREFIX", "store.invoice_prefix"),
     ("HTTP_ADDR", "http.addr"),
     ("DATABASE_URL", "database.url"),
     ("DATABASE_MAX_CONNECTIONS", "database.max_connections"),
@@ -72,6 +77,7 @@ pub const PLAIN_VARIABLES: &[(&str, &str)] = &[
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     pub app: AppSettings,
+    pub store: StoreSettings,
     pub http: HttpSettings,
     pub database: DatabaseSettings,
     pub jwt: JwtSettings,
@@ -94,6 +100,50 @@ pub struct AppSettings {
     pub env: AppEnv,
     /// The storefront's address, for links the API hands out (a saved build's `share_url`).
     pub storefront_url: String,
+}
+
+/// The store as its tax invoices name it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StoreSettings {
+    /// The registered (legal) name.
+    pub legal_name: String,
+    /// The registered address, on one line.
+    pub address: String,
+    /// The state the store is registered in: a name ("Karnataka") or GST state code.
+    pub state: String,
+    /// The store's GSTIN; its state code must be the state's.
+    pub gstin: String,
+    /// What every invoice and credit note number starts with (one or two capitals or digits).
+    pub invoice_prefix: String,
+}
+
+/// The development store's GSTIN (well-formed, not anyone's): refused in production.
+pub const DEMO_STORE_GSTIN: &str = "29AABCR1234M1Z9";
+
+impl StoreSettings {
+    /// The invoicing service for this store, or why the store's details will not do.
+    pub fn invoicing(&self) -> Result<invoicing::Invoicing, ConfigError> {
+        let invalid = |variable: &'static str, reason: String| ConfigError::Invalid { variable, reason };
+        let gstin = kernel::gstin::Gstin::parse(&self.gstin, "STORE_GSTIN")
+            .map_err(|refusal| invalid("STORE_GSTIN", refusal.to_string()))?;
+        let state = kernel::gstin::state_code_of(&self.state)
+            .ok_or_else(|| invalid("STORE_STATE", "must be an Indian state or union territory".into()))?;
+        if state != gstin.state_code() {
+            return Err(invalid("STORE_STATE", format!("must be the GSTIN's state (code {:02})", gstin.state_code())));
+        }
+        for (variable, value, max) in
+            [("STORE_LEGAL_NAME", &self.legal_name, 200), ("STORE_ADDRESS", &self.address, 400)]
+        {
+            let chars = value.trim().chars().count();
+            if chars == 0 || chars > max || value.chars().any(char::is_control) {
+                return Err(invalid(variable, format!("must be 1 to {max} characters on one line")));
+            }
+        }
+        let prefix = invoicing::SeriesPrefix::parse(&self.invoice_prefix, "INVOICE_PREFIX")
+            .map_err(|refusal| invalid("INVOICE_PREFIX", refusal.to_string()))?;
+        let seller = invoicing::Seller::new(self.legal_name.trim().to_owned(), self.address.trim().to_owned(), &gstin);
+        Ok(invoicing::Invoicing::new(seller, prefix))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -545,8 +595,18 @@ impl Settings {
     /// [`MIN_SECRET_CHARS`] long, the database is reached over TLS and Razorpay over https.
     pub fn check_secrets(&self) -> Result<(), ConfigError> {
         self.check_development_values_stay_on_loopback()?;
+        self.store.invoicing()?;
         if self.app.env != AppEnv::Production {
             return Ok(());
+        }
+        // Tax invoices name the store: never the development store's GSTIN.
+        if kernel::gstin::Gstin::parse(&self.store.gstin, "STORE_GSTIN").is_ok_and(|g| g.as_str() == DEMO_STORE_GSTIN) {
+            return Err(ConfigError::Invalid {
+                variable: "STORE_GSTIN",
+                reason: "must be the store's own GSTIN when APP_ENV=production (with STORE_LEGAL_NAME, \
+                         STORE_ADDRESS and STORE_STATE)"
+                    .into(),
+            });
         }
         for (variable, value, min) in self.secrets() {
             if value.trim().is_empty() {

@@ -24,6 +24,7 @@ pub fn migrators() -> Vec<(&'static str, Migrator)> {
         (idempotency::SCHEMA, idempotency::migrator()),
         (payments_razorpay::SCHEMA, payments_razorpay::migrator()),
         (analytics::SCHEMA, analytics::migrator()),
+        (invoicing::SCHEMA, invoicing::migrator()),
         (audit::SCHEMA, audit::migrator()),
         (edge::SCHEMA, edge::migrator()),
     ]

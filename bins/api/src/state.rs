@@ -32,7 +32,7 @@ use secrecy::ExposeSecret as _;
 use sqlx::PgPool;
 
 use crate::adapters::{
-    AnalyticsForOrders, CatalogForOrders, InventoryForOrders, InventoryStockOpening, RazorpayPayments,
+    CatalogForOrders, InventoryForOrders, InventoryStockOpening, RazorpayPayments, RecordsForOrders,
 };
 use crate::app::admin_orders::AdminOrderReads;
 use crate::app::analytics::AnswerCache;
@@ -53,7 +53,7 @@ pub type ProductsService = Products<PgProductStore<InventoryStockOpening>>;
 pub type BuilderService = Builder<PgProductStore<InventoryStockOpening>, PgSavedBuilds>;
 pub type CartService = Carts<CatalogForOrders>;
 pub type OrdersService =
-    orders::service::Orders<CatalogForOrders, RazorpayPayments, InventoryForOrders, AnalyticsForOrders>;
+    orders::service::Orders<CatalogForOrders, RazorpayPayments, InventoryForOrders, RecordsForOrders>;
 /// The rate limits, counted in PostgreSQL across every process of the store.
 pub type RateLimits = RequestLimits<PgRateLimiter>;
 
@@ -109,7 +109,7 @@ pub fn orders_service(pool: PgPool, settings: &Settings) -> anyhow::Result<Order
         CatalogForOrders(products_service(pool)),
         payments,
         InventoryForOrders,
-        AnalyticsForOrders,
+        RecordsForOrders { invoicing: settings.store.invoicing()? },
         Duration::from_secs(settings.inventory.reservation_ttl_seconds),
     )
     .with_refund_retry_after(Duration::from_secs(settings.orders.refund_retry_seconds))

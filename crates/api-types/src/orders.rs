@@ -234,6 +234,26 @@ pub struct PlaceOrder {
     #[garde(length(min = 1, max = 100))]
     #[schema(min_length = 1, max_length = 100)]
     pub coupon_code: Option<String>,
+    /// A business buyer's GSTIN and registered name, printed on the tax invoice (a B2B
+    /// invoice). Left out of the `Idempotency-Key` fingerprint when absent.
+    #[garde(dive)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<Billing>,
+}
+
+/// A business buyer, as the tax invoice names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Validate, ToSchema)]
+#[schema(example = json!({"gstin": "27AAPFU0939F1ZV", "legal_name": "Asha Systems LLP"}))]
+pub struct Billing {
+    /// 15 characters: a GST state code, a PAN, an entity number, `Z` and a check
+    /// character (422 `billing.gstin` when any is wrong).
+    #[garde(length(min = 1, max = 32))]
+    #[schema(min_length = 15, max_length = 15, example = "27AAPFU0939F1ZV")]
+    pub gstin: Option<String>,
+    /// The buyer's registered name (1–200 characters).
+    #[garde(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub legal_name: Option<String>,
 }
 
 /// One product to buy.

@@ -59,6 +59,35 @@ pub fn state_name(code: u8) -> Option<&'static str> {
     STATES.iter().find(|(known, _)| *known == code).map(|(_, name)| *name)
 }
 
+/// Other names an address may give a state by: older spellings and `&` for `and`.
+const STATE_ALIASES: &[(&str, u8)] = &[
+    ("Orissa", 21),
+    ("Pondicherry", 34),
+    ("NCT of Delhi", 7),
+    ("New Delhi", 7),
+    ("Uttaranchal", 5),
+    ("Dadra and Nagar Haveli", 26),
+    ("Daman and Diu", 26),
+    ("Andaman and Nicobar", 35),
+];
+
+/// The GST state code of a state as an address writes it: its name (any case, `&` for
+/// `and`, extra spaces forgiven, older spellings such as Orissa known) or its two-digit
+/// code. `None` when no Indian state or union territory goes by it.
+pub fn state_code_of(state: &str) -> Option<u8> {
+    let wanted: String = state.replace('&', " and ").split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Ok(code) = wanted.parse::<u8>() {
+        return state_name(code).filter(|_| wanted.len() == 2 && code < 90).map(|_| code);
+    }
+    let named = |name: &str| name.eq_ignore_ascii_case(&wanted);
+    STATES
+        .iter()
+        .filter(|(code, _)| *code < 90)
+        .find(|(_, name)| named(name))
+        .map(|(code, _)| *code)
+        .or_else(|| STATE_ALIASES.iter().find(|(name, _)| named(name)).map(|(_, code)| *code))
+}
+
 /// A GSTIN whose form, state code and check character are right.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Gstin(String);
@@ -163,6 +192,18 @@ mod tests {
                     assert_eq!(refused.0[0].field, "billing.gstin");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_state_is_known_by_its_name_in_any_case_an_old_name_or_its_code() {
+        assert_eq!(state_code_of("Karnataka"), Some(29));
+        assert_eq!(state_code_of("  tamil   NADU "), Some(33));
+        assert_eq!(state_code_of("Jammu & Kashmir"), Some(1));
+        assert_eq!(state_code_of("Orissa"), Some(21));
+        assert_eq!(state_code_of("07"), Some(7));
+        for unknown in ["", "Atlantis", "7", "97", "99", "Other Territory", "Karnataka\0"] {
+            assert_eq!(state_code_of(unknown), None, "{unknown:?}");
         }
     }
 

@@ -64,6 +64,39 @@ impl Money {
     }
 }
 
+/// Splits `amount` over `weights` in proportion: each gets the floor of its exact share,
+/// and the paise left over go one each to those with the largest remainders (the earlier
+/// one on a tie). The shares add up to exactly `amount`, capped at the sum of the weights,
+/// and none is more than its weight (negative weights count as zero). Used for a coupon's
+/// discount over an order's lines and a refund over an invoice's lines.
+pub fn allocate(weights: &[Money], amount: Money) -> Vec<Money> {
+    let whole: i128 = weights.iter().map(|weight| i128::from(weight.paise().max(0))).sum();
+    let amount = i128::from(amount.paise().max(0)).min(whole);
+    if whole == 0 || amount == 0 {
+        return vec![Money::ZERO; weights.len()];
+    }
+    let exact: Vec<(i128, i128)> = weights
+        .iter()
+        .map(|weight| {
+            let numerator = i128::from(weight.paise().max(0)) * amount;
+            (numerator / whole, numerator % whole)
+        })
+        .collect();
+    let mut shares: Vec<i128> = exact.iter().map(|(floor, _)| *floor).collect();
+    let mut left = amount - shares.iter().sum::<i128>();
+    let mut by_remainder: Vec<usize> = (0..weights.len()).collect();
+    by_remainder.sort_by(|&a, &b| exact[b].1.cmp(&exact[a].1).then(a.cmp(&b)));
+    for index in by_remainder {
+        if left == 0 {
+            break;
+        }
+        shares[index] += 1;
+        left -= 1;
+    }
+    // Each share is at most its weight, and the weights fit in an i64.
+    shares.into_iter().map(|share| Money(share as i64)).collect()
+}
+
 impl fmt::Display for Money {
     /// `₹1,23,456.78`: Indian digit grouping, as shown on invoices.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -20,7 +20,7 @@ use crate::cancellation::CancelError;
 use crate::deps::{Deps, MoveError};
 use crate::model::{PaymentMethod, RefundKind, RefundRecord, ReturnRecord, ReturnedUnits};
 use crate::payments::FollowUp;
-use crate::ports::{OrderStock, PaymentProvider, ProductCatalog, RefundRequestedHook, SalesLedger, StockLine, Tx};
+use crate::ports::{OrderRecords, OrderStock, PaymentProvider, ProductCatalog, RefundRequestedHook, StockLine, Tx};
 use crate::refunds::RefundRefusal;
 use crate::status::{CancelReason, InvalidTransition, OrderStatus, check_move};
 use crate::stores::{LockedOrder, NewShipment, OrderStore as _, RefundStore as _, ReturnStore as _, Stores};
@@ -142,7 +142,7 @@ pub(crate) struct AdminOperations<'a, C, P, K, S, L> {
     pub(crate) deps: &'a Deps<C, P, K, S, L>,
 }
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger>
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: OrderRecords>
     AdminOperations<'_, C, P, K, S, L>
 {
     /// Locks the order (its stock lock, then its row) in a new transaction.
@@ -351,7 +351,7 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLe
             audit.record(&mut tx, Change::updated("order.status", "order", order.id, &before, &after)).await?;
         } else {
             deps.stores.orders().add_history(&mut tx, order.id, order.status, Some(&note)).await?;
-            deps.record_sales(&mut tx, order.id).await?;
+            deps.record_change(&mut tx, order.id).await?;
         }
         let after = json!({
             "order_id": order.id,

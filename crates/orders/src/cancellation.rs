@@ -9,7 +9,7 @@ use crate::coupons::CouponUseStatus;
 use crate::deps::{Deps, MoveError};
 use crate::model::{Order, PaymentStatus, RefundKind};
 use crate::payments::FollowUp;
-use crate::ports::{OrderStock, PaymentProvider, ProductCatalog, SalesLedger, Tx};
+use crate::ports::{OrderRecords, OrderStock, PaymentProvider, ProductCatalog, Tx};
 use crate::status::{CancelReason, InvalidTransition, OrderStatus, check_move};
 use crate::stores::{CouponStore as _, LockedOrder, OrderStore as _, RefundStore as _, Stores};
 
@@ -37,7 +37,7 @@ pub(crate) struct Cancellation<'a, C, P, K, S, L> {
     pub(crate) deps: &'a Deps<C, P, K, S, L>,
 }
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger> Cancellation<'_, C, P, K, S, L> {
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: OrderRecords> Cancellation<'_, C, P, K, S, L> {
     /// The customer cancels before shipping: held stock is released, sold stock goes
     /// back on the shelf, and money taken online is refunded through the gateway.
     /// Errors: `NotFound` (also for another customer's order), `InvalidTransition`

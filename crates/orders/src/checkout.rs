@@ -15,9 +15,9 @@ use crate::coupons::{self, CouponCode, CouponRejection, CouponUseStatus, HoldCou
 use crate::deps::Deps;
 use crate::holds::stock_line;
 use crate::limits::{self, CodRefusal, LinesRefusal};
-use crate::model::{Order, PaymentMethod, PaymentStatus, PlacedOrder, ShippingAddress};
+use crate::model::{Billing, Order, PaymentMethod, PaymentStatus, PlacedOrder, ShippingAddress};
 use crate::ports::{
-    CatalogProduct, HoldError, OrderPlacedHook, OrderStock, PaymentProvider, ProductCatalog, SalesLedger, Shortage, Tx,
+    CatalogProduct, HoldError, OrderPlacedHook, OrderRecords, OrderStock, PaymentProvider, ProductCatalog, Shortage, Tx,
 };
 use crate::pricing::{LinePrice, PricedLine, price_basket};
 use crate::recovery::{self, OpenPaymentError, WhileOpenedElsewhere};
@@ -43,6 +43,8 @@ pub struct PlaceOrder {
     pub coupon: Option<CouponCode>,
     pub method: PaymentMethod,
     pub shipping_address: Option<ShippingAddress>,
+    /// A business buyer's details for the tax invoice (`Billing::default()` for none).
+    pub billing: Billing,
 }
 
 /// A line that cannot be held, with the index of the request line it came from.
@@ -122,7 +124,7 @@ impl From<LinesRefusal> for PlaceOrderError {
     }
 }
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger> Checkout<'_, C, P, K, S, L> {
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: OrderRecords> Checkout<'_, C, P, K, S, L> {
     /// Places an order: in one transaction re-prices it, holds the coupon, writes the
     /// order with its item snapshot and history, tells `placed`, and holds all stock; then
     /// (outside the transaction) opens the Razorpay order. Errors: every [`PlaceOrderError`].
@@ -196,6 +198,7 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLe
             coupon_id,
             coupon_code: coupon.as_ref().filter(|_| coupon_id.is_some()).map(|c| c.as_str().to_owned()),
             address: request.shipping_address,
+            billing: request.billing,
             from_cart,
             cart_builds,
             expires_at,
@@ -209,7 +212,7 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLe
             // Waiting for payment, the order writes only its own new row of the sales
             // figures (no counter), so it goes before the stock: a popular product's row
             // is not held for it.
-            deps.record_sales(&mut tx, order_id).await?;
+            deps.record_change(&mut tx, order_id).await?;
         }
         // Stock last: a popular product's row stays locked only from here to the commit.
         match deps.stock.hold(&mut tx, order_id, &stock_lines, expires_at).await {
@@ -221,7 +224,7 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLe
         }
         if new.method == PaymentMethod::Cod {
             self.confirm_cash_on_delivery(&mut tx, &new, &ids).await?;
-            deps.record_sales(&mut tx, order_id).await?;
+            deps.record_change(&mut tx, order_id).await?;
         }
         tx.commit().await.context("committing a checkout")?;
         drop(turn);
@@ -410,6 +413,7 @@ fn order_items(lines: &[ResolvedLine<'_>], priced: &[PricedLine]) -> Vec<NewOrde
                 unit_price: product.unit_price,
                 tax_rate_bps: product.tax_rate_bps,
                 unit_tax: product.unit_tax,
+                hsn_code: product.hsn_code.clone(),
                 quantity: line.quantity,
                 discount: price.discount,
                 tax: price.tax,

@@ -17,7 +17,7 @@ use crate::holds::Holds;
 use crate::limits::OrderLimits;
 use crate::model::Order;
 use crate::payments::Payments;
-use crate::ports::SalesLedger;
+use crate::ports::OrderRecords;
 use crate::postgres::Tx;
 use crate::queries::OrderQueries;
 use crate::reconcile::Reconciliation;
@@ -34,8 +34,9 @@ pub(crate) struct Deps<C, P, K, S, L> {
     /// The payment provider (Razorpay).
     pub(crate) provider: P,
     pub(crate) stock: K,
-    /// The sales figures, told of every change to an order that may move them.
-    pub(crate) sales: L,
+    /// The sales figures and tax invoices, told of every change to an order that may move
+    /// them.
+    pub(crate) records: L,
     pub(crate) reservation_ttl: chrono::Duration,
     /// How long a refund that could not be sent waits before it is tried again.
     pub(crate) refund_retry_after: Duration,
@@ -95,7 +96,7 @@ impl<C, P, K, S, L> Deps<C, P, K, S, L> {
     }
 }
 
-impl<C, P, K, S: Stores, L: SalesLedger> Deps<C, P, K, S, L> {
+impl<C, P, K, S: Stores, L: OrderRecords> Deps<C, P, K, S, L> {
     /// Moves the order to `to` if the state machine allows it, with a history entry, in
     /// the caller's transaction.
     pub(crate) async fn move_order(
@@ -108,7 +109,7 @@ impl<C, P, K, S: Stores, L: SalesLedger> Deps<C, P, K, S, L> {
         check_move(order.state(), to)?;
         self.stores.orders().set_status(tx, order.id, to).await?;
         self.stores.orders().add_history(tx, order.id, to, note).await?;
-        self.record_sales(tx, order.id).await?;
+        self.record_change(tx, order.id).await?;
         crate::metrics::status_changed(to.as_str());
         Ok(())
     }
@@ -129,13 +130,20 @@ impl<C, P, K, S: Stores, L: SalesLedger> Deps<C, P, K, S, L> {
         Ok(OrderStatus::Refunded)
     }
 
-    /// Tells the sales figures how the order stands now, in the caller's transaction,
-    /// which holds the order's lock (or has just written it): called after every change
-    /// to its status, refunds or returns, last, so that the figures' rows are the last
-    /// locks the transaction takes.
-    pub(crate) async fn record_sales(&self, tx: &mut Tx, order: Uuid) -> anyhow::Result<()> {
+    /// Tells the other domains' records how the order stands now, in the caller's
+    /// transaction, which holds the order's lock (or has just written it): the tax
+    /// invoices, then the sales figures. Called after every change to its status, refunds
+    /// or returns, last, so that the invoice counters and then the figures' rows are the
+    /// last locks the transaction takes. An order that was never paid or confirmed has no
+    /// tax documents: for one waiting for payment (or failed) their facts are not read.
+    pub(crate) async fn record_change(&self, tx: &mut Tx, order: Uuid) -> anyhow::Result<()> {
         let facts = self.stores.orders().sales_facts(tx, &[order]).await?;
-        self.sales.order_changed(tx, &facts).await.context("keeping the sales figures")
+        let unpaid = [OrderStatus::PaymentPending, OrderStatus::PaymentFailed];
+        if facts.iter().any(|sale| !unpaid.contains(&sale.status)) {
+            let invoice = self.stores.orders().invoice_facts(tx, order).await?.context("an order vanished")?;
+            self.records.issue_due(tx, &invoice).await.context("issuing tax documents")?;
+        }
+        self.records.order_changed(tx, &facts).await.context("keeping the sales figures")
     }
 
     /// Whether the customer may have one more order waiting for payment; takes their lock

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::coupons::{self, CouponRejection, CouponUseStatus};
 use crate::deps::Deps;
-use crate::ports::{HoldError, OrderStock, PaymentProvider, ProductCatalog, SalesLedger, Shortage, StockLine, Tx};
+use crate::ports::{HoldError, OrderRecords, OrderStock, PaymentProvider, ProductCatalog, Shortage, StockLine, Tx};
 use crate::stores::{CouponStore as _, LockedOrder, OrderStore as _, Stores};
 
 /// What is missing when an order's stock and coupon cannot be held again.
@@ -23,7 +23,7 @@ pub(crate) struct Holds<'a, C, P, K, S, L> {
     pub(crate) deps: &'a Deps<C, P, K, S, L>,
 }
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger> Holds<'_, C, P, K, S, L> {
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: OrderRecords> Holds<'_, C, P, K, S, L> {
     /// Holds an order's stock (and coupon use, if it has one) again after they were
     /// released. The outer error is a failure; the inner one says what is missing.
     pub(crate) async fn hold_again(

@@ -36,6 +36,14 @@ pub struct ShippingAddress {
     pub country: String,
 }
 
+/// A business buyer's details for the tax invoice, given at checkout.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Billing {
+    pub gstin: Option<kernel::gstin::Gstin>,
+    /// The buyer's registered name (1–200 characters).
+    pub legal_name: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderItem {
     pub product_id: Uuid,

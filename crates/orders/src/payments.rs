@@ -16,8 +16,8 @@ use crate::holds::HoldAgain;
 use crate::model::{Order, PaymentStatus};
 use crate::payment_decision::{PaymentDecision, PaymentFacts, StockAgain, decide, mismatch, no_order_of_ours};
 use crate::ports::{
-    OrderStock, PaymentProvider, ProductCatalog, ProviderError, ProviderPayment, ProviderPaymentStatus,
-    ProviderRefundNews, Sale, SalesLedger, Tx,
+    OrderRecords, OrderStock, PaymentProvider, ProductCatalog, ProviderError, ProviderPayment, ProviderPaymentStatus,
+    ProviderRefundNews, Sale, Tx,
 };
 use crate::status::OrderStatus;
 use crate::stores::{
@@ -87,7 +87,7 @@ pub(crate) struct Payments<'a, C, P, K, S, L> {
     pub(crate) deps: &'a Deps<C, P, K, S, L>,
 }
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger> Payments<'_, C, P, K, S, L> {
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: OrderRecords> Payments<'_, C, P, K, S, L> {
     /// Acts on what the provider said, in the caller's transaction.
     #[tracing::instrument(name = "orders.apply_payment_news", skip(self, tx))]
     pub(crate) async fn apply_news(&self, tx: &mut Tx, news: &PaymentNews) -> anyhow::Result<FollowUp> {

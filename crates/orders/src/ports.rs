@@ -26,6 +26,8 @@ pub struct CatalogProduct {
     /// GST on one unit.
     pub unit_tax: Money,
     pub tax_rate_bps: u32,
+    /// The HSN code the product is sold under (GST's classification of goods).
+    pub hsn_code: Option<String>,
     pub is_active: bool,
     /// Units on hand and not reserved, now.
     pub available: i64,
@@ -297,6 +299,60 @@ pub trait SalesLedger: Send + Sync {
     /// holds each order's lock. Errors: storage failures (the change rolls back).
     fn order_changed(&self, tx: &mut Tx, orders: &[SalesFacts]) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
+
+/// One line of an order, as its tax invoice shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceLine {
+    pub product_id: Uuid,
+    pub sku: String,
+    pub name: String,
+    pub hsn_code: Option<String>,
+    pub quantity: i64,
+    pub unit_price: Money,
+    pub tax_rate_bps: u32,
+    pub discount: Money,
+    pub tax: Money,
+    pub line_total: Money,
+}
+
+/// An order as its tax documents see it: enough to invoice it and to credit what it
+/// gave back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceFacts {
+    pub order_id: Uuid,
+    pub order_number: String,
+    pub user_id: Uuid,
+    pub status: crate::status::OrderStatus,
+    pub method: crate::model::PaymentMethod,
+    /// Paid online, or confirmed cash on delivery, at some point.
+    pub was_sold: bool,
+    pub address: Option<crate::model::ShippingAddress>,
+    pub billing: crate::model::Billing,
+    pub lines: Vec<InvoiceLine>,
+    pub total: Money,
+    /// Processed refunds of the order's own payment (not of an unwanted one), oldest
+    /// first: refund id, amount.
+    pub refunds: Vec<(Uuid, Money)>,
+    /// Units sent back, oldest first: return id, units per product.
+    pub returns: Vec<(Uuid, Vec<(Uuid, i64)>)>,
+}
+
+/// The tax invoices (the invoicing domain), kept in the same transaction as every change
+/// that calls for one.
+pub trait TaxInvoices: Send + Sync {
+    /// Issues what the order now calls for and has not got: its tax invoice once it is
+    /// paid or confirmed, a credit note for money or goods given back. The caller holds
+    /// the order's lock, and calls this before the sales figures (its numbers' counters
+    /// come before their rows in the lock order). Errors: storage failures (the change
+    /// rolls back).
+    fn issue_due(&self, tx: &mut Tx, order: &InvoiceFacts) -> impl Future<Output = anyhow::Result<()>> + Send;
+}
+
+/// Every record another domain keeps of an order in the transaction of its change: the
+/// sales figures and the tax invoices.
+pub trait OrderRecords: SalesLedger + TaxInvoices {}
+
+impl<T: SalesLedger + TaxInvoices> OrderRecords for T {}
 
 /// Whoever asked for a refund, told of it in the refund's own transaction (the
 /// application attaches it to the request's idempotency key, as with

@@ -39,35 +39,11 @@ pub struct Totals {
     pub total: Money,
 }
 
-/// Splits `discount` over lines in proportion to their `nets`: each line gets the floor
-/// of its exact share, and the paise left over go one each to the lines with the largest
-/// remainders (the earlier line on a tie). The shares add up to exactly `discount`, and
-/// no line gets more than its net. `discount` is capped at the sum of the nets.
+/// Splits `discount` over lines in proportion to their `nets` ([`kernel::money::allocate`]):
+/// the shares add up to exactly `discount` (capped at the sum of the nets), and no line
+/// gets more than its net.
 pub fn split_discount(nets: &[Money], discount: Money) -> Vec<Money> {
-    let whole: i128 = nets.iter().map(|net| i128::from(net.paise().max(0))).sum();
-    let discount = i128::from(discount.paise().max(0)).min(whole);
-    if whole == 0 || discount == 0 {
-        return vec![Money::ZERO; nets.len()];
-    }
-    let exact: Vec<(i128, i128)> = nets
-        .iter()
-        .map(|net| {
-            let numerator = i128::from(net.paise().max(0)) * discount;
-            (numerator / whole, numerator % whole)
-        })
-        .collect();
-    let mut shares: Vec<i128> = exact.iter().map(|(floor, _)| *floor).collect();
-    let mut left = discount - shares.iter().sum::<i128>();
-    let mut by_remainder: Vec<usize> = (0..nets.len()).collect();
-    by_remainder.sort_by(|&a, &b| exact[b].1.cmp(&exact[a].1).then(a.cmp(&b)));
-    for index in by_remainder {
-        if left == 0 {
-            break;
-        }
-        shares[index] += 1;
-        left -= 1;
-    }
-    shares.into_iter().map(|share| Money::from_paise(share as i64)).collect()
+    kernel::money::allocate(nets, discount)
 }
 
 /// Prices every line and the basket. A line's tax is the catalog's unit tax times the

@@ -18,8 +18,8 @@ use uuid::Uuid;
 use crate::deps::Deps;
 use crate::payments::PaymentNews;
 use crate::ports::{
-    OrderStock, PaymentProvider, ProductCatalog, ProviderPaymentStatus, ProviderRefundNews, ProviderRefundState,
-    SalesLedger,
+    OrderRecords, OrderStock, PaymentProvider, ProductCatalog, ProviderPaymentStatus, ProviderRefundNews,
+    ProviderRefundState,
 };
 use crate::recovery::{OpenPaymentError, WhileOpenedElsewhere};
 use crate::stores::{OrderStore as _, PaymentAttemptStore as _, RefundStore as _, Stores};
@@ -40,7 +40,7 @@ pub(crate) struct Reconciliation<'a, C, P, K, S, L> {
     pub(crate) deps: &'a Deps<C, P, K, S, L>,
 }
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger>
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: OrderRecords>
     Reconciliation<'_, C, P, K, S, L>
 {
     /// One pass over orders `payment_pending` for longer than `older_than` (or missing

@@ -29,7 +29,7 @@ use uuid::Uuid;
 use crate::checkout::CURRENCY;
 use crate::deps::Deps;
 use crate::model::{Order, PaymentMethod, PaymentRequest, PaymentStatus};
-use crate::ports::{OrderStock, PaymentProvider, ProductCatalog, SalesLedger};
+use crate::ports::{OrderRecords, OrderStock, PaymentProvider, ProductCatalog};
 use crate::status::OrderStatus;
 use crate::stores::{OrderStore as _, PaymentAttemptStore as _, Stores};
 
@@ -80,7 +80,7 @@ pub(crate) struct PaymentOpening<'a, C, P, K, S, L> {
     pub(crate) deps: &'a Deps<C, P, K, S, L>,
 }
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger>
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: OrderRecords>
     PaymentOpening<'_, C, P, K, S, L>
 {
     /// Creates the Razorpay order for an order that is waiting for payment. If the gateway

@@ -14,8 +14,8 @@ use uuid::Uuid;
 use crate::deps::Deps;
 use crate::model::{PaymentMethod, PaymentStatus, RefundKind};
 use crate::ports::{
-    OrderStock, PaymentProvider, ProductCatalog, ProviderError, ProviderPayment, ProviderRefundNews,
-    ProviderRefundState, SalesLedger, Tx,
+    OrderRecords, OrderStock, PaymentProvider, ProductCatalog, ProviderError, ProviderPayment, ProviderRefundNews,
+    ProviderRefundState, Tx,
 };
 use crate::status::OrderStatus;
 use crate::stores::{LockedOrder, OrderStore as _, RefundStore as _, SettledRefund, Stores};
@@ -65,7 +65,7 @@ pub(crate) struct Refunds<'a, C, P, K, S, L> {
     pub(crate) deps: &'a Deps<C, P, K, S, L>,
 }
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger> Refunds<'_, C, P, K, S, L> {
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: OrderRecords> Refunds<'_, C, P, K, S, L> {
     /// Writes a refund the store owes for `payment_id` (an unwanted payment's once per
     /// payment). Returns its id when this call wrote it; the caller notes it in the
     /// order's history.
@@ -309,7 +309,7 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLe
             deps.move_order(tx, order, OrderStatus::Refunded, Some(&note)).await.map_err(|e| anyhow::anyhow!(e))?;
         } else {
             orders.add_history(tx, order.id, order.status, Some(&note)).await?;
-            deps.record_sales(tx, order.id).await?;
+            deps.record_change(tx, order.id).await?;
         }
         Ok(())
     }

@@ -14,7 +14,7 @@ use crate::deps::{Deps, MoveError};
 use crate::holds::HoldAgain;
 use crate::limits::within_retry_window;
 use crate::model::{Order, PaymentMethod, PaymentStatus, PlacedOrder};
-use crate::ports::{OrderStock, PaymentProvider, ProductCatalog, SalesLedger, Tx};
+use crate::ports::{OrderRecords, OrderStock, PaymentProvider, ProductCatalog, Tx};
 use crate::recovery::{OpenPaymentError, WhileOpenedElsewhere};
 use crate::status::{InvalidTransition, OrderState, OrderStatus, check_move};
 use crate::stores::{CouponStore as _, OrderStore as _, Stores};
@@ -62,7 +62,7 @@ pub(crate) struct Retry<'a, C, P, K, S, L> {
     pub(crate) deps: &'a Deps<C, P, K, S, L>,
 }
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger> Retry<'_, C, P, K, S, L> {
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: OrderRecords> Retry<'_, C, P, K, S, L> {
     /// A new payment attempt for a `payment_failed` order, or one cancelled because its
     /// reservation expired: within the retry window, for products still sold, with a coupon
     /// that still applies and room among the customer's orders waiting for payment, holds

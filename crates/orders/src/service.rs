@@ -6,9 +6,11 @@
 //! Lock order, everywhere: the customer's lock (checkout and retry, see
 //! [`crate::stores::OrderStore::lock_customer`]), then the coupon row, then the order's
 //! stock lock ([`OrderStock::lock_order`]), then the order row, then refund rows, then
-//! stock rows (inside the stock port), and last the sales figures' rows (a status move
-//! writes them through [`crate::ports::SalesLedger`], so a move comes after every other
-//! lock its transaction takes). The expiry job holds the order's stock lock while it
+//! stock rows (inside the stock port), then the tax invoices' counter rows, and last the
+//! sales figures' rows (a status move writes both through [`crate::ports::OrderRecords`],
+//! so a move comes after every other lock its transaction takes; a transaction that moves
+//! an order twice issues its documents at the first move, since only a payment, a COD
+//! confirmation, a refund's settling or a return calls for one). The expiry job holds the order's stock lock while it
 //! cancels an order, so nothing here locks an order row before that lock. Refunds are
 //! written and settled only under the order's row lock: what a payment has given back (or
 //! owes back) is summed there, so concurrent refunds of one order run one after another
@@ -31,7 +33,7 @@ use crate::deps::Deps;
 use crate::limits::OrderLimits;
 use crate::model::{Order, PlacedOrder, RefundRecord, ReturnRecord};
 use crate::payments::{FollowUp, PaymentNews, VerifyError};
-use crate::ports::{OrderPlacedHook, OrderStock, PaymentProvider, ProductCatalog, RefundRequestedHook, SalesLedger};
+use crate::ports::{OrderPlacedHook, OrderRecords, OrderStock, PaymentProvider, ProductCatalog, RefundRequestedHook};
 use crate::postgres::{PgStores, Tx};
 use crate::queries::ListOrdersError;
 use crate::reconcile::ReconcileReport;
@@ -48,14 +50,14 @@ pub const DEFAULT_CHECKOUT_CONCURRENCY: usize = 4;
 pub const DEFAULT_PAYMENT_OPENING_LEASE: Duration = Duration::from_secs(30);
 
 /// The orders service: catalog prices through `C`, payments through `P`, stock held
-/// through `K`, the sales figures kept through `L`, the domain's own rows in `S`.
+/// through `K`, the sales figures and tax invoices kept through `L`, the domain's own rows in `S`.
 #[derive(Debug, Clone)]
 pub struct Orders<C, P, K, L, S = PgStores> {
     deps: Deps<C, P, K, S, L>,
 }
 
-impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLedger> Orders<C, P, K, L, S> {
-    pub fn new(stores: S, catalog: C, payments: P, stock: K, sales: L, reservation_ttl: Duration) -> Self {
+impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: OrderRecords> Orders<C, P, K, L, S> {
+    pub fn new(stores: S, catalog: C, payments: P, stock: K, records: L, reservation_ttl: Duration) -> Self {
         let reservation_ttl = chrono::Duration::from_std(reservation_ttl).unwrap_or(chrono::Duration::minutes(15));
         Orders {
             deps: Deps {
@@ -63,7 +65,7 @@ impl<C: ProductCatalog, P: PaymentProvider, K: OrderStock, S: Stores, L: SalesLe
                 catalog,
                 provider: payments,
                 stock,
-                sales,
+                records,
                 reservation_ttl,
                 refund_retry_after: Duration::from_secs(60),
                 checkout_turns: Arc::new(Semaphore::new(DEFAULT_CHECKOUT_CONCURRENCY)),

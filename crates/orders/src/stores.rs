@@ -16,9 +16,10 @@ use uuid::Uuid;
 
 use crate::coupons::{Coupon, CouponCode, CouponRules, CouponUseStatus, CouponWriteError};
 use crate::model::{
-    Order, PaymentMethod, PaymentStatus, RefundKind, RefundRecord, ReturnRecord, ReturnedUnits, ShippingAddress,
+    Billing, Order, PaymentMethod, PaymentStatus, RefundKind, RefundRecord, ReturnRecord, ReturnedUnits,
+    ShippingAddress,
 };
-use crate::ports::SalesFacts;
+use crate::ports::{InvoiceFacts, SalesFacts};
 use crate::postgres::{Connection, Transaction, Tx};
 use crate::pricing::Totals;
 use crate::search::OrderSearchStore;
@@ -61,6 +62,8 @@ pub struct NewOrder {
     pub coupon_id: Option<Uuid>,
     pub coupon_code: Option<String>,
     pub address: Option<ShippingAddress>,
+    /// A business buyer's GSTIN and registered name, for the tax invoice.
+    pub billing: Billing,
     pub from_cart: bool,
     /// The cart builds the order took (all of them: a cart is checked out whole).
     pub cart_builds: Vec<Uuid>,
@@ -92,6 +95,7 @@ pub struct NewOrderItem {
     pub unit_price: Money,
     pub tax_rate_bps: u32,
     pub unit_tax: Money,
+    pub hsn_code: Option<String>,
     pub quantity: i64,
     pub discount: Money,
     pub tax: Money,
@@ -168,6 +172,14 @@ pub trait OrderStore: Send + Sync {
 
     /// These orders as the sales figures see them (unknown ids left out), in id order.
     fn sales_facts(&self, conn: &mut Tx, ids: &[Uuid]) -> impl Future<Output = anyhow::Result<Vec<SalesFacts>>> + Send;
+
+    /// The order as its tax documents see it; `None` for an unknown id. Errors: storage
+    /// failures.
+    fn invoice_facts(
+        &self,
+        conn: &mut Tx,
+        id: Uuid,
+    ) -> impl Future<Output = anyhow::Result<Option<InvoiceFacts>>> + Send;
 
     /// Up to `limit` order ids after `after`, in id order: every order, a page at a time.
     fn ids_after(

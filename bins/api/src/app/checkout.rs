@@ -7,10 +7,11 @@
 use actix_web::http::StatusCode;
 use idempotency::{Idempotency, IdempotencyKey};
 use identity::addresses::NewAddress;
+use kernel::gstin::{Gstin, state_code_of};
 use kernel::{FieldError, InvalidInput, Quantity};
 use orders::checkout::{LineRequest, PlaceOrder};
 use orders::coupons::CouponCode;
-use orders::model::{PaymentMethod, ShippingAddress};
+use orders::model::{Billing, PaymentMethod, ShippingAddress};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -21,7 +22,7 @@ use crate::state::{AddressService, OrdersService};
 use crate::views::FromWire;
 use crate::views::order::placed_json;
 use api_types::addresses::NewAddress as AddressBody;
-use api_types::orders::{PaymentMethod as PaymentMethodWire, PlaceOrder as PlaceOrderWire};
+use api_types::orders::{Billing as BillingBody, PaymentMethod as PaymentMethodWire, PlaceOrder as PlaceOrderWire};
 
 /// The idempotency scope of placing an order.
 pub const PLACE_SCOPE: &str = "orders.place";
@@ -66,6 +67,7 @@ pub async fn place_order(
             None => None,
         };
         let address = shipping_address(user, body.address_id, body.shipping_address, addresses, &mut errors).await?;
+        let billing = billing(body.billing, &mut errors);
         if !errors.is_empty() {
             return Err(InvalidInput(errors).into());
         }
@@ -75,7 +77,7 @@ pub async fn place_order(
         };
         // The order is attached to the key inside the checkout transaction.
         let attach = AttachToIdempotencyKey { user, scope: PLACE_SCOPE, key: &claimed_key };
-        let request = PlaceOrder { user, items, coupon, method, shipping_address: address };
+        let request = PlaceOrder { user, items, coupon, method, shipping_address: address, billing };
         let placed = orders.place(request, &attach).await?;
         Ok((StatusCode::CREATED, placed_json(placed)?))
     })
@@ -89,6 +91,35 @@ pub async fn place_order(
 /// before a deploy into a 422 `idempotency_key_reused`; the test below pins the shape.
 fn fingerprinted(body: &PlaceOrderWire) -> Result<Value, ApiError> {
     Ok(serde_json::to_value(body).map_err(anyhow::Error::from)?)
+}
+
+/// The business buyer's details, parsed: a GSTIN whose form, state code and check
+/// character are right, a name on one line.
+fn billing(body: Option<BillingBody>, errors: &mut Vec<FieldError>) -> Billing {
+    let Some(body) = body else { return Billing::default() };
+    let gstin = body
+        .gstin
+        .as_deref()
+        .and_then(|raw| Gstin::parse(raw, "billing.gstin").map_err(|invalid| errors.extend(invalid.0)).ok());
+    let legal_name = body.legal_name.and_then(|raw| {
+        let name = raw.trim();
+        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+            errors.push(FieldError::new("billing.legal_name", "must be 1 to 200 characters on one line"));
+            return None;
+        }
+        Some(name.to_owned())
+    });
+    Billing { gstin, legal_name }
+}
+
+/// An address in India must name a state or union territory: its GST state code is the
+/// tax invoice's place of supply.
+fn check_state(address: &ShippingAddress, field: &str, errors: &mut Vec<FieldError>) {
+    let in_india =
+        address.country.trim().eq_ignore_ascii_case("IN") || address.country.trim().eq_ignore_ascii_case("India");
+    if in_india && state_code_of(&address.state).is_none() {
+        errors.push(FieldError::new(field, "must be an Indian state or union territory"));
+    }
 }
 
 /// An address as the order's snapshot.
@@ -114,25 +145,33 @@ async fn shipping_address(
     errors: &mut Vec<FieldError>,
 ) -> Result<Option<ShippingAddress>, ApiError> {
     if let Some(body) = inline {
-        return Ok(NewAddress::from_wire(body)
+        let address = NewAddress::from_wire(body)
             .map_err(|invalid| errors.extend(invalid.0.into_iter().map(|e| e.under("shipping_address"))))
             .ok()
-            .map(snapshot));
+            .map(snapshot);
+        if let Some(address) = &address {
+            check_state(address, "shipping_address.state", errors);
+        }
+        return Ok(address);
     }
     let Some(id) = address_id else { return Ok(None) };
     let found = addresses.list(user).await?.into_iter().find(|address| address.id == id);
     match found {
-        Some(a) => Ok(Some(ShippingAddress {
-            name: a.name,
-            phone: a.phone,
-            company: a.company,
-            line1: a.line1,
-            line2: a.line2,
-            city: a.city,
-            state: a.state,
-            pincode: a.pincode,
-            country: a.country,
-        })),
+        Some(a) => {
+            let address = ShippingAddress {
+                name: a.name,
+                phone: a.phone,
+                company: a.company,
+                line1: a.line1,
+                line2: a.line2,
+                city: a.city,
+                state: a.state,
+                pincode: a.pincode,
+                country: a.country,
+            };
+            check_state(&address, "address_id", errors);
+            Ok(Some(address))
+        }
         None => {
             errors.push(FieldError::new("address_id", "no such address of yours"));
             Ok(None)

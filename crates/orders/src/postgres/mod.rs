@@ -16,6 +16,7 @@ mod attempts;
 pub mod bulk;
 mod carts;
 mod coupons;
+mod invoices;
 mod orders;
 mod refunds;
 mod returns;

@@ -13,7 +13,7 @@ use super::{
     Pool, Tx, cancel_reason, order_status, payment_method, payment_method_value, payment_status, payment_status_value,
 };
 use crate::model::{Attention, HistoryEntry, Order, OrderItem, OrderPayment, PaymentStatus, Shipment, ShippingAddress};
-use crate::ports::SalesFacts;
+use crate::ports::{InvoiceFacts, SalesFacts};
 use crate::status::{CancelReason, OrderStatus};
 use crate::stores::{LockedOrder, NewOrder, NewOrderItem, NewShipment, OrderStore};
 
@@ -248,6 +248,7 @@ struct ItemColumns {
     discount: Vec<i64>,
     tax: Vec<i64>,
     line_total: Vec<i64>,
+    hsn_code: Vec<Option<String>>,
 }
 
 impl ItemColumns {
@@ -267,6 +268,7 @@ impl ItemColumns {
             columns.discount.push(item.discount.paise());
             columns.tax.push(item.tax.paise());
             columns.line_total.push(item.line_total.paise());
+            columns.hsn_code.push(item.hsn_code.clone());
         }
         columns
     }
@@ -278,19 +280,20 @@ const INSERT_ORDER: &str = "WITH numbered AS (SELECT nextval('orders.order_numbe
          INSERT INTO orders.orders (id, order_number, user_id, status, subtotal_paise, discount_paise, tax_paise,
              shipping_paise, total_paise, currency, coupon_id, coupon_code, shipping_address, from_cart,
              payment_method, payment_status, reservation_expires_at, created_at, updated_at,
-             payment_opening_until, cart_builds)
+             payment_opening_until, cart_builds, billing_gstin, billing_legal_name)
          SELECT $1, 'RM-' || $17 || '-' || repeat('0', greatest(0, 6 - length(n))) || n, $2, 'payment_pending',
              $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16,
-             CASE WHEN $13 = 'razorpay' THEN now() + make_interval(secs => $31) END, $32
+             CASE WHEN $13 = 'razorpay' THEN now() + make_interval(secs => $31) END, $32, $34, $35
          FROM numbered
          RETURNING id, order_number
      ),
      items AS (
          INSERT INTO orders.order_items (order_id, line_no, product_id, sku, name, brand, image,
-             unit_price_paise, tax_rate_bps, unit_tax_paise, quantity, discount_paise, tax_paise, line_total_paise)
+             unit_price_paise, tax_rate_bps, unit_tax_paise, quantity, discount_paise, tax_paise, line_total_paise,
+             hsn_code)
          SELECT placed.id, l.* FROM placed, unnest($18::int[], $19::uuid[], $20::text[], $21::text[],
              $22::text[], $23::text[], $24::bigint[], $25::int[], $26::bigint[], $27::bigint[], $28::bigint[],
-             $29::bigint[], $30::bigint[]) AS l
+             $29::bigint[], $30::bigint[], $33::text[]) AS l
      ),
      history AS (
          INSERT INTO orders.order_history (order_id, status, note)
@@ -334,6 +337,9 @@ impl OrderStore for PgOrderStore {
             .bind(&items.line_total)
             .bind(order.payment_opening_lease.as_secs_f64())
             .bind(&order.cart_builds)
+            .bind(&items.hsn_code)
+            .bind(order.billing.gstin.as_ref().map(|gstin| gstin.as_str()))
+            .bind(order.billing.legal_name.as_deref())
             .fetch_one(&mut *tx)
             .await
             .context("writing an order")
@@ -420,6 +426,10 @@ impl OrderStore for PgOrderStore {
 
     async fn sales_facts(&self, conn: &mut Tx, ids: &[Uuid]) -> anyhow::Result<Vec<SalesFacts>> {
         super::sales::sales_facts(conn, ids).await
+    }
+
+    async fn invoice_facts(&self, conn: &mut Tx, id: Uuid) -> anyhow::Result<Option<InvoiceFacts>> {
+        super::invoices::invoice_facts(conn, id).await
     }
 
     async fn ids_after(&self, conn: &mut Tx, after: Option<Uuid>, limit: i64) -> anyhow::Result<Vec<Uuid>> {
