@@ -192,7 +192,9 @@ async fn an_admin_order_shows_its_customer_payments_refunds_returns_and_attentio
     assert_eq!(order.returns.len(), 1);
     assert_eq!((order.returns[0].id, order.returns[0].items[0].quantity), (returned, 1));
     assert_eq!(order.attention.map(|a| a.reason).as_deref(), Some("refund failed at Razorpay"));
-    assert_eq!(order.invoice_number, None);
+    // Paid, so invoiced: the first invoice of the financial year, RM/yy-yy/000001.
+    let number = order.invoice_number.expect("a paid order's invoice number");
+    assert!(number.starts_with("RM/") && number.ends_with("/000001") && number.len() == 15, "{number}");
 }
 
 #[tokio::test]

@@ -138,6 +138,7 @@ fn routes() -> Vec<Route> {
         route(Method::POST, "/api/v1/orders", Customer).body(json!({
             "items": [{"product_id": "{product}", "quantity": 1}], "address_id": "{address}",
             "shipping_address": address_body(), "payment_method": "cod", "coupon_code": "HOSTILE10",
+            "billing": {"gstin": "27AAPFU0939F1ZV", "legal_name": "Hostile Systems LLP"},
         })),
         route(Method::GET, "/api/v1/orders/{order}", Customer),
         route(Method::POST, "/api/v1/orders/{order}/payment/verify", Customer).body(
@@ -145,6 +146,7 @@ fn routes() -> Vec<Route> {
         ),
         route(Method::POST, "/api/v1/orders/{order}/payment/retry", Customer).optional_body(json!({})),
         route(Method::POST, "/api/v1/orders/{order}/cancel", Customer).optional_body(json!({"reason": "changed my mind"})),
+        route(Method::GET, "/api/v1/orders/{order}/invoice", Customer),
         route(Method::GET, "/api/v1/admin/users", Admin).query(&["role", "q", "limit", "cursor"]),
         route(Method::PATCH, "/api/v1/admin/users/{customer}", Admin).body(json!({"role": "customer"})),
         route(Method::GET, "/api/v1/admin/products", Admin).query(PRODUCT_LIST),
@@ -184,6 +186,9 @@ fn routes() -> Vec<Route> {
         route(Method::GET, "/api/v1/admin/orders", Admin)
             .query(&["status", "q", "from", "to", "payment_method", "attention", "limit", "cursor"]),
         route(Method::GET, "/api/v1/admin/orders/{order}", Admin),
+        route(Method::GET, "/api/v1/admin/orders/{order}/invoice", Admin),
+        route(Method::GET, "/api/v1/admin/orders/{order}/credit-notes", Admin),
+        route(Method::GET, "/api/v1/admin/invoices", Admin).query(&["from", "to", "limit", "cursor"]),
         route(Method::GET, "/api/v1/admin/audit", Admin).query(&["entity", "entity_id", "actor_id", "limit", "cursor"]),
         route(Method::GET, "/api/v1/admin/analytics/summary", Admin).query(&["from", "to"]),
         route(Method::GET, "/api/v1/admin/analytics/sales", Admin).query(&["from", "to", "interval"]),

@@ -45,6 +45,7 @@ use crate::routes;
         (name = "admin-coupons", description = "Admin: coupons."),
         (name = "admin-payments", description = "Admin: payments."),
         (name = "admin-orders", description = "Admin: orders: find, pack, ship, deliver, returns, refunds, bulk cancel."),
+        (name = "admin-invoices", description = "Admin: GST tax invoices and credit notes, and a period's documents for GST returns (JSON or CSV)."),
         (name = "admin-users", description = "Admin: users and roles."),
         (name = "admin-audit", description = "Admin: the audit trail of every admin write."),
         (name = "admin-analytics", description = "Admin: sales analytics (summary, sales over time, top products, \
@@ -71,6 +72,7 @@ fn parts() -> Vec<utoipa::openapi::OpenApi> {
         routes::admin_orders::Api::openapi(),
         routes::admin_payments::Api::openapi(),
         routes::admin_order_ops::Api::openapi(),
+        routes::invoices::Api::openapi(),
         routes::admin_audit::Api::openapi(),
         routes::admin_analytics::Api::openapi(),
         routes::newsletter::Api::openapi(),

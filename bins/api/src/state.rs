@@ -37,6 +37,7 @@ use crate::adapters::{
 use crate::app::admin_orders::AdminOrderReads;
 use crate::app::analytics::AnswerCache;
 use crate::app::builder::PcBuilder;
+use crate::app::invoices::InvoiceReads;
 use crate::configuration::Settings;
 use crate::db_health::DatabaseHealth;
 use crate::http::limits::{RequestLimits, WINDOW};
@@ -153,6 +154,8 @@ pub struct AppState {
     /// The sales figures' reports, and their answers kept for a few seconds.
     pub sales_reports: web::Data<analytics::SalesReports>,
     pub analytics_cache: web::Data<AnswerCache>,
+    /// The tax invoices and credit notes.
+    pub invoices: web::Data<InvoiceReads>,
 }
 
 impl AppState {
@@ -190,8 +193,10 @@ impl AppState {
         let coupons = web::Data::new(Coupons::new(PgStores::new(pool.clone())));
         let idempotency = web::Data::new(Idempotency::new(pool.clone()));
         let orders = web::Data::new(orders);
+        let invoices = web::Data::new(InvoiceReads::new(pool.clone(), settings.store.invoicing()?));
         let admin_orders = web::Data::new(AdminOrderReads::new(
             orders.clone(),
+            invoices.clone(),
             identity::accounts::directory::Directory::new(pool.clone()),
             PaymentRecords::new(pool.clone()),
         ));
@@ -231,6 +236,7 @@ impl AppState {
             audit_trail,
             sales_reports,
             analytics_cache,
+            invoices,
         })
     }
 
@@ -257,6 +263,7 @@ impl AppState {
             .app_data(self.idempotency.clone())
             .app_data(self.orders.clone())
             .app_data(self.admin_orders.clone())
+            .app_data(self.invoices.clone())
             .app_data(self.order_status_gauge.clone())
             .app_data(self.limiter.clone())
             .app_data(self.audit_trail.clone())

@@ -29,7 +29,7 @@ pub struct AdminOrder {
     pub refunds: Vec<Refund>,
     /// Oldest first.
     pub returns: Vec<Return>,
-    /// The GST invoice's number, once invoices are issued (not yet: always `null`).
+    /// The GST tax invoice's number, once the order is paid or confirmed.
     pub invoice_number: Option<String>,
     /// Set when something about the order needs an admin (a refund Razorpay failed …).
     pub attention: Option<OrderAttention>,

@@ -27,6 +27,7 @@ pub mod coupons;
 pub mod error;
 pub mod health;
 pub mod inventory;
+pub mod invoices;
 pub mod newsletter;
 pub mod orders;
 pub mod page;

@@ -213,3 +213,42 @@ fn select(query: &str) -> String {
          {FROM} {query}"
     )
 }
+
+/// Every document issued in `[from, to)`, in the order issued; `None` when there are
+/// more than `cap`. Errors: storage failures.
+#[tracing::instrument(name = "invoicing.all_issued_between", skip(conn))]
+pub async fn all_issued_between(
+    conn: &mut PgConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    cap: i64,
+) -> anyhow::Result<Option<Vec<TaxDocument>>> {
+    let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(select(
+        "WHERE d.issued_at >= $1 AND d.issued_at < $2 ORDER BY d.issued_at, d.id LIMIT $3",
+    )))
+    .bind(from)
+    .bind(to)
+    .bind(cap.saturating_add(1))
+    .fetch_all(conn)
+    .await
+    .context("listing a period's tax documents")?;
+    if rows.len() as i64 > cap {
+        return Ok(None);
+    }
+    let documents = rows.into_iter().map(|row| document(row).map(|stored| stored.document));
+    Ok(Some(documents.collect::<anyhow::Result<Vec<_>>>()?))
+}
+
+/// The invoice total of each of these orders that has an invoice. Errors: storage
+/// failures.
+#[tracing::instrument(name = "invoicing.invoice_totals", skip_all, fields(orders = orders.len()))]
+pub async fn invoice_totals(conn: &mut PgConnection, orders: &[Uuid]) -> anyhow::Result<HashMap<Uuid, Money>> {
+    let rows: Vec<(Uuid, i64)> = sqlx::query_as(
+        "SELECT order_id, total_paise FROM invoicing.documents WHERE order_id = ANY($1) AND kind = 'invoice'",
+    )
+    .bind(orders)
+    .fetch_all(conn)
+    .await
+    .context("reading invoice totals")?;
+    Ok(rows.into_iter().map(|(order, total)| (order, Money::from_paise(total))).collect())
+}

@@ -213,6 +213,28 @@ impl Invoicing {
         postgres::issued_between(conn, from, to, after, limit).await
     }
 
+    /// Every document issued in `[from, to)`; `None` when there are more than `cap`.
+    /// Errors: storage failures.
+    pub async fn all_issued_between(
+        &self,
+        conn: &mut PgConnection,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        cap: i64,
+    ) -> anyhow::Result<Option<Vec<TaxDocument>>> {
+        postgres::all_issued_between(conn, from, to, cap).await
+    }
+
+    /// The invoice total of each of these orders that has an invoice. Errors: storage
+    /// failures.
+    pub async fn invoice_totals(
+        &self,
+        conn: &mut PgConnection,
+        orders: &[Uuid],
+    ) -> anyhow::Result<HashMap<Uuid, kernel::Money>> {
+        postgres::invoice_totals(conn, orders).await
+    }
+
     /// The invoice number of each of these orders that has one. Errors: storage failures.
     pub async fn invoice_numbers(
         &self,

@@ -23,6 +23,7 @@ use orders::status::OrderStatus;
 use payments_razorpay::listing::{PaymentRecord, PaymentRecords};
 use uuid::Uuid;
 
+use crate::app::invoices::InvoiceReads;
 use crate::error::ApiError;
 use crate::state::OrdersService;
 use crate::views::admin_order::admin_order as admin_order_wire;
@@ -33,13 +34,19 @@ use crate::views::payment::payment_record;
 #[derive(Debug, Clone)]
 pub struct AdminOrderReads {
     orders: web::Data<OrdersService>,
+    invoices: web::Data<InvoiceReads>,
     customers: Directory,
     payments: PaymentRecords,
 }
 
 impl AdminOrderReads {
-    pub fn new(orders: web::Data<OrdersService>, customers: Directory, payments: PaymentRecords) -> Self {
-        AdminOrderReads { orders, customers, payments }
+    pub fn new(
+        orders: web::Data<OrdersService>,
+        invoices: web::Data<InvoiceReads>,
+        customers: Directory,
+        payments: PaymentRecords,
+    ) -> Self {
+        AdminOrderReads { orders, invoices, customers, payments }
     }
 }
 
@@ -166,8 +173,8 @@ pub async fn find(reads: &AdminOrderReads, key: &OrderKey) -> Result<AdminOrder,
     composed.pop().ok_or_else(|| ApiError::internal(anyhow::anyhow!("a composed order went missing")))
 }
 
-/// Orders with their customers (one identity read) and payment records (one payments
-/// read), in the order given.
+/// Orders with their customers (one identity read), payment records (one payments read)
+/// and invoice numbers (one invoicing read), in the order given.
 async fn compose(reads: &AdminOrderReads, views: Vec<AdminOrderView>) -> Result<Vec<AdminOrder>, ApiError> {
     if views.is_empty() {
         return Ok(Vec::new());
@@ -184,12 +191,15 @@ async fn compose(reads: &AdminOrderReads, views: Vec<AdminOrderView>) -> Result<
         .collect();
     let razorpay_orders: Vec<String> = views.iter().flat_map(|view| view.razorpay_orders.iter().cloned()).collect();
     let mut payments = payments_by_razorpay_order(reads.payments.of_razorpay_orders(&razorpay_orders).await?)?;
+    let order_ids: Vec<Uuid> = views.iter().map(|view| view.order.id).collect();
+    let mut invoice_numbers = reads.invoices.invoice_numbers(&order_ids).await?;
     Ok(views
         .into_iter()
         .map(|view| {
             let customer = customers.get(&view.order.user_id).cloned().unwrap_or_else(|| unknown(view.order.user_id));
             let payments = view.razorpay_orders.iter().flat_map(|id| payments.remove(id).unwrap_or_default()).collect();
-            admin_order_wire(view, customer, payments)
+            let invoice_number = invoice_numbers.remove(&view.order.id);
+            admin_order_wire(view, customer, payments, invoice_number)
         })
         .collect())
 }

@@ -31,5 +31,6 @@ pub mod builder;
 pub mod checkout;
 pub mod demo_orders;
 pub mod idempotent;
+pub mod invoices;
 pub mod stock_levels;
 pub mod webhook_intake;

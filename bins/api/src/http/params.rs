@@ -18,6 +18,17 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// Whether the request's `Accept` header names `media` (`text/csv`, `application/pdf`),
+/// parameters and case aside.
+pub fn accepts(request: &actix_web::HttpRequest, media: &str) -> bool {
+    request
+        .headers()
+        .get_all(actix_web::http::header::ACCEPT)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|range| range.split(';').next().is_some_and(|named| named.trim().eq_ignore_ascii_case(media)))
+}
+
 /// A query value, or `None` when absent or blank (storefront forms send `brand=`).
 pub fn present(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())

@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::time::Instant;
 
-use actix_web::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use analytics::reports::RangeError;
@@ -28,6 +28,7 @@ use crate::error::ApiError;
 use crate::http::auth::AdminUser;
 use crate::http::extract::Query;
 use crate::http::pagination::cursor_unless_blank;
+use crate::http::params::accepts;
 use crate::state::{CategoriesService, ProductsService};
 use crate::views::ToWire;
 use crate::views::analytics as view;
@@ -59,16 +60,6 @@ fn day_range(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<DayRange,
 
 fn range_key(range: DayRange) -> String {
     format!("from={}&to={}", range.from(), range.to())
-}
-
-/// Whether the client asked for CSV (`Accept: text/csv`).
-fn wants_csv(request: &HttpRequest) -> bool {
-    request
-        .headers()
-        .get_all(ACCEPT)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|range| range.split(';').next().is_some_and(|media| media.trim().eq_ignore_ascii_case("text/csv")))
 }
 
 /// Whether the client asked for a fresh answer (`Cache-Control: no-cache`).
@@ -166,7 +157,7 @@ pub async fn sales(
 ) -> Result<HttpResponse, ApiError> {
     let range = day_range(params.from, params.to)?;
     let interval = params.interval.unwrap_or_default();
-    let csv = wants_csv(&request);
+    let csv = accepts(&request, "text/csv");
     let key = format!("sales?{}&interval={interval:?}&csv={csv}", range_key(range));
     answer(&request, &cache, key, || async {
         let periods = reports.sales(range, view::interval(interval)).await?;
@@ -216,7 +207,7 @@ pub async fn top_products(
         return Err(InvalidInput::field("limit", format!("must be 1 to {MAX_TOP_PRODUCTS}")).into());
     }
     let sort = params.sort.unwrap_or_default();
-    let csv = wants_csv(&request);
+    let csv = accepts(&request, "text/csv");
     let key = format!("top-products?{}&limit={limit}&sort={sort:?}&csv={csv}", range_key(range));
     answer(&request, &cache, key, || async {
         let top = dashboard::top_products(&reports, &products, range, view::ranking(sort), limit).await?;

@@ -16,6 +16,7 @@ pub(crate) mod builder;
 pub(crate) mod cart;
 pub(crate) mod catalog;
 pub(crate) mod health;
+pub(crate) mod invoices;
 pub(crate) mod newsletter;
 pub(crate) mod orders;
 pub(crate) mod webhooks;
@@ -114,6 +115,7 @@ fn register(config: &mut web::ServiceConfig, seen: &mut Vec<Endpoint>) {
             .service(api.at("/orders/{id}/payment/verify").post_limited(Limit::Payments, orders::verify_payment).done())
             .service(api.at("/orders/{id}/payment/retry").post_limited(Limit::Payments, orders::retry_payment).done())
             .service(api.at("/orders/{id}/cancel").post(orders::cancel).done())
+            .service(api.at("/orders/{id}/invoice").get(invoices::customer_invoice).done())
             .service(api.at("/admin/coupons").get(admin_coupons::list).post(admin_coupons::create).done())
             .service(api.at("/admin/coupons/{id}").patch(admin_coupons::change).done())
             .service(api.at("/admin/inventory").get(admin_inventory::list).done())
@@ -125,6 +127,9 @@ fn register(config: &mut web::ServiceConfig, seen: &mut Vec<Endpoint>) {
             .service(api.at("/admin/orders/{id}/ship").post(admin_order_ops::ship).done())
             .service(api.at("/admin/orders/{id}/returns").post(admin_order_ops::record_return).done())
             .service(api.at("/admin/orders/{id}/refund").post(admin_order_ops::refund).done())
+            .service(api.at("/admin/orders/{id}/invoice").get(invoices::admin_invoice).done())
+            .service(api.at("/admin/orders/{id}/credit-notes").get(invoices::credit_notes).done())
+            .service(api.at("/admin/invoices").get(invoices::list).done())
             .service(api.at("/admin/orders").get(admin_orders::list).done())
             .service(api.at("/admin/orders/{id}").get(admin_orders::get).done())
             .service(api.at("/admin/audit").get(admin_audit::list).done())

@@ -75,7 +75,12 @@ impl ToWire for Attention {
 
 /// The admin's order: the domain's view, with the customer and the payment records the
 /// other domains hold (already on the wire, as `GET /admin/payments` shows them).
-pub fn admin_order(view: AdminOrderView, customer: OrderCustomer, payments: Vec<PaymentRecordWire>) -> AdminOrder {
+pub fn admin_order(
+    view: AdminOrderView,
+    customer: OrderCustomer,
+    payments: Vec<PaymentRecordWire>,
+    invoice_number: Option<String>,
+) -> AdminOrder {
     let AdminOrderView { mut order, refunds, returns, razorpay_orders: _ } = view;
     let attention = order.attention.take().map(ToWire::to_wire);
     AdminOrder {
@@ -84,8 +89,7 @@ pub fn admin_order(view: AdminOrderView, customer: OrderCustomer, payments: Vec<
         payments,
         refunds: refunds.to_wire(),
         returns: returns.to_wire(),
-        // GST invoices are not issued yet.
-        invoice_number: None,
+        invoice_number,
         attention,
     }
 }

@@ -11,6 +11,7 @@ pub mod admin_order;
 pub mod analytics;
 pub mod builder;
 pub mod catalog;
+pub mod invoice;
 pub mod order;
 pub mod payment;
 pub mod user;
