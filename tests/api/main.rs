@@ -28,6 +28,7 @@ mod hardening;
 mod health;
 mod hostile_input;
 mod inventory;
+mod invoice_numbering;
 mod isolation;
 mod logs;
 mod newsletter;

@@ -10,6 +10,7 @@ pub mod app;
 pub mod audit;
 pub mod builder;
 pub mod catalog;
+pub mod clock;
 pub mod coupons;
 pub mod database;
 pub mod errors;
