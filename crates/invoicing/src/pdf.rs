@@ -5,7 +5,8 @@
 //! words. Lines that do not fit on a page go on to the next, under the table's heading again.
 //!
 //! Text is set in DejaVu Sans (it has the rupee sign that amounts are written with),
-//! embedded as a subset of the glyphs the document uses.
+//! embedded as a subset of the glyphs the document uses. DejaVu fonts are under the
+//! Bitstream Vera Fonts licence, which allows embedding and redistribution.
 
 use std::collections::BTreeMap;
 
@@ -164,7 +165,7 @@ fn columns(inter_state: bool) -> Vec<Column> {
     let mut fixed = vec![
         column("#", 16.0, Align::Right),
         column("Description", 0.0, Align::Left),
-        column("HSN", 40.0, Align::Left),
+        column("HSN", 46.0, Align::Left),
         column("Qty", 24.0, Align::Right),
         column("Unit price", 58.0, Align::Right),
         column("Discount", 52.0, Align::Right),
@@ -275,12 +276,7 @@ impl Sheet {
     }
 
     fn rule(&mut self, from: f32, to: f32, y: f32, width: f32) {
-        self.page()
-            .set_stroke_gray(RULE_GREY)
-            .set_line_width(width)
-            .move_to(from, y)
-            .line_to(to, y)
-            .stroke();
+        self.page().set_stroke_gray(RULE_GREY).set_line_width(width).move_to(from, y).line_to(to, y).stroke();
     }
 
     fn shade(&mut self, x: f32, y: f32, width: f32, height: f32) {
@@ -331,11 +327,7 @@ impl Sheet {
     /// reason too) on the right.
     fn heading(&mut self, document: &TaxDocument) {
         self.text(Weight::Bold, 18.0, 0.0, (LEFT, TOP - 18.0), Align::Left, kind_title(document.kind));
-        let supply = if document.inter_state {
-            "Inter-state supply: IGST"
-        } else {
-            "Intra-state supply: CGST + SGST"
-        };
+        let supply = if document.inter_state { "Inter-state supply: IGST" } else { "Intra-state supply: CGST + SGST" };
         self.text(Weight::Regular, 8.0, GREY, (LEFT, TOP - 32.0), Align::Left, supply);
 
         let mut facts: Vec<(&str, String)> = Vec::new();
@@ -646,7 +638,12 @@ impl Sheet {
 }
 
 /// A Type 0 font over a CID-keyed TrueType subset (the subset's glyph numbers are its CIDs).
-fn embed(pdf: &mut Pdf, font: &Font, id: Ref, [cid_id, descriptor_id, file_id, cmap_id]: [Ref; 4]) -> anyhow::Result<()> {
+fn embed(
+    pdf: &mut Pdf,
+    font: &Font,
+    id: Ref,
+    [cid_id, descriptor_id, file_id, cmap_id]: [Ref; 4],
+) -> anyhow::Result<()> {
     let subset = subsetter::subset(font.data, 0, &font.glyphs)
         .map_err(|error| anyhow::anyhow!("subsetting {}: {error:?}", font.base_name))?;
     // A subset's name is its font's behind six capital letters (ISO 32000, 9.6.4).

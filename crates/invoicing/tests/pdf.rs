@@ -124,7 +124,9 @@ impl PdfFile {
             .arg(&self.0)
             .args(if tool == "pdftotext" { &["-"][..] } else { &[][..] })
             .output()
-            .unwrap_or_else(|error| panic!("{tool} could not be run ({error}): `make pdf-tools` installs poppler-utils"));
+            .unwrap_or_else(|error| {
+                panic!("{tool} could not be run ({error}): `make pdf-tools` installs poppler-utils")
+            });
         assert!(output.status.success(), "{tool} failed: {}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8(output.stdout).unwrap()
     }
