@@ -10,7 +10,7 @@ export RIGMASTER_TEST_ADMIN_URL ?= postgres://postgres@127.0.0.1:$(PG_PORT)/post
 NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 
 .PHONY: help run run-release test db db-stop db-status build fmt lint clean-data bench bench-inventory docs-ui docs-screenshot \
-	api-tools openapi-check fuzz-api
+	api-tools openapi-check fuzz-api pdf-tools invoice-sample
 
 help:
 	@echo "make run          set up everything (PostgreSQL, migrations, demo data, simulator) and serve on :8080"
@@ -24,6 +24,7 @@ help:
 	@echo "make bench-inventory  reservations per second vs pgbench running the same SQL"
 	@echo "make docs-ui      fetch the Swagger UI assets that /docs embeds (npm registry, checked by sha512)"
 	@echo "make docs-screenshot  render /docs in headless Chromium, offline; check it and write .data/docs.png"
+	@echo "make invoice-sample  render a sample tax invoice to .data/invoices/sample.pdf and its first page to sample.png"
 
 db:
 	@$(PG) ensure
@@ -54,7 +55,7 @@ run-release: db docs-ui
 	cargo build --release --bin rigmaster --bin razorpay-sim
 	@deploy/local/run.sh release
 
-test: db docs-ui
+test: db docs-ui pdf-tools
 	@$(PG) sweep-tests
 ifeq ($(NEXTEST),yes)
 	cargo nextest run --workspace --no-fail-fast
@@ -104,6 +105,19 @@ bench: db docs-ui
 # next to pgbench running the bare SQL of the reserve transaction, in one run.
 bench-inventory: db docs-ui
 	@deploy/bench/inventory.sh
+
+# poppler-utils (pdftotext, pdfinfo, pdftoppm), installed from Debian's packages when missing:
+# the invoicing tests read the PDFs they render with them.
+pdf-tools:
+	@deploy/local/pdf_tools.sh
+
+# A sample tax invoice (crates/invoicing/examples/sample_invoice.rs) as PDF, and its first
+# page as PNG, in .data/invoices/.
+invoice-sample: pdf-tools
+	@mkdir -p .data/invoices
+	cargo run -q -p rigmaster-invoicing --example sample_invoice -- .data/invoices/sample.pdf
+	pdftoppm -png -r 80 -singlefile -f 1 -l 1 .data/invoices/sample.pdf .data/invoices/sample
+	@echo "wrote .data/invoices/sample.pdf and .data/invoices/sample.png"
 
 # Removes the local cluster and its data (stops it first).
 clean-data:

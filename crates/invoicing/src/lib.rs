@@ -16,6 +16,7 @@
 
 pub mod model;
 pub mod numbering;
+pub mod pdf;
 pub mod postgres;
 pub mod service;
 pub mod tax;
