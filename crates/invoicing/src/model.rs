@@ -87,6 +87,15 @@ impl CreditReason {
             CreditReason::Return => "return",
         }
     }
+
+    /// How a credit note states its reason.
+    pub fn describe(self) -> &'static str {
+        match self {
+            CreditReason::Refund => "Refund of the payment",
+            CreditReason::Cancellation => "Order cancelled after confirmation",
+            CreditReason::Return => "Goods returned",
+        }
+    }
 }
 
 /// How much a credit takes back.

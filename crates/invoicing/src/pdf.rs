@@ -18,7 +18,7 @@ use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use subsetter::GlyphRemapper;
 
-use crate::model::{CreditReason, DocumentKind, DocumentLine, TaxDocument};
+use crate::model::{DocumentKind, DocumentLine, TaxDocument};
 
 // A4 in points.
 const PAGE_WIDTH: f32 = 595.28;
@@ -54,15 +54,6 @@ pub fn render(document: &TaxDocument) -> anyhow::Result<Vec<u8>> {
     sheet.summary(document);
     sheet.footers(document);
     sheet.into_pdf(document)
-}
-
-/// What a credit note gives as its reason.
-fn reason_text(reason: CreditReason) -> &'static str {
-    match reason {
-        CreditReason::Refund => "Refund of the payment",
-        CreditReason::Cancellation => "Order cancelled after confirmation",
-        CreditReason::Return => "Goods returned",
-    }
 }
 
 /// `18%`, `2.5%`, `0.25%` for 1800, 250, 25 basis points; `parts` splits the rate (2 for
@@ -341,7 +332,7 @@ impl Sheet {
         }
         facts.push(("Date", issued_on(document)));
         if let Some(reason) = document.reason {
-            facts.push(("Reason", reason_text(reason).to_owned()));
+            facts.push(("Reason", reason.describe().to_owned()));
         }
         facts.push(("Order", document.order_number.clone()));
 

@@ -9,9 +9,7 @@ use kernel::{Clock, Limit, Page, SystemClock};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::model::{
-    Credit, CreditBasis, CreditReason, DocumentKind, DocumentLine, Sale, SaleStatus, Seller, TaxDocument,
-};
+use crate::model::{Credit, CreditBasis, DocumentKind, DocumentLine, Sale, SaleStatus, Seller, TaxDocument};
 use crate::numbering::{FinancialYear, SeriesPrefix, document_number};
 use crate::postgres::{self, Issue, StoredDocument};
 use crate::tax;
@@ -242,16 +240,5 @@ impl Invoicing {
         orders: &[Uuid],
     ) -> anyhow::Result<HashMap<Uuid, String>> {
         postgres::invoice_numbers(conn, orders).await.context("reading invoice numbers")
-    }
-}
-
-impl CreditReason {
-    /// How a credit note states its reason.
-    pub fn describe(self) -> &'static str {
-        match self {
-            CreditReason::Refund => "Refund of payment",
-            CreditReason::Cancellation => "Order cancelled",
-            CreditReason::Return => "Goods returned",
-        }
     }
 }

@@ -155,6 +155,8 @@ fn credit_line(left: &DocumentLine, amount: Money, units: Option<i64>) -> Docume
     };
     DocumentLine {
         quantity: units,
+        // The coupon's share is already out of what is credited; a credit note gives none.
+        discount: Money::ZERO,
         taxable_value: Money::from_paise(amount.paise() - tax.paise()),
         cgst,
         sgst,

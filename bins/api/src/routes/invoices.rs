@@ -24,7 +24,7 @@ use crate::http::pagination::cursor_unless_blank;
 use crate::http::params::{accepts, present};
 use crate::state::OrdersService;
 use crate::views::ToWire;
-use crate::views::invoice::{filing_csv, render_pdf};
+use crate::views::invoice::filing_csv;
 
 /// This module's operations in the OpenAPI document.
 #[derive(OpenApi)]
@@ -40,7 +40,7 @@ async fn document_response(request: &HttpRequest, document: TaxDocument) -> Resu
         return Ok(HttpResponse::Ok().json(document.to_wire()));
     }
     let filename = format!("{}.pdf", document.number.replace('/', "-"));
-    let pdf = web::block(move || render_pdf(&document)).await.map_err(anyhow::Error::from)??;
+    let pdf = web::block(move || invoicing::pdf::render(&document)).await.map_err(anyhow::Error::from)??;
     Ok(HttpResponse::Ok()
         .content_type(PDF)
         .insert_header(("Content-Disposition", format!("inline; filename=\"{filename}\"")))

@@ -209,8 +209,3 @@ mod tests {
         assert_eq!(rupees(Money::from_paise(7)), "0.07");
     }
 }
-
-/// The document as a PDF.
-pub fn render_pdf(_document: &TaxDocument) -> anyhow::Result<Vec<u8>> {
-    anyhow::bail!("PDF rendering lands with invoicing::pdf")
-}

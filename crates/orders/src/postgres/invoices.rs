@@ -10,6 +10,9 @@ use super::{Tx, order_status, payment_method};
 use crate::model::{Billing, ShippingAddress};
 use crate::ports::{InvoiceFacts, InvoiceLine};
 
+/// Each return: its id, and units per product.
+type ReturnsColumn = Json<Vec<(Uuid, Vec<(Uuid, i64)>)>>;
+
 #[derive(sqlx::FromRow)]
 struct FactsRow {
     order_number: String,
@@ -23,7 +26,7 @@ struct FactsRow {
     total_paise: i64,
     lines: Json<Vec<LineRow>>,
     refunds: Json<Vec<(Uuid, i64)>>,
-    returns: Json<Vec<(Uuid, Vec<(Uuid, i64)>)>>,
+    returns: ReturnsColumn,
 }
 
 #[derive(serde::Deserialize)]
