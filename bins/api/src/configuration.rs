@@ -121,6 +121,16 @@ pub struct StoreSettings {
 pub const DEMO_STORE_GSTIN: &str = "29AABCR1234M1Z9";
 
 impl StoreSettings {
+    /// The details every tax invoice prints, with their variables.
+    fn identity(&self) -> [(&'static str, &str); 4] {
+        [
+            ("STORE_LEGAL_NAME", &self.legal_name),
+            ("STORE_ADDRESS", &self.address),
+            ("STORE_STATE", &self.state),
+            ("STORE_GSTIN", &self.gstin),
+        ]
+    }
+
     /// The invoicing service for this store, or why the store's details will not do.
     pub fn invoicing(&self) -> Result<invoicing::Invoicing, ConfigError> {
         let invalid = |variable: &'static str, reason: String| ConfigError::Invalid { variable, reason };
@@ -595,18 +605,9 @@ impl Settings {
     /// [`MIN_SECRET_CHARS`] long, the database is reached over TLS and Razorpay over https.
     pub fn check_secrets(&self) -> Result<(), ConfigError> {
         self.check_development_values_stay_on_loopback()?;
-        self.store.invoicing()?;
         if self.app.env != AppEnv::Production {
+            self.store.invoicing()?;
             return Ok(());
-        }
-        // Tax invoices name the store: never the development store's GSTIN.
-        if kernel::gstin::Gstin::parse(&self.store.gstin, "STORE_GSTIN").is_ok_and(|g| g.as_str() == DEMO_STORE_GSTIN) {
-            return Err(ConfigError::Invalid {
-                variable: "STORE_GSTIN",
-                reason: "must be the store's own GSTIN when APP_ENV=production (with STORE_LEGAL_NAME, \
-                         STORE_ADDRESS and STORE_STATE)"
-                    .into(),
-            });
         }
         for (variable, value, min) in self.secrets() {
             if value.trim().is_empty() {
@@ -642,6 +643,24 @@ impl Settings {
             return Err(ConfigError::Invalid {
                 variable: "STOREFRONT_URL",
                 reason: "must be the storefront's https:// address when APP_ENV=production".into(),
+            });
+        }
+        self.check_store_identity()
+    }
+
+    /// Production prints the store's own details on every tax invoice: all given, valid,
+    /// and never the development store's GSTIN.
+    fn check_store_identity(&self) -> Result<(), ConfigError> {
+        for (variable, value) in self.store.identity() {
+            if value.trim().is_empty() {
+                return Err(ConfigError::MissingSecret { variable });
+            }
+        }
+        let invoicing = self.store.invoicing()?;
+        if invoicing.seller().gstin == DEMO_STORE_GSTIN {
+            return Err(ConfigError::Invalid {
+                variable: "STORE_GSTIN",
+                reason: "must be the store's own GSTIN when APP_ENV=production".into(),
             });
         }
         Ok(())
@@ -719,7 +738,43 @@ mod tests {
             ("DATABASE_URL", "postgres://app@db.internal:5432/rigmaster?sslmode=verify-full"),
             ("RAZORPAY_API_BASE", "https://api.razorpay.com/v1"),
             ("STOREFRONT_URL", "https://shop.rigmaster.in"),
+            ("STORE_LEGAL_NAME", "RigMaster Computers Private Limited"),
+            ("STORE_ADDRESS", "14 Lamington Road, Mumbai, Maharashtra 400007"),
+            ("STORE_STATE", "Maharashtra"),
+            ("STORE_GSTIN", "27AAACR5055K1Z7"),
         ]
+    }
+
+    #[test]
+    fn production_needs_the_stores_own_gst_identity() {
+        for variable in ["STORE_LEGAL_NAME", "STORE_ADDRESS", "STORE_STATE", "STORE_GSTIN"] {
+            let without: Vec<_> = production_env().into_iter().filter(|(k, _)| *k != variable).collect();
+            let err = Settings::load(Some(&config_dir()), &env(&without)).unwrap().check_secrets().unwrap_err();
+            assert!(matches!(err, ConfigError::MissingSecret { variable: v } if v == variable), "{variable}: {err}");
+        }
+        let mut demo: Vec<_> = production_env().into_iter().filter(|(k, _)| !k.starts_with("STORE_")).collect();
+        demo.extend([("STORE_LEGAL_NAME", "Demo"), ("STORE_ADDRESS", "Bengaluru"), ("STORE_STATE", "Karnataka")]);
+        demo.push(("STORE_GSTIN", DEMO_STORE_GSTIN));
+        let err = Settings::load(Some(&config_dir()), &env(&demo)).unwrap().check_secrets().unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { variable: "STORE_GSTIN", .. }), "{err}");
+    }
+
+    #[test]
+    fn the_stores_gstin_and_state_are_checked_in_every_environment() {
+        let load = |vars: &[(&'static str, &'static str)]| Settings::load(Some(&config_dir()), &env(vars)).unwrap();
+        Settings::load(Some(&config_dir()), &env(&[])).unwrap().check_secrets().unwrap();
+        let cases: [(&[(&str, &str)], &str); 4] = [
+            (&[("STORE_GSTIN", "29AABCR1234M1Z8")], "STORE_GSTIN"),
+            (&[("STORE_STATE", "Maharashtra")], "STORE_STATE"),
+            (&[("STORE_STATE", "Atlantis")], "STORE_STATE"),
+            (&[("INVOICE_PREFIX", "RMX")], "INVOICE_PREFIX"),
+        ];
+        for (vars, named) in cases {
+            let err = load(vars).check_secrets().unwrap_err();
+            assert!(matches!(err, ConfigError::Invalid { variable, .. } if variable == named), "{vars:?}: {err}");
+        }
+        let other_state = load(&[("STORE_STATE", "maharashtra"), ("STORE_GSTIN", "27AAACR5055K1Z7")]);
+        assert_eq!(other_state.store.invoicing().unwrap().seller().state_code, 27);
     }
 
     #[test]
