@@ -464,4 +464,70 @@ async fn the_demo_catalog_meets_the_specifications_check() {
 
     assert!(added > 300, "the whole demo catalog: {added}");
     assert_eq!(count(&app, "SELECT count(*) FROM catalog.products").await, added as i64);
+    assert_eq!(count(&app, "SELECT count(*) FROM catalog.products WHERE hsn_code IS NULL").await, 0, "HSN codes");
+}
+
+/// The fields a refusal names.
+fn refused_fields(error: &Value) -> Vec<String> {
+    error["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn a_product_without_an_hsn_code_is_refused_naming_the_field() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    let mut body = serde_json::to_value(product("NO-HSN-1", "Unclassified Card")).unwrap();
+    body.as_object_mut().unwrap().remove("hsn_code");
+
+    let response = app.send_json_as(Method::POST, "/api/v1/admin/products", &admin.access_token, &body).await;
+
+    let error = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(refused_fields(&error), ["hsn_code"]);
+    assert_eq!(count(&app, "SELECT count(*) FROM catalog.products").await, 0);
+}
+
+#[tokio::test]
+async fn a_malformed_hsn_code_is_refused() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    let id = admin.api.create_product(&product("HSN-KEPT-1", "Classified Card")).await.unwrap().summary.id;
+    let malformed = ["847", "84733", "8473301", "847330100", "84AB", "8473O0", "", " 8473", "8473\u{0}", "８４７３"];
+
+    for code in malformed {
+        let mut body = product("HSN-BAD-1", "Misclassified Card");
+        body.hsn_code = code.to_owned();
+        let created = admin.api.create_product(&body).await;
+        let changes = ProductChanges { hsn_code: Some(code.to_owned()), ..ProductChanges::default() };
+        let changed = admin.api.change_product(id, &changes).await;
+
+        for refused in [created.map(|_| ()), changed.map(|_| ())] {
+            let error = assert_refused(refused, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed);
+            let fields: Vec<&str> = problems(&error).into_iter().map(|(field, _)| field).collect();
+            assert_eq!(fields, ["hsn_code"], "{code:?}");
+        }
+    }
+    assert_eq!(count(&app, "SELECT count(*) FROM catalog.products").await, 1, "only the first product");
+    assert_eq!(admin.api.admin_product(id).await.unwrap().hsn_code.as_deref(), Some("847330"), "unchanged");
+}
+
+#[tokio::test]
+async fn an_hsn_code_is_stored_changed_and_shown() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    let mut body = product("HSN-1", "Classified Monitor");
+    body.hsn_code = "852852".into();
+
+    let created = admin.api.create_product(&body).await.unwrap();
+    let id = created.summary.id;
+    let shown = app.api.product(&id.to_string()).await.unwrap();
+    let changes = ProductChanges { hsn_code: Some("85285200".into()), ..ProductChanges::default() };
+    let changed = admin.api.change_product(id, &changes).await.unwrap();
+    let renamed = ProductChanges { name: Some("Renamed Monitor".into()), ..ProductChanges::default() };
+    let renamed = admin.api.change_product(id, &renamed).await.unwrap();
+
+    assert_eq!(created.hsn_code.as_deref(), Some("852852"));
+    assert_eq!(shown.hsn_code.as_deref(), Some("852852"));
+    assert_eq!(changed.hsn_code.as_deref(), Some("85285200"));
+    assert_eq!(renamed.hsn_code.as_deref(), Some("85285200"), "a change without the code keeps it");
+    assert_eq!(admin.api.admin_product(id).await.unwrap().hsn_code.as_deref(), Some("85285200"));
 }
