@@ -177,7 +177,9 @@ mod tests {
         for code in ["8471", "847130", "85235100"] {
             assert_eq!(HsnCode::parse(code, "hsn_code").unwrap().as_str(), code);
         }
-        for bad in ["", "847", "84713", "8471301", "847130100", "84a1", "8471 ", " 8471", "8471\0", "８４７１", "-471"] {
+        let malformed =
+            ["", "847", "84713", "8471301", "847130100", "84a1", "8471 ", " 8471", "8471\0", "８４７１", "-471"];
+        for bad in malformed {
             let refused = HsnCode::parse(bad, "hsn_code").unwrap_err();
             assert_eq!(refused.0[0].field, "hsn_code", "{bad:?}");
         }
