@@ -467,6 +467,32 @@ async fn the_demo_catalog_meets_the_specifications_check() {
     assert_eq!(count(&app, "SELECT count(*) FROM catalog.products WHERE hsn_code IS NULL").await, 0, "HSN codes");
 }
 
+#[tokio::test]
+async fn the_migration_gives_older_products_the_code_of_their_kind_and_others_none() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    app.seed_demo().await;
+    let gadgets = NewCategory { slug: Some("gadgets".into()), name: "Gadgets".into(), parent_id: None, position: None };
+    let gadgets = admin.api.create_category(&gadgets).await.unwrap().id;
+    let mut gadget = product("GADGET-1", "Desk Gadget");
+    gadget.category = None;
+    gadget.category_id = Some(gadgets);
+    let gadget = admin.api.create_product(&gadget).await.unwrap().summary.id;
+    let pool = app.db.pool().await;
+    let codes = async || -> Vec<(Uuid, Option<String>)> {
+        sqlx::query_as("SELECT id, hsn_code FROM catalog.products ORDER BY id").fetch_all(&pool).await.unwrap()
+    };
+    let seeded = codes().await;
+    let migration = include_str!("../../migrations/catalog/20261130100105_hsn_codes.sql");
+    let back_fill = &migration[migration.find("UPDATE catalog.products").expect("the back-fill")..];
+
+    sqlx::query("UPDATE catalog.products SET hsn_code = NULL").execute(&pool).await.unwrap();
+    sqlx::query(back_fill).execute(&pool).await.unwrap();
+
+    let expected: Vec<_> = seeded.into_iter().map(|(id, code)| (id, code.filter(|_| id != gadget))).collect();
+    assert_eq!(codes().await, expected, "the demo's codes back, none for a category the migration does not know");
+}
+
 /// The fields a refusal names.
 fn refused_fields(error: &Value) -> Vec<String> {
     error["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap().to_owned()).collect()
