@@ -15,7 +15,8 @@ use kernel::Money;
 use reqwest::{Method, StatusCode};
 use rigmaster_tests::app::TestApp;
 use rigmaster_tests::catalog::product_body;
-use rigmaster_tests::shop::all_at_once;
+use rigmaster_tests::orders::order_of;
+use rigmaster_tests::shop::{all_at_once, new_key};
 use rigmaster_tests::{assert_error, assert_refused, spawn_app};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -491,6 +492,25 @@ async fn the_migration_gives_older_products_the_code_of_their_kind_and_others_no
 
     let expected: Vec<_> = seeded.into_iter().map(|(id, code)| (id, code.filter(|_| id != gadget))).collect();
     assert_eq!(codes().await, expected, "the demo's codes back, none for a category the migration does not know");
+}
+
+#[tokio::test]
+async fn an_order_line_keeps_the_hsn_code_its_product_had_when_it_was_bought() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    let customer = app.register_customer().await;
+    let product = app.create_stocked_product(&admin, 100_000, 5).await;
+    customer.api.place_order(&order_of(product, 1), &new_key()).await.unwrap();
+
+    let reclassified = ProductChanges { hsn_code: Some("8542".into()), ..ProductChanges::default() };
+    admin.api.change_product(product, &reclassified).await.unwrap();
+
+    let kept: Option<String> = sqlx::query_scalar("SELECT hsn_code FROM orders.order_items WHERE product_id = $1")
+        .bind(product)
+        .fetch_one(&app.db.pool().await)
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("854231"), "the code of product_body's processor, as it was sold");
 }
 
 /// The fields a refusal names.
