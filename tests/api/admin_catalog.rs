@@ -15,7 +15,8 @@ use kernel::Money;
 use reqwest::{Method, StatusCode};
 use rigmaster_tests::app::TestApp;
 use rigmaster_tests::catalog::product_body;
-use rigmaster_tests::shop::all_at_once;
+use rigmaster_tests::orders::order_of;
+use rigmaster_tests::shop::{all_at_once, new_key};
 use rigmaster_tests::{assert_error, assert_refused, spawn_app};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -464,4 +465,115 @@ async fn the_demo_catalog_meets_the_specifications_check() {
 
     assert!(added > 300, "the whole demo catalog: {added}");
     assert_eq!(count(&app, "SELECT count(*) FROM catalog.products").await, added as i64);
+    assert_eq!(count(&app, "SELECT count(*) FROM catalog.products WHERE hsn_code IS NULL").await, 0, "HSN codes");
+}
+
+#[tokio::test]
+async fn the_migration_gives_older_products_the_code_of_their_kind_and_others_none() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    app.seed_demo().await;
+    let gadgets = NewCategory { slug: Some("gadgets".into()), name: "Gadgets".into(), parent_id: None, position: None };
+    let gadgets = admin.api.create_category(&gadgets).await.unwrap().id;
+    let mut gadget = product("GADGET-1", "Desk Gadget");
+    gadget.category = None;
+    gadget.category_id = Some(gadgets);
+    let gadget = admin.api.create_product(&gadget).await.unwrap().summary.id;
+    let pool = app.db.pool().await;
+    let codes = async || -> Vec<(Uuid, Option<String>)> {
+        sqlx::query_as("SELECT id, hsn_code FROM catalog.products ORDER BY id").fetch_all(&pool).await.unwrap()
+    };
+    let seeded = codes().await;
+    let migration = include_str!("../../migrations/catalog/20261130100105_hsn_codes.sql");
+    let back_fill = &migration[migration.find("UPDATE catalog.products").expect("the back-fill")..];
+
+    sqlx::query("UPDATE catalog.products SET hsn_code = NULL").execute(&pool).await.unwrap();
+    sqlx::query(back_fill).execute(&pool).await.unwrap();
+
+    let expected: Vec<_> = seeded.into_iter().map(|(id, code)| (id, code.filter(|_| id != gadget))).collect();
+    assert_eq!(codes().await, expected, "the demo's codes back, none for a category the migration does not know");
+}
+
+#[tokio::test]
+async fn an_order_line_keeps_the_hsn_code_its_product_had_when_it_was_bought() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    let customer = app.register_customer().await;
+    let product = app.create_stocked_product(&admin, 100_000, 5).await;
+    customer.api.place_order(&order_of(product, 1), &new_key()).await.unwrap();
+
+    let reclassified = ProductChanges { hsn_code: Some("8542".into()), ..ProductChanges::default() };
+    admin.api.change_product(product, &reclassified).await.unwrap();
+
+    let kept: Option<String> = sqlx::query_scalar("SELECT hsn_code FROM orders.order_items WHERE product_id = $1")
+        .bind(product)
+        .fetch_one(&app.db.pool().await)
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("854231"), "the code of product_body's processor, as it was sold");
+}
+
+/// The fields a refusal names.
+fn refused_fields(error: &Value) -> Vec<String> {
+    error["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn a_product_without_an_hsn_code_is_refused_naming_the_field() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    let mut body = serde_json::to_value(product("NO-HSN-1", "Unclassified Card")).unwrap();
+    body.as_object_mut().unwrap().remove("hsn_code");
+
+    let response = app.send_json_as(Method::POST, "/api/v1/admin/products", &admin.access_token, &body).await;
+
+    let error = assert_error(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(refused_fields(&error), ["hsn_code"]);
+    assert_eq!(count(&app, "SELECT count(*) FROM catalog.products").await, 0);
+}
+
+#[tokio::test]
+async fn a_malformed_hsn_code_is_refused() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    let id = admin.api.create_product(&product("HSN-KEPT-1", "Classified Card")).await.unwrap().summary.id;
+    let malformed = ["847", "84733", "8473301", "847330100", "84AB", "8473O0", "", " 8473", "8473\u{0}", "８４７３"];
+
+    for code in malformed {
+        let mut body = product("HSN-BAD-1", "Misclassified Card");
+        body.hsn_code = code.to_owned();
+        let created = admin.api.create_product(&body).await;
+        let changes = ProductChanges { hsn_code: Some(code.to_owned()), ..ProductChanges::default() };
+        let changed = admin.api.change_product(id, &changes).await;
+
+        for refused in [created.map(|_| ()), changed.map(|_| ())] {
+            let error = assert_refused(refused, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed);
+            let fields: Vec<&str> = problems(&error).into_iter().map(|(field, _)| field).collect();
+            assert_eq!(fields, ["hsn_code"], "{code:?}");
+        }
+    }
+    assert_eq!(count(&app, "SELECT count(*) FROM catalog.products").await, 1, "only the first product");
+    assert_eq!(admin.api.admin_product(id).await.unwrap().hsn_code.as_deref(), Some("847330"), "unchanged");
+}
+
+#[tokio::test]
+async fn an_hsn_code_is_stored_changed_and_shown() {
+    let app = spawn_app().await;
+    let admin = app.register_admin().await;
+    let mut body = product("HSN-1", "Classified Monitor");
+    body.hsn_code = "852852".into();
+
+    let created = admin.api.create_product(&body).await.unwrap();
+    let id = created.summary.id;
+    let shown = app.api.product(&id.to_string()).await.unwrap();
+    let changes = ProductChanges { hsn_code: Some("85285200".into()), ..ProductChanges::default() };
+    let changed = admin.api.change_product(id, &changes).await.unwrap();
+    let renamed = ProductChanges { name: Some("Renamed Monitor".into()), ..ProductChanges::default() };
+    let renamed = admin.api.change_product(id, &renamed).await.unwrap();
+
+    assert_eq!(created.hsn_code.as_deref(), Some("852852"));
+    assert_eq!(shown.hsn_code.as_deref(), Some("852852"));
+    assert_eq!(changed.hsn_code.as_deref(), Some("85285200"));
+    assert_eq!(renamed.hsn_code.as_deref(), Some("85285200"), "a change without the code keeps it");
+    assert_eq!(admin.api.admin_product(id).await.unwrap().hsn_code.as_deref(), Some("85285200"));
 }

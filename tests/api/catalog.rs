@@ -13,8 +13,8 @@ use rigmaster_tests::{assert_error, assert_refused, spawn_app};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// A product an admin could create: a ₹1,000 GPU (18% GST) with 5 units, two images and
-/// two specifications; `sku` and `name` vary per test.
+/// A product an admin could create: a ₹1,000 GPU (18% GST, HSN 847330) with 5 units, two
+/// images and two specifications; `sku` and `name` vary per test.
 pub fn product(sku: &str, name: &str) -> NewProduct {
     let specifications = json!({"length_mm": 250, "tdp_w": 200});
     NewProduct {
@@ -27,6 +27,7 @@ pub fn product(sku: &str, name: &str) -> NewProduct {
         base_price_paise: 100_000,
         discount: None,
         tax_rate_bps: 1800,
+        hsn_code: "847330".into(),
         short_description: Some("A test product.".into()),
         description: None,
         specifications: specifications.as_object().cloned(),

@@ -84,7 +84,7 @@ fn routes() -> Vec<Route> {
     let product = json!({
         "sku": "HOSTILE-1", "slug": "hostile-one", "name": "Hostile One", "brand": "RigMaster", "category": "cpu",
         "base_price_paise": 100_000, "discount": {"type": "percentage", "value": 1000}, "tax_rate_bps": 1800,
-        "short_description": "short", "description": "long\ntext", "specifications": {"cores": "8", "socket": "AM5"},
+        "hsn_code": "854231", "short_description": "short", "description": "long\ntext", "specifications": {"cores": "8", "socket": "AM5"},
         "images": ["https://img.example.in/a.png"], "is_active": true, "is_featured": false, "initial_stock": 5,
         "low_stock_threshold": 1,
     });

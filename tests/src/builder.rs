@@ -11,15 +11,28 @@ use uuid::Uuid;
 use crate::app::{TestApp, TestUser};
 use crate::catalog::product_body;
 
-/// A product of `slot`'s category with these specifications, price and stock.
+/// A product of `slot`'s category (and HSN code) with these specifications, price and
+/// stock.
 pub fn part_body(slot: Slot, specifications: Value, price_paise: i64, stock: i64) -> NewProduct {
     let mut body = product_body(price_paise, stock);
     let sku = format!("{}-{}", slot.as_str(), &Uuid::new_v4().simple().to_string()[..10]).to_uppercase();
     body.name = format!("Test {} {sku}", slot.as_str());
     body.sku = sku;
     body.category = Some(slot.as_str().to_owned());
+    body.hsn_code = hsn_code(slot).to_owned();
     body.specifications = specifications.as_object().cloned();
     body
+}
+
+/// The HSN code of a part of each slot (an SSD's for storage), as the demo catalog files it.
+fn hsn_code(slot: Slot) -> &'static str {
+    match slot {
+        Slot::Cpu => "854231",
+        Slot::Motherboard | Slot::Memory | Slot::Gpu | Slot::Case => "847330",
+        Slot::Storage => "852351",
+        Slot::Psu => "850440",
+        Slot::Cooler => "841459",
+    }
 }
 
 /// Specifications of a part of each slot, AM5 and DDR5 unless changed.

@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use crate::app::{TestApp, TestUser};
 
-/// A product in category `cpu` with this price (18% GST) and opening stock, a SKU of its
-/// own and the specifications the PC builder reads from a CPU.
+/// A product in category `cpu` (HSN 854231) with this price (18% GST) and opening stock,
+/// a SKU of its own and the specifications the PC builder reads from a CPU.
 pub fn product_body(price_paise: i64, stock: i64) -> NewProduct {
     let specifications = json!({"vendor": "AMD", "socket": "AM5", "tdp_w": 65, "bundled_cooler": true});
     let sku = format!("CPU-{}", &Uuid::new_v4().simple().to_string()[..12]).to_uppercase();
@@ -23,6 +23,7 @@ pub fn product_body(price_paise: i64, stock: i64) -> NewProduct {
         base_price_paise: price_paise,
         discount: None,
         tax_rate_bps: 1800,
+        hsn_code: "854231".into(),
         short_description: Some("A processor for checkout tests.".into()),
         description: None,
         specifications: specifications.as_object().cloned(),
@@ -79,10 +80,10 @@ impl TestApp {
 pub async fn copy_every_product(pool: &sqlx::PgPool, copies: i32) {
     sqlx::query(
         "INSERT INTO catalog.products (id, sku, slug, name, brand, category_id, base_price_paise, tax_rate_bps,
-                                       final_price_paise, specifications, created_at)
+                                       final_price_paise, specifications, hsn_code, created_at)
          SELECT gen_random_uuid(), p.sku || '-V' || g, p.slug || '-v' || g, p.name || ' v' || g, p.brand,
                 p.category_id, p.base_price_paise + g, p.tax_rate_bps, p.final_price_paise + g, p.specifications,
-                now() - make_interval(mins => g)
+                p.hsn_code, now() - make_interval(mins => g)
          FROM catalog.products p CROSS JOIN generate_series(1, $1) g",
     )
     .bind(copies)

@@ -63,8 +63,7 @@ impl ProductCatalog for CatalogForOrders {
                     unit_price: summary.price.unit,
                     unit_tax: summary.price.tax,
                     tax_rate_bps: summary.price.tax_rate_bps,
-                    // Filled in by the catalog's HSN codes (issue 22, catalog part).
-                    hsn_code: None,
+                    hsn_code: summary.hsn_code.map(|code| code.into_string()),
                     is_active: summary.is_active,
                     available: item.available,
                 };

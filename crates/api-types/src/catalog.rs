@@ -132,6 +132,10 @@ pub struct ProductSummary {
 pub struct Product {
     #[serde(flatten)]
     pub summary: ProductSummary,
+    /// The HSN code (GST's classification of goods) its invoice lines name: 4, 6 or 8
+    /// digits; `null` only for a product older than HSN codes.
+    #[schema(pattern = "^([0-9]{4}|[0-9]{6}|[0-9]{8})$", example = "847330")]
+    pub hsn_code: Option<String>,
     pub short_description: String,
     pub description: String,
     /// Free-form key/value specifications (`{"socket": "AM5", "tdp_w": 120}`).
@@ -375,7 +379,7 @@ impl From<Discount> for NewDiscount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Validate, ToSchema)]
 #[schema(example = json!({"sku": "AMD-7800X3D", "name": "AMD Ryzen 7 7800X3D", "brand": "AMD",
     "category": "cpu", "base_price_paise": 3_200_000, "discount": {"type": "percentage", "value": 1000},
-    "tax_rate_bps": 1800, "short_description": "8 cores, 96 MB L3 cache.",
+    "tax_rate_bps": 1800, "hsn_code": "854231", "short_description": "8 cores, 96 MB L3 cache.",
     "specifications": {"vendor": "AMD", "socket": "AM5", "tdp_w": 120, "bundled_cooler": false, "cores": 8}, "images": ["https://cdn.example.in/7800x3d.jpg"],
     "initial_stock": 25, "low_stock_threshold": 5}))]
 pub struct NewProduct {
@@ -412,6 +416,12 @@ pub struct NewProduct {
     #[schema(minimum = 0, maximum = 2800)]
     #[garde(range(min = 0, max = MAX_TAX_RATE_BPS))]
     pub tax_rate_bps: i64,
+    /// The HSN code (GST's classification of goods) the product's invoice lines name:
+    /// exactly 4, 6 or 8 digits (`8471` computers, `847330` their parts, `852852`
+    /// monitors). Required (422 naming `hsn_code`).
+    #[schema(pattern = "^([0-9]{4}|[0-9]{6}|[0-9]{8})$", example = "847330")]
+    #[garde(length(min = 4, max = 8))]
+    pub hsn_code: String,
     /// At most 500 characters (default empty).
     #[schema(max_length = 500)]
     #[garde(skip)]
@@ -491,6 +501,11 @@ pub struct ProductChanges {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[garde(range(min = 0, max = MAX_TAX_RATE_BPS))]
     pub tax_rate_bps: Option<i64>,
+    /// A new HSN code: 4, 6 or 8 digits. It can be changed, not removed.
+    #[schema(pattern = "^([0-9]{4}|[0-9]{6}|[0-9]{8})$", example = "847330")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[garde(length(min = 4, max = 8))]
+    pub hsn_code: Option<String>,
     #[schema(max_length = 500)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[garde(skip)]
@@ -622,6 +637,7 @@ mod tests {
         };
         let product = Product {
             summary,
+            hsn_code: Some("847330".into()),
             short_description: String::new(),
             description: String::new(),
             specifications: Map::new(),
@@ -634,6 +650,7 @@ mod tests {
         assert_eq!(value["name"], "A");
         assert_eq!(value["pricing"]["discount"], json!({"type": "flat", "value": 10}));
         assert_eq!(value["stock_available"], 3);
+        assert_eq!(value["hsn_code"], "847330");
         assert_eq!(serde_json::from_value::<Product>(value).unwrap(), product);
     }
 }

@@ -21,7 +21,7 @@ use crate::categories::CategoryKey;
 use crate::ports::OpeningStock;
 use crate::pricing::{self, Discount, Price, PricingError};
 use crate::search::SearchText;
-use crate::values::{Sku, Slug};
+use crate::values::{HsnCode, Sku, Slug};
 
 /// The category a product is filed under, as shown with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +83,9 @@ pub struct ProductSummary {
     pub category: CategoryRef,
     pub image: Option<String>,
     pub price: Price,
+    /// GST's classification of the product, which its invoice lines name; `None` only
+    /// for a product older than HSN codes whose category had no code to give it.
+    pub hsn_code: Option<HsnCode>,
     pub availability: Availability,
     pub is_active: bool,
     pub is_featured: bool,
@@ -113,6 +116,8 @@ pub struct ProductRecord {
     pub base_price: Money,
     pub discount: Option<Discount>,
     pub tax_rate_bps: u32,
+    /// `None` only for a product older than HSN codes (see [`ProductSummary::hsn_code`]).
+    pub hsn_code: Option<HsnCode>,
     pub short_description: String,
     pub description: String,
     pub specifications: Map<String, Value>,
@@ -141,6 +146,7 @@ impl ProductRecord {
             "base_price_paise": self.base_price.paise(),
             "discount": discount,
             "tax_rate_bps": self.tax_rate_bps,
+            "hsn_code": self.hsn_code.as_ref().map(HsnCode::as_str),
             "short_description": self.short_description,
             "description": self.description,
             "specifications": self.specifications,
@@ -172,6 +178,8 @@ pub struct NewProduct {
     pub base_price: Money,
     pub discount: Option<Discount>,
     pub tax_rate_bps: u32,
+    /// Required of every new product: its invoices must name it.
+    pub hsn_code: HsnCode,
     pub short_description: String,
     pub description: String,
     pub specifications: Map<String, Value>,
@@ -193,6 +201,7 @@ pub struct ProductChanges {
     pub base_price: Option<Money>,
     pub discount: Option<Option<Discount>>,
     pub tax_rate_bps: Option<u32>,
+    pub hsn_code: Option<HsnCode>,
     pub short_description: Option<String>,
     pub description: Option<String>,
     pub specifications: Option<Map<String, Value>>,
@@ -508,6 +517,7 @@ impl<S: ProductStore> Products<S> {
             base_price: new.base_price,
             discount: new.discount,
             tax_rate_bps: new.tax_rate_bps,
+            hsn_code: Some(new.hsn_code),
             short_description: new.short_description,
             description: new.description,
             specifications: new.specifications,
@@ -629,6 +639,7 @@ fn merged(current: ProductRecord, changes: &ProductChanges, category_id: Option<
         base_price: c.base_price.unwrap_or(current.base_price),
         discount: c.discount.unwrap_or(current.discount),
         tax_rate_bps: c.tax_rate_bps.unwrap_or(current.tax_rate_bps),
+        hsn_code: c.hsn_code.or(current.hsn_code),
         short_description: c.short_description.unwrap_or(current.short_description),
         description: c.description.unwrap_or(current.description),
         specifications: c.specifications.unwrap_or(current.specifications),
@@ -677,6 +688,7 @@ mod tests {
             base_price: Money::from_paise(100),
             discount: Some(Discount::Percentage { bps: 500 }),
             tax_rate_bps: 1800,
+            hsn_code: None,
             short_description: String::new(),
             description: String::new(),
             specifications: Map::new(),
@@ -687,12 +699,14 @@ mod tests {
         let changes = ProductChanges {
             name: Some("New".into()),
             discount: Some(None),
+            hsn_code: Some(HsnCode::parse("847330", "hsn_code").unwrap()),
             is_featured: Some(true),
             ..ProductChanges::default()
         };
         let record = merged(current.clone(), &changes, None);
         assert_eq!(record.name, "New");
         assert_eq!(record.discount, None);
+        assert_eq!(record.hsn_code.as_ref().map(HsnCode::as_str), Some("847330"));
         assert!(record.is_featured);
         assert_eq!(record.base_price, current.base_price);
         assert_eq!(merged(current.clone(), &ProductChanges::default(), None), current);

@@ -93,6 +93,36 @@ impl fmt::Display for Slug {
     }
 }
 
+/// An HSN code (Harmonized System of Nomenclature): GST's classification of goods, which
+/// every line of a tax invoice names. Exactly 4, 6 or 8 ASCII digits (chapter and heading,
+/// sub-heading, tariff item); nothing is trimmed, as a code is copied, not typed as text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HsnCode(String);
+
+impl HsnCode {
+    pub fn parse(raw: &str, field: &str) -> Result<Self, InvalidInput> {
+        if matches!(raw.len(), 4 | 6 | 8) && raw.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(HsnCode(raw.to_owned()))
+        } else {
+            Err(InvalidInput::field(field, "must be an HSN code of 4, 6 or 8 digits"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Display for HsnCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Free text of bounded length without control characters (line breaks allowed in
 /// multi-line text): names, brands, descriptions.
 pub fn text(
@@ -140,6 +170,19 @@ mod tests {
         assert!(Slug::parse("Upper", "slug").is_err());
         assert!(Slug::parse("double--dash", "slug").is_err());
         assert!(Slug::parse("ok-slug-2", "slug").is_ok());
+    }
+
+    #[test]
+    fn hsn_codes_are_four_six_or_eight_digits() {
+        for code in ["8471", "847130", "85235100"] {
+            assert_eq!(HsnCode::parse(code, "hsn_code").unwrap().as_str(), code);
+        }
+        let malformed =
+            ["", "847", "84713", "8471301", "847130100", "84a1", "8471 ", " 8471", "8471\0", "８４７１", "-471"];
+        for bad in malformed {
+            let refused = HsnCode::parse(bad, "hsn_code").unwrap_err();
+            assert_eq!(refused.0[0].field, "hsn_code", "{bad:?}");
+        }
     }
 
     #[test]

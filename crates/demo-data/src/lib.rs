@@ -22,7 +22,7 @@ use catalog::categories::CategoryKey;
 use catalog::ports::OpeningStock;
 use catalog::pricing::Discount;
 use catalog::products::NewProduct;
-use catalog::values::{Sku, Slug};
+use catalog::values::{HsnCode, Sku, Slug};
 use kernel::Money;
 use serde_json::{Map, Value, json};
 
@@ -55,6 +55,36 @@ pub const LEAF_CATEGORIES: [&str; 16] = [
 ];
 /// GST on computers, parts and peripherals.
 const GST_18: u32 = 1_800;
+
+/// The HSN code of a product of this leaf category (a storage drive's by its
+/// specifications' `type`), from the Customs Tariff that GST follows; the catalog's
+/// migration back-fills older products with the same codes.
+pub fn hsn_code(category: &str, specifications: &Map<String, Value>) -> HsnCode {
+    let code = match category {
+        // Automatic data-processing machines: desktops, and portable ones of at most 10 kg.
+        "intel-custom" | "amd-custom" | "prebuilt" => "8471",
+        "laptops" => "847130",
+        // Processors and controllers (electronic integrated circuits).
+        "cpu" => "854231",
+        // Parts and accessories of the machines of 8471.
+        "motherboard" | "memory" | "gpu" | "case" => "847330",
+        // Hard drives are storage units of 8471; SSDs are solid-state storage devices.
+        "storage" if specifications.get("type").and_then(Value::as_str) == Some("Hard Drive") => "847170",
+        "storage" => "852351",
+        // Static converters.
+        "psu" => "850440",
+        // Fans.
+        "cooler" => "841459",
+        // Input units.
+        "keyboards" | "mice" => "847160",
+        // Headphones, with or without a microphone.
+        "headsets" => "851830",
+        // Monitors that connect directly to a machine of 8471.
+        "monitors" => "852852",
+        other => panic!("no HSN code for the category {other}"),
+    };
+    HsnCode::parse(code, "hsn_code").expect("the table's codes are valid")
+}
 /// The least opening stock of every part of a reference build, so that the builds the
 /// store promises can be bought (a few times over) from a fresh demo store.
 pub const REFERENCE_STOCK: i64 = 10;
@@ -147,6 +177,7 @@ impl Demo {
             base_price: Money::from_paise(rupees * 100),
             discount,
             tax_rate_bps: GST_18,
+            hsn_code: hsn_code(category, &specifications),
             short_description: blurb.to_owned(),
             description: format!(
                 "{name} from {brand}. {blurb} Sold with a GST invoice and the manufacturer's India warranty; \
@@ -898,6 +929,24 @@ mod tests {
         }
         assert!(products.iter().any(|p| p.is_featured));
         assert!(products.iter().any(|p| p.opening_stock.on_hand == 0));
+    }
+
+    #[test]
+    fn every_demo_product_has_the_hsn_code_of_its_kind() {
+        let products = products();
+        let codes_of = |sku_prefix: &str| -> HashSet<&str> {
+            products.iter().filter(|p| p.sku.as_str().starts_with(sku_prefix)).map(|p| p.hsn_code.as_str()).collect()
+        };
+        assert_eq!(codes_of("LAP-"), HashSet::from(["847130"]));
+        assert_eq!(codes_of("PC-"), HashSet::from(["8471"]));
+        assert_eq!(codes_of("CPU-"), HashSet::from(["854231"]));
+        assert_eq!(codes_of("GPU-"), HashSet::from(["847330"]));
+        assert_eq!(codes_of("MOUSE-"), HashSet::from(["847160"]));
+        assert_eq!(codes_of("SSD-"), HashSet::from(["852351", "847170"]), "SSDs and hard drives");
+        for drive in products.iter().filter(|p| p.sku.as_str().starts_with("SSD-")) {
+            let expected = if drive.name.ends_with("Hard Drive") { "847170" } else { "852351" };
+            assert_eq!(drive.hsn_code.as_str(), expected, "{}", drive.name);
+        }
     }
 
     /// The PC builder's rules read these keys; every demo component carries them.

@@ -12,7 +12,7 @@ use catalog::categories::{CategoryChanges, CategoryKey, NewCategory};
 use catalog::ports::OpeningStock;
 use catalog::pricing::Discount;
 use catalog::products::{Audience, NewProduct, ProductChanges, ProductKey};
-use catalog::values::{Sku, Slug, text};
+use catalog::values::{HsnCode, Sku, Slug, text};
 use kernel::{FieldError, InvalidInput, Money};
 use serde_json::{Map, Value};
 use utoipa::OpenApi;
@@ -79,6 +79,10 @@ impl Fields {
         keep(Slug::parse(raw, "slug"), &mut self.0)
     }
 
+    fn hsn_code(&mut self, raw: &str) -> Option<HsnCode> {
+        keep(HsnCode::parse(raw, "hsn_code"), &mut self.0)
+    }
+
     fn name(&mut self, raw: &str) -> Option<String> {
         keep(text(raw, "name", 1, 200, false), &mut self.0)
     }
@@ -137,6 +141,7 @@ impl FromWire<NewProductWire> for NewProduct {
         let slug = body.slug.as_deref().and_then(|s| f.slug(s));
         let name = f.name(&body.name);
         let brand = f.brand(&body.brand);
+        let hsn_code = f.hsn_code(&body.hsn_code);
         let category = f.category(body.category_id, body.category.as_deref());
         if category.is_none() {
             f.0.push(FieldError::new("category_id", "is required (or give the category's slug as category)"));
@@ -146,8 +151,15 @@ impl FromWire<NewProductWire> for NewProduct {
         let description = f.description(body.description.as_deref().unwrap_or_default());
         let images = f.images(&body.images.unwrap_or_default());
         let specifications = f.specifications(body.specifications.unwrap_or_default());
-        let (Some(sku), Some(name), Some(brand), Some(category), Some(short_description), Some(description)) =
-            (sku, name, brand, category, short_description, description)
+        let (
+            Some(sku),
+            Some(name),
+            Some(brand),
+            Some(category),
+            Some(hsn_code),
+            Some(short_description),
+            Some(description),
+        ) = (sku, name, brand, category, hsn_code, short_description, description)
         else {
             return Err(InvalidInput(f.0));
         };
@@ -160,6 +172,7 @@ impl FromWire<NewProductWire> for NewProduct {
             base_price: Money::from_paise(body.base_price_paise),
             discount,
             tax_rate_bps: u32::try_from(body.tax_rate_bps).unwrap_or(u32::MAX),
+            hsn_code,
             short_description,
             description,
             specifications,
@@ -186,6 +199,7 @@ impl FromWire<ProductChangesWire> for ProductChanges {
             base_price: body.base_price_paise.map(Money::from_paise),
             discount: body.discount.map(|d| d.and_then(|d| discount(&d, &mut f.0))),
             tax_rate_bps: body.tax_rate_bps.map(|bps| u32::try_from(bps).unwrap_or(u32::MAX)),
+            hsn_code: body.hsn_code.as_deref().and_then(|v| f.hsn_code(v)),
             short_description: body.short_description.as_deref().and_then(|v| f.short_description(v)),
             description: body.description.as_deref().and_then(|v| f.description(v)),
             specifications: body.specifications.map(|s| f.specifications(s)),

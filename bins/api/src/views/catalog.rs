@@ -11,6 +11,7 @@ use catalog::categories::{Category, CategoryKey};
 use catalog::pricing::{Discount, Price};
 use catalog::products::{Audience, Availability, CategoryRef, Product, ProductQuery, ProductSummary, Sort};
 use catalog::search::SearchText;
+use catalog::values::HsnCode;
 use kernel::{Cursor, FieldError, InvalidInput, Money};
 use serde::{Deserialize, Serialize};
 
@@ -119,6 +120,7 @@ impl ToWire for Product {
 
     fn to_wire(self) -> ProductWire {
         ProductWire {
+            hsn_code: self.summary.hsn_code.clone().map(HsnCode::into_string),
             summary: self.summary.to_wire(),
             short_description: self.short_description,
             description: self.description,

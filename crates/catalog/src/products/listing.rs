@@ -72,7 +72,7 @@ macro_rules! summary_columns {
     () => {
         "p.id, p.sku, p.slug, p.name, p.brand, p.category_id, c.slug AS category_slug, \
          c.name AS category_name, p.images[1] AS image, p.base_price_paise, p.discount_type, p.discount_value, \
-         p.tax_rate_bps, p.is_active, p.is_featured, p.rating_count, p.rating_total, \
+         p.tax_rate_bps, p.hsn_code, p.is_active, p.is_featured, p.rating_count, p.rating_total, \
          COALESCE(a.available, 0) AS available, p.created_at, p.final_price_paise, lower(p.name) AS sort_name"
     };
 }

@@ -22,7 +22,7 @@ use crate::categories::CategoryKey;
 use crate::ports::{OpeningStock, StockOpening};
 use crate::pricing::{Discount, Price, price};
 use crate::search::SearchText;
-use crate::values::{Sku, Slug};
+use crate::values::{HsnCode, Sku, Slug};
 
 /// Products in PostgreSQL; `S` records opening stock in inventory.
 #[derive(Debug, Clone)]
@@ -85,6 +85,7 @@ struct SummaryRow {
     discount_type: Option<String>,
     discount_value: Option<i64>,
     tax_rate_bps: i32,
+    hsn_code: Option<String>,
     is_active: bool,
     is_featured: bool,
     rating_count: i32,
@@ -103,6 +104,10 @@ fn discount_of(kind: Option<&str>, value: Option<i64>) -> anyhow::Result<Option<
         (Some("flat"), Some(paise)) => Some(Discount::Flat { amount: Money::from_paise(paise) }),
         (kind, value) => anyhow::bail!("a stored discount is not valid: {kind:?} {value:?}"),
     })
+}
+
+fn stored_hsn_code(raw: Option<&str>) -> anyhow::Result<Option<HsnCode>> {
+    raw.map(|code| HsnCode::parse(code, "hsn_code").context("a stored HSN code is not valid")).transpose()
 }
 
 fn discount_columns(discount: Option<Discount>) -> (Option<&'static str>, Option<i64>) {
@@ -128,6 +133,7 @@ impl SummaryRow {
         let discount = discount_of(self.discount_type.as_deref(), self.discount_value)?;
         let price = price(Money::from_paise(self.base_price_paise), discount, u32::try_from(self.tax_rate_bps)?)
             .with_context(|| format!("pricing stored product {}", self.id))?;
+        let hsn_code = stored_hsn_code(self.hsn_code.as_deref())?;
         Ok(ProductSummary {
             id: self.id,
             sku: self.sku,
@@ -137,6 +143,7 @@ impl SummaryRow {
             category: CategoryRef { id: self.category_id, slug: self.category_slug, name: self.category_name },
             image: self.image,
             price,
+            hsn_code,
             availability: Availability::of(self.is_active, self.available),
             is_active: self.is_active,
             is_featured: self.is_featured,
@@ -194,8 +201,8 @@ async fn product_by_id(conn: &mut PgConnection, id: Uuid) -> anyhow::Result<Opti
     row.map(ProductRow::into_product).transpose()
 }
 
-/// Binds a record's columns in table order (`sku` … `is_featured`), after whatever the
-/// statement bound first.
+/// Binds a record's columns in table order (`sku` … `is_featured`, then `hsn_code`),
+/// after whatever the statement bound first.
 fn bind_record<'q>(
     query: Query<'q, Postgres, PgArguments>,
     record: &'q ProductRecord,
@@ -218,7 +225,8 @@ fn bind_record<'q>(
         .bind(Json(&record.specifications))
         .bind(&record.images)
         .bind(record.is_active)
-        .bind(record.is_featured))
+        .bind(record.is_featured)
+        .bind(record.hsn_code.as_ref().map(HsnCode::as_str)))
 }
 
 fn write_error(error: sqlx::Error, record: &ProductRecord) -> StoreWriteError {
@@ -254,6 +262,7 @@ struct RecordRow {
     images: Vec<String>,
     is_active: bool,
     is_featured: bool,
+    hsn_code: Option<String>,
 }
 
 /// A product's row as a change locks it, with the slug of its category.
@@ -275,6 +284,7 @@ impl RecordRow {
             base_price: Money::from_paise(self.base_price_paise),
             discount: discount_of(self.discount_type.as_deref(), self.discount_value)?,
             tax_rate_bps: u32::try_from(self.tax_rate_bps)?,
+            hsn_code: stored_hsn_code(self.hsn_code.as_deref())?,
             short_description: self.short_description,
             description: self.description,
             specifications: self.specifications.0,
@@ -352,8 +362,8 @@ impl<S: StockOpening> ProductStore for PgProductStore<S> {
             "INSERT INTO catalog.products
                (id, sku, slug, name, brand, category_id, base_price_paise, discount_type, discount_value,
                 tax_rate_bps, final_price_paise, short_description, description, specifications, images,
-                is_active, is_featured)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                is_active, is_featured, hsn_code)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         )
         .bind(id);
         bind_record(insert, record, price)?.execute(&mut *tx).await.map_err(|e| write_error(e, record))?;
@@ -380,7 +390,7 @@ impl<S: StockOpening> ProductStore for PgProductStore<S> {
         let row: Option<LockedRow> = sqlx::query_as(
             "SELECT p.sku, p.slug, p.name, p.brand, p.category_id, p.base_price_paise, p.discount_type,
                     p.discount_value, p.tax_rate_bps, p.short_description, p.description, p.specifications,
-                    p.images, p.is_active, p.is_featured, c.slug AS category_slug
+                    p.images, p.is_active, p.is_featured, p.hsn_code, c.slug AS category_slug
              FROM catalog.products p JOIN catalog.categories c ON c.id = p.category_id
              WHERE p.id = $1 FOR UPDATE OF p",
         )
@@ -397,7 +407,7 @@ impl<S: StockOpening> ProductStore for PgProductStore<S> {
                sku = $2, slug = $3, name = $4, brand = $5, category_id = $6, base_price_paise = $7,
                discount_type = $8, discount_value = $9, tax_rate_bps = $10, final_price_paise = $11,
                short_description = $12, description = $13, specifications = $14, images = $15,
-               is_active = $16, is_featured = $17,
+               is_active = $16, is_featured = $17, hsn_code = $18,
                updated_at = greatest(clock_timestamp(), updated_at + interval '1 microsecond')
              WHERE id = $1",
         )
