@@ -371,7 +371,7 @@ pub fn invoice_sale(facts: &InvoiceFacts) -> invoicing::Sale {
         reason: invoicing::CreditReason::Return,
         basis: invoicing::CreditBasis::Units(units.clone()),
     });
-    let cancellation = (cod && facts.status == S::Cancelled).then(|| invoicing::Credit {
+    let cancellation = (cod && facts.status == S::Cancelled).then_some(invoicing::Credit {
         source: facts.order_id,
         reason: invoicing::CreditReason::Cancellation,
         basis: invoicing::CreditBasis::Rest,

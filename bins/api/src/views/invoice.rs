@@ -13,7 +13,7 @@ use crate::views::ToWire;
 
 /// An inter-state sale to a buyer without a GSTIN above this is a "B2C (large)" invoice in
 /// GSTR-1 (₹1,00,000 since August 2024); below it, and every intra-state one, "B2C (small)".
-const B2C_LARGE_ABOVE: Money = Money::from_paise(100_000_00);
+const B2C_LARGE_ABOVE: Money = Money::from_paise(10_000_000);
 
 fn state(code: u8) -> GstState {
     GstState { code: format!("{code:02}"), name: kernel::gstin::state_name(code).unwrap_or("Unknown").to_owned() }
@@ -174,7 +174,7 @@ pub fn filing_csv(documents: &[TaxDocument], invoice_total: impl Fn(&TaxDocument
             ])?;
         }
     }
-    Ok(out.into_inner().map_err(|e| anyhow::anyhow!("writing the filing CSV: {e}"))?)
+    out.into_inner().map_err(|e| anyhow::anyhow!("writing the filing CSV: {e}"))
 }
 
 /// The lines grouped by GST rate, lowest rate first.
