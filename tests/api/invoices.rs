@@ -547,3 +547,39 @@ async fn the_filing_list_pages_through_a_period_and_refuses_bad_days() {
     let error = rigmaster_tests::assert_error(not_a_day, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert_eq!(error["details"][0]["field"], "from");
 }
+
+#[tokio::test]
+async fn a_paid_order_cancelled_by_its_customer_gets_a_credit_note_for_the_whole_invoice() {
+    let Store { app, admin, customer, product } = store().await;
+    let order = app.paid_order(&customer, &order_to(product, 2, "Maharashtra")).await;
+    let invoice = customer.api.order_invoice(order.id).await.expect("the invoice");
+
+    customer.api.cancel_order(order.id, Some("ordered the wrong one")).await.expect("cancelled");
+    app.wait_for_processed_refunds(&admin, order.id, 1).await;
+
+    let notes = admin.api.admin_credit_notes(&order.order_number).await.unwrap().items;
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!((notes[0].reason, notes[0].number.clone()), (Some(CreditNoteReason::Refund), credit_note_number(1)));
+    assert_eq!(notes[0].totals, invoice.totals, "the whole invoice is taken back, IGST and all");
+    assert_eq!(customer.api.order_invoice(order.id).await.unwrap(), invoice, "the invoice stays as issued");
+}
+
+#[tokio::test]
+async fn a_late_capture_refunded_because_the_stock_is_gone_gets_no_invoice_and_no_credit_note() {
+    let app = spawn_shop_with(|settings| settings.inventory.expiry_interval_seconds = 1).await;
+    let admin = app.register_admin().await;
+    let customer = app.register_customer().await;
+    let product = product_at(&admin, 99_999, 1800).await;
+    let placed = app.checkout(&customer, &order_to(product, 1, "Karnataka")).await;
+    expire_now(&app, placed.order.id).await;
+    app.wait_for_order_status(&customer, placed.order.id, OrderStatus::Cancelled).await;
+    app.set_on_hand(&admin, product, 0).await;
+
+    app.pay(&placed, "success", "normal").await;
+    let refunded = app.wait_for_processed_refunds(&admin, placed.order.id, 1).await;
+
+    assert_eq!(refunded.order.status, OrderStatus::Cancelled, "never sold");
+    assert_refused(customer.api.order_invoice(placed.order.id).await, StatusCode::NOT_FOUND, ErrorCode::NotFound);
+    assert!(admin.api.admin_credit_notes(&placed.order.order_number).await.unwrap().items.is_empty());
+    assert!(app.every_document(&admin, &issued_today()).await.is_empty(), "nothing to file");
+}
