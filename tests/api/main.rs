@@ -29,6 +29,7 @@ mod health;
 mod hostile_input;
 mod inventory;
 mod invoice_numbering;
+mod invoices;
 mod isolation;
 mod logs;
 mod newsletter;

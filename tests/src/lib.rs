@@ -14,6 +14,7 @@ pub mod clock;
 pub mod coupons;
 pub mod database;
 pub mod errors;
+pub mod invoices;
 pub mod metrics;
 pub mod orders;
 pub mod polling;

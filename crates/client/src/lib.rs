@@ -32,6 +32,7 @@ mod catalog;
 mod coupons;
 mod health;
 mod inventory;
+mod invoices;
 mod newsletter;
 mod orders;
 mod payments;
