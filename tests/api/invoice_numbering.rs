@@ -124,7 +124,7 @@ async fn a_cancelled_sale_that_was_never_invoiced_gets_nothing() {
     let pool = db.pool().await;
     let invoicing = the_store(TestClock::at(ist(2026, 11, 27, 12, 0, 0)));
     let mut sale = sold(&[(84_746, 1800, 1)], KARNATAKA);
-    sale.status = SaleStatus::Cancelled;
+    sale.status = SaleStatus::After;
     sale.credits.push(cancellation(&sale));
 
     record(&pool, &invoicing, &sale).await;
@@ -155,7 +155,7 @@ async fn a_cash_on_delivery_cancellation_credits_the_whole_invoice() {
     let mut sale = sold(&[(84_746, 1800, 3), (99_999, 2800, 1), (1_001, 0, 7)], KARNATAKA);
     record(&pool, &invoicing, &sale).await;
 
-    sale.status = SaleStatus::Cancelled;
+    sale.status = SaleStatus::After;
     sale.credits.push(cancellation(&sale));
     record(&pool, &invoicing, &sale).await;
 
@@ -237,7 +237,7 @@ fn sold_with_coupon(items: &[(i64, u32, i64)], state: u8, discount: Money) -> Sa
         order_id,
         order_number: format!("RM-{}", order_id.simple()),
         customer_id: Uuid::now_v7(),
-        status: SaleStatus::Sold,
+        status: SaleStatus::Paid,
         buyer: Buyer {
             name: "Asha Rao".into(),
             legal_name: None,

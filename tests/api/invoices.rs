@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use api_types::ErrorCode;
-use api_types::admin_orders::{AdminOrderQuery, NewRefund, StatusChange};
+use api_types::admin_orders::{AdminOrderQuery, NewRefund, NewReturn, ReturnLine, ShipOrder, StatusChange};
 use api_types::catalog::NewProduct;
 use api_types::invoices::{CreditNoteReason, InvoiceQuery, SupplyType, TaxDocument, TaxDocumentKind};
 use api_types::orders::{Order, OrderStatus, PlaceOrder, PlacedOrder};
@@ -582,4 +582,101 @@ async fn a_late_capture_refunded_because_the_stock_is_gone_gets_no_invoice_and_n
     assert_refused(customer.api.order_invoice(placed.order.id).await, StatusCode::NOT_FOUND, ErrorCode::NotFound);
     assert!(admin.api.admin_credit_notes(&placed.order.order_number).await.unwrap().items.is_empty());
     assert!(app.every_document(&admin, &issued_today()).await.is_empty(), "nothing to file");
+}
+
+#[tokio::test]
+async fn a_refund_made_with_a_return_credits_the_returned_line_and_not_the_others() {
+    let Store { app, admin, customer, product } = store().await;
+    let cheaper = product_at(&admin, 33_333, 500).await;
+    app.fill_cart(&customer, &[(product, 1), (cheaper, 2)]).await;
+    let checkout = PlaceOrder { shipping_address: Some(address_in("Karnataka")), ..cart_order() };
+    let order = app.paid_order(&customer, &checkout).await;
+    let invoice = admin.api.admin_order_invoice(&order.id.to_string()).await.expect("the invoice");
+    for status in [OrderStatus::Packed] {
+        admin.api.change_order_status(order.id, &StatusChange { status, note: None }).await.expect("moved");
+    }
+    let shipment =
+        ShipOrder { carrier: "Delhivery".into(), tracking_number: "DL1".into(), tracking_url: None, description: None };
+    admin.api.ship_order(order.id, &shipment).await.expect("shipped");
+    let delivered = StatusChange { status: OrderStatus::Delivered, note: None };
+    admin.api.change_order_status(order.id, &delivered).await.expect("delivered");
+    let returned_line = invoice.lines.iter().find(|line| line.product_id == product).expect("the 18% line");
+
+    let sent_back = NewReturn {
+        items: vec![ReturnLine { product_id: product, quantity: 1 }],
+        restock: true,
+        reason: "faulty".into(),
+        refund_paise: Some(returned_line.total_paise),
+    };
+    admin.api.record_return(order.id, &sent_back).await.expect("a return with its refund");
+    app.wait_for_processed_refunds(&admin, order.id, 1).await;
+
+    let notes = admin.api.admin_credit_notes(&order.order_number).await.expect("the credit notes").items;
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let lines: Vec<_> = notes[0].lines.iter().map(|line| (line.line, line.quantity, line.total_paise)).collect();
+    assert_eq!(lines, [(returned_line.line, Some(1), returned_line.total_paise)], "only the returned line, whole");
+    assert_eq!(
+        (notes[0].lines[0].cgst_paise, notes[0].lines[0].sgst_paise),
+        (returned_line.cgst_paise, returned_line.sgst_paise),
+        "its GST reversed at its own rate"
+    );
+}
+
+#[tokio::test]
+async fn an_order_shipped_abroad_is_a_supply_to_other_countries_with_igst() {
+    let Store { app, customer, product, .. } = store().await;
+    let abroad = address_abroad();
+    let order = app
+        .paid_order(&customer, &PlaceOrder { shipping_address: Some(abroad), ..order_to(product, 1, "Karnataka") })
+        .await;
+
+    let invoice = customer.api.order_invoice(order.id).await.expect("the invoice");
+
+    assert_eq!(
+        (invoice.place_of_supply.code.as_str(), invoice.place_of_supply.name.as_str()),
+        ("96", "Other Countries")
+    );
+    assert_eq!(invoice.supply_type, SupplyType::InterState);
+    assert_eq!(invoice.totals.igst_paise, order.tax_paise);
+    assert_eq!((invoice.totals.cgst_paise, invoice.totals.sgst_paise), (0, 0));
+}
+
+fn address_abroad() -> api_types::addresses::NewAddress {
+    api_types::addresses::NewAddress {
+        state: "California".into(),
+        country: Some("US".into()),
+        ..address_in("Karnataka")
+    }
+}
+
+#[tokio::test]
+async fn a_payment_stands_when_its_invoice_cannot_be_issued_and_the_order_is_flagged_until_the_next_change() {
+    let Store { app, admin, customer, product } = store().await;
+    let pool = app.db.pool().await;
+    // The invoice series of this financial year is full: the next number does not fit.
+    let year = 2000 + this_financial_year()[..2].parse::<i32>().unwrap();
+    sqlx::query("INSERT INTO invoicing.counters (series, financial_year, last_number) VALUES ('invoice', $1, 9999999)")
+        .bind(year)
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let order = app.paid_order(&customer, &order_to(product, 1, "Karnataka")).await;
+
+    assert_eq!(order.status, OrderStatus::Paid, "the payment is recorded");
+    let flagged = admin.api.admin_order(&order.id.to_string()).await.expect("the admin's order");
+    assert!(flagged.attention.is_some_and(|a| a.reason.contains("tax invoice")), "the admin is told");
+    assert_eq!(flagged.invoice_number, None);
+    assert_refused(customer.api.order_invoice(order.id).await, StatusCode::NOT_FOUND, ErrorCode::NotFound);
+
+    // Numbers free again (say the prefix was changed): the order's next change, while it
+    // is still paid, issues the invoice.
+    sqlx::query("DELETE FROM invoicing.counters").execute(&pool).await.unwrap();
+    let asked = NewRefund { amount_paise: Some(100), reason: "goodwill".into() };
+    admin.api.refund_order(order.id, &asked, &new_key()).await.expect("a refund");
+    app.wait_for_processed_refunds(&admin, order.id, 1).await;
+    let invoice = customer.api.order_invoice(order.id).await.expect("the invoice, issued late");
+    assert_eq!(invoice.number, invoice_number(1));
+    let notes = admin.api.admin_credit_notes(&order.order_number).await.expect("the credit notes").items;
+    assert_eq!(notes.iter().map(|note| note.totals.total_paise).collect::<Vec<_>>(), [100]);
 }

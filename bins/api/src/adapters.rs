@@ -341,35 +341,52 @@ pub struct RecordsForOrders {
 }
 
 impl TaxInvoices for RecordsForOrders {
+    /// In a savepoint: whatever fails is rolled back to it, and the caller's transaction
+    /// goes on as it was.
     async fn issue_due(&self, tx: &mut PgConnection, order: &InvoiceFacts) -> anyhow::Result<()> {
-        self.invoicing.record(tx, &invoice_sale(order)).await
+        sqlx::query("SAVEPOINT tax_documents").execute(&mut *tx).await.context("a savepoint for tax documents")?;
+        match self.invoicing.record(tx, &invoice_sale(order)).await {
+            Ok(()) => {
+                sqlx::query("RELEASE SAVEPOINT tax_documents").execute(&mut *tx).await?;
+                Ok(())
+            }
+            Err(cause) => {
+                sqlx::query("ROLLBACK TO SAVEPOINT tax_documents").execute(&mut *tx).await?;
+                Err(cause)
+            }
+        }
     }
 }
 
-/// The orders domain's facts of an order, as the invoicing domain's sale: statuses from
-/// `paid`/`confirmed` on are sold; a cancelled order was sold if it was ever paid or
-/// confirmed; credits are the processed refunds, and for cash on delivery (no online
-/// payment to refund) a cancellation and each return.
+/// The orders domain's facts of an order, as the invoicing domain's sale: `paid` and
+/// `confirmed` are due their invoice; later statuses, and a cancellation after payment
+/// or confirmation, only credit notes; credits are the processed refunds (one made with a
+/// return credits the returned units' lines first), and for cash on delivery (no online
+/// payment to refund) a cancellation and each return. An address outside India is a
+/// supply to another country (IGST).
 pub fn invoice_sale(facts: &InvoiceFacts) -> invoicing::Sale {
     use orders::status::OrderStatus as S;
     let status = match facts.status {
         S::PaymentPending | S::PaymentFailed => invoicing::SaleStatus::Unpaid,
         S::Cancelled if !facts.was_sold => invoicing::SaleStatus::Unpaid,
-        S::Cancelled => invoicing::SaleStatus::Cancelled,
-        S::Paid | S::Confirmed | S::Packed | S::Shipped | S::Delivered | S::Returned | S::Refunded => {
-            invoicing::SaleStatus::Sold
+        S::Paid | S::Confirmed => invoicing::SaleStatus::Paid,
+        S::Cancelled | S::Packed | S::Shipped | S::Delivered | S::Returned | S::Refunded => {
+            invoicing::SaleStatus::After
         }
     };
     let cod = facts.method == PaymentMethod::Cod;
     let refunds = facts.refunds.iter().map(|&(refund, amount)| invoicing::Credit {
         source: refund,
         reason: invoicing::CreditReason::Refund,
-        basis: invoicing::CreditBasis::Amount(amount),
+        basis: match facts.returns.iter().find(|sent| sent.refund_id == Some(refund)) {
+            Some(sent) => invoicing::CreditBasis::ReturnedUnits { units: sent.units.clone(), amount },
+            None => invoicing::CreditBasis::Amount(amount),
+        },
     });
-    let returns = facts.returns.iter().filter(|_| cod).map(|(id, units)| invoicing::Credit {
-        source: *id,
+    let returns = facts.returns.iter().filter(|_| cod).map(|sent| invoicing::Credit {
+        source: sent.id,
         reason: invoicing::CreditReason::Return,
-        basis: invoicing::CreditBasis::Units(units.clone()),
+        basis: invoicing::CreditBasis::Units(sent.units.clone()),
     });
     let cancellation = (cod && facts.status == S::Cancelled).then_some(invoicing::Credit {
         source: facts.order_id,
@@ -387,7 +404,13 @@ pub fn invoice_sale(facts: &InvoiceFacts) -> invoicing::Sale {
             legal_name: facts.billing.legal_name.clone(),
             gstin: facts.billing.gstin.as_ref().map(|gstin| gstin.as_str().to_owned()),
             address: address.map(one_line),
-            state_code: address.and_then(|a| kernel::gstin::state_code_of(&a.state)),
+            state_code: address.and_then(|a| {
+                if kernel::gstin::is_india(&a.country) {
+                    kernel::gstin::state_code_of(&a.state)
+                } else {
+                    Some(kernel::gstin::OTHER_COUNTRIES)
+                }
+            }),
         },
         lines: facts
             .lines

@@ -42,10 +42,12 @@ pub struct Buyer {
 pub enum SaleStatus {
     /// Not paid (waiting, failed, or cancelled before payment): no invoice.
     Unpaid,
-    /// Paid or confirmed, and anything after that (packed, shipped, returned …).
-    Sold,
-    /// Cancelled after it was paid or confirmed.
-    Cancelled,
+    /// Paid, or confirmed (cash on delivery): its invoice is due now.
+    Paid,
+    /// Past that: packed, shipped, delivered, returned, refunded, or cancelled after it
+    /// was paid or confirmed. Credit notes against its invoice, but no invoice is issued
+    /// this late (an order paid before invoicing existed keeps none).
+    After,
 }
 
 /// One line of the order, as its pricing made it.
@@ -107,6 +109,9 @@ pub enum CreditBasis {
     Rest,
     /// Units of products: each line's value for those units.
     Units(Vec<(Uuid, i64)>),
+    /// A refund made with a return of these units: the amount over the returned units'
+    /// lines in proportion to their value (any amount beyond it over every line).
+    ReturnedUnits { units: Vec<(Uuid, i64)>, amount: Money },
 }
 
 /// Something the sale has given back, which calls for a credit note.

@@ -57,9 +57,10 @@ impl Invoicing {
         let documents = postgres::documents_of(conn, sale.order_id).await?;
         let invoice = match documents.iter().find(|stored| stored.document.kind == DocumentKind::Invoice) {
             Some(stored) => stored.document.clone(),
-            // Cancelled before it was ever invoiced: nothing to credit.
-            None if sale.status == SaleStatus::Cancelled => return Ok(()),
-            None => self.issue_invoice(conn, sale).await?,
+            None if sale.status == SaleStatus::Paid => self.issue_invoice(conn, sale).await?,
+            // Never invoiced (cancelled before payment, or paid before invoicing existed):
+            // nothing to credit.
+            None => return Ok(()),
         };
         let mut credited: Vec<DocumentLine> = documents
             .iter()
@@ -70,7 +71,7 @@ impl Invoicing {
         let mut returned: HashMap<Uuid, i64> = HashMap::new();
         for credit in &sale.credits {
             let before = returned.clone();
-            if let CreditBasis::Units(units) = &credit.basis {
+            if let CreditBasis::Units(units) | CreditBasis::ReturnedUnits { units, .. } = &credit.basis {
                 for (product, count) in units {
                     *returned.entry(*product).or_default() += count;
                 }
@@ -79,17 +80,23 @@ impl Invoicing {
                 continue;
             }
             let left = tax::remaining(&invoice.lines, &credited);
+            let units_of = |sent_back: &[(Uuid, i64)]| -> Vec<Option<i64>> {
+                invoice
+                    .lines
+                    .iter()
+                    .map(|line| sent_back.iter().find(|(p, _)| *p == line.product_id).map(|(_, n)| *n))
+                    .collect()
+            };
             let (amounts, units) = match &credit.basis {
                 CreditBasis::Amount(amount) => (tax::amount_over_lines(&left, *amount), Vec::new()),
                 CreditBasis::Rest => (left.iter().map(|line| line.total).collect(), Vec::new()),
-                CreditBasis::Units(sent_back) => (
-                    tax::units_over_lines(&invoice.lines, &left, &before, &returned),
-                    invoice
-                        .lines
-                        .iter()
-                        .map(|line| sent_back.iter().find(|(p, _)| *p == line.product_id).map(|(_, n)| *n))
-                        .collect(),
-                ),
+                CreditBasis::Units(sent_back) => {
+                    (tax::units_over_lines(&invoice.lines, &left, &before, &returned), units_of(sent_back))
+                }
+                CreditBasis::ReturnedUnits { units: sent_back, amount } => {
+                    let value = tax::units_over_lines(&invoice.lines, &left, &before, &returned);
+                    (tax::amount_over_returned(&left, &value, *amount), units_of(sent_back))
+                }
             };
             let lines = tax::credit_lines(&left, &amounts, &units);
             if lines.is_empty() {
@@ -174,6 +181,12 @@ impl Invoicing {
     ) -> anyhow::Result<TaxDocument> {
         let year = FinancialYear::of(draft.issued_at);
         let sequence = postgres::next_number(conn, draft.kind, year).await?;
+        // Dated once the number is held, so that a series' dates follow its numbers (the
+        // wait for the counter can be long); still within the year the number is of.
+        let numbered_at = self.clock.now();
+        if FinancialYear::of(numbered_at) == year {
+            draft.issued_at = draft.issued_at.max(numbered_at);
+        }
         draft.number = document_number(&self.prefix, draft.kind, year, sequence)?;
         draft.financial_year = year.label();
         postgres::insert(conn, &draft, Issue { year, sequence, invoice_id, source_id }).await?;

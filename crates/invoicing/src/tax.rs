@@ -99,6 +99,18 @@ pub fn amount_over_lines(left: &[DocumentLine], amount: Money) -> Vec<Money> {
     allocate(&weights, amount)
 }
 
+/// A refund made with a return: `amount` over the returned units' lines in proportion to
+/// their `value` (what the units are worth on each line), and whatever it passes that
+/// value over what is left of every line, in proportion.
+pub fn amount_over_returned(left: &[DocumentLine], value: &[Money], amount: Money) -> Vec<Money> {
+    let first = allocate(value, amount);
+    let taken: i64 = first.iter().map(|share| share.paise()).sum();
+    let beyond = Money::from_paise(amount.paise().saturating_sub(taken));
+    let rest: Vec<Money> =
+        left.iter().zip(&first).map(|(line, share)| Money::from_paise(line.total.paise() - share.paise())).collect();
+    allocate(&rest, beyond).into_iter().zip(first).map(|(more, share)| add(share, more)).collect()
+}
+
 /// What units sent back take off each line: the value of every unit returned so far
 /// (`after`) less that of the units returned before (`before`), each rounded half up to
 /// the paisa, so that returning every unit in any number of steps takes back exactly the
@@ -265,6 +277,21 @@ mod tests {
                 (Money::ZERO, Money::ZERO, Money::ZERO, Money::ZERO, Money::ZERO)
             );
         }
+    }
+
+    #[test]
+    fn a_refund_with_a_return_credits_the_returned_lines_first() {
+        let invoice = invoice_lines(&[sale_line(118_000, 18_000, 1800, 1), sale_line(10_500, 500, 500, 1)], false);
+        let gpu = invoice[0].product_id;
+        let value = units_over_lines(&invoice, &invoice, &HashMap::new(), &HashMap::from([(gpu, 1)]));
+        // Less than the unit's worth: all of it on the GPU's line.
+        assert_eq!(amount_over_returned(&invoice, &value, Money::from_paise(100_000)), paise_of(&[100_000, 0]));
+        // More than it: the rest over what is left of every line.
+        assert_eq!(amount_over_returned(&invoice, &value, Money::from_paise(119_050)), paise_of(&[118_000, 1_050]));
+    }
+
+    fn paise_of(values: &[i64]) -> Vec<Money> {
+        values.iter().copied().map(Money::from_paise).collect()
     }
 
     #[test]

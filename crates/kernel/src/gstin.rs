@@ -54,9 +54,23 @@ pub const STATES: &[(u8, &str)] = &[
     (99, "Centre Jurisdiction"),
 ];
 
-/// The state of a GST state code, `None` for a code no state has.
+/// The place of supply of goods sent out of India (GST's code for "Other Countries"; no
+/// GSTIN starts with it).
+pub const OTHER_COUNTRIES: u8 = 96;
+
+/// The state of a GST state code (or "Other Countries" for 96), `None` for a code no
+/// state has.
 pub fn state_name(code: u8) -> Option<&'static str> {
+    if code == OTHER_COUNTRIES {
+        return Some("Other Countries");
+    }
     STATES.iter().find(|(known, _)| *known == code).map(|(_, name)| *name)
+}
+
+/// Whether an address's country is India (`IN` or `India`, any case).
+pub fn is_india(country: &str) -> bool {
+    let country = country.trim();
+    country.eq_ignore_ascii_case("IN") || country.eq_ignore_ascii_case("India")
 }
 
 /// Other names an address may give a state by: older spellings and `&` for `and`.
@@ -77,7 +91,7 @@ const STATE_ALIASES: &[(&str, u8)] = &[
 pub fn state_code_of(state: &str) -> Option<u8> {
     let wanted: String = state.replace('&', " and ").split_whitespace().collect::<Vec<_>>().join(" ");
     if let Ok(code) = wanted.parse::<u8>() {
-        return state_name(code).filter(|_| wanted.len() == 2 && code < 90).map(|_| code);
+        return (wanted.len() == 2 && code < 90 && state_name(code).is_some()).then_some(code);
     }
     let named = |name: &str| name.eq_ignore_ascii_case(&wanted);
     STATES
@@ -103,7 +117,8 @@ impl Gstin {
         }
         let bytes = text.as_bytes();
         let state = (bytes[0] as char).to_digit(10).zip((bytes[1] as char).to_digit(10));
-        if state.is_none_or(|(tens, units)| state_name((tens * 10 + units) as u8).is_none()) {
+        let registered = |code: u32| code != u32::from(OTHER_COUNTRIES) && state_name(code as u8).is_some();
+        if state.is_none_or(|(tens, units)| !registered(tens * 10 + units)) {
             return Err(refuse("must start with a GST state code"));
         }
         if !is_pan(&bytes[2..12]) {
@@ -209,7 +224,15 @@ mod tests {
 
     #[test]
     fn the_wrong_length_characters_or_state_are_refused() {
-        for raw in ["", "27AAPFU0939F1Z", "27AAPFU0939F1ZVX", "27AAPFU0939F1Z-", "00AAPFU0939F1ZV", "40AAPFU0939F1ZV"] {
+        for raw in [
+            "",
+            "27AAPFU0939F1Z",
+            "27AAPFU0939F1ZVX",
+            "27AAPFU0939F1Z-",
+            "00AAPFU0939F1ZV",
+            "40AAPFU0939F1ZV",
+            "96AAPFU0939F1ZV",
+        ] {
             assert!(Gstin::parse(raw, "gstin").is_err(), "{raw}");
         }
     }

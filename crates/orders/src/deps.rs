@@ -141,7 +141,13 @@ impl<C, P, K, S: Stores, L: OrderRecords> Deps<C, P, K, S, L> {
         let unpaid = [OrderStatus::PaymentPending, OrderStatus::PaymentFailed];
         if facts.iter().any(|sale| !unpaid.contains(&sale.status)) {
             let invoice = self.stores.orders().invoice_facts(tx, order).await?.context("an order vanished")?;
-            self.records.issue_due(tx, &invoice).await.context("issuing tax documents")?;
+            if let Err(cause) = self.records.issue_due(tx, &invoice).await {
+                // The change itself (a payment, a refund) stands; the documents follow at
+                // the order's next change, and an admin is told now.
+                tracing::error!(order = %order, error = ?cause, "a tax document could not be issued");
+                crate::metrics::tax_document_failed();
+                self.stores.orders().set_attention(tx, order, TAX_DOCUMENT_PENDING).await?;
+            }
         }
         self.records.order_changed(tx, &facts).await.context("keeping the sales figures")
     }
@@ -168,6 +174,10 @@ impl<C, P, K, S: Stores, L: OrderRecords> Deps<C, P, K, S, L> {
         self.stores.orders().load(&mut conn, order_id).await?.context("an order vanished")
     }
 }
+
+/// Why an order needs an admin when its tax invoice or credit note could not be issued.
+pub const TAX_DOCUMENT_PENDING: &str =
+    "tax invoice or credit note not issued (see the logs); it is retried at the order's next change";
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum MoveError {

@@ -18,3 +18,8 @@ pub(crate) fn status_changed(to: &'static str) {
 pub(crate) fn checkout_busy() {
     metrics::counter!("checkout_busy_total").increment(1);
 }
+
+/// A tax invoice or credit note that could not be issued with its order's change.
+pub(crate) fn tax_document_failed() {
+    metrics::counter!("tax_documents_failed_total").increment(1);
+}

@@ -333,8 +333,18 @@ pub struct InvoiceFacts {
     /// Processed refunds of the order's own payment (not of an unwanted one), oldest
     /// first: refund id, amount.
     pub refunds: Vec<(Uuid, Money)>,
-    /// Units sent back, oldest first: return id, units per product.
-    pub returns: Vec<(Uuid, Vec<(Uuid, i64)>)>,
+    /// Units sent back, oldest first.
+    pub returns: Vec<ReturnFacts>,
+}
+
+/// Units sent back, as the tax documents see them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct ReturnFacts {
+    pub id: Uuid,
+    /// The refund made with it, if any.
+    pub refund_id: Option<Uuid>,
+    /// Units per product.
+    pub units: Vec<(Uuid, i64)>,
 }
 
 /// The tax invoices (the invoicing domain), kept in the same transaction as every change
@@ -343,8 +353,9 @@ pub trait TaxInvoices: Send + Sync {
     /// Issues what the order now calls for and has not got: its tax invoice once it is
     /// paid or confirmed, a credit note for money or goods given back. The caller holds
     /// the order's lock, and calls this before the sales figures (its numbers' counters
-    /// come before their rows in the lock order). Errors: storage failures (the change
-    /// rolls back).
+    /// come before their rows in the lock order). Errors: anything that kept a document
+    /// from being issued; the caller's transaction is then as it was before the call
+    /// (usable), so that a payment or refund is never held up by its paperwork.
     fn issue_due(&self, tx: &mut Tx, order: &InvoiceFacts) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 

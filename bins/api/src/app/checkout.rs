@@ -7,7 +7,7 @@
 use actix_web::http::StatusCode;
 use idempotency::{Idempotency, IdempotencyKey};
 use identity::addresses::NewAddress;
-use kernel::gstin::{Gstin, state_code_of};
+use kernel::gstin::{Gstin, is_india, state_code_of};
 use kernel::{FieldError, InvalidInput, Quantity};
 use orders::checkout::{LineRequest, PlaceOrder};
 use orders::coupons::CouponCode;
@@ -115,9 +115,7 @@ fn billing(body: Option<BillingBody>, errors: &mut Vec<FieldError>) -> Billing {
 /// An address in India must name a state or union territory: its GST state code is the
 /// tax invoice's place of supply.
 fn check_state(address: &ShippingAddress, field: &str, errors: &mut Vec<FieldError>) {
-    let in_india =
-        address.country.trim().eq_ignore_ascii_case("IN") || address.country.trim().eq_ignore_ascii_case("India");
-    if in_india && state_code_of(&address.state).is_none() {
+    if is_india(&address.country) && state_code_of(&address.state).is_none() {
         errors.push(FieldError::new(field, "must be an Indian state or union territory"));
     }
 }

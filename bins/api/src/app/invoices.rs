@@ -18,7 +18,7 @@ use crate::state::OrdersService;
 pub const MAX_PERIOD_DAYS: u64 = 366;
 
 /// The most documents one CSV export holds (a narrower period is asked for beyond it).
-pub const MAX_CSV_DOCUMENTS: i64 = 100_000;
+pub const MAX_CSV_DOCUMENTS: i64 = 20_000;
 
 /// What the invoice routes read: the invoicing domain's documents, and the orders to
 /// find an order by number.

@@ -9,7 +9,7 @@ use api_types::ErrorEnvelope;
 use api_types::invoices::{CreditNotes, InvoiceQuery, TaxDocument as TaxDocumentWire};
 use chrono::{NaiveDate, Utc};
 use invoicing::TaxDocument;
-use kernel::{FieldError, InvalidInput, Limit};
+use kernel::{FieldError, InvalidInput};
 use orders::admin_queries::OrderKey;
 use serde::Deserialize;
 use utoipa::OpenApi;
@@ -21,7 +21,7 @@ use crate::error::ApiError;
 use crate::http::auth::{AdminUser, AuthUser};
 use crate::http::extract::Query;
 use crate::http::pagination::cursor_unless_blank;
-use crate::http::params::{accepts, present};
+use crate::http::params::{accepts, parse_limit, present};
 use crate::state::OrdersService;
 use crate::views::ToWire;
 use crate::views::invoice::filing_csv;
@@ -137,7 +137,7 @@ pub async fn credit_notes(
 pub struct InvoiceQueryText {
     from: Option<String>,
     to: Option<String>,
-    limit: Option<u32>,
+    limit: Option<String>,
     cursor: Option<String>,
 }
 
@@ -196,7 +196,11 @@ pub async fn list(
         })?;
         return Ok(HttpResponse::Ok().content_type(CSV).body(csv));
     }
-    let limit = Limit::new(params.limit)?;
+    let mut errors = Vec::new();
+    let limit = parse_limit(&params.limit, &mut errors);
+    if !errors.is_empty() {
+        return Err(InvalidInput(errors).into());
+    }
     let cursor = cursor_unless_blank(params.cursor);
     let page = invoices.page(period, limit, cursor.as_ref()).await?;
     Ok(HttpResponse::Ok().json(page.to_wire()))

@@ -8,10 +8,7 @@ use uuid::Uuid;
 
 use super::{Tx, order_status, payment_method};
 use crate::model::{Billing, ShippingAddress};
-use crate::ports::{InvoiceFacts, InvoiceLine};
-
-/// Each return: its id, and units per product.
-type ReturnsColumn = Json<Vec<(Uuid, Vec<(Uuid, i64)>)>>;
+use crate::ports::{InvoiceFacts, InvoiceLine, ReturnFacts};
 
 #[derive(sqlx::FromRow)]
 struct FactsRow {
@@ -26,7 +23,7 @@ struct FactsRow {
     total_paise: i64,
     lines: Json<Vec<LineRow>>,
     refunds: Json<Vec<(Uuid, i64)>>,
-    returns: ReturnsColumn,
+    returns: Json<Vec<ReturnFacts>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -61,7 +58,7 @@ pub(super) async fn invoice_facts(conn: &mut Tx, id: Uuid) -> anyhow::Result<Opt
                            WHERE r.order_id = o.id AND r.status = 'processed' AND r.kind <> 'unwanted'
                              AND (o.razorpay_payment_id IS NULL OR o.razorpay_payment_id = r.razorpay_payment_id)),
                          '[]') AS refunds,
-                coalesce((SELECT json_agg(json_build_array(rt.id,
+                coalesce((SELECT json_agg(json_build_object('id', rt.id, 'refund_id', rt.refund_id, 'units',
                                               (SELECT json_agg(json_build_array(ri.product_id, ri.quantity)
                                                                ORDER BY ri.product_id)
                                                  FROM orders.return_items ri WHERE ri.return_id = rt.id))
