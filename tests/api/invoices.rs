@@ -677,6 +677,9 @@ async fn a_payment_stands_when_its_invoice_cannot_be_issued_and_the_order_is_fla
     app.wait_for_processed_refunds(&admin, order.id, 1).await;
     let invoice = customer.api.order_invoice(order.id).await.expect("the invoice, issued late");
     assert_eq!(invoice.number, invoice_number(1));
+    let cleared = admin.api.admin_order(&order.id.to_string()).await.expect("the admin's order");
+    assert_eq!(cleared.attention, None, "the flag goes once the documents are issued");
+    assert_eq!(cleared.invoice_number.as_deref(), Some(invoice.number.as_str()));
     let notes = admin.api.admin_credit_notes(&order.order_number).await.expect("the credit notes").items;
     assert_eq!(notes.iter().map(|note| note.totals.total_paise).collect::<Vec<_>>(), [100]);
 }

@@ -102,7 +102,7 @@ impl Invoicing {
             if lines.is_empty() {
                 continue;
             }
-            self.issue_credit_note(conn, sale, &invoice, credit, lines.clone()).await?;
+            self.issue_credit_note(conn, &invoice, credit, lines.clone()).await?;
             credited.extend(lines);
         }
         Ok(())
@@ -141,10 +141,11 @@ impl Invoicing {
         self.issue(conn, draft, None, None).await
     }
 
+    /// A credit note against `invoice`: its parties, place of supply and supply type are
+    /// the invoice's.
     async fn issue_credit_note(
         &self,
         conn: &mut PgConnection,
-        sale: &Sale,
         invoice: &TaxDocument,
         credit: &Credit,
         lines: Vec<DocumentLine>,
@@ -155,17 +156,11 @@ impl Invoicing {
             number: String::new(),
             financial_year: String::new(),
             issued_at: self.clock.now(),
-            order_id: sale.order_id,
-            order_number: sale.order_number.clone(),
-            customer_id: sale.customer_id,
             invoice_number: Some(invoice.number.clone()),
             reason: Some(credit.reason),
-            seller: invoice.seller.clone(),
-            buyer: invoice.buyer.clone(),
-            place_of_supply: invoice.place_of_supply,
-            inter_state: invoice.inter_state,
             totals: tax::totals(&lines),
             lines,
+            ..invoice.clone()
         };
         self.issue(conn, draft, Some(invoice.id), Some(credit.source)).await
     }

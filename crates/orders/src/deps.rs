@@ -141,12 +141,21 @@ impl<C, P, K, S: Stores, L: OrderRecords> Deps<C, P, K, S, L> {
         let unpaid = [OrderStatus::PaymentPending, OrderStatus::PaymentFailed];
         if facts.iter().any(|sale| !unpaid.contains(&sale.status)) {
             let invoice = self.stores.orders().invoice_facts(tx, order).await?.context("an order vanished")?;
-            if let Err(cause) = self.records.issue_due(tx, &invoice).await {
-                // The change itself (a payment, a refund) stands; the documents follow at
-                // the order's next change, and an admin is told now.
-                tracing::error!(order = %order, error = ?cause, "a tax document could not be issued");
-                crate::metrics::tax_document_failed();
-                self.stores.orders().set_attention(tx, order, TAX_DOCUMENT_PENDING).await?;
+            let flagged_for_documents = invoice.attention.as_deref() == Some(TAX_DOCUMENT_PENDING);
+            match self.records.issue_due(tx, &invoice).await {
+                Ok(()) if flagged_for_documents => self.stores.orders().clear_attention(tx, order).await?,
+                Ok(()) => {}
+                Err(cause) => {
+                    // The change itself (a payment, a refund) stands; the documents follow
+                    // at the order's next change, and an admin is told now (unless the
+                    // order is flagged for something else already, such as a failed
+                    // refund, which is not overwritten: the log and the metric still say).
+                    tracing::error!(order = %order, error = ?cause, "a tax document could not be issued");
+                    crate::metrics::tax_document_failed();
+                    if invoice.attention.is_none() {
+                        self.stores.orders().set_attention(tx, order, TAX_DOCUMENT_PENDING).await?;
+                    }
+                }
             }
         }
         self.records.order_changed(tx, &facts).await.context("keeping the sales figures")

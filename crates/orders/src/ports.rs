@@ -335,6 +335,8 @@ pub struct InvoiceFacts {
     pub refunds: Vec<(Uuid, Money)>,
     /// Units sent back, oldest first.
     pub returns: Vec<ReturnFacts>,
+    /// Why the order needs an admin, if it does.
+    pub attention: Option<String>,
 }
 
 /// Units sent back, as the tax documents see them.

@@ -24,6 +24,7 @@ struct FactsRow {
     lines: Json<Vec<LineRow>>,
     refunds: Json<Vec<(Uuid, i64)>>,
     returns: Json<Vec<ReturnFacts>>,
+    attention: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -63,7 +64,8 @@ pub(super) async fn invoice_facts(conn: &mut Tx, id: Uuid) -> anyhow::Result<Opt
                                                                ORDER BY ri.product_id)
                                                  FROM orders.return_items ri WHERE ri.return_id = rt.id))
                                           ORDER BY rt.created_at, rt.id)
-                            FROM orders.returns rt WHERE rt.order_id = o.id), '[]') AS returns
+                            FROM orders.returns rt WHERE rt.order_id = o.id), '[]') AS returns,
+                o.attention
            FROM orders.orders o WHERE o.id = $1",
     )
     .bind(id)
@@ -104,5 +106,6 @@ pub(super) async fn invoice_facts(conn: &mut Tx, id: Uuid) -> anyhow::Result<Opt
         total: Money::from_paise(row.total_paise),
         refunds: row.refunds.0.into_iter().map(|(refund, amount)| (refund, Money::from_paise(amount))).collect(),
         returns: row.returns.0,
+        attention: row.attention,
     }))
 }
