@@ -624,7 +624,7 @@ async fn a_refund_made_with_a_return_credits_the_returned_line_and_not_the_other
 
 #[tokio::test]
 async fn an_order_shipped_abroad_is_a_supply_to_other_countries_with_igst() {
-    let Store { app, customer, product, .. } = store().await;
+    let Store { app, admin, customer, product } = store().await;
     let abroad = address_abroad();
     let order = app
         .paid_order(&customer, &PlaceOrder { shipping_address: Some(abroad), ..order_to(product, 1, "Karnataka") })
@@ -639,6 +639,10 @@ async fn an_order_shipped_abroad_is_a_supply_to_other_countries_with_igst() {
     assert_eq!(invoice.supply_type, SupplyType::InterState);
     assert_eq!(invoice.totals.igst_paise, order.tax_paise);
     assert_eq!((invoice.totals.cgst_paise, invoice.totals.sgst_paise), (0, 0));
+    let csv = admin.api.admin_invoices_csv(&issued_today()).await.expect("the filing CSV");
+    let rows = filing_rows(&csv);
+    let row = rows.iter().find(|row| row["number"] == invoice.number).expect("the invoice's row");
+    assert_eq!((row["gstr1_section"].as_str(), row["place_of_supply"].as_str()), ("EXP", "96-Other Countries"));
 }
 
 fn address_abroad() -> api_types::addresses::NewAddress {
@@ -669,17 +673,20 @@ async fn a_payment_stands_when_its_invoice_cannot_be_issued_and_the_order_is_fla
     assert_eq!(flagged.invoice_number, None);
     assert_refused(customer.api.order_invoice(order.id).await, StatusCode::NOT_FOUND, ErrorCode::NotFound);
 
-    // Numbers free again (say the prefix was changed): the order's next change, while it
-    // is still paid, issues the invoice.
+    // Numbers free again (say the prefix was changed): the order's next change issues the
+    // invoice, though it moves the order past `paid`.
     sqlx::query("DELETE FROM invoicing.counters").execute(&pool).await.unwrap();
-    let asked = NewRefund { amount_paise: Some(100), reason: "goodwill".into() };
-    admin.api.refund_order(order.id, &asked, &new_key()).await.expect("a refund");
-    app.wait_for_processed_refunds(&admin, order.id, 1).await;
+    let packed = StatusChange { status: OrderStatus::Packed, note: None };
+    admin.api.change_order_status(order.id, &packed).await.expect("packed");
     let invoice = customer.api.order_invoice(order.id).await.expect("the invoice, issued late");
     assert_eq!(invoice.number, invoice_number(1));
+    assert_eq!(invoice.totals.total_paise, order.total_paise);
     let cleared = admin.api.admin_order(&order.id.to_string()).await.expect("the admin's order");
     assert_eq!(cleared.attention, None, "the flag goes once the documents are issued");
     assert_eq!(cleared.invoice_number.as_deref(), Some(invoice.number.as_str()));
+    let asked = NewRefund { amount_paise: Some(100), reason: "goodwill".into() };
+    admin.api.refund_order(order.id, &asked, &new_key()).await.expect("a refund");
+    app.wait_for_processed_refunds(&admin, order.id, 1).await;
     let notes = admin.api.admin_credit_notes(&order.order_number).await.expect("the credit notes").items;
     assert_eq!(notes.iter().map(|note| note.totals.total_paise).collect::<Vec<_>>(), [100]);
 }

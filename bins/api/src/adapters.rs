@@ -351,16 +351,25 @@ impl TaxInvoices for RecordsForOrders {
                 Ok(())
             }
             Err(cause) => {
-                sqlx::query("ROLLBACK TO SAVEPOINT tax_documents").execute(&mut *tx).await?;
-                Err(cause)
+                let mut undone = sqlx::query("ROLLBACK TO SAVEPOINT tax_documents").execute(&mut *tx).await;
+                if undone.is_ok() {
+                    undone = sqlx::query("RELEASE SAVEPOINT tax_documents").execute(&mut *tx).await;
+                }
+                match undone {
+                    Ok(_) => Err(cause),
+                    Err(rollback) => {
+                        Err(cause.context(format!("and rolling back to the savepoint failed: {rollback}")))
+                    }
+                }
             }
         }
     }
 }
 
 /// The orders domain's facts of an order, as the invoicing domain's sale: `paid` and
-/// `confirmed` are due their invoice; later statuses, and a cancellation after payment
-/// or confirmation, only credit notes; credits are the processed refunds (one made with a
+/// `confirmed` are due their invoice (as is an order still owed documents that failed with
+/// an earlier change); later statuses, and a cancellation after payment or confirmation,
+/// only credit notes; credits are the processed refunds (one made with a
 /// return credits the returned units' lines first), and for cash on delivery (no online
 /// payment to refund) a cancellation and each return. An address outside India is a
 /// supply to another country (IGST).
@@ -370,6 +379,8 @@ pub fn invoice_sale(facts: &InvoiceFacts) -> invoicing::Sale {
         S::PaymentPending | S::PaymentFailed => invoicing::SaleStatus::Unpaid,
         S::Cancelled if !facts.was_sold => invoicing::SaleStatus::Unpaid,
         S::Paid | S::Confirmed => invoicing::SaleStatus::Paid,
+        // Owed since a change whose documents failed: due whatever the status now.
+        _ if facts.documents_due => invoicing::SaleStatus::Paid,
         S::Cancelled | S::Packed | S::Shipped | S::Delivered | S::Returned | S::Refunded => {
             invoicing::SaleStatus::After
         }

@@ -141,17 +141,23 @@ impl<C, P, K, S: Stores, L: OrderRecords> Deps<C, P, K, S, L> {
         let unpaid = [OrderStatus::PaymentPending, OrderStatus::PaymentFailed];
         if facts.iter().any(|sale| !unpaid.contains(&sale.status)) {
             let invoice = self.stores.orders().invoice_facts(tx, order).await?.context("an order vanished")?;
-            let flagged_for_documents = invoice.attention.as_deref() == Some(TAX_DOCUMENT_PENDING);
             match self.records.issue_due(tx, &invoice).await {
-                Ok(()) if flagged_for_documents => self.stores.orders().clear_attention(tx, order).await?,
+                Ok(()) if invoice.documents_due => {
+                    self.stores.orders().set_documents_due(tx, order, false).await?;
+                    if invoice.attention.as_deref() == Some(TAX_DOCUMENT_PENDING) {
+                        self.stores.orders().clear_attention(tx, order).await?;
+                    }
+                }
                 Ok(()) => {}
                 Err(cause) => {
-                    // The change itself (a payment, a refund) stands; the documents follow
-                    // at the order's next change, and an admin is told now (unless the
-                    // order is flagged for something else already, such as a failed
-                    // refund, which is not overwritten: the log and the metric still say).
+                    // The change itself (a payment, a refund) stands; the order owes its
+                    // documents until its next change issues them, whatever its status
+                    // then, and an admin is told now (unless the order is flagged for
+                    // something else already, such as a failed refund, which is not
+                    // overwritten: the log and the metric still say).
                     tracing::error!(order = %order, error = ?cause, "a tax document could not be issued");
                     crate::metrics::tax_document_failed();
+                    self.stores.orders().set_documents_due(tx, order, true).await?;
                     if invoice.attention.is_none() {
                         self.stores.orders().set_attention(tx, order, TAX_DOCUMENT_PENDING).await?;
                     }

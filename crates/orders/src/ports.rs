@@ -337,6 +337,9 @@ pub struct InvoiceFacts {
     pub returns: Vec<ReturnFacts>,
     /// Why the order needs an admin, if it does.
     pub attention: Option<String>,
+    /// Tax documents failed to be issued with an earlier change and are still owed: its
+    /// invoice is due whatever the order's status now.
+    pub documents_due: bool,
 }
 
 /// Units sent back, as the tax documents see them.

@@ -258,6 +258,10 @@ pub trait OrderStore: Send + Sync {
     /// The order no longer needs an admin.
     fn clear_attention(&self, tx: &mut Tx, id: Uuid) -> impl Future<Output = anyhow::Result<()>> + Send;
 
+    /// Marks whether the order still owes tax documents that failed to be issued.
+    /// Errors: storage failures.
+    fn set_documents_due(&self, tx: &mut Tx, id: Uuid, due: bool) -> impl Future<Output = anyhow::Result<()>> + Send;
+
     /// Records how the order travels, shipped now.
     fn set_shipment(
         &self,

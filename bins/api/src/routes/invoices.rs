@@ -165,7 +165,7 @@ impl InvoiceQueryText {
 /// gstr1_section,buyer_gstin,buyer_name,place_of_supply,supply_type,gst_rate_percent,
 /// taxable_value,cgst,sgst,igst,total,document_total` (rupees with two decimals;
 /// `gstr1_section`: `B2B` with the buyer's GSTIN, `B2CL`/`B2CS` for consumers by state,
-/// `CDNR`/`CDNUR`/`B2CS` for credit notes).
+/// `EXP` for exports, `CDNR`/`CDNUR`/`B2CS` for credit notes).
 #[utoipa::path(
     get, path = "/api/v1/admin/invoices", tag = "admin-invoices", operation_id = "list_admin_invoices",
     params(InvoiceQuery),
@@ -189,17 +189,17 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let period = params.period()?;
+    let mut errors = Vec::new();
+    let limit = parse_limit(&params.limit, &mut errors);
+    if !errors.is_empty() {
+        return Err(InvalidInput(errors).into());
+    }
     if accepts(&request, "text/csv") {
         let (documents, invoice_totals) = invoices.all(period).await?;
         let csv = filing_csv(&documents, |document| {
             invoice_totals.get(&document.order_id).copied().unwrap_or(document.totals.total)
         })?;
         return Ok(HttpResponse::Ok().content_type(CSV).body(csv));
-    }
-    let mut errors = Vec::new();
-    let limit = parse_limit(&params.limit, &mut errors);
-    if !errors.is_empty() {
-        return Err(InvalidInput(errors).into());
     }
     let cursor = cursor_unless_blank(params.cursor);
     let page = invoices.page(period, limit, cursor.as_ref()).await?;

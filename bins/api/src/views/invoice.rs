@@ -101,6 +101,10 @@ fn line_wire(line: DocumentLine, inter_state: bool) -> TaxDocumentLine {
 pub fn gstr1_section(document: &TaxDocument, invoice_total: Money) -> &'static str {
     let registered = document.buyer.gstin.is_some();
     let large = document.inter_state && invoice_total > B2C_LARGE_ABOVE;
+    if document.place_of_supply == kernel::gstin::OTHER_COUNTRIES {
+        // Exports with IGST paid (table 6A); their credit notes are unregistered ones.
+        return if document.kind == DocumentKind::Invoice { "EXP" } else { "CDNUR" };
+    }
     match (document.kind, registered, large) {
         (DocumentKind::Invoice, true, _) => "B2B",
         (DocumentKind::Invoice, false, true) => "B2CL",

@@ -25,6 +25,7 @@ struct FactsRow {
     refunds: Json<Vec<(Uuid, i64)>>,
     returns: Json<Vec<ReturnFacts>>,
     attention: Option<String>,
+    tax_documents_due: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -60,12 +61,13 @@ pub(super) async fn invoice_facts(conn: &mut Tx, id: Uuid) -> anyhow::Result<Opt
                              AND (o.razorpay_payment_id IS NULL OR o.razorpay_payment_id = r.razorpay_payment_id)),
                          '[]') AS refunds,
                 coalesce((SELECT json_agg(json_build_object('id', rt.id, 'refund_id', rt.refund_id, 'units',
-                                              (SELECT json_agg(json_build_array(ri.product_id, ri.quantity)
-                                                               ORDER BY ri.product_id)
-                                                 FROM orders.return_items ri WHERE ri.return_id = rt.id))
+                                              coalesce((SELECT json_agg(json_build_array(ri.product_id, ri.quantity)
+                                                                        ORDER BY ri.product_id)
+                                                          FROM orders.return_items ri WHERE ri.return_id = rt.id),
+                                                       '[]'))
                                           ORDER BY rt.created_at, rt.id)
                             FROM orders.returns rt WHERE rt.order_id = o.id), '[]') AS returns,
-                o.attention
+                o.attention, o.tax_documents_due
            FROM orders.orders o WHERE o.id = $1",
     )
     .bind(id)
@@ -107,5 +109,6 @@ pub(super) async fn invoice_facts(conn: &mut Tx, id: Uuid) -> anyhow::Result<Opt
         refunds: row.refunds.0.into_iter().map(|(refund, amount)| (refund, Money::from_paise(amount))).collect(),
         returns: row.returns.0,
         attention: row.attention,
+        documents_due: row.tax_documents_due,
     }))
 }

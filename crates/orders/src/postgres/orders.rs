@@ -571,6 +571,16 @@ impl OrderStore for PgOrderStore {
         Ok(())
     }
 
+    async fn set_documents_due(&self, tx: &mut Tx, id: Uuid, due: bool) -> anyhow::Result<()> {
+        sqlx::query("UPDATE orders.orders SET tax_documents_due = $2 WHERE id = $1")
+            .bind(id)
+            .bind(due)
+            .execute(tx)
+            .await
+            .context("marking an order's tax documents owed")?;
+        Ok(())
+    }
+
     async fn clear_attention(&self, tx: &mut Tx, id: Uuid) -> anyhow::Result<()> {
         sqlx::query(
             "UPDATE orders.orders SET attention = NULL, attention_at = NULL, updated_at = now()
