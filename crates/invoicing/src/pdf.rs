@@ -19,6 +19,7 @@ use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use subsetter::GlyphRemapper;
 
 use crate::model::{DocumentKind, DocumentLine, TaxDocument};
+use crate::tax;
 
 // A4 in points.
 const PAGE_WIDTH: f32 = 595.28;
@@ -56,16 +57,9 @@ pub fn render(document: &TaxDocument) -> anyhow::Result<Vec<u8>> {
     sheet.into_pdf(document)
 }
 
-/// `18%`, `2.5%`, `0.25%` for 1800, 250, 25 basis points; `parts` splits the rate (2 for
-/// CGST and SGST, each half of it), exactly: basis points over 2 are whole thousandths.
+/// `18%`, `9%`, `2.5%` ([`tax::rate_percent`] with its sign).
 fn percent(rate_bps: u32, parts: u32) -> String {
-    let thousandths = u64::from(rate_bps) * 10 / u64::from(parts);
-    let (whole, fraction) = (thousandths / 1000, thousandths % 1000);
-    if fraction == 0 {
-        return format!("{whole}%");
-    }
-    let digits = format!("{fraction:03}");
-    format!("{whole}.{}%", digits.trim_end_matches('0'))
+    format!("{}%", tax::rate_percent(rate_bps, parts))
 }
 
 /// `Karnataka (29)`.

@@ -65,6 +65,18 @@ pub fn invoice_lines(lines: &[SaleLine], inter_state: bool) -> Vec<DocumentLine>
         .collect()
 }
 
+/// A rate in basis points as a percentage, split in `parts` (2 for CGST and SGST, each
+/// half of it), exactly and without trailing zeros: `1800, 1` → `18`, `1800, 2` → `9`,
+/// `250, 2` → `1.25` (basis points over 2 are whole thousandths of a percent).
+pub fn rate_percent(rate_bps: u32, parts: u32) -> String {
+    let thousandths = u64::from(rate_bps) * 10 / u64::from(parts.max(1));
+    let (whole, fraction) = (thousandths / 1000, thousandths % 1000);
+    if fraction == 0 {
+        return whole.to_string();
+    }
+    format!("{whole}.{}", format!("{fraction:03}").trim_end_matches('0'))
+}
+
 /// The sums of the lines.
 pub fn totals(lines: &[DocumentLine]) -> DocumentTotals {
     lines.iter().fold(DocumentTotals::default(), |sum, line| DocumentTotals {

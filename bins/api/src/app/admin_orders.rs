@@ -87,6 +87,14 @@ pub fn order_number(text: &str) -> Option<String> {
     shaped.then_some(upper)
 }
 
+/// An admin route's `{id}`: the order's id, or its number (any case); `None` for neither.
+pub fn order_key(raw: &str) -> Option<OrderKey> {
+    match Uuid::parse_str(raw.trim()) {
+        Ok(id) => Some(OrderKey::Id(id)),
+        Err(_) => order_number(raw).map(OrderKey::Number),
+    }
+}
+
 /// The admin's list query, parsed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AdminOrderSearch {

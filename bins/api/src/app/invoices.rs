@@ -117,14 +117,9 @@ impl InvoiceReads {
     }
 }
 
+/// The id of the order `key` names; 404 when there is none.
 async fn order_id(orders: &OrdersService, key: &OrderKey) -> Result<Uuid, ApiError> {
-    match key {
-        OrderKey::Id(id) => {
-            orders.admin_view(key).await?.ok_or_else(ApiError::not_found)?;
-            Ok(*id)
-        }
-        OrderKey::Number(_) => Ok(orders.admin_view(key).await?.ok_or_else(ApiError::not_found)?.order.id),
-    }
+    Ok(orders.admin_view(key).await?.ok_or_else(ApiError::not_found)?.order.id)
 }
 
 /// A filing period: `[start, end)`, from IST days.

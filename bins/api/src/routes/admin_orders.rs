@@ -6,12 +6,10 @@ use actix_web::{HttpResponse, web};
 use api_types::admin_orders::{AdminOrder, AdminOrderQuery};
 use chrono::NaiveDate;
 use kernel::{FieldError, InvalidInput, Limit};
-use orders::admin_queries::OrderKey;
 use orders::model::PaymentMethod;
 use orders::status::OrderStatus;
 use serde::Deserialize;
 use utoipa::OpenApi;
-use uuid::Uuid;
 
 use crate::app::admin_orders::{self, AdminOrderReads, AdminOrderSearch, Searched};
 use crate::error::ApiError;
@@ -121,10 +119,7 @@ pub async fn get(
     id: web::Path<String>,
     reads: web::Data<AdminOrderReads>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = match Uuid::parse_str(id.trim()) {
-        Ok(id) => OrderKey::Id(id),
-        Err(_) => OrderKey::Number(admin_orders::order_number(&id).ok_or_else(ApiError::not_found)?),
-    };
+    let key = admin_orders::order_key(&id).ok_or_else(ApiError::not_found)?;
     let order = admin_orders::find(&reads, &key).await?;
     Ok(HttpResponse::Ok().json(order))
 }

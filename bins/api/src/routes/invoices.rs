@@ -15,7 +15,7 @@ use serde::Deserialize;
 use utoipa::OpenApi;
 use uuid::Uuid;
 
-use crate::app::admin_orders::order_number;
+use crate::app::admin_orders;
 use crate::app::invoices::{InvoiceReads, Period};
 use crate::error::ApiError;
 use crate::http::auth::{AdminUser, AuthUser};
@@ -74,10 +74,7 @@ pub async fn customer_invoice(
 }
 
 fn order_key(raw: &str) -> Result<OrderKey, ApiError> {
-    match Uuid::parse_str(raw.trim()) {
-        Ok(id) => Ok(OrderKey::Id(id)),
-        Err(_) => Ok(OrderKey::Number(order_number(raw).ok_or_else(ApiError::not_found)?)),
-    }
+    admin_orders::order_key(raw).ok_or_else(ApiError::not_found)
 }
 
 /// An order's invoice.

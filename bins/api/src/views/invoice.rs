@@ -168,7 +168,7 @@ pub fn filing_csv(documents: &[TaxDocument], invoice_total: impl Fn(&TaxDocument
                 &crate::views::analytics::text_cell(&buyer),
                 &place,
                 if document.inter_state { "inter_state" } else { "intra_state" },
-                &percent(rate_bps),
+                &invoicing::tax::rate_percent(rate_bps, 1),
                 &rupees(sum.taxable_value),
                 &rupees(sum.cgst),
                 &rupees(sum.sgst),
@@ -190,22 +190,13 @@ fn by_rate(lines: &[DocumentLine]) -> Vec<(u32, Vec<DocumentLine>)> {
     groups.into_iter().collect()
 }
 
-/// `1800` → `18`, `250` → `2.5`, `25` → `0.25`.
-fn percent(bps: u32) -> String {
-    let (whole, hundredths) = (bps / 100, bps % 100);
-    match hundredths {
-        0 => whole.to_string(),
-        h if h % 10 == 0 => format!("{whole}.{}", h / 10),
-        h => format!("{whole}.{h:02}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn rates_and_rupees_are_written_without_floats() {
+        let percent = |bps| invoicing::tax::rate_percent(bps, 1);
         assert_eq!(percent(1800), "18");
         assert_eq!(percent(250), "2.5");
         assert_eq!(percent(25), "0.25");
